@@ -1,0 +1,46 @@
+# crmkit — the two commands a new user needs:
+#   make demo   install missing Debian packages, build, run the main job on the shipped data
+#   make test   the same set-up, then every test (C++, C API, Python, examples)
+# Others: make build | make bench | make sanitize | make install PREFIX=/usr/local | make clean
+
+BUILD     ?= build
+ASAN_BUILD ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX    ?= /usr/local
+PYTHON    ?= /usr/bin/python3
+
+.PHONY: all setup configure build demo test bench sanitize install clean
+
+all: build
+
+setup:
+	@bash scripts/setup-debian.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCRMKIT_PYTHON=$(PYTHON) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@$(BUILD)/tools/crmkit demo
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the whole test suite; any report fails.
+sanitize: setup
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCRMKIT_SANITIZE=ON -DCRMKIT_PYTHON=$(PYTHON) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE nosan
+
+bench: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target crmkit_benchmarks crmkit_cli
+	@bash benchmarks/run.sh $(BUILD)
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	@rm -rf $(BUILD) $(ASAN_BUILD)

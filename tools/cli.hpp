@@ -1,0 +1,28 @@
+// The crmkit command-line tool: each tools/cmd_*.cpp registers its subcommands here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace crmkit::cli {
+
+/// Adds one top-level subcommand (and its callbacks) to the app.
+using Setup = void (*)(CLI::App& app);
+
+/// Called from a static initializer in each command file; `order` sorts --help.
+int register_command(int order, Setup setup);
+
+/// Path of a shipped data file ("calendars/cn-2026.json"): $CRMKIT_DATA_DIR, the source tree's
+/// data/ (when run from a build tree), or the installed share/crmkit/.
+std::string data_path(const std::string& relative);
+
+/// Reads all of standard input / a file (Error(io) if it cannot).
+std::string read_stdin();
+std::string read_file(const std::string& path);
+
+}  // namespace crmkit::cli
+
+#define CRMKIT_CLI_CONCAT2(a, b) a##b
+#define CRMKIT_CLI_CONCAT(a, b) CRMKIT_CLI_CONCAT2(a, b)
+#define CRMKIT_CLI_COMMAND(order, fn) \
+  static const int CRMKIT_CLI_CONCAT(crmkit_cli_registration_, __LINE__) = ::crmkit::cli::register_command(order, fn)
