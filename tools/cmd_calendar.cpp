@@ -1,0 +1,178 @@
+// crmkit calendar deadline|elapsed|check — batch business-time arithmetic over CSV.
+#include <fmt/core.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli.hpp"
+#include "crmkit/calendar.hpp"
+#include "crmkit/error.hpp"
+
+namespace {
+
+using namespace crmkit;
+
+// Splits one CSV record into fields (RFC 4180 quotes honoured; quotes are kept in the text,
+// which is fine for locating our columns and for passing the row through unchanged).
+void split_csv(std::string_view line, std::vector<std::string_view>& out) {
+  out.clear();
+  size_t start = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) {
+      out.push_back(line.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(line.substr(start));
+}
+
+std::string_view unquote(std::string_view f) {
+  if (f.size() >= 2 && f.front() == '"' && f.back() == '"') return f.substr(1, f.size() - 2);
+  return f;
+}
+
+// Iterates the lines of a buffer (LF or CRLF), giving 1-based line numbers.
+template <class F>
+void for_each_line(std::string_view text, F&& f) {
+  size_t pos = 0, number = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    ++number;
+    f(line, number);
+    pos = end + 1;
+  }
+}
+
+size_t column(const std::vector<std::string_view>& header, std::string_view name) {
+  for (size_t i = 0; i < header.size(); ++i)
+    if (unquote(header[i]) == name) return i;
+  throw Error(Errc::parse, fmt::format("line 1: the header has no column '{}'", name));
+}
+
+Instant instant_field(std::string_view f, size_t line, std::string_view column_name) {
+  Instant t;
+  if (!try_parse_instant(unquote(f), t))
+    throw Error(Errc::parse, fmt::format("line {}: {} '{}' is not an instant (YYYY-MM-DDTHH:MM:SSZ)", line, column_name, f));
+  return t;
+}
+
+void write_out(const std::string& out) {
+  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
+    throw Error(Errc::io, "cannot write standard output");
+}
+
+// Shared driver of `deadline` and `elapsed`: reads CSV from stdin, appends one computed column.
+template <class Row>
+void run_batch(const Calendar& cal, const char* col_a, const char* col_b, const char* new_col, Row&& row) {
+  (void)cal;
+  const std::string input = cli::read_stdin();
+  std::string out;
+  out.reserve(input.size() + input.size() / 2);
+  std::vector<std::string_view> fields;
+  size_t ia = 0, ib = 0, width = 0;
+  bool header_seen = false;
+  for_each_line(input, [&](std::string_view line, size_t number) {
+    if (line.empty()) return;
+    split_csv(line, fields);
+    if (!header_seen) {
+      ia = column(fields, col_a);
+      ib = column(fields, col_b);
+      width = fields.size();
+      header_seen = true;
+      out.append(line).append(",").append(new_col).push_back('\n');
+      return;
+    }
+    if (fields.size() != width)
+      throw Error(Errc::parse, fmt::format("line {}: expected {} fields, found {}", number, width, fields.size()));
+    out.append(line).push_back(',');
+    row(fields[ia], fields[ib], number, out);
+    out.push_back('\n');
+  });
+  if (!header_seen) throw Error(Errc::parse, fmt::format("empty input: expected a header '{},{}'", col_a, col_b));
+  write_out(out);
+}
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("calendar", "Business-calendar arithmetic: deadlines and elapsed business time");
+  cmd->require_subcommand(1);
+  static std::string calendar_path;
+  auto load = [] { return Calendar::from_file(calendar_path.empty() ? cli::data_path("calendars/cn-2026.json") : calendar_path); };
+
+  auto* deadline = cmd->add_subcommand(
+      "deadline",
+      "Reads CSV 'start_utc,add_seconds' on stdin, writes 'start_utc,add_seconds,deadline_utc' on stdout");
+  deadline->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
+  deadline->callback([load] {
+    const Calendar cal = load();
+    run_batch(cal, "start_utc", "add_seconds", "deadline_utc",
+              [&](std::string_view a, std::string_view b, size_t line, std::string& out) {
+                Instant start = instant_field(a, line, "start_utc");
+                b = unquote(b);
+                int64_t secs = 0;
+                auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), secs);
+                if (ec != std::errc() || p != b.data() + b.size() || secs < 0)
+                  throw Error(Errc::parse, fmt::format("line {}: add_seconds '{}' is not a non-negative integer", line, b));
+                char buf[20];
+                Instant due;
+                try {
+                  due = cal.add(start, Duration::seconds(secs));
+                } catch (const Error& e) {
+                  throw Error(e.code(), fmt::format("line {}: {}", line, e.what()));
+                }
+                out.append(buf, static_cast<size_t>(format_utc(due, buf)));
+              });
+  });
+
+  auto* elapsed = cmd->add_subcommand(
+      "elapsed", "Reads CSV 'from_utc,to_utc' on stdin, writes 'from_utc,to_utc,business_seconds' on stdout");
+  elapsed->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
+  elapsed->callback([load] {
+    const Calendar cal = load();
+    run_batch(cal, "from_utc", "to_utc", "business_seconds",
+              [&](std::string_view a, std::string_view b, size_t line, std::string& out) {
+                Instant from = instant_field(a, line, "from_utc");
+                Instant to = instant_field(b, line, "to_utc");
+                Duration d;
+                try {
+                  d = cal.between(from, to);
+                } catch (const Error& e) {
+                  throw Error(e.code(), fmt::format("line {}: {}", line, e.what()));
+                }
+                char buf[24];
+                auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d.count_seconds());
+                out.append(buf, static_cast<size_t>(p - buf));
+              });
+  });
+
+  auto* check = cmd->add_subcommand("check", "Validates a calendar and prints a summary");
+  check->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
+  check->callback([load] {
+    const Calendar cal = load();
+    static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    const auto& s = cal.spec();
+    int64_t weekly = 0;
+    std::string week;
+    for (int d = 0; d < 7; ++d) {
+      int64_t secs = 0;
+      for (const auto& iv : s.week[d]) secs += iv.end - iv.begin;
+      weekly += secs;
+      week += fmt::format("{}{} {:.2f}h", d ? ", " : "", kDays[d], secs / 3600.0);
+    }
+    fmt::print("calendar OK: {}\nzone: {}\nweek: {} (total {:.2f}h)\nholidays: {}\nmake-up working days: {}\n",
+               s.name.empty() ? "(unnamed)" : s.name, s.zone, week, weekly / 3600.0, s.holidays.size(),
+               s.workdays.size());
+  });
+}
+
+CRMKIT_CLI_COMMAND(10, setup);
+
+}  // namespace
