@@ -1,0 +1,114 @@
+// Customer lifetime value: probabilistic (BG/NBD × Gamma-Gamma), simple, equity, win-back ranking.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "crmkit/error.hpp"
+#include "crmkit/value.hpp"
+#include "value/dedupe.hpp"
+#include "value/model_math.hpp"
+
+namespace crmkit::value {
+namespace {
+
+void check_options(double t, const ClvOptions& o, const GammaGamma& gg) {
+  if (!(t >= 0) || !std::isfinite(t)) throw Error(Errc::invalid_argument, fmt::format("t must be finite and >= 0, got {}", t));
+  if (o.horizon_months < 0)
+    throw Error(Errc::invalid_argument, fmt::format("horizon_months must be >= 0, got {}", o.horizon_months));
+  if (!(o.monthly_discount > -1) || !std::isfinite(o.monthly_discount))
+    throw Error(Errc::invalid_argument, fmt::format("monthly_discount must be > -1, got {}", o.monthly_discount));
+  if (!std::isfinite(o.margin)) throw Error(Errc::invalid_argument, "margin must be finite");
+  if (!(gg.q > 1)) throw Error(Errc::invalid_argument, fmt::format("Gamma-Gamma expected spend needs q > 1 (q = {})", gg.q));
+}
+
+/// Σ_i (E[X(k·i)] − E[X(k·(i−1))]) / (1+d)^i for one (x, t_x, T) profile: the discounted expected
+/// purchases over the horizon (multiply by spend and margin for CLV).
+double discounted_purchases(const BgNbd& m, const CustomerSummary& c, const ClvOptions& o) {
+  const double k = periods_per_month(o.unit);
+  const double p_alive = m.probability_alive(c);
+  const double n = m.r + c.x, a = m.a, B = m.b + c.x, scale = 1.0 / (m.alpha + c.T);
+  double prev = 0, total = 0, discount = 1;
+  for (int i = 1; i <= o.horizon_months; ++i) {
+    double cur = p_alive * detail::expected_purchases_if_alive(n, k * i * scale, a, B);
+    discount /= 1 + o.monthly_discount;
+    total += (cur - prev) * discount;
+    prev = cur;
+  }
+  return total;
+}
+
+}  // namespace
+
+std::vector<CustomerValue> predict(const BgNbd& bgnbd, const GammaGamma& gg, std::span<const CustomerSummary> customers,
+                                   double t, const ClvOptions& options) {
+  check_options(t, options, gg);
+  auto d = detail::distinct_rows<3>(
+      customers.size(), [&](size_t i) { return std::array<double, 3>{customers[i].x, customers[i].t_x, customers[i].T}; },
+      true);
+  struct ProfileValue {
+    double expected, p_alive, discounted;
+  };
+  std::vector<ProfileValue> pv(d.keys.size());
+  for (size_t j = 0; j < d.keys.size(); ++j) {
+    CustomerSummary c{d.keys[j][0], d.keys[j][1], d.keys[j][2], 0};
+    if (!std::isfinite(c.x) || !std::isfinite(c.t_x) || !std::isfinite(c.T) || c.x < 0 || c.t_x < 0 ||
+        c.t_x > c.T * (1 + 1e-12) + 1e-12)
+      throw Error(Errc::invalid_argument,
+                  fmt::format("customer profile x={}, t_x={}, T={} is invalid (need 0 <= t_x <= T, x >= 0)", c.x, c.t_x, c.T));
+    pv[j] = ProfileValue{bgnbd.conditional_expected_purchases(c, t), bgnbd.probability_alive(c),
+                         discounted_purchases(bgnbd, c, options)};
+  }
+  std::vector<CustomerValue> out(customers.size());
+  for (size_t i = 0; i < customers.size(); ++i) {
+    const ProfileValue& p = pv[d.of_row[i]];
+    double spend = gg.expected_spend(customers[i]);
+    out[i] = CustomerValue{p.expected, p.p_alive, spend, options.margin * spend * p.discounted};
+  }
+  return out;
+}
+
+double clv(const BgNbd& bgnbd, const GammaGamma& gg, const CustomerSummary& c, const ClvOptions& options) {
+  return predict(bgnbd, gg, std::span<const CustomerSummary>(&c, 1), 0.0, options)[0].clv;
+}
+
+double simple_clv(double margin, double retention, double discount, int periods) {
+  if (!(retention >= 0 && retention <= 1)) throw Error(Errc::invalid_argument, fmt::format("retention must be in [0, 1], got {}", retention));
+  if (!(discount > -1)) throw Error(Errc::invalid_argument, fmt::format("discount must be > -1, got {}", discount));
+  if (periods < 0) throw Error(Errc::invalid_argument, fmt::format("periods must be >= 0, got {}", periods));
+  double total = 0, survive = 1, disc = 1;
+  for (int t = 1; t <= periods; ++t) {
+    disc /= 1 + discount;
+    total += margin * survive * disc;
+    survive *= retention;
+  }
+  return total;
+}
+
+double simple_clv_perpetual(double margin, double retention, double discount) {
+  if (!(retention >= 0 && retention <= 1)) throw Error(Errc::invalid_argument, fmt::format("retention must be in [0, 1], got {}", retention));
+  if (!(1 + discount - retention > 0))
+    throw Error(Errc::invalid_argument, fmt::format("perpetual CLV needs discount > retention - 1 (discount {}, retention {})", discount, retention));
+  return margin / (1 + discount - retention);
+}
+
+double customer_equity(std::span<const CustomerValue> values) {
+  double sum = 0;
+  for (const CustomerValue& v : values) sum += v.clv;
+  return sum;
+}
+
+std::vector<WinBackCandidate> win_back_ranking(std::span<const CustomerValue> values, double p_alive_below, std::size_t limit) {
+  std::vector<WinBackCandidate> out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const CustomerValue& v = values[i];
+    if (!(v.p_alive < p_alive_below)) continue;
+    out.push_back(WinBackCandidate{i, v.p_alive, v.clv, v.p_alive > 0 ? v.clv / v.p_alive : 0.0});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const WinBackCandidate& l, const WinBackCandidate& r) { return l.clv > r.clv; });
+  if (limit && out.size() > limit) out.resize(limit);
+  return out;
+}
+
+}  // namespace crmkit::value

@@ -1,0 +1,128 @@
+// Per-customer summaries (x, t_x, T, m) from a transaction log, and the summary CSV reader.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "crmkit/error.hpp"
+#include "crmkit/value.hpp"
+#include "value/text_scan.hpp"
+
+namespace crmkit::value {
+
+void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
+                       std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
+                       uint8_t* observed) {
+  for (size_t i = 0; i < n; ++i) {
+    if (customer[i] >= n_customers)
+      throw Error(Errc::invalid_argument,
+                  fmt::format("transaction {}: customer index {} >= customer count {}", i, customer[i], n_customers));
+  }
+  // Group the calibration-period rows by customer (counting sort), then walk each group by day.
+  std::vector<uint32_t> start(n_customers + 1, 0);
+  for (size_t i = 0; i < n; ++i)
+    if (day[i] <= end_day) ++start[customer[i] + 1];
+  for (size_t c = 0; c < n_customers; ++c) start[c + 1] += start[c];
+  struct DayAmount {
+    int32_t day;
+    double amount;
+  };
+  std::vector<DayAmount> rows(start[n_customers]);
+  {
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (size_t i = 0; i < n; ++i)
+      if (day[i] <= end_day) rows[fill[customer[i]]++] = DayAmount{day[i], amount[i]};
+  }
+  const double scale = 1.0 / days_per_period(unit);
+  for (size_t c = 0; c < n_customers; ++c) {
+    auto* b = rows.data() + start[c];
+    auto* e = rows.data() + start[c + 1];
+    out[c] = CustomerSummary{};
+    observed[c] = b != e;
+    if (b == e) continue;
+    std::sort(b, e, [](const DayAmount& l, const DayAmount& r) { return l.day < r.day; });
+    int32_t first = b->day, last = b->day;
+    double repeat_total = 0;
+    int64_t distinct = 1;
+    for (auto* p = b + 1; p != e; ++p) {
+      if (p->day != last) {
+        ++distinct;
+        last = p->day;
+      }
+      if (p->day != first) repeat_total += p->amount;
+    }
+    out[c].x = static_cast<double>(distinct - 1);
+    out[c].t_x = (last - first) * scale;
+    out[c].T = (end_day - first) * scale;
+    out[c].m = distinct > 1 ? repeat_total / static_cast<double>(distinct - 1) : 0.0;
+  }
+}
+
+SummaryTable summarize(const TransactionLog& log, CivilDate calibration_end, PeriodUnit unit) {
+  const size_t k = log.customer_count();
+  std::vector<CustomerSummary> all(k);
+  std::vector<uint8_t> observed(k);
+  summarize_columns(log.customer.data(), log.day.data(), log.amount.data(), log.size(), k,
+                    static_cast<int32_t>(calibration_end.days_since_epoch()), unit, all.data(), observed.data());
+  SummaryTable table;
+  for (size_t c = 0; c < k; ++c) {
+    if (!observed[c]) continue;
+    table.ids.push_back(log.customer_ids[c]);
+    table.rows.push_back(all[c]);
+  }
+  return table;
+}
+
+SummaryTable read_summary_csv(std::string_view text) {
+  SummaryTable table;
+  detail::LineScanner lines(text);
+  std::vector<std::string_view> fields;
+  std::vector<std::string> scratch;
+  std::string_view line;
+  int col[5] = {-1, -1, -1, -1, -1};  // id, x, t_x, T, m
+  bool header_seen = false;
+  static const char* kNames[] = {"id", "x", "t_x", "T", "m"};
+  while (lines.next(line)) {
+    if (detail::trim(line).empty()) continue;
+    size_t ln = lines.line_number();
+    if (!detail::split_csv(line, fields, scratch)) throw Error(Errc::parse, fmt::format("line {}: unterminated quote", ln));
+    if (!header_seen) {
+      header_seen = true;
+      for (size_t i = 0; i < fields.size(); ++i) {
+        std::string name(fields[i]);
+        int role = -1;
+        if (name == "ID" || name == "id" || name == "customer_id" || name == "Id") role = 0;
+        else if (name == "x" || name == "frequency") role = 1;
+        else if (name == "t_x" || name == "recency") role = 2;
+        else if (name == "T") role = 3;
+        else if (name == "zbar" || name == "monetary_value" || name == "m") role = 4;
+        if (role >= 0 && col[role] < 0) col[role] = static_cast<int>(i);
+      }
+      if (col[0] < 0 || col[1] < 0 || col[2] < 0 || col[3] < 0)
+        throw Error(Errc::parse,
+                    fmt::format("line {}: summary header must be ID,x,t_x,T[,zbar] or ID,frequency,recency,T"
+                                "[,monetary_value], got '{}'",
+                                ln, line));
+      continue;
+    }
+    double v[5] = {0, 0, 0, 0, 0};
+    for (int role = 1; role < 5; ++role) {
+      if (col[role] < 0) continue;
+      if (static_cast<size_t>(col[role]) >= fields.size())
+        throw Error(Errc::parse, fmt::format("line {}: missing field {}", ln, kNames[role]));
+      std::string_view f = fields[col[role]];
+      if (!detail::parse_number(f, v[role]) || !std::isfinite(v[role]))
+        throw Error(Errc::parse, fmt::format("line {}: field {} '{}' is not a finite number", ln, kNames[role], f));
+      if (v[role] < 0)
+        throw Error(Errc::invalid_argument, fmt::format("line {}: field {} '{}' is negative", ln, kNames[role], f));
+    }
+    if (v[2] > v[3] + 1e-9)
+      throw Error(Errc::invalid_argument, fmt::format("line {}: t_x {} is greater than T {}", ln, v[2], v[3]));
+    if (static_cast<size_t>(col[0]) >= fields.size()) throw Error(Errc::parse, fmt::format("line {}: missing ID", ln));
+    table.ids.emplace_back(fields[col[0]]);
+    table.rows.push_back(CustomerSummary{v[1], v[2], v[3], v[4]});
+  }
+  return table;
+}
+
+}  // namespace crmkit::value
