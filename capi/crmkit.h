@@ -114,6 +114,72 @@ CRMKIT_API int crmkit_calendar_add_batch(const crmkit_calendar* calendar, const 
 CRMKIT_API int crmkit_calendar_between_batch(const crmkit_calendar* calendar, const int64_t* from,
                                              const int64_t* to, size_t n, int64_t* out_business_seconds);
 
+/* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (domain.md §5) ------------------- */
+
+/* Period unit of t_x and T (and of the model's time scale). */
+enum crmkit_period { CRMKIT_PERIOD_DAY = 0, CRMKIT_PERIOD_WEEK = 1 };
+
+/* Fitted BG/NBD parameters (Fader, Hardie & Lee 2005). */
+typedef struct crmkit_bgnbd {
+  double r, alpha, a, b;
+} crmkit_bgnbd;
+
+/* Fitted Gamma-Gamma parameters (Fader & Hardie 2013); v is gamma. */
+typedef struct crmkit_gammagamma {
+  double p, q, v;
+} crmkit_gammagamma;
+
+/* CLV options; crmkit_clv_options_init() fills the defaults (12 months, 1 % monthly discount,
+ * weeks, margin 1). */
+typedef struct crmkit_clv_options {
+  int horizon_months;
+  double monthly_discount;
+  int period; /* enum crmkit_period */
+  double margin;
+} crmkit_clv_options;
+
+/** Fills *options with the defaults. Errors: CRMKIT_EINVAL (NULL). */
+CRMKIT_API int crmkit_clv_options_init(crmkit_clv_options* options);
+
+/** Per-customer summaries (x, t_x, T, m) from n transactions given as plain arrays: customer[i]
+ *  is a dense customer index < n_customers, day[i] the purchase date as days since 1970-01-01,
+ *  amount[i] >= 0. Purchases on the same day are one purchase; the calibration period ends on
+ *  end_day (inclusive). The caller provides output arrays of n_customers elements;
+ *  out_observed[c] is 1 when customer c bought on or before end_day (else 0 and zeros).
+ *  out_m may be NULL. Errors: CRMKIT_EINVAL (NULL arrays with n > 0, index out of range, NaN or
+ *  negative amount: the message names the row). Thread-safe. */
+CRMKIT_API int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const double* amount,
+                                      size_t n, size_t n_customers, int32_t end_day, int period, double* out_x,
+                                      double* out_t_x, double* out_T, double* out_m, uint8_t* out_observed);
+
+/** Maximum-likelihood BG/NBD fit over n customers (x, t_x, T arrays). Writes *out and, when
+ *  out_loglik is not NULL, the log-likelihood. Errors: CRMKIT_EINVAL (NULL, n = 0, a negative,
+ *  non-finite or inconsistent summary: the message names the index), CRMKIT_ENOCONVERGE.
+ *  Thread-safe. */
+CRMKIT_API int crmkit_value_bgnbd_fit(const double* x, const double* t_x, const double* T, size_t n,
+                                      crmkit_bgnbd* out, double* out_loglik);
+
+/** Maximum-likelihood Gamma-Gamma fit on the customers with x > 0 (m = mean repeat spend).
+ *  *out_used (may be NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no
+ *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ENOCONVERGE. Thread-safe. */
+CRMKIT_API int crmkit_value_gammagamma_fit(const double* x, const double* m, size_t n, crmkit_gammagamma* out,
+                                           double* out_loglik, size_t* out_used);
+
+/** Predictions for n customers: expected purchases in the next t periods, P(alive), expected
+ *  spend per purchase and CLV (options NULL = defaults). Each output array (n elements) may be
+ *  NULL when not wanted. Errors: CRMKIT_EINVAL (NULL inputs, bad options, q <= 1, bad summary).
+ *  Thread-safe. */
+CRMKIT_API int crmkit_value_predict(const crmkit_bgnbd* bgnbd, const crmkit_gammagamma* gammagamma,
+                                    const double* x, const double* t_x, const double* T, const double* m,
+                                    size_t n, double t, const crmkit_clv_options* options,
+                                    double* out_expected_purchases, double* out_p_alive,
+                                    double* out_expected_spend, double* out_clv);
+
+/** Simple CLV: sum over t = 1..periods of margin * retention^(t-1) / (1+discount)^t.
+ *  Errors: CRMKIT_EINVAL (retention outside [0, 1], discount <= -1, periods < 0). */
+CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double discount, int periods,
+                                       double* out_clv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -102,7 +102,7 @@ SummaryTable summarize(const TransactionLog& log, CivilDate calibration_end, Per
 /// The same over plain arrays of n transactions of n_customers dense customer indices. Writes one
 /// summary per customer index to out[n_customers] and observed[c] = 1 when customer c has a
 /// purchase on or before end_day (else 0 and a zero summary). Throws Error(invalid_argument) for a
-/// customer index >= n_customers.
+/// customer index >= n_customers or a NaN, infinite or negative amount (naming the row).
 void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
                        std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
                        uint8_t* observed);

@@ -17,6 +17,9 @@ void summarize_columns(const uint32_t* customer, const int32_t* day, const doubl
     if (customer[i] >= n_customers)
       throw Error(Errc::invalid_argument,
                   fmt::format("transaction {}: customer index {} >= customer count {}", i, customer[i], n_customers));
+    if (!(amount[i] >= 0) || !std::isfinite(amount[i]))
+      throw Error(Errc::invalid_argument,
+                  fmt::format("transaction {}: amount must be finite and >= 0, got {}", i, amount[i]));
   }
   // Group the calibration-period rows by customer (counting sort), then walk each group by day.
   std::vector<uint32_t> start(n_customers + 1, 0);

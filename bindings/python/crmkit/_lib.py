@@ -1,0 +1,289 @@
+"""Loading libcrmkit, error translation and array plumbing shared by the wrappers.
+
+The library is looked up, in order: the CRMKIT_LIBRARY environment variable, a libcrmkit.so next
+to this package (a wheel built by ``pip install ./bindings/python`` ships one), the build trees
+of a source checkout (build/, build-*/), then the system loader's search path.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as _dt
+import os
+import pathlib
+from typing import Any, Optional, Sequence
+
+try:  # numpy is optional: used without copying when the caller passes arrays
+    import numpy as _np
+except ImportError:  # pragma: no cover - exercised on interpreters without numpy
+    _np = None
+
+__all__ = ["lib", "Error", "check", "take_string", "to_unix", "from_unix"]
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+class Error(Exception):
+    """A crmkit call failed. ``status`` is the C status code, ``name`` its short name."""
+
+    status = -1
+    name = "error"
+
+    def __init__(self, message: str, status: Optional[int] = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class InvalidArgument(Error, ValueError):
+    status, name = 1, "invalid_argument"
+
+
+class ParseError(Error, ValueError):
+    status, name = 2, "parse"
+
+
+class NotFound(Error, LookupError):
+    status, name = 3, "not_found"
+
+
+class InvalidState(Error):
+    status, name = 4, "invalid_state"
+
+
+class PermissionDenied(Error):
+    status, name = 5, "permission"
+
+
+class Conflict(Error):
+    status, name = 6, "conflict"
+
+
+class IOFailure(Error, OSError):
+    status, name = 7, "io"
+
+
+class Locked(Error):
+    status, name = 8, "locked"
+
+
+class VersionError(Error):
+    status, name = 9, "version"
+
+
+class LimitExceeded(Error):
+    status, name = 10, "limit"
+
+
+class Corrupt(Error):
+    status, name = 11, "corrupt"
+
+
+class NoConvergence(Error, ArithmeticError):
+    status, name = 12, "no_convergence"
+
+
+class InternalError(Error):
+    status, name = 13, "internal"
+
+
+class OutOfMemory(Error, MemoryError):
+    status, name = 14, "out_of_memory"
+
+
+_ERRORS = {cls.status: cls for cls in (InvalidArgument, ParseError, NotFound, InvalidState, PermissionDenied,
+                                        Conflict, IOFailure, Locked, VersionError, LimitExceeded, Corrupt,
+                                        NoConvergence, InternalError, OutOfMemory)}
+
+
+# ---- loading -----------------------------------------------------------------------------------
+
+def _candidates():
+    env = os.environ.get("CRMKIT_LIBRARY")
+    if env:
+        yield pathlib.Path(env)
+    here = pathlib.Path(__file__).resolve().parent
+    yield here / "libcrmkit.so"
+    root = here.parent.parent.parent  # bindings/python/crmkit -> repo root
+    for build in sorted(root.glob("build*")):
+        yield build / "libcrmkit.so"
+    found = ctypes.util.find_library("crmkit")
+    if found:
+        yield pathlib.Path(found)
+
+
+def _load() -> ctypes.CDLL:
+    tried = []
+    for path in _candidates():
+        if path.name != str(path) and not path.exists():
+            tried.append(str(path))
+            continue
+        try:
+            return ctypes.CDLL(str(path))
+        except OSError as e:
+            tried.append(f"{path} ({e})")
+    raise ImportError("crmkit: libcrmkit.so not found; set CRMKIT_LIBRARY to its path. Tried: " + ", ".join(tried))
+
+
+lib = _load()
+
+_c = ctypes
+lib.crmkit_version.restype = _c.c_char_p
+lib.crmkit_version.argtypes = []
+lib.crmkit_last_error.restype = _c.c_char_p
+lib.crmkit_last_error.argtypes = []
+lib.crmkit_status_name.restype = _c.c_char_p
+lib.crmkit_status_name.argtypes = [_c.c_int]
+lib.crmkit_string_free.restype = None
+lib.crmkit_string_free.argtypes = [_c.c_void_p]
+
+
+def declare(name: str, *argtypes, restype=_c.c_int):
+    """Sets a C function's signature; returns the function."""
+    fn = getattr(lib, name)
+    fn.argtypes = list(argtypes)
+    fn.restype = restype
+    return fn
+
+
+def check(status: int) -> None:
+    """Raises the Error subclass for a non-zero status with the thread's last-error message."""
+    if status != 0:
+        message = lib.crmkit_last_error().decode("utf-8", "replace")
+        raise _ERRORS.get(status, Error)(message, status)
+
+
+def take_string(ptr: _c.c_void_p) -> str:
+    """Copies a char* the library returned and frees it."""
+    if not ptr.value:
+        return ""
+    try:
+        return _c.string_at(ptr.value).decode("utf-8")
+    finally:
+        lib.crmkit_string_free(ptr)
+
+
+def encode(text: Any) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    if isinstance(text, (str, os.PathLike)):
+        return os.fsencode(text) if isinstance(text, os.PathLike) else text.encode("utf-8")
+    raise TypeError(f"expected str, got {type(text).__name__}")
+
+
+# ---- time --------------------------------------------------------------------------------------
+
+def to_unix(t: Any) -> int:
+    """Unix seconds from an int, an aware datetime, or an RFC 3339 string."""
+    if isinstance(t, bool):
+        raise TypeError("a bool is not an instant")
+    if isinstance(t, int):
+        return t
+    if _np is not None and isinstance(t, _np.integer):
+        return int(t)
+    if isinstance(t, _dt.datetime):
+        if t.tzinfo is None:
+            raise InvalidArgument("naive datetime: attach a time zone (an instant needs one)")
+        return int(t.timestamp() // 1)
+    if isinstance(t, str):
+        out = _c.c_int64()
+        check(lib.crmkit_time_parse(t.encode("utf-8"), _c.byref(out)))
+        return out.value
+    raise TypeError(f"expected an instant (int seconds, aware datetime or RFC 3339 str), got {type(t).__name__}")
+
+
+def from_unix(seconds: int) -> _dt.datetime:
+    return _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
+
+
+declare("crmkit_time_parse", _c.c_char_p, _c.POINTER(_c.c_int64))
+
+
+# ---- arrays ------------------------------------------------------------------------------------
+
+class Column:
+    """A contiguous C array view of a Python sequence or numpy array (no copy when it already is
+    one of the right dtype); keeps what it points to alive."""
+
+    __slots__ = ("ptr", "n", "_keep", "is_numpy")
+
+    def __init__(self, values: Any, ctype, name: str):
+        np_dtype = {_c.c_double: "float64", _c.c_int64: "int64", _c.c_int32: "int32",
+                    _c.c_uint32: "uint32", _c.c_uint8: "uint8"}[ctype]
+        if hasattr(values, "to_numpy") and _np is not None:  # pandas Series / Index
+            values = values.to_numpy()
+        if _np is not None and isinstance(values, _np.ndarray):
+            if values.ndim != 1:
+                raise InvalidArgument(f"{name}: expected a 1-D array")
+            if np_dtype == "float64" or values.dtype.kind in "iu":
+                arr = _np.ascontiguousarray(values, dtype=np_dtype)
+            else:
+                raise InvalidArgument(f"{name}: expected integers, got dtype {values.dtype}")
+            self._keep = arr
+            self.n = arr.shape[0]
+            self.ptr = arr.ctypes.data_as(_c.POINTER(ctype))
+            self.is_numpy = True
+            return
+        seq = list(values)
+        self.n = len(seq)
+        try:
+            buf = (ctype * self.n)(*seq)
+        except TypeError as e:
+            raise InvalidArgument(f"{name}: {e}") from None
+        self._keep = buf
+        self.ptr = _c.cast(buf, _c.POINTER(ctype))
+        self.is_numpy = False
+
+
+def out_array(ctype, n: int, as_numpy: bool):
+    """An output buffer of n elements: a numpy array when as_numpy, else a ctypes array."""
+    if as_numpy and _np is not None:
+        dtype = {_c.c_double: "float64", _c.c_int64: "int64", _c.c_uint8: "uint8"}[ctype]
+        arr = _np.empty(n, dtype=dtype)
+        return arr, arr.ctypes.data_as(_c.POINTER(ctype))
+    buf = (ctype * n)()
+    return buf, _c.cast(buf, _c.POINTER(ctype))
+
+
+def result(buf, as_numpy: bool):
+    return buf if as_numpy and _np is not None else list(buf)
+
+
+def same_length(*cols: Column) -> int:
+    n = cols[0].n
+    for col in cols[1:]:
+        if col.n != n:
+            raise InvalidArgument(f"arrays differ in length ({n} and {col.n})")
+    return n
+
+
+class Handle:
+    """Base of the wrappers of opaque handles: close() frees, also as a context manager."""
+
+    _free = None  # the C free function
+
+    def __init__(self, ptr: _c.c_void_p):
+        self._ptr = ptr
+
+    def _h(self) -> _c.c_void_p:
+        """The live handle; InvalidState once closed."""
+        if not self._ptr:
+            raise InvalidState(f"{type(self).__name__} is closed")
+        return self._ptr
+
+    def close(self) -> None:
+        if self._ptr:
+            type(self)._free(self._ptr)
+            self._ptr = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

@@ -1,0 +1,123 @@
+"""Customer lifetime value: BG/NBD + Gamma-Gamma fits, predictions and CLV over plain arrays.
+
+Inputs are sequences or numpy arrays / pandas Series (used without copying when they are
+contiguous float64); outputs are numpy arrays when the inputs were, lists otherwise.
+"""
+from __future__ import annotations
+
+import ctypes as _c
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ._lib import Column, InvalidArgument, check, declare, out_array, result, same_length
+
+_pd = _c.POINTER(_c.c_double)
+
+
+class _BgNbd(_c.Structure):
+    _fields_ = [("r", _c.c_double), ("alpha", _c.c_double), ("a", _c.c_double), ("b", _c.c_double)]
+
+
+class _GammaGamma(_c.Structure):
+    _fields_ = [("p", _c.c_double), ("q", _c.c_double), ("v", _c.c_double)]
+
+
+class _ClvOptions(_c.Structure):
+    _fields_ = [("horizon_months", _c.c_int), ("monthly_discount", _c.c_double), ("period", _c.c_int),
+                ("margin", _c.c_double)]
+
+
+_bg_fit = declare("crmkit_value_bgnbd_fit", _pd, _pd, _pd, _c.c_size_t, _c.POINTER(_BgNbd), _pd)
+_gg_fit = declare("crmkit_value_gammagamma_fit", _pd, _pd, _c.c_size_t, _c.POINTER(_GammaGamma), _pd,
+                  _c.POINTER(_c.c_size_t))
+_predict = declare("crmkit_value_predict", _c.POINTER(_BgNbd), _c.POINTER(_GammaGamma), _pd, _pd, _pd, _pd,
+                   _c.c_size_t, _c.c_double, _c.POINTER(_ClvOptions), _pd, _pd, _pd, _pd)
+_simple = declare("crmkit_value_simple_clv", _c.c_double, _c.c_double, _c.c_double, _c.c_int, _pd)
+
+_PERIODS = {"day": 0, "week": 1}
+
+
+@dataclass(frozen=True)
+class BgNbd:
+    r: float
+    alpha: float
+    a: float
+    b: float
+    loglik: float = float("nan")
+
+
+@dataclass(frozen=True)
+class GammaGamma:
+    p: float
+    q: float
+    v: float
+    loglik: float = float("nan")
+    customers: int = 0
+
+
+def _summary_columns(summary: Any, x=None, t_x=None, T=None, m=None):
+    """Columns from a DataFrame/dict with x,t_x,T[,m] or frequency,recency,T[,monetary_value] names."""
+    if summary is not None:
+        cols = summary if isinstance(summary, dict) else {c: summary[c] for c in summary.columns}
+        def pick(*names):
+            for n in names:
+                if n in cols:
+                    return cols[n]
+            return None
+        x, t_x, T = pick("x", "frequency"), pick("t_x", "recency"), pick("T")
+        m = pick("m", "zbar", "monetary_value")
+        if x is None or t_x is None or T is None:
+            raise InvalidArgument("summary needs columns x,t_x,T (or frequency,recency,T)")
+    return x, t_x, T, m
+
+
+def fit_bgnbd(summary: Any = None, *, x=None, t_x=None, T=None) -> BgNbd:
+    """Maximum-likelihood BG/NBD fit (raises NoConvergence if it does not converge)."""
+    x, t_x, T, _ = _summary_columns(summary, x, t_x, T)
+    cx, ct, cT = Column(x, _c.c_double, "x"), Column(t_x, _c.c_double, "t_x"), Column(T, _c.c_double, "T")
+    n = same_length(cx, ct, cT)
+    out, ll = _BgNbd(), _c.c_double()
+    check(_bg_fit(cx.ptr, ct.ptr, cT.ptr, n, _c.byref(out), _c.byref(ll)))
+    return BgNbd(out.r, out.alpha, out.a, out.b, ll.value)
+
+
+def fit_gammagamma(summary: Any = None, *, x=None, m=None) -> GammaGamma:
+    """Maximum-likelihood Gamma-Gamma fit on the customers with x > 0."""
+    if summary is not None:
+        x, _, _, m = _summary_columns(summary)
+    if m is None:
+        raise InvalidArgument("Gamma-Gamma needs the mean repeat spend m (zbar / monetary_value)")
+    cx, cm = Column(x, _c.c_double, "x"), Column(m, _c.c_double, "m")
+    n = same_length(cx, cm)
+    out, ll, used = _GammaGamma(), _c.c_double(), _c.c_size_t()
+    check(_gg_fit(cx.ptr, cm.ptr, n, _c.byref(out), _c.byref(ll), _c.byref(used)))
+    return GammaGamma(out.p, out.q, out.v, ll.value, used.value)
+
+
+def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None, t_x=None, T=None, m=None,
+            t: float = 39, horizon_months: int = 12, monthly_discount: float = 0.01, period: str = "week",
+            margin: float = 1.0) -> dict:
+    """Per customer: expected purchases in the next t periods, P(alive), expected spend and CLV
+    (monthly discounted sum over horizon_months). Returns a dict of columns."""
+    x, t_x, T, m = _summary_columns(summary, x, t_x, T, m)
+    if period not in _PERIODS:
+        raise InvalidArgument(f"period must be 'day' or 'week', got {period!r}")
+    cx, ct, cT = Column(x, _c.c_double, "x"), Column(t_x, _c.c_double, "t_x"), Column(T, _c.c_double, "T")
+    cm = Column(m if m is not None else [0.0] * cx.n, _c.c_double, "m")
+    n = same_length(cx, ct, cT, cm)
+    bg = _BgNbd(bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b)
+    gg = _GammaGamma(gammagamma.p, gammagamma.q, gammagamma.v)
+    opts = _ClvOptions(int(horizon_months), float(monthly_discount), _PERIODS[period], float(margin))
+    as_np = cx.is_numpy
+    outs = [out_array(_c.c_double, n, as_np) for _ in range(4)]
+    check(_predict(_c.byref(bg), _c.byref(gg), cx.ptr, ct.ptr, cT.ptr, cm.ptr, n, float(t), _c.byref(opts),
+                   *(p for _, p in outs)))
+    names = ("expected_purchases", "p_alive", "expected_spend", "clv")
+    return {name: result(buf, as_np) for name, (buf, _) in zip(names, outs)}
+
+
+def simple_clv(margin: float, retention: float, discount: float, periods: int) -> float:
+    """Sum over t = 1..periods of margin * retention**(t-1) / (1+discount)**t."""
+    out = _c.c_double()
+    check(_simple(margin, retention, discount, periods, _c.byref(out)))
+    return out.value
