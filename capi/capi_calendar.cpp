@@ -2,11 +2,9 @@
 #include <fmt/core.h>
 
 #include "crmkit/calendar.hpp"
+#include "handle_types.hpp"
 #include "handles.hpp"
 
-struct crmkit_calendar {
-  crmkit::Calendar cal;
-};
 
 using namespace crmkit;
 using namespace crmkit::capi;
