@@ -2,8 +2,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "crmkit/calendar.hpp"
+#include "crmkit/value.hpp"
+#include "html_report.hpp"
 
 namespace crmkit::cli {
 
@@ -12,6 +15,17 @@ bool stderr_is_terminal();
 void progress(const std::string& step);
 void progress_done();
 void section(const std::string& title);
+
+/// What the value step hands to the later steps (tiers by CLV, the report).
+struct DemoValue {
+  value::TransactionLog log;     ///< CDNOW master, customers renumbered by id
+  std::vector<std::string> ids;  ///< customers in the calibration summary
+  std::vector<double> clv;       ///< their 12-month CLV
+  double equity = 0;
+};
+
+/// Customer value on CDNOW: fits, hold-out check, equity, top customers, win-back list.
+DemoValue demo_value(HtmlReport* html);
 
 /// The demo steps beyond the calendar (customer value, complaints, KPIs, HTML report).
 void demo_extensions(const Calendar& calendar, const std::string& html_path);

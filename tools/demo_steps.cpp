@@ -1,5 +1,8 @@
-// The steps of `crmkit demo` that use the workflow and value modules.
+// The steps of `crmkit demo` after the calendar: customer value, segments and tiers, complaints
+// and KPIs, and the optional HTML report.
 #include <fmt/core.h>
+
+#include <memory>
 
 #include "crmkit/error.hpp"
 #include "demo.hpp"
@@ -7,8 +10,13 @@
 namespace crmkit::cli {
 
 void demo_extensions(const Calendar&, const std::string& html_path) {
-  if (!html_path.empty())
-    throw Error(Errc::invalid_argument, "--html needs the complaint and value steps, which this build does not have yet");
+  std::unique_ptr<HtmlReport> html;
+  if (!html_path.empty()) html = std::make_unique<HtmlReport>("crmkit demo report");
+  DemoValue value = demo_value(html.get());
+  if (html) {
+    html->write(html_path);
+    fmt::print("\nHTML report written to {}\n", html_path);
+  }
 }
 
 }  // namespace crmkit::cli
