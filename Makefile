@@ -1,7 +1,7 @@
 # crmkit — the two commands a new user needs:
 #   make demo   install missing Debian packages, build, run the main job on the shipped data
 #   make test   the same set-up, then every test (C++, C API, Python, examples)
-# Others: make build | make bench | make sanitize | make install PREFIX=/usr/local | make clean
+# Others: make build | make bench | make sanitize | make fuzz | make install PREFIX=/usr/local | make clean
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
@@ -10,7 +10,7 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX    ?= /usr/local
 PYTHON    ?= /usr/bin/python3
 
-.PHONY: all setup configure build demo test bench sanitize install clean
+.PHONY: all setup configure build demo test bench sanitize fuzz install clean
 
 all: build
 
@@ -35,6 +35,16 @@ sanitize: setup
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE nosan
 
+# libFuzzer harnesses (clang, ASan + UBSan), each run FUZZ_SECONDS on its seed corpus.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	@CRMKIT_FUZZ=1 bash scripts/setup-debian.sh
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMKIT_FUZZ=ON \
+	  -DCRMKIT_BUILD_TESTS=OFF -DCRMKIT_BUILD_TOOLS=OFF -DCRMKIT_BUILD_EXAMPLES=OFF -DCRMKIT_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target crmkit_fuzzers
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target crmkit_benchmarks crmkit_cli
 	@bash benchmarks/run.sh $(BUILD)
@@ -43,4 +53,4 @@ install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -307,3 +307,14 @@ TEST_CASE("Invalid summaries are rejected with the customer named") {
     CHECK(e.code() == Errc::no_convergence);
   }
 }
+
+TEST_CASE("Several quoted fields with doubled quotes on one line stay intact (fuzzer regression)") {
+  std::string text = "customer_id,note,date,amount\n";
+  text += "\"a\"\"b\",\"c\"\"d\",\"2024-01-02\",\"1.5\"\n";
+  text += "\"e\"\"f\",\"g\"\"h\",\"2024-01-03\",\"2\"\n";
+  auto log = read_transactions_csv(text);
+  REQUIRE(log.customer_count() == 2);
+  CHECK(log.customer_ids[0] == "a\"b");
+  CHECK(log.customer_ids[1] == "e\"f");
+  CHECK(log.amount[0] == 1.5);
+}

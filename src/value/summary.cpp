@@ -80,7 +80,7 @@ SummaryTable read_summary_csv(std::string_view text) {
   SummaryTable table;
   detail::LineScanner lines(text);
   std::vector<std::string_view> fields;
-  std::vector<std::string> scratch;
+  std::deque<std::string> scratch;  // deque: growing keeps earlier fields valid
   std::string_view line;
   int col[5] = {-1, -1, -1, -1, -1};  // id, x, t_x, T, m
   bool header_seen = false;

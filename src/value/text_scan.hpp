@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,8 +101,9 @@ class LineScanner {
 };
 
 /// Splits a CSV line into fields (views into the line, or into `scratch` for quoted fields with
-/// doubled quotes). Returns false on an unterminated quote.
-inline bool split_csv(std::string_view line, std::vector<std::string_view>& fields, std::vector<std::string>& scratch) {
+/// doubled quotes; a deque so that adding one keeps the earlier views valid). Returns false on an
+/// unterminated quote.
+inline bool split_csv(std::string_view line, std::vector<std::string_view>& fields, std::deque<std::string>& scratch) {
   fields.clear();
   size_t scratch_used = 0;
   size_t i = 0;

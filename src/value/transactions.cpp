@@ -97,7 +97,7 @@ TransactionLog read_transactions_csv(std::string_view text, BadRowPolicy policy)
   RowSink sink{log, policy};
   detail::LineScanner lines(text);
   std::vector<std::string_view> fields;
-  std::vector<std::string> scratch;
+  std::deque<std::string> scratch;  // deque: growing keeps earlier fields valid
   std::string_view line;
   int col[4] = {0, 1, 2, -1};  // positions of id, date, amount, quantity
   bool first = true;
