@@ -1,0 +1,172 @@
+// The C API driven by random call sequences: handles created, used, freed and used again
+// (stale), NULL pointers, random numbers, random text. Every call must return a status; none
+// may crash, leak or trip a sanitizer.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "crmkit.h"
+
+namespace {
+
+class Input {
+ public:
+  Input(const uint8_t* d, size_t n) : d_(d), n_(n) {}
+  bool empty() const { return i_ >= n_; }
+  uint8_t byte() { return i_ < n_ ? d_[i_++] : 0; }
+  int64_t i64() {
+    int64_t v = 0;
+    for (int k = 0; k < 8; ++k) v = (v << 8) | byte();
+    return v;
+  }
+  double f64() {
+    int64_t bits = i64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  /// A NUL-terminated string of up to `max` bytes from the input.
+  std::string text(size_t max) {
+    size_t len = byte() % (max + 1);
+    std::string s;
+    for (size_t k = 0; k < len && !empty(); ++k) s.push_back(static_cast<char>(byte()));
+    return s;
+  }
+
+ private:
+  const uint8_t* d_;
+  size_t n_;
+  size_t i_ = 0;
+};
+
+const char* kCalendars[] = {
+    R"({"zone":"Asia/Shanghai","week":{"mon":[["09:00","12:00"],["13:30","18:00"]],"tue":[["09:00","18:00"]]},"holidays":["2026-10-01"],"workdays":{"2026-10-10":[["09:00","18:00"]]}})",
+    R"({"zone":"America/New_York","week":{"sun":[["00:00","24:00"]]}})",
+    R"({"zone":"UTC"})",
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Input in(data, size);
+  crmkit_calendar* cals[4] = {nullptr, nullptr, nullptr, nullptr};
+  std::vector<crmkit_calendar*> freed;  // stale pointers, used again on purpose
+  int steps = 0;
+  while (!in.empty() && steps++ < 64) {
+    const uint8_t op = in.byte() % 14;
+    const size_t slot = in.byte() % 4;
+    crmkit_calendar* cal = cals[slot];
+    int64_t out = 0;
+    switch (op) {
+      case 0: {  // create from a known-good or a random JSON
+        if (cal) break;
+        uint8_t which = in.byte();
+        std::string json = which % 4 < 3 ? kCalendars[which % 4] : in.text(200);
+        (void)crmkit_calendar_from_json(json.c_str(), &cals[slot]);
+        break;
+      }
+      case 1:
+        if (cal) {
+          crmkit_calendar_free(cal);
+          freed.push_back(cal);
+          cals[slot] = nullptr;
+        }
+        break;
+      case 2:
+        (void)crmkit_calendar_add(cal, in.i64() % 40000000000LL, in.i64(), &out);
+        break;
+      case 3:
+        (void)crmkit_calendar_between(cal, in.i64() % 40000000000LL, in.i64() % 40000000000LL, &out);
+        break;
+      case 4: {
+        int w = 0;
+        (void)crmkit_calendar_is_working(cal, in.i64(), &w);
+        (void)crmkit_calendar_next_working(cal, in.i64() % 20000000000LL, &out);
+        break;
+      }
+      case 5:
+        if (!freed.empty()) (void)crmkit_calendar_add(freed[in.byte() % freed.size()], 0, 60, &out);
+        break;
+      case 6: {
+        size_t n = in.byte() % 16;
+        std::vector<int64_t> a(n), b(n), r(n);
+        for (size_t k = 0; k < n; ++k) {
+          a[k] = in.i64() % 20000000000LL;
+          b[k] = in.i64() % 10000000;
+        }
+        (void)crmkit_calendar_add_batch(cal, a.data(), b.data(), n, r.data());
+        (void)crmkit_calendar_between_batch(cal, a.data(), b.data(), n, r.data());
+        break;
+      }
+      case 7: {
+        char* json = nullptr;
+        if (crmkit_calendar_to_json(cal, &json) == CRMKIT_OK) crmkit_string_free(json);
+        break;
+      }
+      case 8: {
+        std::string t = in.text(40);
+        (void)crmkit_time_parse(t.c_str(), &out);
+        char buf[32];
+        (void)crmkit_time_format(in.i64(), buf, in.byte() % 32);
+        break;
+      }
+      case 9: {  // value fits on random summaries
+        size_t n = in.byte() % 12;
+        std::vector<double> x(n), tx(n), T(n), m(n);
+        for (size_t k = 0; k < n; ++k) {
+          x[k] = in.byte() % 8;
+          T[k] = in.byte() / 4.0;
+          tx[k] = in.byte() % 2 ? T[k] * (in.byte() / 255.0) : in.f64();
+          m[k] = in.byte() % 3 ? in.byte() : in.f64();
+        }
+        crmkit_bgnbd bg;
+        crmkit_gammagamma gg;
+        (void)crmkit_value_bgnbd_fit(x.data(), tx.data(), T.data(), n, &bg, nullptr);
+        (void)crmkit_value_gammagamma_fit(x.data(), m.data(), n, &gg, nullptr, nullptr);
+        break;
+      }
+      case 10: {  // predictions with random parameters and options
+        crmkit_bgnbd bg{in.f64(), in.f64(), in.byte() / 50.0, in.byte() / 50.0};
+        if (in.byte() % 2) bg = crmkit_bgnbd{0.243, 4.414, 0.793, 2.426};
+        crmkit_gammagamma gg{6.25, 3.74 + in.byte() / 100.0 - 1.5, 15.44};
+        crmkit_clv_options o;
+        crmkit_clv_options_init(&o);
+        o.horizon_months = in.byte() % 40 - 2;
+        o.monthly_discount = in.byte() % 2 ? in.f64() : 0.01;
+        o.period = in.byte() % 3;
+        double x = in.byte() % 50, T = in.byte(), tx = T * (in.byte() / 255.0), m = in.byte(), r[4];
+        (void)crmkit_value_predict(&bg, &gg, &x, &tx, &T, &m, 1, in.byte(), &o, &r[0], &r[1], &r[2], &r[3]);
+        break;
+      }
+      case 11: {  // summaries with random indices and amounts
+        size_t n = in.byte() % 16, k = in.byte() % 6;
+        std::vector<uint32_t> c(n);
+        std::vector<int32_t> d(n);
+        std::vector<double> a(n), ox(k), otx(k), oT(k), om(k);
+        std::vector<uint8_t> seen(k);
+        for (size_t i = 0; i < n; ++i) {
+          c[i] = in.byte() % 8;
+          d[i] = static_cast<int32_t>(in.i64() % 100000);
+          a[i] = in.byte() % 5 ? in.byte() : in.f64();
+        }
+        (void)crmkit_value_summarize(c.data(), d.data(), a.data(), n, k, static_cast<int32_t>(in.i64() % 100000),
+                                     in.byte() % 3, ox.data(), otx.data(), oT.data(), om.data(), seen.data());
+        break;
+      }
+      case 12:  // NULLs everywhere
+        (void)crmkit_calendar_add(cal, 0, 0, nullptr);
+        (void)crmkit_calendar_from_json(nullptr, &cals[slot]);
+        (void)crmkit_value_bgnbd_fit(nullptr, nullptr, nullptr, 3, nullptr, nullptr);
+        (void)crmkit_calendar_to_json(cal, nullptr);
+        break;
+      default:
+        (void)crmkit_status_name(in.byte() - 5);
+        (void)crmkit_last_error();
+        break;
+    }
+  }
+  for (auto* c : cals) crmkit_calendar_free(c);
+  return 0;
+}
