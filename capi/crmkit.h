@@ -114,6 +114,86 @@ CRMKIT_API int crmkit_calendar_add_batch(const crmkit_calendar* calendar, const 
 CRMKIT_API int crmkit_calendar_between_batch(const crmkit_calendar* calendar, const int64_t* from,
                                              const int64_t* to, size_t n, int64_t* out_business_seconds);
 
+/* ---- SLA policies and clocks (domain.md §2.3, §3) ------------------------------------------ */
+
+typedef struct crmkit_policy crmkit_policy;
+typedef struct crmkit_clocks crmkit_clocks;
+
+/** Loads an SLA policy (JSON, see data/policies/default.json) counting in `calendar` (the policy's
+ *  "default" calendar; "24x7" is built in). The calendar is copied: it may be freed afterwards.
+ *  On success *out is a new handle (free with crmkit_policy_free). Errors: CRMKIT_EINVAL (NULL,
+ *  bad handle, bad policy: the message names the field), CRMKIT_EPARSE (malformed JSON or
+ *  duration), CRMKIT_ENOTFOUND (unknown calendar name). Immutable once loaded: thread-safe. */
+CRMKIT_API int crmkit_policy_from_json(const char* json, const crmkit_calendar* calendar, crmkit_policy** out);
+/** As crmkit_policy_from_json, reading a file; CRMKIT_EIO if it cannot be read. */
+CRMKIT_API int crmkit_policy_from_file(const char* path, const crmkit_calendar* calendar, crmkit_policy** out);
+/** Frees a policy. NULL is a no-op. */
+CRMKIT_API void crmkit_policy_free(crmkit_policy* policy);
+/** The clock names the policy defines, as a JSON array (caller frees with crmkit_string_free). */
+CRMKIT_API int crmkit_policy_clocks(const crmkit_policy* policy, char** out_json);
+/** The target of `clock` for a case described by `case_json` ({"channel","category","severity",
+ *  "tier"}, all optional strings) as JSON {"clock","business_seconds","warnings","escalate_to",
+ *  "rule"} (caller frees). Errors: CRMKIT_EINVAL, CRMKIT_EPARSE, CRMKIT_ENOTFOUND (unknown clock). */
+CRMKIT_API int crmkit_policy_target(const crmkit_policy* policy, const char* clock, const char* case_json,
+                                    char** out_json);
+
+/** Clock states and fired-event kinds. */
+enum crmkit_clock_state { CRMKIT_CLOCK_IDLE = 0, CRMKIT_CLOCK_RUNNING = 1, CRMKIT_CLOCK_PAUSED = 2, CRMKIT_CLOCK_STOPPED = 3 };
+enum crmkit_clock_event_kind { CRMKIT_CLOCK_WARNING = 0, CRMKIT_CLOCK_BREACH = 1 };
+
+/** A snapshot of one clock. `due` is meaningful only when has_due is 1 (a running clock). */
+typedef struct crmkit_clock_status {
+  int state;                  /* enum crmkit_clock_state */
+  int64_t elapsed_seconds;    /* business seconds accumulated */
+  int64_t remaining_seconds;  /* target - elapsed (negative once breached) */
+  int64_t target_seconds;
+  int has_due;
+  int64_t due;                /* unix seconds */
+  int breached;
+  int warnings_fired;
+} crmkit_clock_status;
+
+/** A warning or breach that fired: the clock, the instant the threshold was crossed, the warning
+ *  index (0 for a breach) and its fraction (1 for a breach). */
+typedef struct crmkit_clock_event {
+  uint64_t clock;
+  int kind;  /* enum crmkit_clock_event_kind */
+  int index;
+  double fraction;
+  int64_t at;
+} crmkit_clock_event;
+
+/** A new, empty set of clocks (a scheduler). Free with crmkit_clocks_free. Calls on one handle
+ *  are serialized by an internal lock, so a handle may be shared between threads. */
+CRMKIT_API int crmkit_clocks_new(crmkit_clocks** out);
+CRMKIT_API void crmkit_clocks_free(crmkit_clocks* clocks);
+/** Creates an idle clock for `clock` of `policy` for the case `case_json` (see
+ *  crmkit_policy_target); *out_id is its id (never reused). Errors: CRMKIT_EINVAL, CRMKIT_EPARSE,
+ *  CRMKIT_ENOTFOUND (unknown clock name). */
+CRMKIT_API int crmkit_clocks_create(crmkit_clocks* clocks, const crmkit_policy* policy, const char* clock,
+                                    const char* case_json, uint64_t* out_id);
+/** State changes at instant `at`. Errors: CRMKIT_ENOTFOUND (unknown id), CRMKIT_ESTATE (e.g. resume
+ *  of a clock that is not paused, anything after stop), CRMKIT_EINVAL (bad handle, `at` before
+ *  the clock's last change). A failed call changes nothing. */
+CRMKIT_API int crmkit_clocks_start(crmkit_clocks* clocks, uint64_t id, int64_t at);
+CRMKIT_API int crmkit_clocks_pause(crmkit_clocks* clocks, uint64_t id, int64_t at);
+CRMKIT_API int crmkit_clocks_resume(crmkit_clocks* clocks, uint64_t id, int64_t at);
+CRMKIT_API int crmkit_clocks_stop(crmkit_clocks* clocks, uint64_t id, int64_t at);
+/** Switches a clock to the target of (policy, clock, case_json) at `at`, keeping the business
+ *  time elapsed so far (a severity or tier change). Errors as crmkit_clocks_create / _start. */
+CRMKIT_API int crmkit_clocks_retarget(crmkit_clocks* clocks, uint64_t id, const crmkit_policy* policy,
+                                      const char* clock, const char* case_json, int64_t at);
+/** The clock's status as of `as_of`. Errors: CRMKIT_EINVAL, CRMKIT_ENOTFOUND. */
+CRMKIT_API int crmkit_clocks_status(crmkit_clocks* clocks, uint64_t id, int64_t as_of, crmkit_clock_status* out);
+/** Fires every warning and breach up to `now` not yet fired, ordered by instant then clock id,
+ *  into events[0..capacity); *out_count receives how many were written. Events that do not fit
+ *  stay queued and come first on the next call (call again with the same `now` until
+ *  *out_count < capacity). events may be NULL when capacity is 0. Errors: CRMKIT_EINVAL. */
+CRMKIT_API int crmkit_clocks_sweep(crmkit_clocks* clocks, int64_t now, crmkit_clock_event* events,
+                                   size_t capacity, size_t* out_count);
+/** Number of clocks and the bytes they use. Errors: CRMKIT_EINVAL. */
+CRMKIT_API int crmkit_clocks_size(crmkit_clocks* clocks, size_t* out_count, size_t* out_bytes);
+
 /* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (domain.md §5) ------------------- */
 
 /* Period unit of t_x and T (and of the model's time scale). */

@@ -79,6 +79,10 @@ class Calendar {
   /// The working intervals of one local date, as instants (after holidays and make-up days).
   std::vector<std::pair<Instant, Instant>> intervals_on(const CivilDate& date) const;
 
+  /// Identity of the compiled calendar: copies share it, so equal ids mean the same calendar
+  /// (two loads of one file have different ids). Used to intern SLA targets cheaply.
+  const void* id() const { return impl_.get(); }
+
   struct Impl;
 
  private:

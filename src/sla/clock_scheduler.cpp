@@ -1,0 +1,443 @@
+// The SLA clock scheduler: compact clocks, an indexed min-heap of next-fire instants, and a
+// heap of deferred events (thresholds crossed inside a segment that ended before a sweep saw
+// them: pause, stop, retarget).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "crmkit/error.hpp"
+#include "crmkit/sla.hpp"
+
+namespace crmkit::sla {
+
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+constexpr uint32_t kNotInHeap = std::numeric_limits<uint32_t>::max();
+
+/// One clock, 48 bytes. Business time: `accumulated` before `segment_start`; while running,
+/// the calendar gives the time since.
+struct Clock {
+  int64_t segment_start = 0;  // unix seconds: start of the current running segment
+  int64_t accumulated = 0;    // business seconds before segment_start
+  int64_t last_change = INT64_MIN;
+  int64_t next_fire = kNever;  // instant of the next threshold crossing while running
+  TargetId target = 0;
+  uint32_t heap_pos = kNotInHeap;
+  ClockState state = ClockState::idle;
+  uint8_t fired = 0;   // bit i: warning i fired; bit 7: breach fired
+  bool erased = false;
+  uint8_t pad = 0;
+};
+static_assert(sizeof(Clock) <= 48);
+
+constexpr uint8_t kBreachBit = 0x80;
+
+struct HeapEntry {
+  int64_t at;
+  uint64_t clock;
+};
+
+struct Deferred {
+  int64_t at;
+  uint64_t clock;
+  uint8_t kind;   // ClockEvent::Kind
+  uint8_t index;
+};
+
+bool deferred_later(const Deferred& a, const Deferred& b) {  // for std::push_heap (min-heap)
+  if (a.at != b.at) return a.at > b.at;
+  if (a.clock != b.clock) return a.clock > b.clock;
+  if (a.kind != b.kind) return a.kind > b.kind;
+  return a.index > b.index;
+}
+
+/// Interned target with its thresholds precomputed in business seconds.
+struct TargetInfo {
+  Target target;
+  std::vector<int64_t> thresholds;  // warnings (ascending), then the breach = business seconds
+};
+
+}  // namespace
+
+struct Scheduler::Impl {
+  std::vector<Clock> clocks;  // index = id - 1
+  std::vector<HeapEntry> heap;
+  std::vector<Deferred> deferred;
+  std::vector<TargetInfo> targets;
+  std::unordered_map<std::string, TargetId> target_index;
+  size_t live = 0;
+
+  // ---- indexed heap over (next_fire, id) ----
+  static bool less(const HeapEntry& a, const HeapEntry& b) { return a.at != b.at ? a.at < b.at : a.clock < b.clock; }
+  void place(size_t pos, const HeapEntry& e) {
+    heap[pos] = e;
+    clocks[e.clock - 1].heap_pos = static_cast<uint32_t>(pos);
+  }
+  void sift_up(size_t pos) {
+    HeapEntry e = heap[pos];
+    while (pos > 0) {
+      size_t parent = (pos - 1) / 2;
+      if (!less(e, heap[parent])) break;
+      place(pos, heap[parent]);
+      pos = parent;
+    }
+    place(pos, e);
+  }
+  void sift_down(size_t pos) {
+    HeapEntry e = heap[pos];
+    const size_t n = heap.size();
+    for (;;) {
+      size_t child = 2 * pos + 1;
+      if (child >= n) break;
+      if (child + 1 < n && less(heap[child + 1], heap[child])) ++child;
+      if (!less(heap[child], e)) break;
+      place(pos, heap[child]);
+      pos = child;
+    }
+    place(pos, e);
+  }
+  void heap_remove(uint64_t id) {
+    Clock& c = clocks[id - 1];
+    if (c.heap_pos == kNotInHeap) return;
+    size_t pos = c.heap_pos;
+    c.heap_pos = kNotInHeap;
+    HeapEntry last = heap.back();
+    heap.pop_back();
+    if (pos < heap.size()) {
+      place(pos, last);
+      sift_down(pos);
+      sift_up(clocks[last.clock - 1].heap_pos);
+    }
+  }
+  void heap_set(uint64_t id, int64_t at) {
+    Clock& c = clocks[id - 1];
+    c.next_fire = at;
+    if (at == kNever) {
+      heap_remove(id);
+      return;
+    }
+    if (c.heap_pos == kNotInHeap) {
+      heap.push_back({at, id});
+      c.heap_pos = static_cast<uint32_t>(heap.size() - 1);
+      sift_up(heap.size() - 1);
+    } else {
+      heap[c.heap_pos].at = at;
+      sift_down(c.heap_pos);
+      sift_up(c.heap_pos);
+    }
+  }
+
+  Clock& get(ClockId id) {
+    if (id == 0 || id > clocks.size() || clocks[id - 1].erased)
+      throw Error(Errc::not_found, fmt::format("clock {} not found", id));
+    return clocks[id - 1];
+  }
+  const Clock& get(ClockId id) const { return const_cast<Impl*>(this)->get(id); }
+
+  const TargetInfo& info(const Clock& c) const { return targets[c.target]; }
+
+  static bool fired(const Clock& c, size_t k, size_t warnings) {
+    return k == warnings ? (c.fired & kBreachBit) != 0 : (c.fired >> k) & 1;
+  }
+  static void mark(Clock& c, size_t k, size_t warnings) { c.fired |= k == warnings ? kBreachBit : static_cast<uint8_t>(1u << k); }
+
+  /// The first threshold index not fired yet, or thresholds.size().
+  static size_t next_unfired(const Clock& c, const TargetInfo& t) {
+    const size_t w = t.thresholds.size() - 1;
+    for (size_t k = 0; k < t.thresholds.size(); ++k)
+      if (!fired(c, k, w)) return k;
+    return t.thresholds.size();
+  }
+
+  /// While running: the instant the next unfired threshold is (or was) crossed.
+  int64_t compute_next_fire(const Clock& c) const {
+    if (c.state != ClockState::running) return kNever;
+    const TargetInfo& t = info(c);
+    size_t k = next_unfired(c, t);
+    if (k == t.thresholds.size()) return kNever;
+    int64_t need = t.thresholds[k] - c.accumulated;
+    if (need <= 0) return c.segment_start;  // crossed before this segment: fires at its start
+    return t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(need)).unix_seconds();
+  }
+
+  /// Closes the running segment at `at`: thresholds crossed inside it become deferred events;
+  /// returns the business seconds of the segment.
+  int64_t close_segment(ClockId id, Clock& c, int64_t at) {
+    const TargetInfo& t = info(c);
+    const int64_t seg = t.target.calendar.between(Instant::from_unix_seconds(c.segment_start), Instant::from_unix_seconds(at)).count_seconds();
+    const size_t w = t.thresholds.size() - 1;
+    for (size_t k = 0; k < t.thresholds.size(); ++k) {
+      if (fired(c, k, w) || t.thresholds[k] > c.accumulated + seg) continue;
+      int64_t need = t.thresholds[k] - c.accumulated;
+      int64_t crossed = need <= 0 ? c.segment_start
+                                  : t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(need)).unix_seconds();
+      defer(id, c, k, w, std::min(crossed, at));
+    }
+    return seg;
+  }
+
+  void defer(ClockId id, Clock& c, size_t k, size_t w, int64_t at) {
+    mark(c, k, w);
+    deferred.push_back({at, id, static_cast<uint8_t>(k == w ? ClockEvent::breach : ClockEvent::warning), static_cast<uint8_t>(k == w ? 0 : k)});
+    std::push_heap(deferred.begin(), deferred.end(), deferred_later);
+  }
+
+  void check_time(ClockId id, const Clock& c, int64_t at) const {
+    if (at < c.last_change)
+      throw Error(Errc::invalid_argument, fmt::format("clock {}: time {} is before its last change {}", id,
+                                                      format_utc(Instant::from_unix_seconds(at)),
+                                                      format_utc(Instant::from_unix_seconds(c.last_change))));
+  }
+
+  ClockEvent event_of(const Clock& c, uint64_t id, size_t k, int64_t at) const {
+    const TargetInfo& t = info(c);
+    ClockEvent e;
+    const bool breach = k == t.thresholds.size() - 1;
+    e.kind = breach ? ClockEvent::breach : ClockEvent::warning;
+    e.clock = id;
+    e.at = Instant::from_unix_seconds(at);
+    e.index = breach ? 0 : static_cast<uint8_t>(k);
+    e.fraction = breach ? 1.0 : t.target.warnings[k];
+    return e;
+  }
+};
+
+Scheduler::Scheduler() : impl_(std::make_unique<Impl>()) {}
+Scheduler::~Scheduler() = default;
+Scheduler::Scheduler(Scheduler&&) noexcept = default;
+Scheduler& Scheduler::operator=(Scheduler&&) noexcept = default;
+Scheduler::Scheduler(const Scheduler& o) : impl_(std::make_unique<Impl>(*o.impl_)) {}
+Scheduler& Scheduler::operator=(const Scheduler& o) {
+  if (this != &o) impl_ = std::make_unique<Impl>(*o.impl_);
+  return *this;
+}
+
+TargetId Scheduler::intern(const Target& target) {
+  if (target.business.count_seconds() <= 0) throw Error(Errc::invalid_argument, "target duration must be positive");
+  if (target.warnings.size() > 7) throw Error(Errc::invalid_argument, "at most 7 warnings per target");
+  for (size_t i = 0; i < target.warnings.size(); ++i)
+    if (!(target.warnings[i] > 0 && target.warnings[i] < 1) || (i > 0 && !(target.warnings[i] > target.warnings[i - 1])))
+      throw Error(Errc::invalid_argument, "warning fractions must be ascending in (0, 1)");
+  std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, target.business.count_seconds(),
+                                fmt::ptr(target.calendar.id()), fmt::join(target.warnings, ","), target.escalate_to, target.rule);
+  if (auto it = impl_->target_index.find(key); it != impl_->target_index.end()) return it->second;
+  TargetInfo info{target, {}};
+  const int64_t total = target.business.count_seconds();
+  for (double f : target.warnings) info.thresholds.push_back(std::clamp<int64_t>(std::llround(f * static_cast<double>(total)), 1, total));
+  info.thresholds.push_back(total);
+  TargetId id = static_cast<TargetId>(impl_->targets.size());
+  impl_->targets.push_back(std::move(info));
+  impl_->target_index.emplace(std::move(key), id);
+  return id;
+}
+
+const Target& Scheduler::target(TargetId id) const {
+  if (id >= impl_->targets.size()) throw Error(Errc::not_found, fmt::format("target {} not found", id));
+  return impl_->targets[id].target;
+}
+
+ClockId Scheduler::create(TargetId target) {
+  if (target >= impl_->targets.size()) throw Error(Errc::not_found, fmt::format("target {} not found", target));
+  Clock c;
+  c.target = target;
+  impl_->clocks.push_back(c);
+  ++impl_->live;
+  return impl_->clocks.size();
+}
+
+void Scheduler::start(ClockId id, Instant at) {
+  Clock& c = impl_->get(id);
+  if (c.state != ClockState::idle)
+    throw Error(Errc::invalid_state, fmt::format("clock {} cannot start: it is {}", id,
+                                                 c.state == ClockState::running ? "running" : c.state == ClockState::paused ? "paused" : "stopped"));
+  impl_->check_time(id, c, at.unix_seconds());
+  Clock next = c;
+  next.state = ClockState::running;
+  next.segment_start = at.unix_seconds();
+  next.last_change = at.unix_seconds();
+  int64_t fire = impl_->compute_next_fire(next);  // may throw (no working time): nothing changed yet
+  c = next;
+  impl_->heap_set(id, fire);
+}
+
+void Scheduler::pause(ClockId id, Instant at) {
+  Clock& c = impl_->get(id);
+  if (c.state != ClockState::running) throw Error(Errc::invalid_state, fmt::format("clock {} cannot pause: it is not running", id));
+  impl_->check_time(id, c, at.unix_seconds());
+  const int64_t t = at.unix_seconds();
+  Clock before = c;
+  size_t deferred_before = impl_->deferred.size();
+  try {
+    int64_t seg = impl_->close_segment(id, c, t);
+    c.accumulated += seg;
+  } catch (...) {
+    c = before;
+    impl_->deferred.resize(deferred_before);
+    std::make_heap(impl_->deferred.begin(), impl_->deferred.end(), deferred_later);
+    throw;
+  }
+  c.state = ClockState::paused;
+  c.segment_start = t;
+  c.last_change = t;
+  impl_->heap_set(id, kNever);
+}
+
+void Scheduler::resume(ClockId id, Instant at) {
+  Clock& c = impl_->get(id);
+  if (c.state != ClockState::paused) throw Error(Errc::invalid_state, fmt::format("clock {} cannot resume: it is not paused", id));
+  impl_->check_time(id, c, at.unix_seconds());
+  Clock next = c;
+  next.state = ClockState::running;
+  next.segment_start = at.unix_seconds();
+  next.last_change = at.unix_seconds();
+  int64_t fire = impl_->compute_next_fire(next);
+  c = next;
+  impl_->heap_set(id, fire);
+}
+
+void Scheduler::stop(ClockId id, Instant at) {
+  Clock& c = impl_->get(id);
+  if (c.state == ClockState::stopped) throw Error(Errc::invalid_state, fmt::format("clock {} is already stopped", id));
+  impl_->check_time(id, c, at.unix_seconds());
+  const int64_t t = at.unix_seconds();
+  if (c.state == ClockState::running) {
+    Clock before = c;
+    size_t deferred_before = impl_->deferred.size();
+    try {
+      c.accumulated += impl_->close_segment(id, c, t);
+    } catch (...) {
+      c = before;
+      impl_->deferred.resize(deferred_before);
+      std::make_heap(impl_->deferred.begin(), impl_->deferred.end(), deferred_later);
+      throw;
+    }
+  }
+  c.state = ClockState::stopped;
+  c.segment_start = t;
+  c.last_change = t;
+  impl_->heap_set(id, kNever);
+}
+
+void Scheduler::retarget(ClockId id, TargetId target, Instant at) {
+  Clock& c = impl_->get(id);
+  if (target >= impl_->targets.size()) throw Error(Errc::not_found, fmt::format("target {} not found", target));
+  if (c.state == ClockState::stopped) throw Error(Errc::invalid_state, fmt::format("clock {} is stopped", id));
+  impl_->check_time(id, c, at.unix_seconds());
+  const int64_t t = at.unix_seconds();
+  Clock before = c;
+  size_t deferred_before = impl_->deferred.size();
+  try {
+    if (c.state == ClockState::running) {
+      c.accumulated += impl_->close_segment(id, c, t);  // old thresholds crossed so far
+      c.segment_start = t;
+    }
+    c.target = target;
+    // Thresholds of the new target already behind the elapsed time fire now (at the switch).
+    const TargetInfo& info = impl_->targets[target];
+    const size_t w = info.thresholds.size() - 1;
+    for (size_t k = 0; k < info.thresholds.size(); ++k)
+      if (!Impl::fired(c, k, w) && info.thresholds[k] <= c.accumulated) impl_->defer(id, c, k, w, t);
+    c.last_change = t;
+    int64_t fire = impl_->compute_next_fire(c);
+    impl_->heap_set(id, fire);
+  } catch (...) {
+    c = before;
+    impl_->deferred.resize(deferred_before);
+    std::make_heap(impl_->deferred.begin(), impl_->deferred.end(), deferred_later);
+    throw;
+  }
+}
+
+void Scheduler::erase(ClockId id) {
+  Clock& c = impl_->get(id);
+  impl_->heap_remove(id);
+  c.erased = true;
+  c.state = ClockState::stopped;
+  --impl_->live;
+}
+
+bool Scheduler::contains(ClockId id) const { return id > 0 && id <= impl_->clocks.size() && !impl_->clocks[id - 1].erased; }
+
+ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
+  const Clock& c = impl_->get(id);
+  const TargetInfo& t = impl_->info(c);
+  ClockStatus s;
+  s.state = c.state;
+  s.target = c.target;
+  int64_t elapsed = c.accumulated;
+  if (c.state == ClockState::running && as_of.unix_seconds() > c.segment_start)
+    elapsed += t.target.calendar.between(Instant::from_unix_seconds(c.segment_start), as_of).count_seconds();
+  s.elapsed = Duration::seconds(elapsed);
+  const int64_t total = t.thresholds.back();
+  s.remaining = Duration::seconds(total - elapsed);
+  s.breached = elapsed >= total || (c.fired & kBreachBit);
+  if (c.state == ClockState::running && total - c.accumulated >= 0)
+    s.due = t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(total - c.accumulated));
+  uint8_t w = 0;
+  for (size_t k = 0; k + 1 < t.thresholds.size(); ++k)
+    if (Impl::fired(c, k, t.thresholds.size() - 1)) ++w;
+  s.warnings_fired = w;
+  return s;
+}
+
+void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {
+  Impl& s = *impl_;
+  const int64_t limit = now.unix_seconds();
+  for (;;) {
+    const bool heap_due = !s.heap.empty() && s.heap[0].at <= limit;
+    const bool deferred_due = !s.deferred.empty() && s.deferred[0].at <= limit;
+    if (!heap_due && !deferred_due) break;
+    bool take_deferred = deferred_due;
+    if (heap_due && deferred_due) {
+      const Deferred& d = s.deferred[0];
+      const HeapEntry& h = s.heap[0];
+      take_deferred = d.at < h.at || (d.at == h.at && d.clock <= h.clock);
+    }
+    if (take_deferred) {
+      std::pop_heap(s.deferred.begin(), s.deferred.end(), deferred_later);
+      Deferred d = s.deferred.back();
+      s.deferred.pop_back();
+      const Clock& c = s.clocks[d.clock - 1];
+      if (c.erased) continue;
+      const TargetInfo& t = s.targets[c.target];
+      ClockEvent e;
+      e.kind = static_cast<ClockEvent::Kind>(d.kind);
+      e.clock = d.clock;
+      e.at = Instant::from_unix_seconds(d.at);
+      e.index = d.index;
+      e.fraction = d.kind == ClockEvent::breach ? 1.0 : (d.index < t.target.warnings.size() ? t.target.warnings[d.index] : 0.0);
+      out.push_back(e);
+      continue;
+    }
+    const uint64_t id = s.heap[0].clock;
+    Clock& c = s.clocks[id - 1];
+    const TargetInfo& t = s.targets[c.target];
+    const size_t k = Impl::next_unfired(c, t);
+    const int64_t at = c.next_fire;
+    Impl::mark(c, k, t.thresholds.size() - 1);
+    out.push_back(s.event_of(c, id, k, at));
+    s.heap_set(id, s.compute_next_fire(c));
+  }
+}
+
+std::optional<Instant> Scheduler::next_fire() const {
+  int64_t best = kNever;
+  if (!impl_->heap.empty()) best = impl_->heap[0].at;
+  if (!impl_->deferred.empty()) best = std::min(best, impl_->deferred[0].at);
+  if (best == kNever) return std::nullopt;
+  return Instant::from_unix_seconds(best);
+}
+
+size_t Scheduler::size() const { return impl_->live; }
+
+size_t Scheduler::memory_bytes() const {
+  return impl_->clocks.capacity() * sizeof(Clock) + impl_->heap.capacity() * sizeof(HeapEntry) +
+         impl_->deferred.capacity() * sizeof(Deferred);
+}
+
+}  // namespace crmkit::sla

@@ -1,0 +1,355 @@
+// SLA policies: targets per clock from rules on the case's attributes, tier entitlements.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "crmkit/error.hpp"
+#include "crmkit/sla.hpp"
+
+namespace crmkit::sla {
+
+using nlohmann::json;
+
+namespace {
+
+/// One condition set: attribute -> accepted values (empty map = always).
+struct Condition {
+  std::vector<std::pair<std::string, std::vector<std::string>>> terms;  // attribute, values
+  std::string text;                                                     // "channel=phone"
+
+  bool matches(const CaseAttributes& a) const {
+    for (const auto& [attr, values] : terms) {
+      const std::string& v = attr == "channel" ? a.channel : attr == "category" ? a.category : attr == "severity" ? a.severity : a.tier;
+      if (std::find(values.begin(), values.end(), v) == values.end()) return false;
+    }
+    return true;
+  }
+};
+
+struct Rule {
+  Condition when;
+  Duration target;
+  int escalate_to = -2;  // -2: as the clock says
+};
+
+struct ClockDef {
+  Duration target;
+  std::vector<Rule> rules;
+  int escalate_to = -1;
+  std::string calendar;  // empty: the policy's
+  std::vector<double> warnings;
+  bool has_warnings = false;
+};
+
+struct TierDef {
+  double multiplier = 1.0;
+  std::string calendar;  // empty: the clock's
+};
+
+std::string format_duration(Duration d) {
+  int64_t s = d.count_seconds();
+  std::string out;
+  if (s >= 86400 && s % 86400 == 0) return fmt::format("{}d", s / 86400);
+  if (s >= 3600) {
+    out += fmt::format("{}h", s / 3600);
+    s %= 3600;
+  }
+  if (s >= 60) {
+    out += fmt::format("{}m", s / 60);
+    s %= 60;
+  }
+  if (s > 0 || out.empty()) out += fmt::format("{}s", s);
+  return out;
+}
+
+[[noreturn]] void bad(const std::string& where, const std::string& what) {
+  throw Error(Errc::invalid_argument, fmt::format("{}: {}", where, what));
+}
+
+Duration duration_field(const json& j, const std::string& where) {
+  Duration d;
+  if (j.is_number_integer() || j.is_number_unsigned()) {
+    d = Duration::seconds(j.get<int64_t>());
+  } else if (j.is_number_float()) {
+    double v = j.get<double>();
+    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 1e15) bad(where, "a target in seconds must be a whole number");
+    d = Duration::seconds(static_cast<int64_t>(v));
+  } else if (j.is_string()) {
+    try {
+      d = parse_duration(j.get<std::string>());
+    } catch (const Error& e) {
+      throw Error(Errc::parse, fmt::format("{}: {}", where, e.what()));
+    }
+  } else {
+    bad(where, "expected a duration such as \"2h\", \"90m\", \"1h30m\" or seconds");
+  }
+  if (d.count_seconds() <= 0) bad(where, "the target must be positive");
+  if (d.count_seconds() > int64_t{100} * 366 * 86400) bad(where, "the target is longer than 100 years");
+  return d;
+}
+
+std::vector<double> warnings_field(const json& j, const std::string& where) {
+  if (!j.is_array()) bad(where, "expected an array of fractions such as [0.5, 0.75, 0.9]");
+  if (j.size() > 7) bad(where, "at most 7 warnings");
+  std::vector<double> w;
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_number()) bad(fmt::format("{}[{}]", where, i), "expected a number");
+    double f = j[i].get<double>();
+    if (!(f > 0 && f < 1)) bad(fmt::format("{}[{}]", where, i), fmt::format("a warning fraction must be in (0, 1), got {}", f));
+    if (!w.empty() && !(f > w.back())) bad(fmt::format("{}[{}]", where, i), "warning fractions must be ascending");
+    w.push_back(f);
+  }
+  return w;
+}
+
+int level_field(const json& j, const std::string& where) {
+  if (j.is_null()) return -1;
+  if (!j.is_number_integer()) bad(where, "expected an escalation level 0..3 or null");
+  int v = j.get<int>();
+  if (v < 0 || v > 3) bad(where, fmt::format("escalation level must be 0..3, got {}", v));
+  return v;
+}
+
+std::string string_field(const json& j, const std::string& where) {
+  if (!j.is_string()) bad(where, "expected a string");
+  return j.get<std::string>();
+}
+
+Condition condition_field(const json& j, const std::string& where) {
+  if (!j.is_object()) bad(where, "expected an object such as {\"channel\": \"phone\"}");
+  Condition c;
+  for (const auto& [key, value] : j.items()) {
+    if (key != "channel" && key != "category" && key != "severity" && key != "tier")
+      bad(where + "." + key, "unknown attribute (use channel, category, severity or tier)");
+    std::vector<std::string> values;
+    if (value.is_string()) {
+      values.push_back(value.get<std::string>());
+    } else if (value.is_array() && !value.empty()) {
+      for (size_t i = 0; i < value.size(); ++i) values.push_back(string_field(value[i], fmt::format("{}.{}[{}]", where, key, i)));
+    } else {
+      bad(where + "." + key, "expected a string or a non-empty array of strings");
+    }
+    if (!c.text.empty()) c.text += ", ";
+    c.text += key + "=" + (values.size() == 1 ? values[0] : fmt::format("{}", fmt::join(values, "|")));
+    c.terms.emplace_back(key, std::move(values));
+  }
+  return c;
+}
+
+}  // namespace
+
+struct Policy::Impl {
+  std::vector<double> warnings{0.5, 0.75, 0.9};
+  std::string calendar = "default";
+  std::map<std::string, Calendar, std::less<>> calendars;
+  std::map<std::string, ClockDef, std::less<>> clocks;
+  std::map<std::string, TierDef, std::less<>> tiers;
+
+  const Calendar& calendar_named(const std::string& name, const std::string& where) const {
+    auto it = calendars.find(name);
+    if (it == calendars.end())
+      throw Error(Errc::not_found, fmt::format("{}: unknown calendar '{}' (known: {})", where, name, known_calendars()));
+    return it->second;
+  }
+
+  std::string known_calendars() const {
+    std::string s;
+    for (const auto& [name, _] : calendars) s += (s.empty() ? "" : ", ") + name;
+    return s;
+  }
+};
+
+Duration parse_duration(std::string_view text) {
+  auto fail = [&] {
+    throw Error(Errc::parse, fmt::format("bad duration '{}' (use e.g. \"2h\", \"90m\", \"1h30m\", \"3d\", \"45s\" or seconds)", text));
+  };
+  if (text.empty() || text.size() > 40) fail();
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (text.size() > 15) fail();
+    return Duration::seconds(std::stoll(std::string(text)));
+  }
+  int64_t total = 0;
+  size_t i = 0;
+  int last_rank = 5;
+  while (i < text.size()) {
+    size_t j = i;
+    int64_t n = 0;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') {
+      if (j - i >= 12) fail();
+      n = n * 10 + (text[j] - '0');
+      ++j;
+    }
+    if (j == i || j >= text.size()) fail();
+    int rank;
+    int64_t unit;
+    switch (text[j]) {
+      case 'd': rank = 4, unit = 86400; break;
+      case 'h': rank = 3, unit = 3600; break;
+      case 'm': rank = 2, unit = 60; break;
+      case 's': rank = 1, unit = 1; break;
+      default: fail();
+    }
+    if (rank >= last_rank) fail();  // units in order d, h, m, s, each once
+    last_rank = rank;
+    total += n * unit;
+    i = j + 1;
+  }
+  return Duration::seconds(total);
+}
+
+Policy Policy::from_json(std::string_view text, const Calendar& default_calendar,
+                         const std::map<std::string, Calendar>& calendars) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw Error(Errc::parse, "policy: malformed JSON");
+  if (!j.is_object()) bad("policy", "expected a JSON object");
+  auto impl = std::make_shared<Impl>();
+  impl->calendars.emplace("default", default_calendar);
+  impl->calendars.emplace("24x7", Calendar());
+  for (const auto& [name, cal] : calendars) impl->calendars.insert_or_assign(name, cal);
+
+  if (auto it = j.find("warnings"); it != j.end()) impl->warnings = warnings_field(*it, "policy.warnings");
+  if (auto it = j.find("calendar"); it != j.end()) {
+    impl->calendar = string_field(*it, "policy.calendar");
+    (void)impl->calendar_named(impl->calendar, "policy.calendar");
+  }
+  auto clocks = j.find("clocks");
+  if (clocks == j.end() || !clocks->is_object() || clocks->empty())
+    bad("policy.clocks", "expected an object with at least one clock");
+  for (const auto& [name, c] : clocks->items()) {
+    const std::string where = "policy.clocks." + name;
+    if (name.empty() || name.size() > 64) bad(where, "a clock name must have 1..64 characters");
+    if (!c.is_object()) bad(where, "expected an object with a \"target\"");
+    ClockDef def;
+    for (const auto& [key, _] : c.items())
+      if (key != "target" && key != "rules" && key != "escalate_on_breach" && key != "calendar" && key != "warnings" &&
+          key != "description")
+        bad(where + "." + key, "unknown field");
+    auto target = c.find("target");
+    if (target == c.end()) bad(where + ".target", "missing");
+    def.target = duration_field(*target, where + ".target");
+    if (auto it = c.find("escalate_on_breach"); it != c.end()) def.escalate_to = level_field(*it, where + ".escalate_on_breach");
+    if (auto it = c.find("calendar"); it != c.end()) {
+      def.calendar = string_field(*it, where + ".calendar");
+      (void)impl->calendar_named(def.calendar, where + ".calendar");
+    }
+    if (auto it = c.find("warnings"); it != c.end()) {
+      def.warnings = warnings_field(*it, where + ".warnings");
+      def.has_warnings = true;
+    }
+    if (auto it = c.find("rules"); it != c.end()) {
+      if (!it->is_array()) bad(where + ".rules", "expected an array");
+      for (size_t i = 0; i < it->size(); ++i) {
+        const json& r = (*it)[i];
+        const std::string rw = fmt::format("{}.rules[{}]", where, i);
+        if (!r.is_object()) bad(rw, "expected {\"when\": {...}, \"target\": ...}");
+        Rule rule;
+        auto when = r.find("when");
+        if (when == r.end()) bad(rw + ".when", "missing");
+        rule.when = condition_field(*when, rw + ".when");
+        auto t = r.find("target");
+        if (t == r.end()) bad(rw + ".target", "missing");
+        rule.target = duration_field(*t, rw + ".target");
+        if (auto e = r.find("escalate_on_breach"); e != r.end()) rule.escalate_to = level_field(*e, rw + ".escalate_on_breach");
+        def.rules.push_back(std::move(rule));
+      }
+    }
+    impl->clocks.emplace(name, std::move(def));
+  }
+  if (auto tiers = j.find("tiers"); tiers != j.end()) {
+    if (!tiers->is_object()) bad("policy.tiers", "expected an object of tier name -> {multiplier, calendar}");
+    for (const auto& [name, t] : tiers->items()) {
+      const std::string where = "policy.tiers." + name;
+      if (!t.is_object()) bad(where, "expected {\"multiplier\": ..., \"calendar\": ...}");
+      TierDef def;
+      for (const auto& [key, _] : t.items())
+        if (key != "multiplier" && key != "calendar" && key != "description") bad(where + "." + key, "unknown field");
+      if (auto it = t.find("multiplier"); it != t.end()) {
+        if (!it->is_number()) bad(where + ".multiplier", "expected a number");
+        def.multiplier = it->get<double>();
+        if (!(def.multiplier > 0 && def.multiplier <= 100)) bad(where + ".multiplier", "must be in (0, 100]");
+      }
+      if (auto it = t.find("calendar"); it != t.end()) {
+        def.calendar = string_field(*it, where + ".calendar");
+        (void)impl->calendar_named(def.calendar, where + ".calendar");
+      }
+      impl->tiers.emplace(name, def);
+    }
+  }
+  Policy p;
+  p.impl_ = std::move(impl);
+  return p;
+}
+
+Policy Policy::from_file(const std::string& path, const Calendar& default_calendar,
+                         const std::map<std::string, Calendar>& calendars) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Errc::io, fmt::format("cannot read policy {}", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return from_json(ss.str(), default_calendar, calendars);
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+std::vector<std::string> Policy::clock_names() const {
+  std::vector<std::string> names;
+  if (!impl_) return names;
+  for (const auto& [name, _] : impl_->clocks) names.push_back(name);
+  return names;
+}
+
+bool Policy::has_clock(std::string_view clock) const { return impl_ && impl_->clocks.find(clock) != impl_->clocks.end(); }
+
+const std::vector<double>& Policy::default_warnings() const {
+  static const std::vector<double> defaults{0.5, 0.75, 0.9};
+  return impl_ ? impl_->warnings : defaults;
+}
+
+Target Policy::target(std::string_view clock, const CaseAttributes& a) const {
+  if (!impl_) throw Error(Errc::invalid_state, "empty policy");
+  auto it = impl_->clocks.find(clock);
+  if (it == impl_->clocks.end()) throw Error(Errc::not_found, fmt::format("policy has no clock '{}'", clock));
+  const ClockDef& def = it->second;
+  Target t;
+  t.clock = std::string(clock);
+  t.business = def.target;
+  t.escalate_to = def.escalate_to;
+  t.warnings = def.has_warnings ? def.warnings : impl_->warnings;
+  std::string rule = fmt::format("{}: default {}", clock, format_duration(def.target));
+  for (const Rule& r : def.rules) {
+    if (!r.when.matches(a)) continue;
+    t.business = r.target;
+    if (r.escalate_to != -2) t.escalate_to = r.escalate_to;
+    rule = fmt::format("{}: {} -> {}", clock, r.when.text, format_duration(r.target));
+    break;
+  }
+  std::string calendar = def.calendar.empty() ? impl_->calendar : def.calendar;
+  bool tier_calendar = false;
+  if (!a.tier.empty()) {
+    if (auto tier = impl_->tiers.find(a.tier); tier != impl_->tiers.end()) {
+      if (tier->second.multiplier != 1.0) {
+        double scaled = std::round(static_cast<double>(t.business.count_seconds()) * tier->second.multiplier);
+        t.business = Duration::seconds(std::max<int64_t>(1, static_cast<int64_t>(scaled)));
+        rule += fmt::format("; tier {} x{} -> {}", a.tier, tier->second.multiplier, format_duration(t.business));
+      }
+      if (!tier->second.calendar.empty()) {
+        calendar = tier->second.calendar;
+        tier_calendar = true;
+        rule += fmt::format("; tier {} counts on calendar {}", a.tier, calendar);
+      }
+    }
+  }
+  t.calendar = impl_->calendar_named(calendar, "policy");
+  if (calendar != "default" && !tier_calendar) rule += fmt::format(" [calendar {}]", calendar);
+  t.rule = std::move(rule);
+  return t;
+}
+
+}  // namespace crmkit::sla

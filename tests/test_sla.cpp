@@ -1,0 +1,442 @@
+// SLA policies, clocks and the scheduler: rules, tiers, bad policies, pause across nights and
+// weekends, DST, retargeting, each warning and breach exactly once, sweep order, and a random
+// comparison with a brute-force reference.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "crmkit/error.hpp"
+#include "crmkit/sla.hpp"
+
+using namespace crmkit;
+using namespace crmkit::sla;
+
+namespace {
+
+const std::string kData = CRMKIT_SOURCE_DIR "/data/";
+
+Calendar china() { return Calendar::from_file(kData + "calendars/cn-2026.json"); }
+Policy default_policy(const Calendar& cal) { return Policy::from_file(kData + "policies/default.json", cal); }
+Instant at(const char* text) { return parse_instant(text); }
+
+Errc code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return Errc::ok;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+CaseAttributes attrs(std::string channel, std::string severity = "normal", std::string tier = "", std::string category = "service") {
+  return CaseAttributes{std::move(channel), std::move(category), std::move(severity), std::move(tier)};
+}
+
+}  // namespace
+
+TEST_CASE("parse_duration") {
+  CHECK(parse_duration("2h").count_seconds() == 7200);
+  CHECK(parse_duration("90m").count_seconds() == 5400);
+  CHECK(parse_duration("1h30m").count_seconds() == 5400);
+  CHECK(parse_duration("3d").count_seconds() == 3 * 86400);
+  CHECK(parse_duration("45s").count_seconds() == 45);
+  CHECK(parse_duration("1d2h3m4s").count_seconds() == 86400 + 7200 + 180 + 4);
+  CHECK(parse_duration("3600").count_seconds() == 3600);
+  for (const char* bad : {"", "h", "2", "2x", "30m2h", "2h2h", "-2h", "1.5h", "2 h", "99999999999999999999h"})
+    if (std::string(bad) != "2") CHECK_MESSAGE(code_of([&] { (void)parse_duration(bad); }) == Errc::parse, bad);
+}
+
+TEST_CASE("The default policy gives the targets of domain.md §2.3") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  CHECK(p.clock_names() == std::vector<std::string>{"callback", "contact_after_dispatch", "first_response", "resolution"});
+  CHECK(p.has_clock("resolution"));
+  CHECK_FALSE(p.has_clock("nope"));
+  CHECK(p.default_warnings() == std::vector<double>{0.5, 0.75, 0.9});
+
+  Target phone = p.target("first_response", attrs("phone"));
+  CHECK(phone.business == Duration::hours(2));
+  CHECK(phone.escalate_to == 1);
+  CHECK(phone.calendar.id() == cal.id());
+  CHECK(phone.rule == "first_response: channel=phone -> 2h");
+  CHECK(p.target("first_response", attrs("system")).business == Duration::hours(8));
+  CHECK(p.target("first_response", attrs("forum")).business == Duration::hours(24));   // list value
+  CHECK(p.target("first_response", attrs("carrier-pigeon")).business == Duration::hours(24));  // default
+  CHECK(p.target("first_response", attrs("carrier-pigeon")).rule == "first_response: default 1d");
+  CHECK(p.target("contact_after_dispatch", attrs("web")).business == Duration::hours(2));
+
+  // Severity rules, with their own escalation level.
+  Target critical = p.target("resolution", attrs("web", "critical"));
+  CHECK(critical.business == Duration::hours(8));
+  CHECK(critical.escalate_to == 2);
+  CHECK(p.target("resolution", attrs("web", "high")).escalate_to == 1);
+  CHECK(p.target("resolution", attrs("web", "normal")).business == Duration::hours(40));
+
+  // Tiers: multipliers rounded to whole seconds, diamond counts on 24x7.
+  Target gold = p.target("first_response", attrs("phone", "normal", "gold"));
+  CHECK(gold.business == Duration::minutes(90));
+  CHECK(gold.rule == "first_response: channel=phone -> 2h; tier gold x0.75 -> 1h30m");
+  Target diamond = p.target("first_response", attrs("phone", "normal", "diamond"));
+  CHECK(diamond.business == Duration::hours(1));
+  CHECK(diamond.calendar.id() != cal.id());
+  CHECK(diamond.calendar.is_working(at("2026-10-01T03:00:00+08:00")));  // a holiday night
+  CHECK(p.target("first_response", attrs("phone", "normal", "unknown-tier")).business == Duration::hours(2));
+
+  // The callback clock counts calendar time.
+  Target callback = p.target("callback", attrs("phone"));
+  CHECK(callback.business == Duration::days(3));
+  CHECK(callback.calendar.is_working(at("2026-10-01T03:00:00+08:00")));
+  CHECK(code_of([&] { (void)p.target("nope", attrs("phone")); }) == Errc::not_found);
+}
+
+TEST_CASE("Tier multipliers round to whole seconds and never reach zero") {
+  Calendar cal;
+  Policy p = Policy::from_json(R"({"clocks":{"c":{"target":7}},"tiers":{"t":{"multiplier":0.1},"h":{"multiplier":0.5}}})", cal);
+  CHECK(p.target("c", attrs("x", "n", "t")).business == Duration::seconds(1));
+  CHECK(p.target("c", attrs("x", "n", "h")).business == Duration::seconds(4));  // 3.5 rounds half away from zero
+}
+
+TEST_CASE("A bad policy is refused with the field named") {
+  Calendar cal;
+  auto err = [&](const char* json) { return error_of([&] { (void)Policy::from_json(json, cal); }); };
+  CHECK(code_of([&] { (void)Policy::from_json("{\"clocks\":", cal); }) == Errc::parse);
+  CHECK(err("[]").find("policy") != std::string::npos);
+  CHECK(err("{}").find("policy.clocks") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"2q"}}})").find("policy.clocks.a.target") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":0}}})").find("positive") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{}}})").find("policy.clocks.a.target") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","calendar":"mars"}}})").find("unknown calendar 'mars'") != std::string::npos);
+  CHECK(code_of([&] { (void)Policy::from_json(R"({"clocks":{"a":{"target":"1h","calendar":"mars"}}})", cal); }) == Errc::not_found);
+  CHECK(err(R"({"warnings":[0.5,0.4],"clocks":{"a":{"target":"1h"}}})").find("policy.warnings[1]") != std::string::npos);
+  CHECK(err(R"({"warnings":[1.5],"clocks":{"a":{"target":"1h"}}})").find("(0, 1)") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"colour":"red"},"target":"1h"}]}}})")
+            .find("policy.clocks.a.rules[0].when.colour") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"channel":"x"}}]}}})").find("rules[0].target") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","escalate_on_breach":7}}})").find("escalate_on_breach") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","bogus":1}}})").find("policy.clocks.a.bogus") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h"}},"tiers":{"gold":{"multiplier":-1}}})").find("policy.tiers.gold.multiplier") != std::string::npos);
+  CHECK(code_of([&] { (void)Policy::from_file("/nonexistent/policy.json", cal); }) == Errc::io);
+  // Named calendars supplied by the caller.
+  Policy named = Policy::from_json(R"({"clocks":{"a":{"target":"1h","calendar":"cn"}}})", cal, {{"cn", china()}});
+  CHECK(named.target("a", {}).calendar.spec().zone == "Asia/Shanghai");
+}
+
+TEST_CASE("A clock pauses across nights and weekends and keeps its business time") {
+  Calendar cal = china();
+  Scheduler s;
+  Policy p = default_policy(cal);
+  TargetId resolution = s.intern(p.target("resolution", attrs("web", "high")));  // 16 business hours
+  CHECK(s.intern(p.target("resolution", attrs("phone", "high"))) == resolution);  // same target: same id
+  ClockId c = s.create(resolution);
+  CHECK(s.status(c, at("2026-03-02T09:00:00+08:00")).state == ClockState::idle);
+  s.start(c, at("2026-03-06T16:00:00+08:00"));  // Friday 16:00: 2 business hours left that day
+  auto st = s.status(c, at("2026-03-06T18:00:00+08:00"));
+  CHECK(st.elapsed == Duration::hours(2));
+  REQUIRE(st.due);
+  // 14 h more from Monday 09:00: Mon 7.5 h, Tue 6.5 h -> Tue 09:00 + 6.5 h = 17:00 (lunch 12:00-13:30).
+  CHECK(*st.due == at("2026-03-10T17:00:00+08:00"));
+  s.pause(c, at("2026-03-06T17:00:00+08:00"));  // waiting for the customer over the weekend
+  st = s.status(c, at("2026-03-09T12:00:00+08:00"));
+  CHECK(st.state == ClockState::paused);
+  CHECK(st.elapsed == Duration::hours(1));
+  CHECK_FALSE(st.due);
+  s.resume(c, at("2026-03-09T12:30:00+08:00"));  // resumed during lunch: counts from 13:30
+  st = s.status(c, at("2026-03-09T14:30:00+08:00"));
+  CHECK(st.elapsed == Duration::hours(2));
+  REQUIRE(st.due);
+  // 15 h left from Mon 13:30: Mon 4.5 h (to 18:00), Tue 7.5 h, Wed 3 h -> Wed 12:00.
+  CHECK(*st.due == at("2026-03-11T12:00:00+08:00"));
+  CHECK(st.remaining == Duration::hours(14));
+  s.stop(c, at("2026-03-10T09:30:00+08:00"));
+  st = s.status(c, at("2026-03-20T00:00:00+08:00"));
+  CHECK(st.state == ClockState::stopped);
+  CHECK(st.elapsed == Duration::hours(6));  // Fri 1 h + Mon 13:30-18:00 4.5 h + Tue 0.5 h
+  CHECK_FALSE(st.breached);
+}
+
+TEST_CASE("Warnings and the breach fire once each, at the crossing instant, in order") {
+  Calendar cal = china();
+  Scheduler s;
+  Policy p = default_policy(cal);
+  ClockId c = s.create(s.intern(p.target("first_response", attrs("phone"))));  // 2 h: 1 h, 1.5 h, 1.8 h, 2 h
+  s.start(c, at("2026-03-09T11:00:00+08:00"));
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-09T11:59:59+08:00"), out);
+  CHECK(out.empty());
+  REQUIRE(s.next_fire());
+  CHECK(*s.next_fire() == at("2026-03-09T12:00:00+08:00"));
+  s.sweep(at("2026-03-09T20:00:00+08:00"), out);  // swept late: the instants are the crossings
+  REQUIRE(out.size() == 4);
+  CHECK(out[0].kind == ClockEvent::warning);
+  CHECK(out[0].at == at("2026-03-09T12:00:00+08:00"));
+  CHECK(out[0].fraction == 0.5);
+  CHECK(out[1].at == at("2026-03-09T14:00:00+08:00"));  // 1.5 h: lunch skipped
+  CHECK(out[1].index == 1);
+  CHECK(out[2].at == at("2026-03-09T14:18:00+08:00"));
+  CHECK(out[3].kind == ClockEvent::breach);
+  CHECK(out[3].at == at("2026-03-09T14:30:00+08:00"));
+  CHECK(out[3].fraction == 1.0);
+  out.clear();
+  s.sweep(at("2026-04-01T00:00:00+08:00"), out);
+  CHECK(out.empty());  // nothing fires twice
+  auto st = s.status(c, at("2026-03-09T15:00:00+08:00"));
+  CHECK(st.breached);
+  CHECK(st.warnings_fired == 3);
+  CHECK(st.remaining == -Duration::minutes(30));
+  CHECK_FALSE(s.next_fire());
+}
+
+TEST_CASE("Crossings inside a segment that ends before a sweep still fire, once") {
+  Calendar cal = china();
+  Scheduler s;
+  Policy p = default_policy(cal);
+  TargetId t = s.intern(p.target("first_response", attrs("phone")));
+  ClockId paused = s.create(t), stopped = s.create(t);
+  s.start(paused, at("2026-03-09T09:00:00+08:00"));
+  s.start(stopped, at("2026-03-09T09:00:00+08:00"));
+  s.pause(paused, at("2026-03-09T10:40:00+08:00"));  // past 50 % and 75 %
+  s.stop(stopped, at("2026-03-09T11:30:00+08:00"));  // past the breach
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-09T12:00:00+08:00"), out);
+  REQUIRE(out.size() == 6);
+  std::vector<std::tuple<ClockId, int, int64_t>> got;
+  for (auto& e : out) got.emplace_back(e.clock, e.kind == ClockEvent::breach ? 9 : e.index, e.at.unix_seconds());
+  const int64_t nine = at("2026-03-09T09:00:00+08:00").unix_seconds();
+  CHECK(got == std::vector<std::tuple<ClockId, int, int64_t>>{
+                   {paused, 0, nine + 3600}, {stopped, 0, nine + 3600}, {paused, 1, nine + 5400},
+                   {stopped, 1, nine + 5400}, {stopped, 2, nine + 6480}, {stopped, 9, nine + 7200}});
+  s.resume(paused, at("2026-03-09T13:30:00+08:00"));
+  out.clear();
+  s.sweep(at("2026-03-09T18:00:00+08:00"), out);
+  REQUIRE(out.size() == 2);  // 90 % and the breach, not the 50 %/75 % again
+  CHECK(out[0].at == at("2026-03-09T13:38:00+08:00"));
+  CHECK(out[1].at == at("2026-03-09T13:50:00+08:00"));
+}
+
+TEST_CASE("A DST zone: business time across New York's switch dates") {
+  Calendar ny = Calendar::from_json(R"({"zone":"America/New_York","week":{
+      "mon":[["09:00","17:00"]],"tue":[["09:00","17:00"]],"wed":[["09:00","17:00"]],"thu":[["09:00","17:00"]],
+      "fri":[["09:00","17:00"]],"sat":[],"sun":[["00:00","24:00"]]}})");
+  Policy p = Policy::from_json(R"({"clocks":{"resolution":{"target":"30h"}}})", ny);
+  Scheduler s;
+  ClockId spring = s.create(s.intern(p.target("resolution", {})));
+  s.start(spring, at("2026-03-07T12:00:00-05:00"));  // Saturday: counts from Sunday 00:00 (EST)
+  // Sunday 2026-03-08 lasts 23 h (02:00 -> 03:00), then Monday 09:00 EDT + 7 h = 16:00 EDT.
+  auto st = s.status(spring, at("2026-03-08T12:00:00-05:00"));
+  REQUIRE(st.due);
+  CHECK(*st.due == at("2026-03-09T16:00:00-04:00"));
+  CHECK(st.elapsed == Duration::hours(12));
+  ClockId autumn = s.create(s.intern(p.target("resolution", {})));
+  s.start(autumn, at("2026-10-31T12:00:00-04:00"));
+  // Sunday 2026-11-01 lasts 25 h, then Monday 09:00 EST + 5 h = 14:00 EST.
+  st = s.status(autumn, at("2026-11-01T23:59:00-05:00"));
+  REQUIRE(st.due);
+  CHECK(*st.due == at("2026-11-02T14:00:00-05:00"));
+  CHECK(st.elapsed == Duration::hours(25) - Duration::minutes(1));
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-11-30T00:00:00Z"), out);
+  CHECK(out.size() == 8);
+}
+
+TEST_CASE("Retarget midway keeps elapsed time; thresholds already crossed fire at the next sweep") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  TargetId normal = s.intern(p.target("resolution", attrs("web", "normal")));      // 40 h
+  TargetId critical = s.intern(p.target("resolution", attrs("web", "critical")));  // 8 h
+  ClockId c = s.create(normal);
+  s.start(c, at("2026-03-09T09:00:00+08:00"));
+  s.pause(c, at("2026-03-10T09:00:00+08:00"));  // 7.5 h elapsed, no threshold of 40 h crossed
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-10T09:00:00+08:00"), out);
+  CHECK(out.empty());
+  // Severity raised to critical while paused: 7.5 h of 8 h used: 50 %, 75 % and 90 % crossed.
+  s.retarget(c, critical, at("2026-03-10T10:00:00+08:00"));
+  auto st = s.status(c, at("2026-03-10T10:00:00+08:00"));
+  CHECK(st.elapsed == Duration::minutes(450));
+  CHECK(st.remaining == Duration::minutes(30));
+  CHECK(st.target == critical);
+  s.sweep(at("2026-03-10T10:00:00+08:00"), out);
+  REQUIRE(out.size() == 3);
+  for (auto& e : out) CHECK(e.at == at("2026-03-10T10:00:00+08:00"));
+  CHECK(out[2].fraction == 0.9);
+  s.resume(c, at("2026-03-10T11:00:00+08:00"));
+  out.clear();
+  s.sweep(at("2026-03-10T23:00:00+08:00"), out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].kind == ClockEvent::breach);
+  CHECK(out[0].at == at("2026-03-10T11:30:00+08:00"));
+  // Back to a longer target: warnings already fired stay fired, nothing fires again.
+  s.retarget(c, normal, at("2026-03-11T09:00:00+08:00"));
+  out.clear();
+  s.sweep(at("2026-06-01T00:00:00+08:00"), out);
+  REQUIRE(out.size() == 0);  // every threshold of the 40 h target (50/75/90 %, breach) already fired by index
+  // 7.5 h + Tue 11:00-12:00 and 13:30-18:00 = 13 h
+  CHECK(s.status(c, at("2026-03-11T09:00:00+08:00")).elapsed == Duration::hours(13));
+}
+
+TEST_CASE("Refused operations change nothing") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  ClockId c = s.create(s.intern(p.target("first_response", attrs("phone"))));
+  CHECK(code_of([&] { s.resume(c, at("2026-03-09T09:00:00+08:00")); }) == Errc::invalid_state);
+  CHECK(code_of([&] { s.pause(c, at("2026-03-09T09:00:00+08:00")); }) == Errc::invalid_state);
+  s.start(c, at("2026-03-09T10:00:00+08:00"));
+  CHECK(code_of([&] { s.start(c, at("2026-03-09T10:30:00+08:00")); }) == Errc::invalid_state);
+  CHECK(code_of([&] { s.pause(c, at("2026-03-09T09:59:59+08:00")); }) == Errc::invalid_argument);
+  CHECK(code_of([&] { s.pause(999, at("2026-03-09T11:00:00+08:00")); }) == Errc::not_found);
+  CHECK(code_of([&] { s.retarget(c, 77, at("2026-03-09T11:00:00+08:00")); }) == Errc::not_found);
+  CHECK(code_of([&] { (void)s.create(77); }) == Errc::not_found);
+  auto st = s.status(c, at("2026-03-09T10:30:00+08:00"));
+  CHECK(st.state == ClockState::running);
+  CHECK(st.elapsed == Duration::minutes(30));
+  s.stop(c, at("2026-03-09T10:45:00+08:00"));
+  CHECK(code_of([&] { s.stop(c, at("2026-03-09T11:00:00+08:00")); }) == Errc::invalid_state);
+  CHECK(code_of([&] { s.resume(c, at("2026-03-09T11:00:00+08:00")); }) == Errc::invalid_state);
+  CHECK(code_of([&] { s.retarget(c, 0, at("2026-03-09T11:00:00+08:00")); }) == Errc::invalid_state);
+  CHECK(s.status(c, at("2026-03-09T12:00:00+08:00")).elapsed == Duration::minutes(45));
+  // A clock whose deadline cannot be computed (past the supported years) does not start.
+  ClockId d = s.create(s.intern(p.target("first_response", attrs("phone"))));
+  CHECK(code_of([&] { s.start(d, Instant::from_unix_seconds(100000000000)); }) == Errc::invalid_argument);
+  CHECK(s.status(d, Instant::from_unix_seconds(0)).state == ClockState::idle);
+}
+
+TEST_CASE("Erase, copy and memory") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  TargetId t = s.intern(p.target("first_response", attrs("phone")));
+  ClockId a = s.create(t), b = s.create(t);
+  s.start(a, at("2026-03-09T09:00:00+08:00"));
+  s.start(b, at("2026-03-09T09:00:00+08:00"));
+  Scheduler copy = s;
+  s.erase(a);
+  CHECK_FALSE(s.contains(a));
+  CHECK(s.contains(b));
+  CHECK(s.size() == 1);
+  CHECK(code_of([&] { (void)s.status(a, at("2026-03-09T09:00:00+08:00")); }) == Errc::not_found);
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-10T00:00:00+08:00"), out);
+  CHECK(out.size() == 4);  // only b
+  out.clear();
+  copy.sweep(at("2026-03-10T00:00:00+08:00"), out);
+  CHECK(out.size() == 8);  // the copy is independent
+  CHECK(copy.size() == 2);
+  CHECK(s.memory_bytes() > 0);
+  CHECK(s.memory_bytes() < 1000);
+  ClockId c = s.create(t);
+  CHECK(c == 3);  // ids are never reused
+}
+
+TEST_CASE("Random operations and sweeps agree with a brute-force reference") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  std::mt19937_64 rng(42);
+  const char* channels[] = {"phone", "web", "system"};
+  const char* severities[] = {"low", "normal", "high", "critical"};
+  struct Ref {
+    TargetId target;
+    std::vector<std::pair<int64_t, int64_t>> segments;  // running [from, to)
+    int state = 0;                                        // 0 idle 1 running 2 paused 3 stopped
+    int64_t last = 0;
+  };
+  std::map<ClockId, Ref> ref;
+  int64_t now = at("2026-01-05T08:00:00+08:00").unix_seconds();
+  std::vector<ClockEvent> fired;
+  for (int i = 0; i < 400; ++i) {
+    TargetId t = s.intern(p.target(rng() % 2 ? "first_response" : "resolution",
+                                   attrs(channels[rng() % 3], severities[rng() % 4], rng() % 5 == 0 ? "gold" : "")));
+    ref[s.create(t)] = Ref{t, {}, 0, 0};
+  }
+  for (int step = 0; step < 6000; ++step) {
+    now += static_cast<int64_t>(rng() % 1800);
+    ClockId id = 1 + rng() % ref.size();
+    Ref& r = ref[id];
+    Instant t = Instant::from_unix_seconds(now);
+    switch (rng() % 6) {
+      case 0:
+        if (r.state == 0) {
+          s.start(id, t);
+          r.state = 1;
+          r.segments.push_back({now, INT64_MAX});
+        }
+        break;
+      case 1:
+        if (r.state == 1) {
+          s.pause(id, t);
+          r.state = 2;
+          r.segments.back().second = now;
+        }
+        break;
+      case 2:
+        if (r.state == 2) {
+          s.resume(id, t);
+          r.state = 1;
+          r.segments.push_back({now, INT64_MAX});
+        }
+        break;
+      case 3:
+        if (r.state == 1 || r.state == 2) {
+          s.stop(id, t);
+          if (r.state == 1) r.segments.back().second = now;
+          r.state = 3;
+        }
+        break;
+      default:
+        if (rng() % 8 == 0) s.sweep(t, fired);
+    }
+  }
+  s.sweep(Instant::from_unix_seconds(now), fired);
+  // Reference: business time B(t) of a clock is the sum over its segments; a threshold h is
+  // crossed at the first t with B(t) >= h (binary search on whole seconds).
+  auto business = [&](const Ref& r, int64_t t) {
+    int64_t b = 0;
+    for (auto [from, to] : r.segments)
+      if (t > from) b += cal.between(Instant::from_unix_seconds(from), Instant::from_unix_seconds(std::min(t, to))).count_seconds();
+    return b;
+  };
+  std::vector<std::tuple<int64_t, ClockId, int, int>> expected;
+  for (auto& [id, r] : ref) {
+    if (r.segments.empty()) continue;
+    const Target& target = s.target(r.target);
+    std::vector<int64_t> thresholds;
+    for (double f : target.warnings) thresholds.push_back(std::llround(f * static_cast<double>(target.business.count_seconds())));
+    thresholds.push_back(target.business.count_seconds());
+    for (size_t k = 0; k < thresholds.size(); ++k) {
+      if (business(r, now) < thresholds[k]) continue;
+      int64_t lo = r.segments.front().first, hi = now;
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (business(r, mid) >= thresholds[k]) hi = mid;
+        else lo = mid + 1;
+      }
+      bool breach = k + 1 == thresholds.size();
+      expected.emplace_back(lo, id, breach ? 1 : 0, breach ? 0 : static_cast<int>(k));
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::tuple<int64_t, ClockId, int, int>> got;
+  for (auto& e : fired) got.emplace_back(e.at.unix_seconds(), e.clock, e.kind == ClockEvent::breach ? 1 : 0, e.index);
+  CHECK(std::is_sorted(got.begin(), got.end(),
+                       [](auto& a, auto& b) { return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b)); }));
+  std::sort(got.begin(), got.end());
+  CHECK(got.size() == expected.size());
+  CHECK(got == expected);
+  CHECK(expected.size() > 200);
+}
