@@ -141,6 +141,9 @@ class Scheduler {
   void erase(ClockId id);
 
   ClockStatus status(ClockId id, Instant as_of) const;
+  /// The clock's state and target alone (no calendar work); Error(not_found) for an unknown id.
+  ClockState state(ClockId id) const;
+  TargetId target_of(ClockId id) const;
   bool contains(ClockId id) const;
 
   /// Fires every warning and breach with an instant <= now that has not fired yet, in order of

@@ -361,6 +361,9 @@ void Scheduler::erase(ClockId id) {
   --impl_->live;
 }
 
+ClockState Scheduler::state(ClockId id) const { return impl_->get(id).state; }
+TargetId Scheduler::target_of(ClockId id) const { return impl_->get(id).target; }
+
 bool Scheduler::contains(ClockId id) const { return id > 0 && id <= impl_->clocks.size() && !impl_->clocks[id - 1].erased; }
 
 ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
