@@ -1,7 +1,7 @@
 # crmkit — the two commands a new user needs:
 #   make demo   install missing Debian packages, build, run the main job on the shipped data
 #   make test   the same set-up, then every test (C++, C API, Python, examples)
-# Others: make build | make bench | make sanitize | make fuzz | make install PREFIX=/usr/local | make clean
+# Others: make build | make bench | make sanitize | make tsan | make fuzz | make install PREFIX=/usr/local | make clean
 
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
@@ -10,7 +10,7 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX    ?= /usr/local
 PYTHON    ?= /usr/bin/python3
 
-.PHONY: all setup configure build demo test bench sanitize fuzz install clean
+.PHONY: all setup configure build demo test bench sanitize tsan fuzz install clean
 
 all: build
 
@@ -35,6 +35,13 @@ sanitize: setup
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE nosan
 
+# ThreadSanitizer build of the concurrency tests (several threads on one engine / clock set).
+TSAN_BUILD ?= build-tsan
+tsan: setup
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMKIT_TSAN=ON -DCRMKIT_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_concurrency
+	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -R concurrency
+
 # libFuzzer harnesses (clang, ASan + UBSan), each run FUZZ_SECONDS on its seed corpus.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -53,4 +60,4 @@ install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)
