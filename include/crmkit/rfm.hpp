@@ -1,0 +1,90 @@
+// crmkit/rfm.hpp — RFM scoring (domain.md §5): recency, frequency, monetary; scores 1–5 by
+// quintiles or fixed cut points; segments from a configurable map.
+//
+// For each customer with a purchase on or before the as-of date (and inside the window, when one
+// is set): recency = days from the last purchase to the as-of date, frequency = number of
+// transactions, monetary = their total (or average) amount.
+//
+// Quintile scores, and ties (deterministic, independent of row order): a customer's score is
+// 1 + floor(5 · L / N), where N is the number of customers scored and L the number whose value is
+// strictly worse (smaller frequency or monetary; more recency days). Equal values always get the
+// same score, so a quintile may hold more or fewer than N/5 customers when values tie at its edge
+// (pandas' rank(method="min") followed by cutting the ranks into fifths gives the same scores).
+// Cut-point scores: 4 ascending cut points c1..c4 per dimension; frequency and monetary score
+// 1 + #(c_i <= value); recency scores 5 − #(c_i < days) (recent is 5).
+// The combined code is r·100 + f·10 + m (e.g. 545); the segment is the first rule of the map whose
+// r, f and m ranges contain the scores (default map: champions, loyal, new, potential_loyalist,
+// promising, need_attention, cant_lose, at_risk, about_to_sleep, hibernating, lost).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crmkit/time.hpp"
+#include "crmkit/value.hpp"
+
+namespace crmkit::rfm {
+
+struct SegmentRule {
+  std::string name;
+  std::array<uint8_t, 2> r{1, 5}, f{1, 5}, m{1, 5};  ///< inclusive score ranges
+};
+
+struct Config {
+  enum class Scoring { quintiles, cut_points } scoring = Scoring::quintiles;
+  enum class Monetary { total, average } monetary = Monetary::total;
+  int window_days = 0;  ///< 0: all history up to the as-of date
+  std::array<double, 4> recency_cuts{30, 90, 180, 365};  ///< days (cut-point scoring)
+  std::array<double, 4> frequency_cuts{2, 3, 5, 10};
+  std::array<double, 4> monetary_cuts{50, 100, 250, 1000};
+  std::vector<SegmentRule> segments;  ///< empty: the default map
+  std::string fallback_segment = "other";
+
+  /// JSON: {"scoring": "quintiles"|"cut_points", "monetary": "total"|"average", "window_days": 365,
+  ///        "cuts": {"recency": [30,90,180,365], "frequency": [...], "monetary": [...]},
+  ///        "segments": [{"name": "champions", "r": [4,5], "f": [4,5], "m": [1,5]}, ...]}
+  /// Error(parse) for malformed JSON, Error(invalid_argument) naming the field.
+  static Config from_json(std::string_view json);
+  /// The segment map in effect (the default one when `segments` is empty).
+  const std::vector<SegmentRule>& segment_map() const;
+};
+
+/// The default segment map (R × F grid; M is not used by it).
+const std::vector<SegmentRule>& default_segments();
+
+/// Scores of the customers present, in customer index order of the log.
+struct Table {
+  std::vector<std::string> ids;
+  std::vector<int32_t> recency_days;
+  std::vector<int64_t> frequency;
+  std::vector<double> monetary;
+  std::vector<uint8_t> r, f, m;
+  std::vector<uint16_t> code;      ///< r*100 + f*10 + m
+  std::vector<uint16_t> segment;   ///< index into segment_names
+  std::vector<std::string> segment_names;  ///< the map's names, then the fallback
+
+  size_t size() const { return ids.size(); }
+};
+
+/// Scores a transaction log as of a date (transactions after it are ignored). Empty input gives
+/// an empty table. Throws Error(invalid_argument) for a bad config.
+Table score(const value::TransactionLog& log, CivilDate asof, const Config& config = {});
+
+/// The same over plain arrays (n transactions of n_customers dense indices; day = days since
+/// 1970-01-01). Output arrays have n_customers elements; present[c] = 0 for customers without a
+/// purchase in the window (their other outputs are 0). segment[c] indexes segment_names(config).
+/// Throws Error(invalid_argument) for an index >= n_customers or a NaN/negative amount.
+void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
+                   int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
+                   uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present);
+
+/// The map's segment names followed by the fallback.
+std::vector<std::string> segment_names(const Config& config);
+
+/// Quintile scores of values (higher is better unless `lower_is_better`), by the tie rule above.
+std::vector<uint8_t> quintile_scores(const std::vector<double>& values, bool lower_is_better);
+
+}  // namespace crmkit::rfm

@@ -1,0 +1,241 @@
+// RFM scoring: per-customer aggregation in one pass, quintiles from four order statistics.
+#include "crmkit/rfm.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "crmkit/error.hpp"
+
+namespace crmkit::rfm {
+
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void bad(const std::string& where, const std::string& what) {
+  throw Error(Errc::invalid_argument, fmt::format("{}: {}", where, what));
+}
+
+std::array<double, 4> cuts_field(const json& j, const std::string& where) {
+  if (!j.is_array() || j.size() != 4) bad(where, "expected 4 ascending cut points");
+  std::array<double, 4> c{};
+  for (size_t i = 0; i < 4; ++i) {
+    if (!j[i].is_number() || !std::isfinite(j[i].get<double>())) bad(fmt::format("{}[{}]", where, i), "expected a number");
+    c[i] = j[i].get<double>();
+    if (i > 0 && !(c[i] > c[i - 1])) bad(fmt::format("{}[{}]", where, i), "cut points must be ascending");
+  }
+  return c;
+}
+
+std::array<uint8_t, 2> range_field(const json& j, const std::string& where) {
+  if (!j.is_array() || j.size() != 2 || !j[0].is_number_integer() || !j[1].is_number_integer())
+    bad(where, "expected [low, high] scores");
+  int lo = j[0].get<int>(), hi = j[1].get<int>();
+  if (lo < 1 || hi > 5 || lo > hi) bad(where, "scores must satisfy 1 <= low <= high <= 5");
+  return {static_cast<uint8_t>(lo), static_cast<uint8_t>(hi)};
+}
+
+/// score = 1 + #{k : v > threshold_k} with threshold_k = the (ceil(k·N/5))-th smallest value: the
+/// same as 1 + floor(5·L/N) with L = #values strictly below v.
+std::array<double, 4> quintile_thresholds(std::vector<double> values) {
+  std::array<double, 4> t{};
+  const size_t n = values.size();
+  for (int k = 1; k <= 4; ++k) {
+    size_t q = (static_cast<size_t>(k) * n + 4) / 5;  // ceil(k·n/5) >= 1 for n >= 1
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(q - 1), values.end());
+    t[k - 1] = values[q - 1];
+  }
+  return t;
+}
+
+uint8_t score_by(const std::array<double, 4>& thresholds, double v) {
+  uint8_t s = 1;
+  for (double t : thresholds) s += v > t;
+  return s;
+}
+
+}  // namespace
+
+const std::vector<SegmentRule>& default_segments() {
+  static const std::vector<SegmentRule> map = {
+      {"champions", {4, 5}, {4, 5}, {1, 5}},      {"loyal", {3, 5}, {3, 5}, {1, 5}},
+      {"new", {5, 5}, {1, 1}, {1, 5}},            {"potential_loyalist", {4, 5}, {1, 3}, {1, 5}},
+      {"promising", {3, 3}, {1, 1}, {1, 5}},      {"need_attention", {3, 3}, {2, 2}, {1, 5}},
+      {"cant_lose", {1, 2}, {5, 5}, {1, 5}},      {"at_risk", {1, 2}, {3, 4}, {1, 5}},
+      {"about_to_sleep", {2, 2}, {1, 2}, {1, 5}}, {"hibernating", {1, 1}, {2, 2}, {1, 5}},
+      {"lost", {1, 1}, {1, 1}, {1, 5}},
+  };
+  return map;
+}
+
+const std::vector<SegmentRule>& Config::segment_map() const { return segments.empty() ? default_segments() : segments; }
+
+std::vector<std::string> segment_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const auto& s : config.segment_map()) names.push_back(s.name);
+  names.push_back(config.fallback_segment);
+  return names;
+}
+
+Config Config::from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw Error(Errc::parse, "rfm config: malformed JSON");
+  if (!j.is_object()) bad("rfm", "expected a JSON object");
+  Config c;
+  for (const auto& [key, v] : j.items()) {
+    const std::string where = "rfm." + key;
+    if (key == "scoring") {
+      if (v == "quintiles") c.scoring = Scoring::quintiles;
+      else if (v == "cut_points") c.scoring = Scoring::cut_points;
+      else bad(where, "expected \"quintiles\" or \"cut_points\"");
+    } else if (key == "monetary") {
+      if (v == "total") c.monetary = Monetary::total;
+      else if (v == "average") c.monetary = Monetary::average;
+      else bad(where, "expected \"total\" or \"average\"");
+    } else if (key == "window_days") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 36600) bad(where, "expected 0..36600 days");
+      c.window_days = v.get<int>();
+    } else if (key == "cuts") {
+      if (!v.is_object()) bad(where, "expected {\"recency\": [...], \"frequency\": [...], \"monetary\": [...]}");
+      for (const auto& [dim, cuts] : v.items()) {
+        if (dim == "recency") c.recency_cuts = cuts_field(cuts, where + ".recency");
+        else if (dim == "frequency") c.frequency_cuts = cuts_field(cuts, where + ".frequency");
+        else if (dim == "monetary") c.monetary_cuts = cuts_field(cuts, where + ".monetary");
+        else bad(where + "." + dim, "unknown dimension");
+      }
+    } else if (key == "segments") {
+      if (!v.is_array() || v.empty()) bad(where, "expected a non-empty array of rules");
+      for (size_t i = 0; i < v.size(); ++i) {
+        const std::string w = fmt::format("{}[{}]", where, i);
+        const json& s = v[i];
+        if (!s.is_object() || !s.contains("name") || !s["name"].is_string() || s["name"].get_ref<const std::string&>().empty())
+          bad(w, "expected {\"name\": ..., \"r\": [lo, hi], \"f\": [lo, hi], \"m\": [lo, hi]}");
+        SegmentRule rule;
+        rule.name = s["name"].get<std::string>();
+        if (s.contains("r")) rule.r = range_field(s["r"], w + ".r");
+        if (s.contains("f")) rule.f = range_field(s["f"], w + ".f");
+        if (s.contains("m")) rule.m = range_field(s["m"], w + ".m");
+        c.segments.push_back(std::move(rule));
+      }
+    } else if (key == "fallback_segment") {
+      if (!v.is_string() || v.get_ref<const std::string&>().empty()) bad(where, "expected a name");
+      c.fallback_segment = v.get<std::string>();
+    } else if (key != "description") {
+      bad(where, "unknown field");
+    }
+  }
+  return c;
+}
+
+std::vector<uint8_t> quintile_scores(const std::vector<double>& values, bool lower_is_better) {
+  std::vector<uint8_t> out(values.size());
+  if (values.empty()) return out;
+  std::vector<double> keyed(values);
+  if (lower_is_better)
+    for (double& v : keyed) v = -v;
+  auto t = quintile_thresholds(keyed);
+  for (size_t i = 0; i < values.size(); ++i) out[i] = score_by(t, keyed[i]);
+  return out;
+}
+
+void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
+                   int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
+                   uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present) {
+  const int32_t first_day = config.window_days > 0 ? asof_day - config.window_days + 1 : INT32_MIN;
+  for (size_t i = 0; i < n; ++i) {
+    if (customer[i] >= n_customers)
+      throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= customer count {}", i, customer[i], n_customers));
+    if (!(amount[i] >= 0) || !std::isfinite(amount[i]))
+      throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be finite and >= 0, got {}", i, amount[i]));
+  }
+  std::fill(present, present + n_customers, uint8_t{0});
+  std::fill(frequency, frequency + n_customers, int64_t{0});
+  std::fill(monetary, monetary + n_customers, 0.0);
+  std::vector<int32_t> last(n_customers, INT32_MIN);
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t d = day[i];
+    if (d > asof_day || d < first_day) continue;
+    const uint32_t c = customer[i];
+    ++frequency[c];
+    monetary[c] += amount[i];
+    if (d > last[c]) last[c] = d;
+  }
+  std::vector<uint32_t> idx;
+  idx.reserve(n_customers);
+  for (size_t c = 0; c < n_customers; ++c) {
+    if (frequency[c] == 0) {
+      recency_days[c] = 0;
+      r[c] = f[c] = m[c] = 0;
+      segment[c] = 0;
+      continue;
+    }
+    present[c] = 1;
+    recency_days[c] = asof_day - last[c];
+    if (config.monetary == Config::Monetary::average) monetary[c] /= static_cast<double>(frequency[c]);
+    idx.push_back(static_cast<uint32_t>(c));
+  }
+  if (config.scoring == Config::Scoring::quintiles) {
+    std::vector<double> v(idx.size());
+    auto apply = [&](auto value_of, bool lower_is_better, uint8_t* out) {
+      for (size_t k = 0; k < idx.size(); ++k) v[k] = value_of(idx[k]);
+      auto s = quintile_scores(v, lower_is_better);
+      for (size_t k = 0; k < idx.size(); ++k) out[idx[k]] = s[k];
+    };
+    apply([&](uint32_t c) { return static_cast<double>(recency_days[c]); }, true, r);
+    apply([&](uint32_t c) { return static_cast<double>(frequency[c]); }, false, f);
+    apply([&](uint32_t c) { return monetary[c]; }, false, m);
+  } else {
+    for (uint32_t c : idx) {
+      uint8_t rs = 5, fs = 1, ms = 1;
+      for (double cut : config.recency_cuts) rs -= recency_days[c] > cut;
+      for (double cut : config.frequency_cuts) fs += static_cast<double>(frequency[c]) >= cut;
+      for (double cut : config.monetary_cuts) ms += monetary[c] >= cut;
+      r[c] = rs, f[c] = fs, m[c] = ms;
+    }
+  }
+  const auto& map = config.segment_map();
+  for (uint32_t c : idx) {
+    uint16_t s = static_cast<uint16_t>(map.size());  // fallback
+    for (size_t k = 0; k < map.size(); ++k) {
+      const auto& rule = map[k];
+      if (r[c] >= rule.r[0] && r[c] <= rule.r[1] && f[c] >= rule.f[0] && f[c] <= rule.f[1] && m[c] >= rule.m[0] &&
+          m[c] <= rule.m[1]) {
+        s = static_cast<uint16_t>(k);
+        break;
+      }
+    }
+    segment[c] = s;
+  }
+}
+
+Table score(const value::TransactionLog& log, CivilDate asof, const Config& config) {
+  const size_t k = log.customer_count();
+  std::vector<int32_t> recency(k);
+  std::vector<int64_t> frequency(k);
+  std::vector<double> monetary(k);
+  std::vector<uint8_t> r(k), f(k), m(k), present(k);
+  std::vector<uint16_t> segment(k);
+  score_columns(log.customer.data(), log.day.data(), log.amount.data(), log.size(), k,
+                static_cast<int32_t>(asof.days_since_epoch()), config, recency.data(), frequency.data(), monetary.data(),
+                r.data(), f.data(), m.data(), segment.data(), present.data());
+  Table t;
+  t.segment_names = segment_names(config);
+  for (size_t c = 0; c < k; ++c) {
+    if (!present[c]) continue;
+    t.ids.push_back(log.customer_ids[c]);
+    t.recency_days.push_back(recency[c]);
+    t.frequency.push_back(frequency[c]);
+    t.monetary.push_back(monetary[c]);
+    t.r.push_back(r[c]);
+    t.f.push_back(f[c]);
+    t.m.push_back(m[c]);
+    t.code.push_back(static_cast<uint16_t>(r[c] * 100 + f[c] * 10 + m[c]));
+    t.segment.push_back(segment[c]);
+  }
+  return t;
+}
+
+}  // namespace crmkit::rfm
