@@ -194,6 +194,56 @@ CRMKIT_API int crmkit_clocks_sweep(crmkit_clocks* clocks, int64_t now, crmkit_cl
 /** Number of clocks and the bytes they use. Errors: CRMKIT_EINVAL. */
 CRMKIT_API int crmkit_clocks_size(crmkit_clocks* clocks, size_t* out_count, size_t* out_bytes);
 
+/* ---- complaint workflow engine (domain.md §2) ------------------------------------------------ */
+
+typedef struct crmkit_engine crmkit_engine;
+
+/** A workflow engine from a workflow definition, an SLA policy (its workflow keys too:
+ *  compensation_limits, callback, reopen_window_days) and the calendar the policy counts in
+ *  (also the zone KPI days are counted in), all as JSON text. On success *out is a new handle
+ *  (free with crmkit_engine_free). Errors: CRMKIT_EINVAL (NULL; inconsistent workflow or policy:
+ *  the message names the spot), CRMKIT_EPARSE (malformed JSON), CRMKIT_ENOTFOUND (unknown zone,
+ *  calendar or clock). The engine lives in memory; the host persists the events it sends, or
+ *  uses crmkit_engine_open for the durable store. */
+CRMKIT_API int crmkit_engine_from_json(const char* workflow_json, const char* policy_json, const char* calendar_json,
+                                       crmkit_engine** out);
+/** As crmkit_engine_from_json, reading three files; CRMKIT_EIO if one cannot be read. */
+CRMKIT_API int crmkit_engine_from_files(const char* workflow_path, const char* policy_path, const char* calendar_path,
+                                        crmkit_engine** out);
+/** Frees an engine (and closes its store). NULL is a no-op. Not while another thread uses it. */
+CRMKIT_API void crmkit_engine_free(crmkit_engine* engine);
+
+/** Applies one event (the event JSON object). On success, when out_result_json is not NULL, it
+ *  receives what changed as JSON (caller frees): {"event","case","type","duplicate","created",
+ *  "from","to","escalation","clocks",...}. A repeated event id is a success with
+ *  "duplicate": true and changes nothing. Errors, each changing nothing: CRMKIT_EPARSE (bad
+ *  JSON), CRMKIT_EINVAL (missing/bad field, time before the case's last event), CRMKIT_ENOTFOUND
+ *  (unknown case), CRMKIT_ECONFLICT (receive of an existing case), CRMKIT_ESTATE (not allowed in
+ *  the case's state), CRMKIT_EPERM (role not allowed), CRMKIT_ELIMIT (past a size limit),
+ *  CRMKIT_EIO (durable engine: the journal write failed; the event is not applied).
+ *  Thread-safe (serialized with other writers). */
+CRMKIT_API int crmkit_engine_apply(crmkit_engine* engine, const char* event_json, char** out_result_json);
+/** Fires the SLA warnings and breaches up to `now` (automatic escalation included). When
+ *  out_json is not NULL it receives a JSON array of {"case","clock","kind","at","fraction",
+ *  "escalated_from","escalated_to"} (caller frees); *out_count (may be NULL) their number.
+ *  Errors: CRMKIT_EINVAL. Thread-safe. */
+CRMKIT_API int crmkit_engine_sweep(crmkit_engine* engine, int64_t now, char** out_json, size_t* out_count);
+/** A case with its clocks and full audit trail as JSON (caller frees). Errors: CRMKIT_EINVAL,
+ *  CRMKIT_ENOTFOUND. Thread-safe (shared with other readers). */
+CRMKIT_API int crmkit_engine_get_case(crmkit_engine* engine, const char* case_id, char** out_json);
+/** Ids of the cases matching a query, as a JSON array, in order of receipt. query_json (NULL =
+ *  all): {"state","owner","department","customer","escalation_level","min_escalation_level",
+ *  "limit"}. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE. Thread-safe. */
+CRMKIT_API int crmkit_engine_find(crmkit_engine* engine, const char* query_json, char** out_json);
+/** Running clocks due before `t`, earliest first: JSON [{"case","clock","due"}]. Thread-safe. */
+CRMKIT_API int crmkit_engine_due_before(crmkit_engine* engine, int64_t t, char** out_json);
+/** The KPI report (domain.md §2.4) as JSON (caller frees). options_json (NULL = defaults):
+ *  {"from","to","as_of" (RFC 3339), "top_reasons"}. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE.
+ *  Thread-safe. */
+CRMKIT_API int crmkit_engine_kpi(crmkit_engine* engine, const char* options_json, char** out_json);
+/** Counts and memory: any out-parameter may be NULL. Thread-safe. */
+CRMKIT_API int crmkit_engine_stats(crmkit_engine* engine, size_t* out_cases, size_t* out_events, size_t* out_bytes);
+
 /* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (domain.md §5) ------------------- */
 
 /* Period unit of t_x and T (and of the model's time scale). */
@@ -259,6 +309,59 @@ CRMKIT_API int crmkit_value_predict(const crmkit_bgnbd* bgnbd, const crmkit_gamm
  *  Errors: CRMKIT_EINVAL (retention outside [0, 1], discount <= -1, periods < 0). */
 CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double discount, int periods,
                                        double* out_clv);
+
+/* ---- RFM (domain.md §5) ------------------------------------------------------------------ */
+
+/** RFM scores over plain arrays: n transactions (customer[i] a dense index < n_customers, day[i]
+ *  days since 1970-01-01, amount[i] >= 0) scored as of asof_day (later days ignored).
+ *  config_json: NULL for the defaults (quintiles, total spend, all history, the default segment
+ *  map) or {"scoring","monetary","window_days","cuts","segments"} (see include/crmkit/rfm.hpp).
+ *  Every output array has n_customers elements; each may be NULL except out_present, which is 1
+ *  for customers with a purchase in the window. out_segment indexes the names that
+ *  crmkit_rfm_segment_names returns for the same config. Ties: equal values get equal scores
+ *  (score = 1 + floor(5 L / N), L = customers strictly worse). Errors: CRMKIT_EINVAL (NULL
+ *  input arrays with n > 0, index >= n_customers, NaN/negative amount, bad config: the message
+ *  names the row or field), CRMKIT_EPARSE (malformed config JSON). Thread-safe. */
+CRMKIT_API int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double* amount, size_t n,
+                                size_t n_customers, int32_t asof_day, const char* config_json, int32_t* out_recency_days,
+                                int64_t* out_frequency, double* out_monetary, uint8_t* out_r, uint8_t* out_f,
+                                uint8_t* out_m, uint16_t* out_segment, uint8_t* out_present);
+/** The segment names of a config (NULL = default) as a JSON array; the last is the fallback. */
+CRMKIT_API int crmkit_rfm_segment_names(const char* config_json, char** out_json);
+
+/* ---- tiers (domain.md §4) ------------------------------------------------------------------- */
+
+/** Tier-change codes of crmkit_tiers_individual. */
+enum crmkit_tier_change {
+  CRMKIT_TIER_NEW = 0,       /* no (known) previous tier */
+  CRMKIT_TIER_SAME = 1,
+  CRMKIT_TIER_UPGRADE = 2,   /* applied at once */
+  CRMKIT_TIER_DOWNGRADE = 3, /* after downgrade_after consecutive periods below */
+  CRMKIT_TIER_HELD = 4       /* below the tier held, not yet long enough to downgrade */
+};
+
+/** The names a tier config (NULL = the built-in defaults; data/tiers/default.json is the shipped
+ *  one) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
+ *  "enterprise": ["1A".."5A","1B".."5B"]} (caller frees). Errors: CRMKIT_EPARSE, CRMKIT_EINVAL. */
+CRMKIT_API int crmkit_tiers_names(const char* config_json, char** out_json);
+/** Individual tiers of n customers from their average monthly spend, re-rated against their
+ *  previous tier with hysteresis. previous_tiers (may be NULL, entries may be NULL = none) and
+ *  periods_below (may be NULL = 0) describe the last period. Outputs (n each): out_tier indexes
+ *  the "individual" names; out_periods_below and out_change (enum crmkit_tier_change) may be NULL.
+ *  Errors: CRMKIT_EINVAL (NULL, NaN or negative spend naming the row, bad config), CRMKIT_EPARSE.
+ *  Thread-safe. */
+CRMKIT_API int crmkit_tiers_individual(const char* config_json, const double* avg_monthly_spend,
+                                       const char* const* previous_tiers, const int32_t* periods_below, size_t n,
+                                       int32_t* out_tier, int32_t* out_periods_below, int32_t* out_change);
+/** Enterprise grades: account_class[i] is 'A' or 'B'; out_grade receives 3 bytes per customer
+ *  ("1A\0" .. "5B\0", so out_grade needs 3*n bytes). Errors: CRMKIT_EINVAL. Thread-safe. */
+CRMKIT_API int crmkit_tiers_enterprise(const char* config_json, const char* account_class, const double* annual_revenue,
+                                       size_t n, char* out_grade);
+/** Pyramid level (index into the "pyramid" names) of each value (revenue or profit), by share of
+ *  customers ranked by value. Errors: CRMKIT_EINVAL. Thread-safe. */
+CRMKIT_API int crmkit_tiers_pyramid(const char* config_json, const double* values, size_t n, int32_t* out_level);
+/** A/B/C class ('A', 'B', 'C') of each customer by CLV. Errors: CRMKIT_EINVAL. Thread-safe. */
+CRMKIT_API int crmkit_tiers_abc(const char* config_json, const double* clv, size_t n, char* out_class);
 
 #ifdef __cplusplus
 }

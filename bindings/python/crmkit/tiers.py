@@ -1,0 +1,84 @@
+"""Customer tiers: individual tiers with hysteresis, enterprise grades, pyramid, A/B/C by CLV."""
+from __future__ import annotations
+
+import ctypes as _c
+import json as _json
+import os
+from typing import List, Optional, Sequence, Union
+
+from ._lib import Column, check, declare, take_string
+
+_names = declare("crmkit_tiers_names", _c.c_char_p, _c.POINTER(_c.c_void_p))
+_individual = declare("crmkit_tiers_individual", _c.c_char_p, _c.POINTER(_c.c_double), _c.POINTER(_c.c_char_p),
+                      _c.POINTER(_c.c_int32), _c.c_size_t, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_int32),
+                      _c.POINTER(_c.c_int32))
+_enterprise = declare("crmkit_tiers_enterprise", _c.c_char_p, _c.c_char_p, _c.POINTER(_c.c_double), _c.c_size_t,
+                      _c.c_char_p)
+_pyramid = declare("crmkit_tiers_pyramid", _c.c_char_p, _c.POINTER(_c.c_double), _c.c_size_t, _c.POINTER(_c.c_int32))
+_abc = declare("crmkit_tiers_abc", _c.c_char_p, _c.POINTER(_c.c_double), _c.c_size_t, _c.c_char_p)
+
+_CHANGES = ["new", "same", "upgrade", "downgrade", "held"]
+
+
+def _config(config: Optional[Union[str, dict, os.PathLike]]) -> Optional[bytes]:
+    """A config as JSON text: a dict, JSON text, or a path to a JSON file."""
+    if config is None:
+        return None
+    if isinstance(config, dict):
+        return _json.dumps(config).encode("utf-8")
+    text = str(config)
+    if not text.lstrip().startswith("{"):
+        with open(text, encoding="utf-8") as fh:
+            text = fh.read()
+    return text.encode("utf-8")
+
+
+def names(config=None) -> dict:
+    out = _c.c_void_p()
+    check(_names(_config(config), _c.byref(out)))
+    return _json.loads(take_string(out))
+
+
+def individual(avg_monthly_spend, previous: Optional[Sequence[Optional[str]]] = None,
+               periods_below: Optional[Sequence[int]] = None, config=None) -> dict:
+    """Tiers from average monthly spend, re-rated against `previous` tiers with hysteresis.
+    Returns {"tier": [...], "change": [...], "periods_below": [...]}."""
+    cfg = _config(config)
+    spend = Column(avg_monthly_spend, _c.c_double, "avg_monthly_spend")
+    n = spend.n
+    prev = None
+    if previous is not None:
+        prev = (_c.c_char_p * n)(*[p.encode("utf-8") if p else None for p in previous])
+    below = Column(periods_below, _c.c_int32, "periods_below") if periods_below is not None else None
+    tier, held, change = (_c.c_int32 * n)(), (_c.c_int32 * n)(), (_c.c_int32 * n)()
+    check(_individual(cfg, spend.ptr, prev, below.ptr if below else None, n, tier, held, change))
+    labels = names(config)["individual"]
+    return {"tier": [labels[t] for t in tier], "change": [_CHANGES[c] for c in change], "periods_below": list(held)}
+
+
+def enterprise(account_class: Sequence[str], annual_revenue, config=None) -> List[str]:
+    """Grades "1A".."5B" from account class ('A' key account, 'B' commercial) and annual revenue."""
+    classes = "".join(account_class).encode("ascii")
+    rev = Column(annual_revenue, _c.c_double, "annual_revenue")
+    if len(classes) != rev.n:
+        from ._lib import InvalidArgument
+        raise InvalidArgument("account_class and annual_revenue differ in length")
+    out = _c.create_string_buffer(3 * rev.n + 1)
+    check(_enterprise(_config(config), classes, rev.ptr, rev.n, out))
+    raw = out.raw
+    return [raw[3 * i:3 * i + 2].decode() for i in range(rev.n)]
+
+
+def pyramid(values, config=None) -> List[str]:
+    v = Column(values, _c.c_double, "values")
+    out = (_c.c_int32 * v.n)()
+    check(_pyramid(_config(config), v.ptr, v.n, out))
+    labels = names(config)["pyramid"]
+    return [labels[i] for i in out]
+
+
+def abc(clv, config=None) -> List[str]:
+    v = Column(clv, _c.c_double, "clv")
+    out = _c.create_string_buffer(v.n + 1)
+    check(_abc(_config(config), v.ptr, v.n, out))
+    return [chr(b) for b in out.raw[: v.n]]
