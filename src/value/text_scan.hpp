@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -153,31 +154,43 @@ class IdInterner {
   explicit IdInterner(std::vector<std::string>& ids) : ids_(ids) { rehash(1024); }
 
   uint32_t intern(std::string_view id) {
-    uint64_t h = hash(id);
-    size_t mask = slots_.size() - 1;
+    const uint64_t h = hash(id);
+    const size_t mask = slots_.size() - 1;
+    const bool inline_key = id.size() <= kInline;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.index == kEmpty) {
         uint32_t idx = static_cast<uint32_t>(ids_.size());
         ids_.emplace_back(id);
-        s = Slot{h, idx};
+        s.hash = h;
+        s.index = idx;
+        s.len = inline_key ? static_cast<uint8_t>(id.size()) : kLong;
+        if (inline_key) std::memcpy(s.key, id.data(), id.size());
         if (ids_.size() * 2 > slots_.size()) rehash(slots_.size() * 2);
         return idx;
       }
-      if (s.hash == h && ids_[s.index] == id) return s.index;
+      if (s.hash != h) continue;
+      // Short ids live in the slot itself: one cache miss per lookup in big logs, not two.
+      if (inline_key ? (s.len == id.size() && std::memcmp(s.key, id.data(), id.size()) == 0) : ids_[s.index] == id)
+        return s.index;
     }
   }
 
  private:
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+  static constexpr size_t kInline = 19;
+  static constexpr uint8_t kLong = 0xFF;
   struct Slot {
     uint64_t hash = 0;
     uint32_t index = kEmpty;
+    uint8_t len = 0;
+    char key[kInline] = {};
   };
+  static_assert(sizeof(Slot) == 32);
   static uint64_t hash(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h ^ (h >> 29);
+    return h ^ (h >> 29) ^ (h >> 47);
   }
   void rehash(size_t n) {
     std::vector<Slot> fresh(n);

@@ -9,6 +9,7 @@ from ._lib import (Conflict, Corrupt, Error, InternalError, InvalidArgument, Inv
 from ._lib import lib as _clib
 from .calendar import Calendar
 from .sla import Clocks, ClockEvent, ClockStatus, Policy
+from .engine import Case, Engine
 from . import rfm, tiers, value
 
 __version__ = _clib.crmkit_version().decode()
@@ -19,6 +20,6 @@ def version() -> str:
     return _clib.crmkit_version().decode()
 
 
-__all__ = ["rfm", "tiers", "Calendar", "Policy", "Clocks", "ClockEvent", "ClockStatus", "value", "version", "Error", "InvalidArgument", "ParseError", "NotFound", "InvalidState",
+__all__ = ["rfm", "tiers", "Calendar", "Policy", "Engine", "Case", "Clocks", "ClockEvent", "ClockStatus", "value", "version", "Error", "InvalidArgument", "ParseError", "NotFound", "InvalidState",
            "PermissionDenied", "Conflict", "IOFailure", "Locked", "VersionError", "LimitExceeded", "Corrupt",
            "NoConvergence", "InternalError", "OutOfMemory"]

@@ -1,0 +1,201 @@
+// Workflow engine throughput on the realistic generated mix (tools/complaint_generator).
+//   apply(Event)     pre-parsed events, one engine per iteration (construction not timed)
+//   apply+sweep      as the replay CLI does: sweep(e.at) before each event
+//   apply_json       parsing included
+//   parse_event      the JSON parser alone
+// Counters: events/s, bytes per open and per closed case (case record + audit trail + pool),
+// scheduler bytes per clock.
+#include <benchmark/benchmark.h>
+
+#include "../tools/complaint_generator.cpp"  // library-independent
+#include "crmkit/error.hpp"
+#include "crmkit/workflow.hpp"
+
+using namespace crmkit;
+using namespace crmkit::workflow;
+
+namespace {
+
+struct Fixture {
+  Definition def = Definition::from_file(CRMKIT_SOURCE_DIR "/data/workflows/default.json");
+  Calendar cal = Calendar::from_file(CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json");
+  sla::Policy policy = sla::Policy::from_file(CRMKIT_SOURCE_DIR "/data/policies/default.json", cal);
+  Rules rules = Rules::from_file(CRMKIT_SOURCE_DIR "/data/policies/default.json");
+  std::vector<std::string> lines;
+  std::vector<Event> events;
+
+  Fixture() {
+    gen::ComplaintLogOptions o;
+    o.cases = 30000;
+    o.seed = 11;
+    o.start = "2026-01-01";
+    o.days = 91;
+    lines = gen::generate_complaint_log(o).lines;
+    events.reserve(lines.size());
+    for (const auto& l : lines) events.push_back(parse_event(l));
+  }
+  Engine engine() const { return Engine(def, policy, rules, cal.zone()); }
+};
+
+const Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+void report(benchmark::State& state, const Engine& e, size_t events) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * events));
+  EngineStats s = e.stats();
+  state.counters["cases"] = static_cast<double>(s.cases);
+  state.counters["B/open_case"] = s.open_cases ? static_cast<double>(s.bytes_open_cases) / s.open_cases : 0;
+  state.counters["B/closed_case"] = s.closed_cases ? static_cast<double>(s.bytes_closed_cases) / s.closed_cases : 0;
+  state.counters["B/case_all"] =
+      static_cast<double>(s.bytes_cases + s.bytes_index + s.bytes_scheduler) / static_cast<double>(std::max<size_t>(1, s.cases));
+  state.counters["B/clock"] = s.clocks ? static_cast<double>(s.bytes_scheduler) / s.clocks : 0;
+}
+
+void BM_apply_event(benchmark::State& state) {
+  const Fixture& f = fixture();
+  ApplyResult r;
+  size_t rejected = 0;
+  std::optional<Engine> e;
+  for (auto _ : state) {
+    state.PauseTiming();
+    e.emplace(f.engine());
+    state.ResumeTiming();
+    for (const Event& ev : f.events) {
+      try {
+        e->apply(ev, r);
+      } catch (const Error&) {
+        ++rejected;  // without sweeps, a few manual escalations the log expects to follow a breach pass
+      }
+    }
+  }
+  report(state, *e, f.events.size());
+  state.counters["rejected"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_apply_event)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_apply_event_with_sweep(benchmark::State& state) {
+  const Fixture& f = fixture();
+  ApplyResult r;
+  std::vector<SweepEvent> fired;
+  size_t rejected = 0;
+  std::optional<Engine> e;
+  for (auto _ : state) {
+    state.PauseTiming();
+    e.emplace(f.engine());
+    state.ResumeTiming();
+    int64_t latest = INT64_MIN;
+    for (const Event& ev : f.events) {
+      if (ev.at.unix_seconds() > latest) {
+        latest = ev.at.unix_seconds();
+        fired.clear();
+        e->sweep(ev.at, fired);
+      }
+      try {
+        e->apply(ev, r);
+      } catch (const Error&) {
+        ++rejected;
+      }
+    }
+  }
+  report(state, *e, f.events.size());
+  state.counters["rejected"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_apply_event_with_sweep)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_apply_json_with_sweep(benchmark::State& state) {
+  const Fixture& f = fixture();
+  Event ev;
+  ApplyResult r;
+  std::vector<SweepEvent> fired;
+  std::optional<Engine> e;
+  for (auto _ : state) {
+    state.PauseTiming();
+    e.emplace(f.engine());
+    state.ResumeTiming();
+    int64_t latest = INT64_MIN;
+    for (const std::string& line : f.lines) {
+      parse_event(line, ev);
+      if (ev.at.unix_seconds() > latest) {
+        latest = ev.at.unix_seconds();
+        fired.clear();
+        e->sweep(ev.at, fired);
+      }
+      e->apply(ev, r);
+    }
+  }
+  report(state, *e, f.lines.size());
+}
+BENCHMARK(BM_apply_json_with_sweep)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_apply_json_convenience(benchmark::State& state) {
+  // Engine::apply_json(string_view) -> ApplyResult: a fresh Event and result per call.
+  const Fixture& f = fixture();
+  std::optional<Engine> e;
+  size_t rejected = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    e.emplace(f.engine());
+    state.ResumeTiming();
+    for (const std::string& line : f.lines) {
+      try {
+        benchmark::DoNotOptimize(e->apply_json(line));
+      } catch (const Error&) {
+        ++rejected;
+      }
+    }
+  }
+  report(state, *e, f.lines.size());
+}
+BENCHMARK(BM_apply_json_convenience)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_parse_event(benchmark::State& state) {
+  const Fixture& f = fixture();
+  Event ev;
+  for (auto _ : state)
+    for (const std::string& line : f.lines) {
+      parse_event(line, ev);
+      benchmark::DoNotOptimize(ev.at);
+    }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f.lines.size()));
+}
+BENCHMARK(BM_parse_event)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+void BM_kpi(benchmark::State& state) {
+  const Fixture& f = fixture();
+  Engine e = f.engine();
+  std::vector<SweepEvent> fired;
+  ApplyResult r;
+  for (const Event& ev : f.events) {
+    e.sweep(ev.at, fired);
+    e.apply(ev, r);
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(e.kpi());
+  state.counters["cases"] = static_cast<double>(e.size());
+}
+BENCHMARK(BM_kpi)->Unit(benchmark::kMillisecond);
+
+void BM_memory_midway(benchmark::State& state) {
+  // Half of the log applied: a mix of open and closed cases (memory counters only).
+  const Fixture& f = fixture();
+  std::optional<Engine> e;
+  std::vector<SweepEvent> fired;
+  ApplyResult r;
+  for (auto _ : state) {
+    e.emplace(f.engine());
+    for (size_t i = 0; i < f.events.size() / 2; ++i) {
+      e->sweep(f.events[i].at, fired);
+      e->apply(f.events[i], r);
+    }
+  }
+  report(state, *e, f.events.size() / 2);
+  EngineStats s = e->stats();
+  state.counters["open_cases"] = static_cast<double>(s.open_cases);
+  state.counters["closed_cases"] = static_cast<double>(s.closed_cases);
+}
+BENCHMARK(BM_memory_midway)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();

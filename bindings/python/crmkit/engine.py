@@ -1,0 +1,124 @@
+"""The complaint workflow engine: apply events, sweep SLA clocks, query cases, KPIs."""
+from __future__ import annotations
+
+import ctypes as _c
+import json as _json
+import os
+from typing import Any, Dict, Iterable, List, Optional, Union
+
+from ._lib import Handle, check, declare, encode, take_string, to_unix
+
+_P = _c.c_void_p
+_size = _c.c_size_t
+
+_from_json = declare("crmkit_engine_from_json", _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.POINTER(_P))
+_from_files = declare("crmkit_engine_from_files", _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.POINTER(_P))
+_free = declare("crmkit_engine_free", _P, restype=None)
+_apply = declare("crmkit_engine_apply", _P, _c.c_char_p, _c.POINTER(_P))
+_sweep = declare("crmkit_engine_sweep", _P, _c.c_int64, _c.POINTER(_P), _c.POINTER(_size))
+_get_case = declare("crmkit_engine_get_case", _P, _c.c_char_p, _c.POINTER(_P))
+_find = declare("crmkit_engine_find", _P, _c.c_char_p, _c.POINTER(_P))
+_due_before = declare("crmkit_engine_due_before", _P, _c.c_int64, _c.POINTER(_P))
+_kpi = declare("crmkit_engine_kpi", _P, _c.c_char_p, _c.POINTER(_P))
+_stats = declare("crmkit_engine_stats", _P, _c.POINTER(_size), _c.POINTER(_size), _c.POINTER(_size))
+
+
+def _text(spec: Union[str, dict]) -> bytes:
+    return (spec if isinstance(spec, str) else _json.dumps(spec)).encode("utf-8")
+
+
+class Case:
+    """A case as the engine sees it: attribute access to the case JSON (id, state, owner,
+    department, escalation_level, clocks, satisfaction, reopen_count, repeat_of, ...); `events`
+    is the audit trail."""
+
+    def __init__(self, data: dict):
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    @property
+    def events(self) -> List[dict]:
+        return self._data.get("events", [])
+
+    def to_dict(self) -> dict:
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"Case({self._data.get('id')!r}, state={self._data.get('state')!r})"
+
+
+class Engine(Handle):
+    """A complaint workflow engine (thread-safe).
+
+    >>> engine = Engine.from_files("data/workflows/default.json", "data/policies/default.json",
+    ...                            "data/calendars/cn-2026.json")
+    >>> engine.apply({"id": "e-1", "case": "C-1", "type": "receive", ...})
+    """
+
+    _free = _free
+
+    @classmethod
+    def from_files(cls, workflow: Union[str, os.PathLike], policy: Union[str, os.PathLike],
+                   calendar: Union[str, os.PathLike]) -> "Engine":
+        p = _P()
+        check(_from_files(encode(workflow), encode(policy), encode(calendar), _c.byref(p)))
+        return cls(p)
+
+    @classmethod
+    def from_json(cls, workflow: Union[str, dict], policy: Union[str, dict], calendar: Union[str, dict]) -> "Engine":
+        p = _P()
+        check(_from_json(_text(workflow), _text(policy), _text(calendar), _c.byref(p)))
+        return cls(p)
+
+    def apply(self, event: Union[str, dict]) -> dict:
+        """Applies one event; returns what changed. Raises the library's error (nothing changed)."""
+        out = _P()
+        check(_apply(self._h(), _text(event), _c.byref(out)))
+        return _json.loads(take_string(out))
+
+    def apply_many(self, events: Iterable[Union[str, dict]]) -> List[dict]:
+        return [self.apply(e) for e in events]
+
+    def sweep(self, now) -> List[dict]:
+        """Fires SLA warnings and breaches up to `now` (int seconds, aware datetime or RFC 3339)."""
+        out = _P()
+        check(_sweep(self._h(), to_unix(now), _c.byref(out), None))
+        return _json.loads(take_string(out))
+
+    def case(self, case_id: str) -> Case:
+        out = _P()
+        check(_get_case(self._h(), case_id.encode("utf-8"), _c.byref(out)))
+        return Case(_json.loads(take_string(out)))
+
+    def find(self, **query) -> List[str]:
+        """Case ids by state, owner, department, customer, escalation_level, min_escalation_level, limit."""
+        out = _P()
+        check(_find(self._h(), _json.dumps(query).encode("utf-8"), _c.byref(out)))
+        return _json.loads(take_string(out))
+
+    def due_before(self, t) -> List[dict]:
+        out = _P()
+        check(_due_before(self._h(), to_unix(t), _c.byref(out)))
+        return _json.loads(take_string(out))
+
+    def kpi(self, **options) -> dict:
+        """The KPI report; options: from, to, as_of (RFC 3339), top_reasons."""
+        out = _P()
+        check(_kpi(self._h(), _json.dumps(options).encode("utf-8") if options else None, _c.byref(out)))
+        return _json.loads(take_string(out))
+
+    def stats(self) -> Dict[str, int]:
+        cases, events, nbytes = _size(), _size(), _size()
+        check(_stats(self._h(), _c.byref(cases), _c.byref(events), _c.byref(nbytes)))
+        return {"cases": cases.value, "events": events.value, "bytes": nbytes.value}
+
+    def __len__(self) -> int:
+        return self.stats()["cases"]

@@ -1,0 +1,93 @@
+import json
+import threading
+
+import pytest
+
+import crmkit
+
+
+@pytest.fixture
+def engine(data):
+    e = crmkit.Engine.from_files(data / "workflows" / "default.json", data / "policies" / "default.json",
+                                 data / "calendars" / "cn-2026.json")
+    yield e
+    e.close()
+
+
+def ev(id, case, type, at, role="agent", actor="u-1", **data):
+    return {"id": id, "case": case, "type": type, "at": at, "actor": actor, "role": role, "data": data}
+
+
+def test_a_complaint_from_receipt_to_close(engine):
+    r = engine.apply(ev("e1", "C-1", "receive", "2026-03-02T09:00:00+08:00", channel="phone", category="service",
+                        severity="normal", customer="K-1"))
+    assert r["created"] and r["to"] == "received"
+    engine.apply(ev("e2", "C-1", "acknowledge", "2026-03-02T09:30:00+08:00"))
+    engine.apply(ev("e3", "C-1", "dispatch", "2026-03-02T09:40:00+08:00", department="billing", owner="u-9"))
+    engine.apply(ev("e4", "C-1", "resolve", "2026-03-02T15:00:00+08:00", resolution="refund"))
+    r = engine.apply(ev("e5", "C-1", "callback", "2026-03-02T16:00:00+08:00", outcome="very_satisfied"))
+    assert r["to"] == "closed"
+    assert engine.apply(ev("e5", "C-1", "callback", "2026-03-02T16:00:00+08:00", outcome="very_satisfied"))["duplicate"]
+    case = engine.case("C-1")
+    assert isinstance(case, crmkit.Case)
+    assert case.state == "closed" and case.owner == "u-9" and case.first_owner == "u-1"
+    assert case.satisfaction == "very_satisfied"
+    assert [e["type"] for e in case.events] == ["receive", "acknowledge", "dispatch", "resolve", "callback"]
+    assert engine.find(state="closed") == ["C-1"]
+    assert engine.find(department="billing", limit=5) == ["C-1"]
+    kpi = engine.kpi()
+    assert kpi["overall"]["received"] == 1
+    assert engine.stats()["events"] == 5 and len(engine) == 1
+
+
+def test_refusals_change_nothing(engine):
+    engine.apply(ev("e1", "C-1", "receive", "2026-03-02T09:00:00+08:00", channel="web", category="billing",
+                    severity="high", customer="K-1"))
+    before = engine.case("C-1").to_dict()
+    with pytest.raises(crmkit.InvalidState, match="not allowed in state"):
+        engine.apply(ev("e2", "C-1", "resolve", "2026-03-02T10:00:00+08:00", resolution="x"))
+    with pytest.raises(crmkit.NotFound):
+        engine.apply(ev("e3", "C-404", "acknowledge", "2026-03-02T10:00:00+08:00"))
+    with pytest.raises(crmkit.PermissionDenied):
+        engine.apply(ev("e4", "C-1", "reject", "2026-03-02T10:00:00+08:00", reason="spam"))
+    with pytest.raises(crmkit.ParseError):
+        engine.apply('{"id": "e5", "case":')
+    with pytest.raises(crmkit.Error):
+        engine.apply(ev("e6", "C-1", "acknowledge", "2026-03-01T10:00:00+08:00"))  # before the last event
+    assert engine.case("C-1").to_dict() == before
+    with pytest.raises(crmkit.NotFound):
+        engine.case("C-404")
+
+
+def test_sweep_escalates_on_breach(engine):
+    engine.apply(ev("e1", "C-1", "receive", "2026-03-02T09:00:00+08:00", channel="phone", category="service",
+                    severity="normal", customer="K-1"))
+    fired = engine.sweep("2026-03-02T18:00:00+08:00")
+    assert [f["kind"] for f in fired if f["clock"] == "first_response"] == ["warning"] * 3 + ["breach"]
+    assert engine.case("C-1").escalation_level == 1
+    due = engine.due_before("2026-04-01T00:00:00+08:00")  # breached clocks keep running until stopped
+    assert [d["clock"] for d in due] == ["first_response", "resolution"]
+
+
+def test_shipped_quarter_replays_and_threads_share_an_engine(engine, data):
+    lines = (data / "complaints" / "quarter-2026q1.jsonl").read_text().splitlines()[:3000]
+    errors = []
+
+    def reader():
+        for _ in range(50):
+            try:
+                engine.find(state="closed", limit=3)
+                engine.kpi()
+            except crmkit.Error as e:  # pragma: no cover
+                errors.append(e)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for line in lines:
+        try:
+            engine.apply(line)
+        except crmkit.Error:
+            pass
+    t.join()
+    assert not errors
+    assert engine.stats()["events"] > 2500

@@ -1,0 +1,87 @@
+// crmkit/kpi.hpp — complaint-handling measures (domain.md §2.4).
+//
+// Computed by workflow::Engine::kpi() over the cases received in [from, to). Each case is
+// counted in the buckets of its receipt (day, ISO week, month in the report zone) and of its
+// department (current), channel, category and tier. Rates:
+//   satisfaction   = (very satisfied + satisfied) / (very satisfied + satisfied + unsatisfied)
+//                    over callback ratings (an unsatisfied rating counts even if a later one is good)
+//   timeliness     = cases whose due clocks all met / cases with at least one clock due
+//                    (stopped, or breached, by as_of)
+//   closure        = cases closed or concluded (closed, external review, rejected, withdrawn,
+//                    merged) / received
+//   callback       = resolved cases with a completed callback (a rating) / cases ever resolved
+//   first_time_resolution = closed without reopen / closed
+//   repeat, over_level    = repeat (over-level) cases / received
+// A rate with a zero denominator is null (and "met" null).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crmkit/time.hpp"
+
+namespace crmkit::kpi {
+
+struct Rate {
+  int64_t numerator = 0, denominator = 0;
+  std::optional<double> value() const {
+    return denominator ? std::optional<double>(static_cast<double>(numerator) / static_cast<double>(denominator))
+                       : std::nullopt;
+  }
+};
+
+/// A target: value must be > threshold (or >= when `inclusive`); `maximise`/`minimise` carry
+/// no threshold.
+struct Target {
+  enum Kind : uint8_t { greater, at_least, maximise, minimise } kind = maximise;
+  double threshold = 0;
+  /// true/false for greater/at_least with a value, nullopt otherwise.
+  std::optional<bool> met(const Rate& r) const;
+};
+
+struct Targets {
+  Target satisfaction{Target::greater, 0.95};
+  Target timeliness{Target::at_least, 1.0};
+  Target closure{Target::greater, 0.95};
+  Target callback{Target::greater, 0.95};
+  Target first_time_resolution{Target::maximise, 0};
+  Target repeat{Target::minimise, 0};
+  Target over_level{Target::minimise, 0};
+};
+
+struct Measures {
+  std::string key;  ///< bucket: "2026-03-06", "2026-W10", "2026-03", a department, ...
+  int64_t received = 0;
+  int64_t very_satisfied = 0, satisfied = 0, unsatisfied = 0;
+  Rate satisfaction, timeliness, closure, callback, first_time_resolution, repeat, over_level;
+};
+
+struct ReasonCount {
+  std::string reason;
+  int64_t count = 0;
+};
+
+struct Options {
+  std::optional<Instant> from, to;  ///< receipt time range [from, to); unset: all
+  std::optional<Instant> as_of;     ///< clocks evaluated at this instant (default: latest event)
+  size_t top_reasons = 10;
+  Targets targets;
+};
+
+struct Report {
+  Instant as_of;
+  std::string zone;
+  Targets targets;
+  Measures overall;
+  std::vector<Measures> by_day, by_week, by_month, by_department, by_channel, by_category, by_tier;
+  std::vector<ReasonCount> dissatisfaction_reasons;  ///< reasons of unsatisfied callbacks, most frequent first
+};
+
+/// {"as_of","zone","overall":{...},"by_day":[...],...,"dissatisfaction_reasons":[{"reason","count"}]}
+/// where each measures object is {"key","received","ratings":{"very_satisfied","satisfied","unsatisfied"},
+/// "satisfaction":{"value","numerator","denominator","target","met"},...}.
+std::string to_json(const Report& r);
+
+}  // namespace crmkit::kpi

@@ -1,0 +1,358 @@
+// crmkit/workflow.hpp — the data-driven complaint workflow engine (domain.md §2).
+//
+// A workflow Definition (JSON) lists states, transitions (event type, from-states, to-state, the
+// roles that may fire it, required fields, conditions on the event data, and the SLA clocks it
+// starts, pauses, resumes, restarts or stops) and the built-in effect each transition has
+// (owner assignment, escalation, callback rating, reopen, merge, compensation). The shipped
+// default is data/workflows/default.json.
+//
+// The Engine folds events into cases. apply() validates an event completely before it changes
+// anything: on error it throws crmkit::Error and the engine is unchanged; on success it returns
+// what changed. Event ids are idempotent per case: applying an id the case already holds is a
+// no-op reported as `duplicate` (a different event under the same id is Error(conflict)).
+//
+// SLA clocks live in an sla::Scheduler inside the engine. apply() starts/stops clocks at the
+// event's time but does not sweep; call sweep(now) (the replay CLI does it before every event)
+// to fire warnings and breaches; a breach raises the case to the level the policy names
+// (never lowered) and is recorded in the audit trail as an "escalate" by actor "system".
+//
+// Thread safety: an Engine may be shared between threads: apply()/sweep() take an exclusive
+// lock, queries a shared one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "crmkit/kpi.hpp"
+#include "crmkit/sla.hpp"
+#include "crmkit/time.hpp"
+
+namespace crmkit::workflow {
+
+/// What a state means to the engine and the KPIs.
+enum class StateKind : uint8_t {
+  open,      ///< being handled (received, acknowledged, in_progress)
+  waiting,   ///< waiting for the customer
+  resolved,  ///< a response was given; awaiting callback
+  closed,    ///< closed (counts for closure, repeats, reopen window)
+  review,    ///< external review (appeal) of a closed case
+  terminal,  ///< rejected, withdrawn, merged: nothing follows
+};
+const char* state_kind_name(StateKind k) noexcept;
+
+/// Built-in behaviour of a transition beyond the state change and clock actions.
+enum class Effect : uint8_t {
+  none,
+  receive,               ///< creates the case (attributes, first-contact owner, repeat link, over-level)
+  assign,                ///< sets department and owner (dispatch, transfer)
+  escalate,              ///< raises the escalation level (data.level), never lowers it
+  callback,              ///< records a callback (outcome, manual, attempts, satisfaction)
+  reopen,                ///< counts a reopen; from a closed state only within the reopen window
+  merge,                 ///< data.into names an existing, non-terminal other case
+  compensate,            ///< grants data.amount within the role's limit, otherwise pending approval
+  approve_compensation,  ///< approves a pending amount by a role whose limit covers it
+};
+const char* effect_name(Effect e) noexcept;
+
+/// Event data fields the engine knows (the `required` and `when` names of a definition).
+enum class Field : uint8_t {
+  channel, category, severity, customer, tier, description, department, owner, reason,
+  resolution, outcome, manual, level, into, amount, decision, note, count_
+};
+const char* field_name(Field f) noexcept;
+std::optional<Field> field_from_name(std::string_view name) noexcept;
+
+/// One SLA clock action of a transition. stop/pause/resume on a clock that is not in the
+/// matching state are no-ops; start of a clock that already ran is a no-op; restart starts a
+/// fresh instance (the old one is stopped first).
+struct ClockAction {
+  enum Op : uint8_t { start, pause, resume, stop, restart } op = start;
+  std::string clock;
+};
+const char* clock_op_name(ClockAction::Op op) noexcept;
+
+struct StateDef {
+  std::string name;
+  StateKind kind = StateKind::open;
+  std::string label;  ///< optional display name (e.g. "受理")
+};
+
+struct TransitionDef {
+  std::string event;                  ///< event type that fires it
+  std::vector<std::string> from;      ///< states it applies in (empty for the receive transition)
+  std::string to;                     ///< target state; empty with `stay`
+  bool stay = false;                  ///< the state does not change (escalate, compensate, ...)
+  std::vector<std::string> roles;     ///< roles allowed to fire it
+  std::vector<Field> required;        ///< data fields that must be present and non-empty
+  std::vector<std::pair<Field, std::vector<std::string>>> when;  ///< data conditions (all must hold)
+  std::vector<ClockAction> clocks;
+  Effect effect = Effect::none;
+  std::string on_attempts_exhausted;  ///< callback: state to enter after max unreachable attempts
+};
+
+/// A validated workflow definition. Immutable value; copies share the data.
+///
+/// JSON (see data/workflows/default.json):
+/// {"name": "default", "max_escalation_level": 3,
+///  "roles": ["agent", "supervisor", "manager", "director"],
+///  "clocks": ["first_response", "contact_after_dispatch", "resolution", "callback"],
+///  "values": {"channel": [...], "category": [...], "severity": [...]},   // optional enumerations
+///  "states": [{"name": "received", "kind": "open", "label": "受理"}, ...],
+///  "transitions": [{"event": "dispatch", "from": ["acknowledged"], "to": "in_progress",
+///                   "roles": ["agent", ...], "required": ["department", "owner"],
+///                   "effect": "assign", "clocks": {"start": ["contact_after_dispatch"]}}, ...]}
+/// Refused with Error(invalid_argument / not_found / conflict) naming the spot
+/// ("workflow.transitions[3].to: unknown state 'done'"): unknown states, roles, clocks, fields
+/// or effects, a state no transition reaches, a transition to nowhere, no receive transition.
+class Definition {
+ public:
+  static Definition from_json(std::string_view json);
+  static Definition from_file(const std::string& path);
+
+  const std::string& name() const;
+  const std::vector<StateDef>& states() const;
+  const std::vector<TransitionDef>& transitions() const;
+  const std::vector<std::string>& roles() const;
+  const std::vector<std::string>& clocks() const;
+  int max_escalation_level() const;
+  /// Allowed values of an enumerated field (channel, category, severity, outcome...); empty: any.
+  const std::vector<std::string>& values(Field f) const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// The workflow keys of a policy file (next to the SLA clocks):
+/// {"compensation_limits": {"agent": 200, "supervisor": 2000, "manager": 10000, "director": null},
+///  "callback": {"max_attempts": 3, "manual_tiers": ["diamond", "gold"]},
+///  "reopen_window_days": 30}
+/// Amounts are in currency units with at most 2 decimals; null means no limit; a role not
+/// listed may not grant compensation.
+struct Rules {
+  std::vector<std::pair<std::string, std::optional<int64_t>>> compensation_limits;  ///< cents
+  int callback_max_attempts = 3;
+  std::vector<std::string> manual_callback_tiers;
+  int reopen_window_days = 30;
+
+  /// Reads the keys above from a policy JSON (missing keys keep the defaults);
+  /// Error(parse / invalid_argument) naming the field.
+  static Rules from_json(std::string_view policy_json);
+  static Rules from_file(const std::string& path);
+};
+
+/// Limits on input sizes (Error(limit) beyond them).
+inline constexpr size_t kMaxEventJsonBytes = 64 * 1024;
+inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;
+inline constexpr size_t kMaxFieldBytes = 4 * 1024;  ///< any other string
+
+/// An event, as parsed from its JSON object
+/// {"id", "case", "type", "at", "actor", "role", "note"?, "data": {...}}.
+/// String fields are std::string (short values stay in the small-string buffer).
+struct Event {
+  std::string id, case_id, type, actor, role, note;
+  Instant at;
+  int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
+  // data
+  std::string channel, category, severity, customer, tier, description, department, owner, reason,
+      resolution, outcome, into, decision;
+  bool manual = false;
+  int level = 0;
+  int64_t amount_cents = 0;
+  uint32_t present = 0;  ///< bit (1 << Field) set for each data field present
+
+  bool has(Field f) const { return (present >> static_cast<unsigned>(f)) & 1u; }
+  void set(Field f) { present |= 1u << static_cast<unsigned>(f); }
+  /// The string value of a string field ("" for numbers and booleans).
+  const std::string& text(Field f) const;
+  /// Clears every field, keeping string capacity (for reuse in loops).
+  void clear();
+};
+
+/// Parses one event JSON object. Error(limit) above kMaxEventJsonBytes or a long field,
+/// Error(parse) naming the key for malformed JSON or a wrong type. Unknown keys are ignored.
+Event parse_event(std::string_view json);
+/// Same, into an existing Event (reuses its buffers).
+void parse_event(std::string_view json, Event& out);
+/// Serializes an event back to its JSON object (at in UTC with the original offset).
+std::string to_json(const Event& e);
+
+/// One clock of a case, as seen at some instant.
+struct ClockInfo {
+  std::string name;
+  sla::ClockState state = sla::ClockState::idle;
+  std::optional<Instant> due;  ///< deadline while running
+  bool breached = false;
+  Duration elapsed;            ///< business time accumulated
+  Duration target;             ///< business duration of its target
+  int instance = 1;            ///< 2, 3... after restarts
+};
+
+/// One applied event in a case's audit trail.
+struct AuditEntry {
+  std::string id, type, actor, role;
+  Instant at;
+  int32_t utc_offset = 0;
+  std::string from_state, to_state;
+  /// Data recorded with the event, e.g. {"department","billing"},{"owner","u-3"},
+  /// {"level","2"},{"amount","150.00"},{"outcome","unsatisfied"},{"reason","..."},
+  /// {"compensation","pending"}. Numbers are written as JSON numbers by to_json.
+  std::vector<std::pair<std::string, std::string>> data;
+};
+
+enum class Satisfaction : uint8_t { none, very_satisfied, satisfied, unsatisfied, unknown };
+const char* satisfaction_name(Satisfaction s) noexcept;
+
+/// A case: the fold of its events.
+struct Case {
+  std::string id, state;
+  StateKind kind = StateKind::open;
+  std::string channel, category, severity, customer, tier, description;
+  std::string owner, department, first_owner;  ///< first_owner: who received it (首问负责)
+  int escalation_level = 0;
+  bool over_level = false;                      ///< received at a level above 0 (越级)
+  std::optional<std::string> repeat_of;         ///< first case of a repeat complaint
+  std::optional<std::string> merged_into;
+  Instant received_at, last_event_at;
+  std::optional<Instant> resolved_at, closed_at;
+  Satisfaction satisfaction = Satisfaction::none;
+  int callback_attempts = 0;   ///< unreachable attempts since the last resolve
+  bool manual_callback_required = false;
+  int reopen_count = 0;
+  int64_t compensation_granted_cents = 0;
+  std::vector<int64_t> compensation_pending_cents;
+  std::vector<ClockInfo> clocks;  ///< one per workflow clock that has been started
+  std::vector<AuditEntry> events; ///< full audit trail, in order of application
+};
+
+/// What one apply() changed. The string_views point into the engine's Definition (clock,
+/// state and type names) or are literals: valid while the engine lives.
+struct ClockChange {
+  std::string_view clock;
+  ClockAction::Op op = ClockAction::start;
+  std::optional<Instant> due;  ///< for start/resume/restart: the deadline
+};
+
+struct ApplyResult {
+  std::string event_id, case_id;
+  std::string_view type;
+  bool duplicate = false;          ///< the id was applied before: nothing changed
+  bool created = false;            ///< the event created the case
+  std::string_view from_state, to_state;
+  int escalation_before = 0, escalation_after = 0;
+  std::vector<ClockChange> clocks;
+  std::optional<std::string> repeat_of;
+  bool over_level = false;
+  std::string_view compensation;   ///< "granted", "pending" or "approved" for compensation events
+  int callback_attempts = 0;
+  bool manual_callback_required = false;
+  bool attempts_exhausted = false; ///< closed with satisfaction unknown
+  void clear();
+};
+
+/// A warning or breach fired by sweep(), with the escalation it caused.
+struct SweepEvent {
+  std::string case_id, clock;
+  sla::ClockEvent::Kind kind = sla::ClockEvent::warning;
+  Instant at;          ///< when the threshold was crossed
+  double fraction = 1;
+  int escalated_from = -1, escalated_to = -1;  ///< set when a breach raised the level
+};
+
+/// A running clock with its deadline (due_before()).
+struct DueClock {
+  std::string case_id, clock;
+  Instant due;
+};
+
+/// Case filter for find(); unset members match everything.
+struct Query {
+  std::optional<std::string> state, owner, department, customer;
+  std::optional<int> escalation_level;
+  std::optional<int> min_escalation_level;
+  size_t limit = SIZE_MAX;
+};
+
+/// Memory estimate.
+struct EngineStats {
+  size_t cases = 0, open_cases = 0, closed_cases = 0, events = 0, clocks = 0;
+  size_t bytes_open_cases = 0, bytes_closed_cases = 0;  ///< of bytes_cases: open / closed-or-terminal
+  size_t bytes_cases = 0;      ///< case records, audit trails and their text pools
+  size_t bytes_index = 0;      ///< id maps, interned strings, repeat index
+  size_t bytes_scheduler = 0;  ///< sla::Scheduler::memory_bytes()
+};
+
+class Engine {
+ public:
+  /// Error(not_found) naming the clock if the definition uses a clock the policy lacks.
+  /// `report_zone` is the zone KPI days/weeks/months are counted in.
+  Engine(Definition definition, sla::Policy policy, Rules rules = {}, TimeZone report_zone = TimeZone());
+  /// Loads the three files (the calendar is the policy's "default" calendar and the report zone).
+  static Engine from_files(const std::string& workflow_path, const std::string& policy_path,
+                           const std::string& calendar_path);
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+
+  /// Applies one event; throws crmkit::Error (engine unchanged) when refused.
+  ApplyResult apply(const Event& e);
+  /// Same, reusing `out` (no allocation in steady state).
+  void apply(const Event& e, ApplyResult& out);
+  ApplyResult apply_json(std::string_view json);
+
+  /// Fires SLA warnings and breaches up to `now`, auto-escalating on breach.
+  std::vector<SweepEvent> sweep(Instant now);
+  /// Same, appending to `out`; returns the number appended.
+  size_t sweep(Instant now, std::vector<SweepEvent>& out);
+
+  /// A case with its clocks (as of its last event, or `as_of`) and full audit trail.
+  std::optional<Case> get(std::string_view case_id, std::optional<Instant> as_of = std::nullopt) const;
+  /// Ids of the cases matching a query, in order of receipt.
+  std::vector<std::string> find(const Query& q) const;
+  std::vector<std::string> by_state(std::string_view state) const;
+  std::vector<std::string> by_owner(std::string_view owner) const;
+  std::vector<std::string> by_department(std::string_view department) const;
+  std::vector<std::string> by_escalation_level(int level) const;
+  /// Running clocks whose deadline is before `t`, earliest first.
+  std::vector<DueClock> due_before(Instant t) const;
+  /// Visits every case in order of receipt (without its audit trail when `with_events` is false).
+  void for_each_case(const std::function<void(const Case&)>& f, bool with_events = false,
+                     std::optional<Instant> as_of = std::nullopt) const;
+
+  kpi::Report kpi(const kpi::Options& options = {}) const;
+
+  size_t size() const;
+  EngineStats stats() const;
+  const Definition& definition() const;
+  const Rules& rules() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// JSON serializers (used by the CLI and the C API).
+/// Case: {"id","state","channel","category","severity","customer","tier","owner","department",
+///  "first_owner","escalation_level","over_level","repeat_of","merged_into","received_at",
+///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
+///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},
+///  "clocks":[{"name","instance","state","due","breached","elapsed_seconds","target_seconds"}],
+///  "events":[{"id","type","at","actor","role","from","to","data":{...}}]}  (events only if any)
+std::string to_json(const Case& c, bool with_events = true);
+/// {"event","case","type","duplicate","created","from","to","escalation":{"before","after"},
+///  "clocks":[{"clock","op","due"}],"repeat_of","over_level","compensation","callback_attempts",
+///  "manual_callback_required","attempts_exhausted"}
+std::string to_json(const ApplyResult& r);
+/// {"case","clock","kind","at","fraction","escalated_from","escalated_to"}
+std::string to_json(const SweepEvent& s);
+
+}  // namespace crmkit::workflow

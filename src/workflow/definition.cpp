@@ -1,0 +1,355 @@
+// Workflow definitions (JSON), their validation, and the policy's workflow rules.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "crmkit/error.hpp"
+#include "workflow/internal.hpp"
+
+namespace crmkit::workflow {
+
+using json = nlohmann::json;
+
+namespace {
+
+[[noreturn]] void bad(const std::string& where, const std::string& what, Errc code = Errc::invalid_argument) {
+  throw Error(code, fmt::format("{}: {}", where, what));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Errc::io, fmt::format("cannot open '{}'", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string str(const json& j, const std::string& where) {
+  if (!j.is_string()) bad(where, "expected a string");
+  std::string s = j.get<std::string>();
+  if (s.empty()) bad(where, "must not be empty");
+  return s;
+}
+
+std::vector<std::string> str_list(const json& j, const std::string& where) {
+  std::vector<std::string> out;
+  if (j.is_string()) {
+    out.push_back(str(j, where));
+    return out;
+  }
+  if (!j.is_array()) bad(where, "expected an array of strings");
+  for (size_t i = 0; i < j.size(); ++i) out.push_back(str(j[i], fmt::format("{}[{}]", where, i)));
+  return out;
+}
+
+constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
+constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
+                                        "callback", "reopen", "merge", "compensate", "approve_compensation"};
+constexpr const char* kFieldNames[] = {"channel",    "category", "severity", "customer", "tier",   "description",
+                                       "department", "owner",    "reason",   "resolution", "outcome", "manual",
+                                       "level",      "into",     "amount",   "decision", "note"};
+static_assert(sizeof(kFieldNames) / sizeof(kFieldNames[0]) == static_cast<size_t>(Field::count_));
+constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
+
+}  // namespace
+
+const char* state_kind_name(StateKind k) noexcept { return kKindNames[static_cast<int>(k)]; }
+const char* effect_name(Effect e) noexcept { return kEffectNames[static_cast<int>(e)]; }
+const char* field_name(Field f) noexcept {
+  return f < Field::count_ ? kFieldNames[static_cast<int>(f)] : "?";
+}
+std::optional<Field> field_from_name(std::string_view name) noexcept {
+  for (size_t i = 0; i < static_cast<size_t>(Field::count_); ++i)
+    if (name == kFieldNames[i]) return static_cast<Field>(i);
+  return std::nullopt;
+}
+const char* clock_op_name(ClockAction::Op op) noexcept { return kOpNames[static_cast<int>(op)]; }
+
+Definition Definition::from_file(const std::string& path) { return from_json(read_text(path)); }
+
+Definition Definition::from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw Error(Errc::parse, "workflow: malformed JSON");
+  if (!j.is_object()) bad("workflow", "expected a JSON object");
+  auto d = std::make_shared<Impl>();
+  d->name = j.contains("name") ? str(j["name"], "workflow.name") : "workflow";
+
+  if (auto it = j.find("max_escalation_level"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 15)
+      bad("workflow.max_escalation_level", "expected an integer 0..15");
+    d->max_level = it->get<int>();
+  }
+
+  // roles
+  if (!j.contains("roles")) bad("workflow.roles", "missing");
+  d->roles = str_list(j["roles"], "workflow.roles");
+  if (d->roles.empty()) bad("workflow.roles", "at least one role is needed");
+  if (d->roles.size() > kMaxRoles) bad("workflow.roles", fmt::format("at most {} roles", kMaxRoles), Errc::limit);
+  for (size_t i = 0; i < d->roles.size(); ++i)
+    for (size_t k = 0; k < i; ++k)
+      if (d->roles[i] == d->roles[k]) bad(fmt::format("workflow.roles[{}]", i), fmt::format("duplicate role '{}'", d->roles[i]), Errc::conflict);
+
+  // clocks
+  if (j.contains("clocks")) d->clocks = str_list(j["clocks"], "workflow.clocks");
+  if (d->clocks.size() > kMaxClocks) bad("workflow.clocks", fmt::format("at most {} clocks", kMaxClocks), Errc::limit);
+  for (size_t i = 0; i < d->clocks.size(); ++i)
+    for (size_t k = 0; k < i; ++k)
+      if (d->clocks[i] == d->clocks[k]) bad(fmt::format("workflow.clocks[{}]", i), fmt::format("duplicate clock '{}'", d->clocks[i]), Errc::conflict);
+
+  // enumerations
+  if (auto it = j.find("values"); it != j.end()) {
+    if (!it->is_object()) bad("workflow.values", "expected an object");
+    for (const auto& [key, val] : it->items()) {
+      auto f = field_from_name(key);
+      if (!f) bad(fmt::format("workflow.values.{}", key), "unknown field", Errc::not_found);
+      d->values[static_cast<size_t>(*f)] = str_list(val, fmt::format("workflow.values.{}", key));
+    }
+  }
+
+  // states
+  if (!j.contains("states") || !j["states"].is_array() || j["states"].empty()) bad("workflow.states", "expected a non-empty array");
+  const json& states = j["states"];
+  if (states.size() > kMaxStates) bad("workflow.states", fmt::format("at most {} states", kMaxStates), Errc::limit);
+  for (size_t i = 0; i < states.size(); ++i) {
+    const std::string where = fmt::format("workflow.states[{}]", i);
+    const json& s = states[i];
+    if (!s.is_object()) bad(where, "expected an object");
+    StateDef sd;
+    if (!s.contains("name")) bad(where + ".name", "missing");
+    sd.name = str(s["name"], where + ".name");
+    if (d->state_index(sd.name) >= 0) bad(where + ".name", fmt::format("duplicate state '{}'", sd.name), Errc::conflict);
+    std::string kind = s.contains("kind") ? str(s["kind"], where + ".kind") : "open";
+    bool found = false;
+    for (int k = 0; k < 6; ++k)
+      if (kind == kKindNames[k]) sd.kind = static_cast<StateKind>(k), found = true;
+    if (!found) bad(where + ".kind", fmt::format("unknown kind '{}' (open, waiting, resolved, closed, review, terminal)", kind));
+    if (s.contains("label")) sd.label = str(s["label"], where + ".label");
+    d->states.push_back(std::move(sd));
+  }
+
+  // transitions
+  if (!j.contains("transitions") || !j["transitions"].is_array() || j["transitions"].empty())
+    bad("workflow.transitions", "expected a non-empty array");
+  const json& ts = j["transitions"];
+  int receive_count = 0;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    const std::string where = fmt::format("workflow.transitions[{}]", i);
+    const json& t = ts[i];
+    if (!t.is_object()) bad(where, "expected an object");
+    for (const auto& [key, _] : t.items())
+      if (key != "event" && key != "from" && key != "to" && key != "stay" && key != "roles" && key != "required" &&
+          key != "when" && key != "clocks" && key != "effect" && key != "on_attempts_exhausted" && key != "description")
+        bad(fmt::format("{}.{}", where, key), "unknown key");
+    TransitionDef td;
+    CompiledTransition ct;
+    ct.index = i;
+    if (!t.contains("event")) bad(where + ".event", "missing");
+    td.event = str(t["event"], where + ".event");
+    if (t.contains("effect")) {
+      std::string e = str(t["effect"], where + ".effect");
+      bool found = false;
+      for (int k = 0; k < 9; ++k)
+        if (e == kEffectNames[k]) td.effect = static_cast<Effect>(k), found = true;
+      if (!found) bad(where + ".effect", fmt::format("unknown effect '{}'", e), Errc::not_found);
+    }
+    ct.effect = td.effect;
+    if (t.contains("from")) td.from = str_list(t["from"], where + ".from");
+    for (size_t k = 0; k < td.from.size(); ++k) {
+      int s = d->state_index(td.from[k]);
+      if (s < 0) bad(fmt::format("{}.from[{}]", where, k), fmt::format("unknown state '{}'", td.from[k]), Errc::not_found);
+      ct.from_mask[s >> 6] |= uint64_t{1} << (s & 63);
+    }
+    if (td.effect == Effect::receive) {
+      ++receive_count;
+      if (!td.from.empty()) bad(where + ".from", "a receive transition creates the case: it has no from-states");
+    } else if (td.from.empty()) {
+      bad(where + ".from", "missing: a transition applies in at least one state (only a receive transition has none)");
+    }
+    if (t.contains("stay")) {
+      if (!t["stay"].is_boolean()) bad(where + ".stay", "expected true or false");
+      td.stay = t["stay"].get<bool>();
+    }
+    if (t.contains("to")) {
+      if (t["to"].is_null()) bad(where + ".to", "a transition to nowhere (null); use \"stay\": true to keep the state");
+      td.to = str(t["to"], where + ".to");
+      int s = d->state_index(td.to);
+      if (s < 0) bad(where + ".to", fmt::format("a transition to nowhere: unknown state '{}'", td.to), Errc::not_found);
+      if (td.stay) bad(where, "both \"to\" and \"stay\"");
+      ct.to = static_cast<uint8_t>(s);
+    } else if (!td.stay) {
+      bad(where + ".to", "missing: a transition to nowhere (give \"to\" or \"stay\": true)");
+    }
+    if (td.stay && td.effect == Effect::receive) bad(where + ".stay", "a receive transition needs a \"to\" state");
+    ct.stay = td.stay;
+    if (!t.contains("roles")) bad(where + ".roles", "missing");
+    td.roles = str_list(t["roles"], where + ".roles");
+    if (td.roles.empty()) bad(where + ".roles", "at least one role");
+    for (size_t k = 0; k < td.roles.size(); ++k) {
+      int r = d->role_index(td.roles[k]);
+      if (r < 0) bad(fmt::format("{}.roles[{}]", where, k), fmt::format("unknown role '{}'", td.roles[k]), Errc::not_found);
+      ct.roles_mask |= uint64_t{1} << r;
+    }
+    if (t.contains("required")) {
+      auto req = str_list(t["required"], where + ".required");
+      for (size_t k = 0; k < req.size(); ++k) {
+        auto f = field_from_name(req[k]);
+        if (!f) bad(fmt::format("{}.required[{}]", where, k), fmt::format("unknown field '{}'", req[k]), Errc::not_found);
+        td.required.push_back(*f);
+        ct.required_mask |= 1u << static_cast<unsigned>(*f);
+      }
+    }
+    if (t.contains("when")) {
+      if (!t["when"].is_object()) bad(where + ".when", "expected an object {field: [values]}");
+      for (const auto& [key, val] : t["when"].items()) {
+        auto f = field_from_name(key);
+        if (!f) bad(fmt::format("{}.when.{}", where, key), "unknown field", Errc::not_found);
+        if (*f == Field::manual || *f == Field::level || *f == Field::amount)
+          bad(fmt::format("{}.when.{}", where, key), "conditions apply to text fields only");
+        auto vals = str_list(val, fmt::format("{}.when.{}", where, key));
+        if (vals.empty()) bad(fmt::format("{}.when.{}", where, key), "at least one value");
+        td.when.emplace_back(*f, vals);
+        ct.when.push_back({*f, std::move(vals)});
+      }
+    }
+    if (t.contains("clocks")) {
+      const json& c = t["clocks"];
+      if (!c.is_object()) bad(where + ".clocks", "expected an object {\"start\": [clocks], ...}");
+      for (const auto& [op, names] : c.items()) {
+        int o = -1;
+        for (int k = 0; k < 5; ++k)
+          if (op == kOpNames[k]) o = k;
+        if (o < 0) bad(fmt::format("{}.clocks.{}", where, op), "unknown clock action (start, pause, resume, stop, restart)");
+        auto list = str_list(names, fmt::format("{}.clocks.{}", where, op));
+        for (size_t k = 0; k < list.size(); ++k) {
+          int ci = d->clock_index(list[k]);
+          if (ci < 0)
+            bad(fmt::format("{}.clocks.{}[{}]", where, op, k), fmt::format("unknown clock '{}' (declare it in workflow.clocks)", list[k]),
+                Errc::not_found);
+          td.clocks.push_back({static_cast<ClockAction::Op>(o), list[k]});
+          ct.clocks.push_back({static_cast<ClockAction::Op>(o), static_cast<uint8_t>(ci)});
+        }
+      }
+      // Deterministic order regardless of key order in the file: stop, pause, resume, restart, start.
+      auto rank = [](ClockAction::Op op) {
+        switch (op) {
+          case ClockAction::stop: return 0;
+          case ClockAction::pause: return 1;
+          case ClockAction::resume: return 2;
+          case ClockAction::restart: return 3;
+          default: return 4;
+        }
+      };
+      std::stable_sort(ct.clocks.begin(), ct.clocks.end(), [&](const auto& a, const auto& b) { return rank(a.op) < rank(b.op); });
+      std::stable_sort(td.clocks.begin(), td.clocks.end(), [&](const auto& a, const auto& b) { return rank(a.op) < rank(b.op); });
+    }
+    if (t.contains("on_attempts_exhausted")) {
+      if (td.effect != Effect::callback) bad(where + ".on_attempts_exhausted", "only for a transition with effect \"callback\"");
+      td.on_attempts_exhausted = str(t["on_attempts_exhausted"], where + ".on_attempts_exhausted");
+      int s = d->state_index(td.on_attempts_exhausted);
+      if (s < 0)
+        bad(where + ".on_attempts_exhausted", fmt::format("a transition to nowhere: unknown state '{}'", td.on_attempts_exhausted),
+            Errc::not_found);
+      ct.exhausted_to = static_cast<uint8_t>(s);
+    }
+    int type = d->type_index(td.event);
+    if (type < 0) {
+      if (d->types.size() >= 65535) bad(where, "too many event types", Errc::limit);
+      type = static_cast<int>(d->types.size());
+      d->types.push_back(td.event);
+      d->by_type.emplace_back();
+    }
+    ct.type = static_cast<uint16_t>(type);
+    if (td.effect == Effect::receive) d->receive_type = ct.type;
+    d->by_type[type].push_back(static_cast<uint16_t>(d->compiled.size()));
+    d->compiled.push_back(std::move(ct));
+    d->transitions.push_back(std::move(td));
+  }
+  if (receive_count == 0) bad("workflow.transitions", "no transition with \"effect\": \"receive\" creates cases");
+  if (receive_count > 1) bad("workflow.transitions", "more than one receive transition", Errc::conflict);
+  for (const auto& ct : d->compiled)
+    if (ct.effect != Effect::receive && ct.type == d->receive_type)
+      bad(fmt::format("workflow.transitions[{}].event", ct.index), "the receive event type cannot have other transitions", Errc::conflict);
+
+  // Reachability from the receive transition's state.
+  std::vector<char> reached(d->states.size(), 0);
+  std::deque<int> queue;
+  for (const auto& ct : d->compiled)
+    if (ct.effect == Effect::receive) reached[ct.to] = 1, queue.push_back(ct.to);
+  while (!queue.empty()) {
+    int s = queue.front();
+    queue.pop_front();
+    for (const auto& ct : d->compiled) {
+      if (ct.effect == Effect::receive || !ct.from(static_cast<uint8_t>(s))) continue;
+      for (uint8_t to : {ct.to, ct.exhausted_to})
+        if (to != kNoState && !reached[to]) reached[to] = 1, queue.push_back(to);
+    }
+  }
+  for (size_t i = 0; i < d->states.size(); ++i)
+    if (!reached[i])
+      bad(fmt::format("workflow.states[{}]", i), fmt::format("state '{}' is unreachable: no transition leads to it from receipt", d->states[i].name));
+
+  Definition def;
+  def.impl_ = std::move(d);
+  return def;
+}
+
+const std::string& Definition::name() const { return impl_->name; }
+const std::vector<StateDef>& Definition::states() const { return impl_->states; }
+const std::vector<TransitionDef>& Definition::transitions() const { return impl_->transitions; }
+const std::vector<std::string>& Definition::roles() const { return impl_->roles; }
+const std::vector<std::string>& Definition::clocks() const { return impl_->clocks; }
+int Definition::max_escalation_level() const { return impl_->max_level; }
+const std::vector<std::string>& Definition::values(Field f) const {
+  static const std::vector<std::string> empty;
+  return f < Field::count_ ? impl_->values[static_cast<size_t>(f)] : empty;
+}
+
+// ---- policy rules ------------------------------------------------------------------------
+
+namespace {
+int64_t money_cents(const json& v, const std::string& where) {
+  if (!v.is_number()) bad(where, "expected an amount (number) or null");
+  double d = v.get<double>();
+  if (!std::isfinite(d) || d < 0 || d > 1e13) bad(where, "amount out of range");
+  return static_cast<int64_t>(std::llround(d * 100.0));
+}
+}  // namespace
+
+Rules Rules::from_file(const std::string& path) { return from_json(read_text(path)); }
+
+Rules Rules::from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw Error(Errc::parse, "policy: malformed JSON");
+  if (!j.is_object()) bad("policy", "expected a JSON object");
+  Rules r;
+  if (auto it = j.find("compensation_limits"); it != j.end()) {
+    if (!it->is_object()) bad("policy.compensation_limits", "expected an object {role: amount or null}");
+    for (const auto& [role, v] : it->items()) {
+      std::string where = "policy.compensation_limits." + role;
+      if (v.is_null()) r.compensation_limits.emplace_back(role, std::nullopt);
+      else r.compensation_limits.emplace_back(role, money_cents(v, where));
+    }
+  }
+  if (auto it = j.find("callback"); it != j.end()) {
+    if (!it->is_object()) bad("policy.callback", "expected an object");
+    if (auto m = it->find("max_attempts"); m != it->end()) {
+      if (!m->is_number_integer() || m->get<int64_t>() < 1 || m->get<int64_t>() > 100)
+        bad("policy.callback.max_attempts", "expected an integer 1..100");
+      r.callback_max_attempts = m->get<int>();
+    }
+    if (auto m = it->find("manual_tiers"); m != it->end()) r.manual_callback_tiers = str_list(*m, "policy.callback.manual_tiers");
+  }
+  if (auto it = j.find("reopen_window_days"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 3650)
+      bad("policy.reopen_window_days", "expected an integer 0..3650");
+    r.reopen_window_days = it->get<int>();
+  }
+  return r;
+}
+
+}  // namespace crmkit::workflow

@@ -1,0 +1,225 @@
+// Complaint KPIs (domain.md §2.4) over the engine's cases.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "crmkit/kpi.hpp"
+#include "workflow/engine_impl.hpp"
+
+namespace crmkit::kpi {
+
+std::optional<bool> Target::met(const Rate& r) const {
+  auto v = r.value();
+  if (!v) return std::nullopt;
+  switch (kind) {
+    case greater: return *v > threshold;
+    case at_least: return *v >= threshold - 1e-12;
+    default: return std::nullopt;
+  }
+}
+
+namespace {
+
+void rate_json(std::string& o, const char* name, const Rate& r, const Target& t) {
+  o += ",\"";
+  o += name;
+  o += "\":{\"value\":";
+  if (auto v = r.value()) o += fmt::format("{:.6g}", *v);
+  else o += "null";
+  o += fmt::format(",\"numerator\":{},\"denominator\":{},\"target\":", r.numerator, r.denominator);
+  switch (t.kind) {
+    case Target::greater: o += fmt::format("\">{:g}\"", t.threshold); break;
+    case Target::at_least: o += fmt::format("\">={:g}\"", t.threshold); break;
+    case Target::maximise: o += "\"maximise\""; break;
+    case Target::minimise: o += "\"minimise\""; break;
+  }
+  o += ",\"met\":";
+  auto met = t.met(r);
+  o += met ? (*met ? "true" : "false") : "null";
+  o += "}";
+}
+
+void measures_json(std::string& o, const Measures& m, const Targets& t, bool with_key) {
+  o += "{";
+  if (with_key) {
+    o += "\"key\":";
+    workflow::json_str(o, m.key);
+    o += ",";
+  }
+  o += fmt::format("\"received\":{},\"ratings\":{{\"very_satisfied\":{},\"satisfied\":{},\"unsatisfied\":{}}}", m.received,
+                   m.very_satisfied, m.satisfied, m.unsatisfied);
+  rate_json(o, "satisfaction", m.satisfaction, t.satisfaction);
+  rate_json(o, "timeliness", m.timeliness, t.timeliness);
+  rate_json(o, "closure", m.closure, t.closure);
+  rate_json(o, "callback", m.callback, t.callback);
+  rate_json(o, "first_time_resolution", m.first_time_resolution, t.first_time_resolution);
+  rate_json(o, "repeat", m.repeat, t.repeat);
+  rate_json(o, "over_level", m.over_level, t.over_level);
+  o += "}";
+}
+
+}  // namespace
+
+std::string to_json(const Report& r) {
+  std::string o;
+  o.reserve(4096);
+  o += "{\"as_of\":";
+  workflow::json_instant(o, r.as_of);
+  o += ",\"zone\":";
+  workflow::json_str(o, r.zone);
+  o += ",\"overall\":";
+  measures_json(o, r.overall, r.targets, false);
+  for (auto [name, list] : {std::pair<const char*, const std::vector<Measures>*>{"by_day", &r.by_day}, {"by_week", &r.by_week},
+                            {"by_month", &r.by_month}, {"by_department", &r.by_department}, {"by_channel", &r.by_channel},
+                            {"by_category", &r.by_category}, {"by_tier", &r.by_tier}}) {
+    o += ",\"";
+    o += name;
+    o += "\":[";
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (i) o.push_back(',');
+      measures_json(o, (*list)[i], r.targets, true);
+    }
+    o += "]";
+  }
+  o += ",\"dissatisfaction_reasons\":[";
+  for (size_t i = 0; i < r.dissatisfaction_reasons.size(); ++i) {
+    if (i) o.push_back(',');
+    o += "{\"reason\":";
+    workflow::json_str(o, r.dissatisfaction_reasons[i].reason);
+    o += fmt::format(",\"count\":{}}}", r.dissatisfaction_reasons[i].count);
+  }
+  o += "]}\n";
+  return o;
+}
+
+}  // namespace crmkit::kpi
+
+namespace crmkit::workflow {
+
+namespace {
+
+struct Contribution {
+  int64_t ratings[3] = {0, 0, 0};
+  bool timed = false, timely = false, concluded = false, resolved = false, called_back = false, closed = false,
+       first_time = false, repeat = false, over_level = false;
+};
+
+void add(kpi::Measures& m, const Contribution& c) {
+  ++m.received;
+  m.very_satisfied += c.ratings[0];
+  m.satisfied += c.ratings[1];
+  m.unsatisfied += c.ratings[2];
+  m.satisfaction.numerator += c.ratings[0] + c.ratings[1];
+  m.satisfaction.denominator += c.ratings[0] + c.ratings[1] + c.ratings[2];
+  m.timeliness.denominator += c.timed;
+  m.timeliness.numerator += c.timed && c.timely;
+  m.closure.denominator += 1;
+  m.closure.numerator += c.concluded;
+  m.callback.denominator += c.resolved;
+  m.callback.numerator += c.resolved && c.called_back;
+  m.first_time_resolution.denominator += c.closed;
+  m.first_time_resolution.numerator += c.closed && c.first_time;
+  m.repeat.denominator += 1;
+  m.repeat.numerator += c.repeat;
+  m.over_level.denominator += 1;
+  m.over_level.numerator += c.over_level;
+}
+
+/// ISO 8601 week "YYYY-Www" of a date.
+std::string iso_week(const CivilDate& date) {
+  const int wd = date.weekday();  // 0 = Monday
+  const CivilDate thursday = date.plus_days(3 - wd);
+  const CivilDate jan1{thursday.year, 1, 1};
+  const int64_t week = (thursday.days_since_epoch() - jan1.days_since_epoch()) / 7 + 1;
+  return fmt::format("{:04}-W{:02}", thursday.year, week);
+}
+
+std::vector<kpi::Measures> flatten(std::map<std::string, kpi::Measures>& m) {
+  std::vector<kpi::Measures> out;
+  out.reserve(m.size());
+  for (auto& [k, v] : m) {
+    v.key = k;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+kpi::Report Engine::kpi(const kpi::Options& options) const {
+  std::shared_lock lock(impl_->mutex);
+  const Impl& m = *impl_;
+  kpi::Report r;
+  r.targets = options.targets;
+  r.zone = m.zone.name();
+  int64_t latest = 0;
+  for (const CaseRec& c : m.cases) latest = std::max(latest, c.last_at);
+  r.as_of = options.as_of.value_or(Instant::from_unix_seconds(latest));
+  std::map<std::string, kpi::Measures> day, week, month, dept, channel, category, tier;
+  std::unordered_map<std::string, int64_t> reasons;
+  const int callback_type = m.d->type_index("callback");
+  for (size_t i = 0; i < m.cases.size(); ++i) {
+    const CaseRec& c = m.cases[i];
+    const Instant received = Instant::from_unix_seconds(c.received_at);
+    if (options.from && received < *options.from) continue;
+    if (options.to && received >= *options.to) continue;
+    if (c.received_at > r.as_of.unix_seconds()) continue;
+    Contribution k;
+    for (int j = 0; j < 3; ++j) k.ratings[j] = c.ratings[j];
+    bool breached = c.flags & kCaseBreached;
+    bool due = breached;
+    for (size_t s = 0; s < m.d->clocks.size(); ++s) {
+      if (!c.clock_id[s]) continue;
+      sla::ClockStatus st = m.scheduler.status(c.clock_id[s], std::max(r.as_of, Instant::from_unix_seconds(c.last_at)));
+      if (st.breached) breached = due = true;
+      if (st.state == sla::ClockState::stopped) due = true;
+    }
+    k.timed = due;
+    k.timely = !breached;
+    const StateKind kind = m.kind(c.state);
+    k.concluded = kind == StateKind::closed || kind == StateKind::review || kind == StateKind::terminal;
+    k.closed = kind == StateKind::closed;
+    k.first_time = c.reopens == 0;
+    k.resolved = c.flags & kCaseEverResolved;
+    k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0;
+    k.repeat = c.repeat_of != 0;
+    k.over_level = c.flags & kCaseOverLevel;
+    add(r.overall, k);
+    const CivilDate date = m.zone.to_civil(received).date;
+    add(day[date.to_string()], k);
+    add(week[iso_week(date)], k);
+    add(month[date.to_string().substr(0, 7)], k);
+    add(dept[c.department ? m.syms.s(c.department) : "(none)"], k);
+    add(channel[m.syms.s(c.channel)], k);
+    add(category[m.syms.s(c.category)], k);
+    add(tier[c.tier ? m.syms.s(c.tier) : "(none)"], k);
+    if (c.ratings[2] && callback_type >= 0) {
+      for (const Record& rec : c.events) {
+        if (rec.type != callback_type) continue;
+        bool unsatisfied = false;
+        std::string_view reason;
+        decode_data(c.pool, rec, [&](Field f, std::string_view text, int64_t) {
+          if (f == Field::outcome && text == "unsatisfied") unsatisfied = true;
+          if (f == Field::reason) reason = text;
+        });
+        if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : std::string(reason)];
+      }
+    }
+  }
+  r.by_day = flatten(day);
+  r.by_week = flatten(week);
+  r.by_month = flatten(month);
+  r.by_department = flatten(dept);
+  r.by_channel = flatten(channel);
+  r.by_category = flatten(category);
+  r.by_tier = flatten(tier);
+  for (auto& [reason, n] : reasons) r.dissatisfaction_reasons.push_back({reason, n});
+  std::sort(r.dissatisfaction_reasons.begin(), r.dissatisfaction_reasons.end(),
+            [](const kpi::ReasonCount& a, const kpi::ReasonCount& b) { return a.count != b.count ? a.count > b.count : a.reason < b.reason; });
+  if (r.dissatisfaction_reasons.size() > options.top_reasons) r.dissatisfaction_reasons.resize(options.top_reasons);
+  return r;
+}
+
+}  // namespace crmkit::workflow

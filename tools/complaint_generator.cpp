@@ -1,0 +1,418 @@
+// Synthetic complaint logs: see complaint_generator.hpp.
+#include "complaint_generator.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+namespace crmkit::gen {
+
+namespace {
+
+constexpr int64_t kOffset = 8 * 3600;  // China time
+
+/// splitmix64: portable and deterministic (unlike the std distributions).
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+  int64_t range(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1)); }
+  bool chance(double p) { return uniform() < p; }
+  template <class T, size_t N>
+  const T& pick(const std::pair<T, double> (&items)[N]) {
+    double total = 0;
+    for (const auto& it : items) total += it.second;
+    double x = uniform() * total;
+    for (const auto& it : items) {
+      if (x < it.second) return it.first;
+      x -= it.second;
+    }
+    return items[N - 1].first;
+  }
+};
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_days(int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yy + (m <= 2));
+}
+
+std::string format_local(int64_t t) {
+  const int64_t local = t + kOffset;
+  int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+  int64_t sod = local - days * 86400;
+  int y, m, d;
+  civil_from_days(days, y, m, d);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, static_cast<int>(sod / 3600),
+                static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60));
+  return buf;
+}
+
+void escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\'), out.push_back(c);
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      out += b;
+    } else out.push_back(c);
+  }
+}
+
+/// Local weekday 0 = Monday, and seconds of day.
+int weekday(int64_t t) {
+  int64_t days = (t + kOffset) / 86400;
+  return static_cast<int>(((days % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday
+}
+int64_t second_of_day(int64_t t) { return ((t + kOffset) % 86400 + 86400) % 86400; }
+
+bool working(int64_t t) {
+  if (weekday(t) >= 5) return false;
+  int64_t s = second_of_day(t);
+  return (s >= 9 * 3600 && s < 12 * 3600) || (s >= 13 * 3600 + 1800 && s < 18 * 3600);
+}
+
+/// Moves t into working time (next opening plus a few minutes) with probability p.
+int64_t workish(Rng& r, int64_t t, double p = 0.9) {
+  if (working(t) || !r.chance(p)) return t;
+  for (int i = 0; i < 24 * 4 * 4 && !working(t); ++i) {
+    int64_t s = second_of_day(t);
+    if (weekday(t) < 5 && s < 9 * 3600) t += 9 * 3600 - s;
+    else if (weekday(t) < 5 && s >= 12 * 3600 && s < 13 * 3600 + 1800) t += 13 * 3600 + 1800 - s;
+    else t += 86400 - s + 9 * 3600;  // next morning
+  }
+  return t + r.range(0, 40) * 60;
+}
+
+struct GenEvent {
+  int64_t at;
+  uint32_t case_index;
+  uint16_t seq;
+  const char* type;
+  std::string actor;
+  const char* role;
+  std::string data;      // JSON members without braces; "@INTO@" replaced by the target case id
+  int64_t into = -1;
+};
+
+struct Plan {
+  int64_t received;
+  std::string customer;
+  const char* category;
+  int kind = 0;        // 0 normal, 1 merge child, 2 repeat child
+  int64_t parent = -1;
+};
+
+constexpr std::pair<const char*, double> kChannels[] = {{"phone", 40}, {"web", 12}, {"app", 14}, {"system", 10}, {"email", 6},
+                                                        {"social", 6}, {"visit", 5}, {"forum", 4}, {"letter", 3}};
+constexpr std::pair<const char*, double> kCategories[] = {
+    {"service", 35}, {"billing", 25}, {"product_quality", 18}, {"installation", 17}, {"other", 5}};
+constexpr std::pair<const char*, double> kSeverities[] = {{"low", 15}, {"normal", 64}, {"high", 16}, {"critical", 5}};
+constexpr std::pair<const char*, double> kTiers[] = {{"basic", 50}, {"silver", 20}, {"gold", 14}, {"diamond", 5},
+                                                     {"1A", 1.5},   {"2A", 1.5},    {"3B", 3},    {"4B", 5}};
+constexpr std::pair<const char*, double> kDepartments[] = {{"network", 25}, {"billing", 22}, {"installation", 18},
+                                                           {"customer_service", 20}, {"quality", 10}, {"sales", 5}};
+constexpr std::pair<const char*, double> kUnsatisfiedReasons[] = {
+    {"problem not solved", 30}, {"took too long", 25}, {"staff attitude", 15}, {"compensation too low", 12},
+    {"had to repeat the complaint", 10}, {"no follow-up", 8}};
+constexpr std::pair<const char*, double> kWaitReasons[] = {
+    {"visit appointment", 50}, {"documents requested", 30}, {"customer travelling", 20}};
+
+const char* description(Rng& r, std::string_view category) {
+  static const char* quality[] = {"设备频繁死机，要求更换", "Router overheats and restarts", "新装机顶盒无信号"};
+  static const char* service[] = {"客服电话长时间无人接听", "Agent was rude on the phone", "营业厅排队时间过长"};
+  static const char* billing[] = {"本月话费异常扣费", "Charged twice for the same plan", "套餐变更后仍按旧资费收费"};
+  static const char* install[] = {"宽带安装预约多次爽约", "Technician left cables exposed", "维修后仍然断网"};
+  static const char* other[] = {"营销短信过多", "Request to correct account name", "网上营业厅无法登录"};
+  const char** list = category == "product_quality" ? quality
+                      : category == "service"       ? service
+                      : category == "billing"       ? billing
+                      : category == "installation"  ? install
+                                                    : other;
+  return list[r.next() % 3];
+}
+
+class Builder {
+ public:
+  Builder(const ComplaintLogOptions& o) : o_(o), r_{o.seed * 0x2545F4914F6CDD1Dull + 0x1234567ull} {
+    if (o.days <= 0) throw std::invalid_argument("days must be positive");
+    int y, m, d;
+    if (o.start.size() != 10 || std::sscanf(o.start.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+      throw std::invalid_argument("start must be YYYY-MM-DD: '" + o.start + "'");
+    begin_ = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400 - kOffset;
+    end_ = begin_ + int64_t{o.days} * 86400;
+  }
+
+  ComplaintLog run() {
+    const uint64_t n = o_.cases;
+    const uint64_t customers = std::max<uint64_t>(1, n * 3);
+    std::vector<Plan> pending;  // children waiting for their turn
+    while (plans_.size() < n) {
+      Plan p;
+      if (!pending.empty() && r_.chance(0.5)) {
+        p = pending.back();
+        pending.pop_back();
+      } else {
+        p.received = begin_ + r_.range(0, end_ - begin_ - 1);
+        if (r_.chance(0.85)) p.received = workish(r_, p.received, 1.0);
+        if (p.received >= end_) p.received = end_ - r_.range(60, 3600);
+        p.customer = "K-" + std::to_string(1 + r_.next() % customers);
+        p.category = r_.pick(kCategories);
+      }
+      const size_t idx = plans_.size();
+      plans_.push_back(p);
+      build_case(idx, pending);
+    }
+    // Case ids by order of receipt.
+    std::vector<uint32_t> order(plans_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return plans_[a].received < plans_[b].received; });
+    std::vector<uint32_t> rank(plans_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i + 1;
+    std::stable_sort(events_.begin(), events_.end(), [&](const GenEvent& a, const GenEvent& b) {
+      if (a.at != b.at) return a.at < b.at;
+      if (a.case_index != b.case_index) return rank[a.case_index] < rank[b.case_index];
+      return a.seq < b.seq;
+    });
+    ComplaintLog log;
+    log.cases = plans_.size();
+    log.lines.reserve(events_.size());
+    uint64_t id = 0;
+    for (const GenEvent& e : events_) {
+      std::string line;
+      line.reserve(160 + e.data.size());
+      line += "{\"id\":\"e-" + std::to_string(++id) + "\",\"case\":\"C-" + std::to_string(rank[e.case_index]) + "\",\"type\":\"";
+      line += e.type;
+      line += "\",\"at\":\"" + format_local(e.at) + "\",\"actor\":\"" + e.actor + "\",\"role\":\"" + e.role + "\",\"data\":{";
+      if (e.into >= 0) line += "\"into\":\"C-" + std::to_string(rank[static_cast<size_t>(e.into)]) + "\"";
+      else line += e.data;
+      line += "}}";
+      log.lines.push_back(std::move(line));
+    }
+    return log;
+  }
+
+ private:
+  std::string agent() { return "u-" + std::to_string(1 + r_.next() % 40); }
+  std::string supervisor() { return "s-" + std::to_string(1 + r_.next() % 8); }
+  std::string manager() { return "m-" + std::to_string(1 + r_.next() % 4); }
+  std::string owner() { return "u-" + std::to_string(100 + r_.next() % 60); }
+
+  void add(size_t idx, int64_t at, const char* type, std::string actor, const char* role, std::string data = {}) {
+    events_.push_back({at, static_cast<uint32_t>(idx), seq_++, type, std::move(actor), role, std::move(data)});
+  }
+  static std::string kv(const char* k, std::string_view v) {
+    std::string s = "\"";
+    s += k;
+    s += "\":\"";
+    escape(s, v);
+    s += "\"";
+    return s;
+  }
+  int64_t minutes(int64_t lo, int64_t hi) { return r_.range(lo, hi) * 60; }
+
+  void build_case(size_t idx, std::vector<Plan>& pending) {
+    seq_ = 0;
+    Plan p = plans_[idx];
+    int64_t t = p.received;
+    const char* channel = r_.pick(kChannels);
+    const char* severity = r_.pick(kSeverities);
+    const char* tier = r_.pick(kTiers);
+    const bool manual_tier = std::find(o_.manual_tiers.begin(), o_.manual_tiers.end(), tier) != o_.manual_tiers.end();
+    const std::string receiver = agent();
+    int level = 0;
+    std::string data = kv("channel", channel) + "," + kv("category", p.category) + "," + kv("severity", severity) + "," +
+                       kv("customer", p.customer) + "," + kv("tier", tier) + "," + kv("description", description(r_, p.category));
+    if (p.kind == 0 && r_.chance(0.03)) {
+      level = r_.chance(0.7) ? 1 : 2;
+      data += ",\"level\":" + std::to_string(level);
+    }
+    add(idx, t, "receive", receiver, "agent", data);
+
+    if (p.kind == 1) {  // duplicate of an open case: merged into it
+      t += minutes(5, 40);
+      add(idx, t, "merge", receiver, "agent", {});
+      events_.back().into = p.parent;
+      return;
+    }
+    const double x = r_.uniform();
+    if (x < 0.02) {  // invalid
+      t = workish(r_, t + minutes(10, 120));
+      add(idx, t, "reject", supervisor(), "supervisor", kv("reason", r_.chance(0.5) ? "not a complaint (enquiry)" : "duplicate by phone and web"));
+      return;
+    }
+    if (x >= 0.045 && r_.chance(0.03)) {  // a duplicate submitted shortly after: merged into this one
+      Plan c;
+      c.received = t + minutes(3, 50);
+      c.customer = p.customer;
+      c.category = p.category;
+      c.kind = 1;
+      c.parent = static_cast<int64_t>(idx);
+      if (c.received < end_) pending.push_back(c);
+    }
+    // Acknowledge: usually well within the first-response target, sometimes late.
+    const bool late = r_.chance(0.06);
+    t = workish(r_, t + (late ? minutes(200, 900) : minutes(5, 50)), late ? 0.3 : 0.9);
+    add(idx, t, "acknowledge", receiver, "agent");
+    if (x < 0.035) {
+      t += minutes(30, 600);
+      add(idx, t, "withdraw", receiver, "agent", kv("note", "customer withdrew"));
+      return;
+    }
+    t = workish(r_, t + minutes(5, 60));
+    add(idx, t, "dispatch", receiver, "agent", kv("department", r_.pick(kDepartments)) + "," + kv("owner", owner()));
+    if (r_.chance(0.95)) {
+      t = workish(r_, t + (r_.chance(0.04) ? minutes(130, 400) : minutes(5, 60)));
+      add(idx, t, "contact", owner(), "agent");
+    }
+    if (r_.chance(0.1)) {
+      t = workish(r_, t + minutes(30, 600));
+      add(idx, t, "transfer", supervisor(), "supervisor", kv("department", r_.pick(kDepartments)) + "," + kv("owner", owner()));
+      if (r_.chance(0.8)) {
+        t = workish(r_, t + minutes(5, 60));
+        add(idx, t, "contact", owner(), "agent");
+      }
+    }
+    if (r_.chance(0.03)) {
+      int to = std::string_view(severity) == "critical" ? 3 : std::max(2, level + 1);
+      if (to <= 3) {
+        t += minutes(10, 300);
+        add(idx, t, "escalate", supervisor(), "supervisor", "\"level\":" + std::to_string(to) + "," + kv("reason", "customer threatens media exposure"));
+      }
+    }
+    if (r_.chance(0.15)) {
+      t = workish(r_, t + minutes(30, 480));
+      add(idx, t, "wait_customer", owner(), "agent", kv("reason", r_.pick(kWaitReasons)));
+      t = workish(r_, t + minutes(60, 3 * 24 * 60));
+      add(idx, t, "resume", owner(), "agent");
+    }
+    if (x < 0.045) {
+      t += minutes(30, 600);
+      add(idx, t, "withdraw", owner(), "agent", {});
+      return;
+    }
+    if (r_.chance(0.08)) {
+      t = workish(r_, t + minutes(10, 300));
+      if (r_.chance(0.7)) {
+        add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(r_.range(2, 20) * 10));
+      } else {
+        const int64_t amount = r_.chance(0.6) ? r_.range(3, 19) * 100 : r_.range(3, 9) * 1000;
+        add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(amount));
+        t = workish(r_, t + minutes(30, 1440));
+        if (amount <= 2000) add(idx, t, "approve_compensation", supervisor(), "supervisor", "\"amount\":" + std::to_string(amount));
+        else add(idx, t, "approve_compensation", manager(), "manager", "\"amount\":" + std::to_string(amount));
+      }
+    }
+    // Resolve, then callbacks until closed.
+    const bool slow = r_.chance(0.08);
+    for (int round = 0; round < 3; ++round) {
+      t = workish(r_, t + (slow ? minutes(600, 4000) : minutes(30, 900)));
+      add(idx, t, "resolve", owner(), "agent", kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed"));
+      bool closed = false, reopened = false;
+      bool need_manual = manual_tier;
+      if (r_.chance(0.01)) {  // closed by a supervisor without a callback
+        t += minutes(60, 600);
+        add(idx, t, "close", supervisor(), "supervisor");
+        break;
+      }
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        t = workish(r_, t + (r_.chance(0.9) ? minutes(20, 400) : minutes(1500, 4000)), 0.8);
+        const bool manual = need_manual || r_.chance(0.2);
+        const double o = r_.uniform();
+        const char* role = "agent";
+        std::string who = manual ? agent() : std::string("ivr");
+        if (o < (manual ? 0.05 : 0.12)) {
+          add(idx, t, "callback", who, role, kv("outcome", "unreachable") + ",\"manual\":" + (manual ? "true" : "false"));
+          if (!manual) need_manual = true;
+          if (attempt == 2) closed = true;  // attempts exhausted
+          continue;
+        }
+        const double q = r_.uniform();
+        if (q < 0.06 && round < 2) {
+          add(idx, t, "callback", who, role,
+              kv("outcome", "unsatisfied") + "," + kv("reason", r_.pick(kUnsatisfiedReasons)) + ",\"manual\":" + (manual ? "true" : "false"));
+          reopened = true;
+        } else {
+          add(idx, t, "callback", who, role, kv("outcome", q < 0.5 ? "very_satisfied" : "satisfied") + ",\"manual\":" + (manual ? "true" : "false"));
+          closed = true;
+        }
+        break;
+      }
+      if (reopened) continue;
+      (void)closed;
+      break;
+    }
+    // After closing: appeals, reopens, repeat complaints.
+    const double y = r_.uniform();
+    if (y < 0.005) {
+      t += minutes(600, 5 * 1440);
+      add(idx, t, "appeal", agent(), "agent", kv("note", "customer appeals to the regulator"));
+      t += minutes(1440, 10 * 1440);
+      add(idx, t, "review_decision", manager(), "manager", kv("decision", "upheld"));
+    } else if (y < 0.015) {
+      t = workish(r_, t + minutes(600, 20 * 1440));
+      add(idx, t, "reopen", agent(), "agent", kv("reason", "fault came back"));
+      t = workish(r_, t + minutes(60, 1440));
+      add(idx, t, "resolve", owner(), "agent", kv("resolution", "replaced the device"));
+      t = workish(r_, t + minutes(30, 600));
+      add(idx, t, "callback", agent(), "agent", kv("outcome", "satisfied") + ",\"manual\":true");
+    } else if (y < 0.075) {
+      Plan c;
+      c.received = workish(r_, t + minutes(120, 40 * 1440));
+      c.customer = p.customer;
+      c.category = p.category;
+      c.kind = 2;
+      if (c.received < end_) pending.push_back(c);
+    }
+  }
+
+  const ComplaintLogOptions& o_;
+  Rng r_;
+  int64_t begin_ = 0, end_ = 0;
+  uint16_t seq_ = 0;
+  std::vector<Plan> plans_;
+  std::vector<GenEvent> events_;
+};
+
+}  // namespace
+
+ComplaintLog generate_complaint_log(const ComplaintLogOptions& options) { return Builder(options).run(); }
+
+std::string generate_complaint_jsonl(const ComplaintLogOptions& options) {
+  ComplaintLog log = generate_complaint_log(options);
+  size_t total = 0;
+  for (const auto& l : log.lines) total += l.size() + 1;
+  std::string out;
+  out.reserve(total);
+  for (const auto& l : log.lines) {
+    out += l;
+    out.push_back('\n');
+  }
+  return out;
+}
+
+}  // namespace crmkit::gen
