@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "crmkit/error.hpp"
@@ -33,6 +34,22 @@ TEST_CASE("Quintile scores: 1 + floor(5 L / N), equal values share a score") {
   CHECK(quintile_scores({7, 7, 7}, false) == std::vector<uint8_t>{1, 1, 1});  // all equal: nobody is better
   CHECK(quintile_scores({42}, false) == std::vector<uint8_t>{1});
   CHECK(quintile_scores({}, false).empty());
+}
+
+TEST_CASE("Quintiles of fractional values agree with the rule for every size (order statistics path)") {
+  std::mt19937 rng(9);
+  for (size_t n = 1; n <= 40; ++n) {
+    std::vector<double> v(n);
+    for (auto& x : v) x = static_cast<double>(rng() % 7) + 0.25;  // many ties, not whole numbers
+    for (bool lower : {false, true}) {
+      auto s = quintile_scores(v, lower);
+      for (size_t i = 0; i < n; ++i) {
+        size_t worse = 0;
+        for (double y : v) worse += lower ? y > v[i] : y < v[i];
+        CHECK(s[i] == 1 + (5 * worse) / n);
+      }
+    }
+  }
 }
 
 TEST_CASE("Scores, codes and segments of a small log") {
