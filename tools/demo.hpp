@@ -27,6 +27,12 @@ struct DemoValue {
 /// Customer value on CDNOW: fits, hold-out check, equity, top customers, win-back list.
 DemoValue demo_value(HtmlReport* html);
 
+/// RFM segments, tiers, pyramid and A/B/C classes of the CDNOW customers.
+void demo_segments(const DemoValue& value, HtmlReport* html);
+
+/// The synthetic quarter of complaints through the default workflow, and the KPI report.
+void demo_complaints(const Calendar& calendar, HtmlReport* html);
+
 /// The demo steps beyond the calendar (customer value, complaints, KPIs, HTML report).
 void demo_extensions(const Calendar& calendar, const std::string& html_path);
 

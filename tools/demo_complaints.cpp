@@ -1,0 +1,165 @@
+// `crmkit demo`, complaints: replay the shipped quarter through the default workflow on the China
+// 2026 calendar, then the KPI report against the targets.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string_view>
+
+#include "cli.hpp"
+#include "crmkit/error.hpp"
+#include "crmkit/kpi.hpp"
+#include "crmkit/workflow.hpp"
+#include "demo.hpp"
+
+namespace crmkit::cli {
+
+namespace {
+
+std::string percent(const kpi::Rate& r) {
+  auto v = r.value();
+  return v ? fmt::format("{:.1f} %", *v * 100) : std::string("-");
+}
+
+const char* verdict(const kpi::Target& t, const kpi::Rate& r) {
+  auto m = t.met(r);
+  if (!m) return "";
+  return *m ? "met" : "MISSED";
+}
+
+std::string target_text(const kpi::Target& t) {
+  switch (t.kind) {
+    case kpi::Target::greater: return fmt::format("> {:.0f} %", t.threshold * 100);
+    case kpi::Target::at_least: return fmt::format(">= {:.0f} %", t.threshold * 100);
+    case kpi::Target::maximise: return "maximise";
+    case kpi::Target::minimise: return "minimise";
+  }
+  return "";
+}
+
+}  // namespace
+
+void demo_complaints(const Calendar&, HtmlReport* html) {
+  section("Complaints: a synthetic quarter (Q1 2026) through the default workflow, China 2026 calendar");
+  auto engine = workflow::Engine::from_files(data_path("workflows/default.json"), data_path("policies/default.json"),
+                                             data_path("calendars/cn-2026.json"));
+  const std::string log = read_file(data_path("complaints/quarter-2026q1.jsonl"));
+  size_t applied = 0, rejected = 0, lines = 0, breaches = 0, escalations = 0;
+  std::map<std::string, std::map<std::string, double>> breaches_by_channel;  // channel -> clock -> count
+  std::vector<workflow::SweepEvent> fired;
+  workflow::Event event;
+  size_t pos = 0;
+  Instant last;
+  while (pos < log.size()) {
+    size_t end = log.find('\n', pos);
+    if (end == std::string::npos) end = log.size();
+    std::string_view line(log.data() + pos, end - pos);
+    pos = end + 1;
+    if (line.empty()) continue;
+    if (++lines % 2000 == 0) progress(fmt::format("replaying complaints: {} events", lines));
+    try {
+      workflow::parse_event(line, event);
+      fired.clear();
+      engine.sweep(event.at, fired);  // clocks advance to the event's time first
+      for (const auto& f : fired)
+        if (f.kind == sla::ClockEvent::breach) {
+          ++breaches;
+          if (f.escalated_to >= 0) ++escalations;
+        }
+      engine.apply(event);
+      ++applied;
+      last = event.at;
+    } catch (const Error& e) {
+      ++rejected;
+      fmt::print(stderr, "line {}: {}\n", lines, e.what());
+    }
+  }
+  const Instant quarter_end = parse_instant("2026-04-01T00:00:00+08:00");
+  fired.clear();
+  engine.sweep(std::max(last, quarter_end), fired);
+  progress_done();
+
+  kpi::Options options;
+  options.as_of = std::max(last, quarter_end);
+  kpi::Report report = engine.kpi(options);
+  engine.for_each_case([&](const workflow::Case& c) {
+    for (const auto& k : c.clocks)
+      if (k.breached) breaches_by_channel[c.channel][k.name] += 1;
+  });
+  const auto& o = report.overall;
+  fmt::print("{} events replayed into {} cases ({} rejected); {} SLA breaches, {} automatic escalations\n", applied,
+             engine.size(), rejected, breaches, escalations);
+  fmt::print("\nKPI report (domain.md §2.4), cases received in the quarter, as of {}\n", format_utc(report.as_of));
+  fmt::print("{:<24} {:>9} {:>14} {:>10}   {}\n", "measure", "value", "of", "target", "");
+  const kpi::Targets& t = report.targets;
+  struct Row {
+    const char* name;
+    const kpi::Rate& rate;
+    const kpi::Target& target;
+  };
+  const Row rows[] = {{"satisfaction 满意率", o.satisfaction, t.satisfaction},
+                      {"timeliness 及时率", o.timeliness, t.timeliness},
+                      {"closure 封闭率", o.closure, t.closure},
+                      {"callback 回访率", o.callback, t.callback},
+                      {"first-time resolution", o.first_time_resolution, t.first_time_resolution},
+                      {"repeat complaints", o.repeat, t.repeat},
+                      {"over-level complaints", o.over_level, t.over_level}};
+  std::vector<std::vector<std::string>> table;
+  for (const auto& r : rows) {
+    std::string of = fmt::format("{}/{}", r.rate.numerator, r.rate.denominator);
+    fmt::print("{:<24} {:>9} {:>14} {:>10}   {}\n", r.name, percent(r.rate), of, target_text(r.target), verdict(r.target, r.rate));
+    table.push_back({r.name, percent(r.rate), of, target_text(r.target), verdict(r.target, r.rate)});
+  }
+  fmt::print("\nBy channel           received  satisfaction  timeliness  closure  callback\n");
+  for (const auto& m : report.by_channel)
+    fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>8} {:>9}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness),
+               percent(m.closure), percent(m.callback));
+  fmt::print("\nBy month             received  satisfaction  timeliness  closure  callback\n");
+  for (const auto& m : report.by_month)
+    fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>8} {:>9}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness),
+               percent(m.closure), percent(m.callback));
+  fmt::print("\nMain reasons for dissatisfaction\n");
+  for (size_t i = 0; i < std::min<size_t>(5, report.dissatisfaction_reasons.size()); ++i)
+    fmt::print("  {:>4}  {}\n", report.dissatisfaction_reasons[i].count, report.dissatisfaction_reasons[i].reason);
+
+  if (html) {
+    html->heading("Complaint handling KPIs (Q1 2026, synthetic)");
+    html->paragraph(fmt::format("{} events replayed into {} cases; {} SLA breaches, {} automatic escalations.", applied,
+                                engine.size(), breaches, escalations));
+    html->table({"measure", "value", "of", "target", ""}, table);
+    std::vector<std::string> weeks;
+    std::vector<workflow::SweepEvent> unused;
+    Series sat{"satisfaction", {}}, timely{"timeliness", {}}, closure{"closure", {}}, callback{"callback", {}};
+    auto pct = [](const kpi::Rate& r) { auto v = r.value(); return v ? *v * 100 : NAN; };
+    for (const auto& w : report.by_week) {
+      weeks.push_back(w.key.substr(5));
+      sat.values.push_back(pct(w.satisfaction));
+      timely.values.push_back(pct(w.timeliness));
+      closure.values.push_back(pct(w.closure));
+      callback.values.push_back(pct(w.callback));
+    }
+    html->raw(svg_line_chart("KPI trend per week (%), target 95 % dashed", weeks, {sat, timely, closure, callback}, 50, 100, 95.0));
+    std::vector<std::string> channels;
+    std::map<std::string, Series> by_clock;
+    for (const auto& [channel, clocks] : breaches_by_channel) {
+      channels.push_back(channel);
+      for (const auto& [clock, _] : clocks) by_clock.emplace(clock, Series{clock, {}});
+    }
+    for (auto& [clock, series] : by_clock)
+      for (const auto& ch : channels) {
+        auto it = breaches_by_channel[ch].find(clock);
+        series.values.push_back(it == breaches_by_channel[ch].end() ? 0 : it->second);
+      }
+    std::vector<Series> groups;
+    for (auto& [_, s] : by_clock) groups.push_back(s);
+    html->raw(svg_grouped_bars("SLA breaches by channel and clock", channels, groups));
+    std::vector<std::vector<std::string>> reasons;
+    for (size_t i = 0; i < std::min<size_t>(5, report.dissatisfaction_reasons.size()); ++i)
+      reasons.push_back({report.dissatisfaction_reasons[i].reason, std::to_string(report.dissatisfaction_reasons[i].count)});
+    html->paragraph("Main reasons for dissatisfaction:");
+    html->table({"reason", "callbacks"}, reasons);
+  }
+}
+
+}  // namespace crmkit::cli
