@@ -440,3 +440,17 @@ TEST_CASE("Random operations and sweeps agree with a brute-force reference") {
   CHECK(got == expected);
   CHECK(expected.size() > 200);
 }
+
+TEST_CASE("Instants past the supported years are answered as of the last supported second (fuzzer regression)") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  ClockId c = s.create(s.intern(p.target("first_response", attrs("phone"))));
+  s.start(c, at("2026-03-09T09:00:00+08:00"));
+  std::vector<ClockEvent> out;
+  s.sweep(Instant::from_unix_seconds(INT64_MAX / 2), out);
+  CHECK(out.size() == 4);
+  auto st = s.status(c, Instant::from_unix_seconds(INT64_MAX / 2));
+  CHECK(st.breached);
+  CHECK(st.elapsed > Duration::hours(1000));
+}

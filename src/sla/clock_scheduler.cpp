@@ -17,6 +17,13 @@ namespace crmkit::sla {
 namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+// Calendars count business time from 1900 to the end of 2499: a sweep or a status asked for a
+// later instant is answered as of the last supported second (nothing can cross after it).
+constexpr int64_t kLastSupported = 16725225600LL - 1;  // 2499-12-31T23:59:59Z
+constexpr int64_t kFirstSupported = -2208988800LL;     // 1900-01-01T00:00:00Z
+Instant clamp_supported(Instant t) {
+  return Instant::from_unix_seconds(std::clamp(t.unix_seconds(), kFirstSupported, kLastSupported));
+}
 constexpr uint32_t kNotInHeap = std::numeric_limits<uint32_t>::max();
 
 /// One clock, 48 bytes. Business time: `accumulated` before `segment_start`; while running,
@@ -368,6 +375,7 @@ bool Scheduler::contains(ClockId id) const { return id > 0 && id <= impl_->clock
 
 ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
   const Clock& c = impl_->get(id);
+  as_of = clamp_supported(as_of);
   const TargetInfo& t = impl_->info(c);
   ClockStatus s;
   s.state = c.state;
@@ -390,7 +398,7 @@ ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
 
 void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {
   Impl& s = *impl_;
-  const int64_t limit = now.unix_seconds();
+  const int64_t limit = clamp_supported(now).unix_seconds();
   for (;;) {
     const bool heap_due = !s.heap.empty() && s.heap[0].at <= limit;
     const bool deferred_due = !s.deferred.empty() && s.deferred[0].at <= limit;

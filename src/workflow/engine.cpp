@@ -155,6 +155,10 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   if (e.id.empty()) throw Error(Errc::invalid_argument, fmt::format("event without an id (case '{}', {})", e.case_id, e.type));
   if (e.case_id.empty()) refuse(Errc::invalid_argument, e, "missing 'case'");
   if (e.id.size() > 65535) refuse(Errc::limit, e, "id too long");
+  // SLA deadlines are computed up to the end of 2499 and targets are at most 100 years, so event
+  // times are limited to 1900..2399: later clock operations can then never fail half-way.
+  if (e.at.unix_seconds() < -2208988800LL || e.at.unix_seconds() >= 13569465600LL)
+    refuse(Errc::invalid_argument, e, fmt::format("time {} is outside the supported range 1900-01-01 .. 2399-12-31", e.at.unix_seconds()));
   const int type = static_cast<int>(m.type_names.find(e.type)) - 1;
   if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}'", e.type));
   const bool receive = type == d.receive_type;

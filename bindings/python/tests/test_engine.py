@@ -54,6 +54,10 @@ def test_refusals_change_nothing(engine):
         engine.apply('{"id": "e5", "case":')
     with pytest.raises(crmkit.Error):
         engine.apply(ev("e6", "C-1", "acknowledge", "2026-03-01T10:00:00+08:00"))  # before the last event
+    engine.apply(ev("e7", "C-1", "acknowledge", "2026-03-02T10:00:00+08:00"))
+    before = engine.case("C-1").to_dict()
+    with pytest.raises(crmkit.InvalidArgument, match="supported range"):  # fuzzer regression: was half-applied
+        engine.apply(ev("e8", "C-1", "dispatch", "8259-03-02T10:10:00+08:00", department="billing", owner="u-2"))
     assert engine.case("C-1").to_dict() == before
     with pytest.raises(crmkit.NotFound):
         engine.case("C-404")
