@@ -1,0 +1,101 @@
+/* C API: the workflow engine from JSON text and from files; apply, sweep, queries, KPIs; every
+ * error is a status and a message and changes nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crmkit.h"
+
+static int failures = 0;
+#define CHECK(cond)                                                                                  \
+  do {                                                                                               \
+    if (!(cond)) {                                                                                   \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
+              crmkit_last_error());                                                                  \
+      ++failures;                                                                                    \
+    }                                                                                                \
+  } while (0)
+
+static char* slurp(const char* path) {
+  FILE* f = fopen(path, "rb");
+  long n;
+  char* s;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  s = malloc((size_t)n + 1);
+  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
+  if (s) s[n] = '\0';
+  fclose(f);
+  return s;
+}
+
+#define RECEIVE                                                                                       \
+  "{\"id\":\"e1\",\"case\":\"C-1\",\"type\":\"receive\",\"at\":\"2026-03-02T09:00:00+08:00\","        \
+  "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"channel\":\"phone\",\"category\":\"billing\","   \
+  "\"severity\":\"high\",\"customer\":\"K-1\"}}"
+
+int main(void) {
+  char* wf = slurp(CRMKIT_SOURCE_DIR "/data/workflows/default.json");
+  char* policy = slurp(CRMKIT_SOURCE_DIR "/data/policies/default.json");
+  char* cal = slurp(CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json");
+  crmkit_engine* e = NULL;
+  crmkit_engine* bad = NULL;
+  char* json = NULL;
+  size_t n = 0, cases = 0, events = 0, bytes = 0;
+  int64_t t = 0;
+
+  CHECK(wf && policy && cal);
+  CHECK(crmkit_engine_from_json(wf, policy, cal, &e) == CRMKIT_OK);
+  CHECK(crmkit_engine_apply(e, RECEIVE, &json) == CRMKIT_OK && strstr(json, "\"created\":true") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_apply(e, RECEIVE, &json) == CRMKIT_OK && strstr(json, "\"duplicate\":true") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_apply(e, "{\"id\":\"e2\",\"case\":\"C-1\",\"type\":\"acknowledge\",\"at\":\"2026-03-02T09:30:00+08:00\","
+                               "\"actor\":\"u-1\",\"role\":\"agent\"}", NULL) == CRMKIT_OK);
+  CHECK(crmkit_time_parse("2026-03-03T18:00:00+08:00", &t) == CRMKIT_OK);
+  CHECK(crmkit_engine_sweep(e, t, &json, &n) == CRMKIT_OK && n > 0 && strstr(json, "\"resolution\"") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_get_case(e, "C-1", &json) == CRMKIT_OK && strstr(json, "\"state\":\"acknowledged\"") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_find(e, "{\"state\":\"acknowledged\"}", &json) == CRMKIT_OK && strcmp(json, "[\"C-1\"]") == 0);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_find(e, NULL, &json) == CRMKIT_OK && strcmp(json, "[\"C-1\"]") == 0);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_due_before(e, t + 86400 * 30, &json) == CRMKIT_OK && strstr(json, "resolution") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_kpi(e, "{\"top_reasons\":3}", &json) == CRMKIT_OK && strstr(json, "\"overall\"") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_stats(e, &cases, &events, &bytes) == CRMKIT_OK && cases == 1 && events == 2 && bytes > 0);
+
+  /* Refusals: status + message, nothing changes. */
+  CHECK(crmkit_engine_apply(e, "{\"id\":\"e3\",\"case\":\"C-1\",\"type\":\"resolve\",\"at\":\"2026-03-04T09:00:00+08:00\","
+                               "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"resolution\":\"x\"}}", NULL) == CRMKIT_ESTATE);
+  CHECK(crmkit_engine_apply(e, "{\"id\":\"e4\",\"case\":\"C-9\",\"type\":\"acknowledge\",\"at\":\"2026-03-04T09:00:00+08:00\","
+                               "\"actor\":\"u-1\",\"role\":\"agent\"}", NULL) == CRMKIT_ENOTFOUND);
+  CHECK(crmkit_engine_apply(e, "{\"id\":\"e5\",\"case\":\"C-1\",\"type\":\"reject\",\"at\":\"2026-03-04T09:00:00+08:00\","
+                               "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"reason\":\"spam\"}}", NULL) == CRMKIT_EPERM);
+  CHECK(crmkit_engine_apply(e, "{\"id\":\"e6\",\"case\":", NULL) == CRMKIT_EPARSE);
+  CHECK(crmkit_engine_apply(e, NULL, NULL) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_get_case(e, "C-404", &json) == CRMKIT_ENOTFOUND);
+  CHECK(crmkit_engine_find(e, "{\"limit\":-1}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_kpi(e, "{\"as_of\":\"soon\"}", &json) == CRMKIT_EPARSE);
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 2);
+  CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
+  CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
+  CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                                 CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", &bad) == CRMKIT_EIO);
+  CHECK(crmkit_engine_from_files(CRMKIT_SOURCE_DIR "/data/workflows/default.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                                 CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", &bad) == CRMKIT_OK);
+  crmkit_engine_free(bad);
+  CHECK(crmkit_engine_apply(bad, RECEIVE, NULL) == CRMKIT_EINVAL); /* freed */
+  CHECK(crmkit_engine_apply((crmkit_engine*)cal, RECEIVE, NULL) == CRMKIT_EINVAL); /* not a handle */
+  crmkit_engine_free(e);
+  crmkit_engine_free(NULL);
+  free(wf);
+  free(policy);
+  free(cal);
+  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+  return failures ? 1 : 0;
+}
