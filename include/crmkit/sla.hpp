@@ -156,6 +156,11 @@ class Scheduler {
   /// Bytes used by the clocks and the heap (excluding interned targets).
   size_t memory_bytes() const;
 
+  /// The whole scheduler (clocks, heaps, targets with their calendars) as a portable byte
+  /// string, and back. from_bytes throws Error(corrupt) for bytes it cannot read.
+  std::string to_bytes() const;
+  static Scheduler from_bytes(std::string_view bytes);
+
   struct Impl;
 
  private:

@@ -331,6 +331,15 @@ class Engine {
 
   size_t size() const;
   EngineStats stats() const;
+
+  /// The engine's state (cases, audit trails, clocks, indexes) as a portable byte string
+  /// (Boost.Serialization text archive), and back. restore() needs an engine built from the same
+  /// workflow, policy and rules with no events yet; it refuses a snapshot of another
+  /// configuration or an unreadable one with Error(corrupt), a newer format with Error(version),
+  /// and then leaves the engine unchanged.
+  static constexpr uint32_t kSnapshotFormat = 1;
+  std::string snapshot() const;
+  void restore(std::string_view bytes);
   const Definition& definition() const;
   const Rules& rules() const;
 

@@ -9,6 +9,13 @@
 #include <limits>
 #include <unordered_map>
 
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <map>
+#include <sstream>
+
 #include "crmkit/error.hpp"
 #include "crmkit/sla.hpp"
 
@@ -449,6 +456,114 @@ size_t Scheduler::size() const { return impl_->live; }
 size_t Scheduler::memory_bytes() const {
   return impl_->clocks.capacity() * sizeof(Clock) + impl_->heap.capacity() * sizeof(HeapEntry) +
          impl_->deferred.capacity() * sizeof(Deferred);
+}
+
+}  // namespace crmkit::sla
+
+// ---- snapshots: Boost.Serialization text archives (portable across platforms) ----------------
+
+namespace crmkit::sla {
+namespace {
+
+template <class Archive>
+void io_clock(Archive& ar, Clock& c) {
+  uint8_t state = static_cast<uint8_t>(c.state);
+  ar & c.segment_start & c.accumulated & c.last_change & c.next_fire & c.target & c.heap_pos & state & c.fired & c.erased;
+  c.state = static_cast<ClockState>(state);
+}
+
+}  // namespace
+
+std::string Scheduler::to_bytes() const {
+  std::ostringstream os;
+  {
+    boost::archive::text_oarchive ar(os);
+    const Impl& s = *impl_;
+    uint64_t n = s.clocks.size();
+    ar << n;
+    for (Clock c : s.clocks) io_clock(ar, c);
+    uint64_t h = s.heap.size();
+    ar << h;
+    for (const auto& e : s.heap) ar << e.at << e.clock;
+    uint64_t d = s.deferred.size();
+    ar << d;
+    for (const auto& e : s.deferred) ar << e.at << e.clock << e.kind << e.index;
+    uint64_t t = s.targets.size();
+    ar << t;
+    for (const auto& info : s.targets) {
+      int64_t secs = info.target.business.count_seconds();
+      std::string cal = info.target.calendar.to_json();
+      ar << info.target.clock << secs << cal << info.target.warnings << info.target.escalate_to << info.target.rule
+         << info.thresholds;
+    }
+    uint64_t live = s.live;
+    ar << live;
+  }
+  return os.str();
+}
+
+Scheduler Scheduler::from_bytes(std::string_view bytes) {
+  Scheduler out;
+  Impl& s = *out.impl_;
+  try {
+    std::istringstream is{std::string(bytes)};
+    boost::archive::text_iarchive ar(is);
+    uint64_t n = 0, h = 0, d = 0, t = 0, live = 0;
+    ar >> n;
+    if (n > (uint64_t{1} << 32)) throw Error(Errc::corrupt, "clock count out of range");
+    s.clocks.resize(n);
+    for (auto& c : s.clocks) io_clock(ar, c);
+    ar >> h;
+    if (h > n) throw Error(Errc::corrupt, "heap larger than the clock set");
+    s.heap.resize(h);
+    for (auto& e : s.heap) ar >> e.at >> e.clock;
+    ar >> d;
+    if (d > 8 * n + 8) throw Error(Errc::corrupt, "too many deferred events");
+    s.deferred.resize(d);
+    for (auto& e : s.deferred) ar >> e.at >> e.clock >> e.kind >> e.index;
+    ar >> t;
+    if (t > (uint64_t{1} << 24)) throw Error(Errc::corrupt, "target count out of range");
+    std::map<std::string, Calendar> calendars;  // compile each distinct calendar once
+    for (uint64_t i = 0; i < t; ++i) {
+      TargetInfo info;
+      int64_t secs = 0;
+      std::string cal;
+      ar >> info.target.clock >> secs >> cal >> info.target.warnings >> info.target.escalate_to >> info.target.rule >>
+          info.thresholds;
+      info.target.business = Duration::seconds(secs);
+      auto it = calendars.find(cal);
+      if (it == calendars.end()) it = calendars.emplace(cal, Calendar::from_json(cal)).first;
+      info.target.calendar = it->second;
+      if (info.thresholds.size() != info.target.warnings.size() + 1) throw Error(Errc::corrupt, "target thresholds");
+      s.targets.push_back(std::move(info));
+    }
+    ar >> live;
+    s.live = live;
+  } catch (const Error& e) {
+    throw Error(Errc::corrupt, fmt::format("scheduler snapshot: {}", e.what()));
+  } catch (const std::exception& e) {
+    throw Error(Errc::corrupt, fmt::format("scheduler snapshot unreadable: {}", e.what()));
+  }
+  // Consistency: every reference must point inside the restored vectors.
+  for (size_t i = 0; i < s.heap.size(); ++i) {
+    const auto& e = s.heap[i];
+    if (e.clock == 0 || e.clock > s.clocks.size() || s.clocks[e.clock - 1].heap_pos != i)
+      throw Error(Errc::corrupt, "scheduler snapshot: heap and clocks disagree");
+  }
+  for (const auto& c : s.clocks)
+    if (c.target >= s.targets.size() || (c.heap_pos != kNotInHeap && c.heap_pos >= s.heap.size()))
+      throw Error(Errc::corrupt, "scheduler snapshot: a clock points outside the snapshot");
+  for (const auto& e : s.deferred)
+    if (e.clock == 0 || e.clock > s.clocks.size()) throw Error(Errc::corrupt, "scheduler snapshot: deferred event of no clock");
+  // Re-index the targets (their calendars are new objects now).
+  for (size_t i = 0; i < s.targets.size(); ++i) {
+    const Target& target = s.targets[i].target;
+    s.target_index.emplace(fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, target.business.count_seconds(),
+                                       fmt::ptr(target.calendar.id()), fmt::join(target.warnings, ","), target.escalate_to,
+                                       target.rule),
+                           static_cast<TargetId>(i));
+  }
+  return out;
 }
 
 }  // namespace crmkit::sla

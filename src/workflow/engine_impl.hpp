@@ -95,6 +95,12 @@ class Interner {
   std::vector<uint64_t> offsets_;
   std::vector<uint32_t> lengths_;
   std::vector<uint64_t> slots_;
+
+ public:
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned) {  // snapshots (src/workflow/snapshot.cpp)
+    ar & arena_ & offsets_ & lengths_ & slots_;
+  }
 };
 
 /// uint64 -> uint32 open-addressing map (keys != UINT64_MAX).
@@ -144,6 +150,12 @@ class FlatMap64 {
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> values_;
   size_t size_ = 0;
+
+ public:
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned) {
+    ar & keys_ & values_ & size_;
+  }
 };
 
 /// Record flags.

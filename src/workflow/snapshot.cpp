@@ -1,0 +1,140 @@
+// Engine snapshots: the state as a Boost.Serialization text archive (portable), with a header
+// naming the format and a fingerprint of the configuration it belongs to.
+#include <fmt/format.h>
+
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/unordered_map.hpp>
+#include <boost/serialization/vector.hpp>
+#include <mutex>
+#include <sstream>
+
+#include "crmkit/error.hpp"
+#include "workflow/engine_impl.hpp"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, crmkit::workflow::Record& r, const unsigned) {
+  ar & r.at & r.off & r.data_len & r.actor & r.type & r.id_len & r.offset_minutes & r.role & r.from & r.to & r.flags;
+}
+
+template <class Archive>
+void serialize(Archive& ar, crmkit::workflow::TargetSet& t, const unsigned) {
+  ar & t.target & t.escalate_to;
+}
+
+template <class Archive>
+void serialize(Archive& ar, crmkit::workflow::CaseRec& c, const unsigned) {
+  uint8_t satisfaction = static_cast<uint8_t>(c.satisfaction);
+  ar & c.channel & c.category & c.severity & c.customer & c.tier & c.owner & c.department & c.first_owner & c.repeat_of &
+      c.merged_into & c.received_at & c.last_at & c.resolved_at & c.closed_at & c.comp_granted & c.comp_pending &
+      c.target_set & c.clock_id & c.clock_state & c.clock_instance & c.state & c.level & c.flags & c.attempts & c.reopens &
+      satisfaction & c.ratings & c.received_offset_minutes & c.events & c.pool;
+  c.satisfaction = static_cast<crmkit::workflow::Satisfaction>(satisfaction);
+}
+
+}  // namespace boost::serialization
+
+namespace crmkit::workflow {
+namespace {
+
+constexpr const char* kMagic = "crmkit-engine-snapshot";
+
+/// Which configuration a snapshot belongs to: states, event types, roles and clocks (FNV-1a over
+/// their names).
+uint64_t fingerprint(const Engine::Impl& m) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xFF) * 1099511628211ull;
+  };
+  for (const auto& s : m.d->states) mix(s.name);
+  for (const auto& t : m.d->types) mix(t);
+  for (const auto& r : m.d->roles) mix(r);
+  for (const auto& c : m.d->clocks) mix(c);
+  return h;
+}
+
+}  // namespace
+
+std::string Engine::snapshot() const {
+  std::shared_lock lock(impl_->mutex);
+  const Impl& m = *impl_;
+  std::ostringstream os;
+  {
+    boost::archive::text_oarchive ar(os);
+    std::string magic = kMagic;
+    uint32_t format = kSnapshotFormat;
+    uint64_t fp = fingerprint(m);
+    std::string scheduler = m.scheduler.to_bytes();
+    ar << magic << format << fp << scheduler << m.case_ids << m.syms << m.cases << m.clock_case << m.clock_slot
+       << m.repeat_index << m.target_sets << m.target_set_index << m.target_set_index_wide;
+  }
+  return os.str();
+}
+
+void Engine::restore(std::string_view bytes) {
+  std::unique_lock lock(impl_->mutex);
+  Impl& m = *impl_;
+  if (!m.cases.empty()) throw Error(Errc::invalid_state, "restore() needs an engine without cases");
+  // Read everything into fresh objects first: a bad snapshot leaves the engine unchanged.
+  Interner case_ids, syms;
+  std::vector<CaseRec> cases;
+  std::vector<uint32_t> clock_case;
+  std::vector<uint8_t> clock_slot;
+  FlatMap64 repeat_index, target_set_index;
+  std::vector<TargetSet> target_sets;
+  std::unordered_map<std::string, uint32_t> wide;
+  std::string scheduler_bytes;
+  try {
+    std::istringstream is{std::string(bytes)};
+    boost::archive::text_iarchive ar(is);
+    std::string magic;
+    uint32_t format = 0;
+    uint64_t fp = 0;
+    ar >> magic;
+    if (magic != kMagic) throw Error(Errc::corrupt, "not an engine snapshot");
+    ar >> format;
+    if (format > kSnapshotFormat)
+      throw Error(Errc::version, fmt::format("snapshot format {} is newer than this crmkit reads ({})", format, kSnapshotFormat));
+    ar >> fp;
+    if (fp != fingerprint(m)) throw Error(Errc::corrupt, "the snapshot belongs to another workflow configuration");
+    ar >> scheduler_bytes >> case_ids >> syms >> cases >> clock_case >> clock_slot >> repeat_index >> target_sets >>
+        target_set_index >> wide;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(Errc::corrupt, fmt::format("engine snapshot unreadable: {}", e.what()));
+  }
+  sla::Scheduler scheduler = sla::Scheduler::from_bytes(scheduler_bytes);
+  // Every cross-reference must stay inside the restored state.
+  const size_t n_states = m.d->states.size();
+  if (case_ids.size() != cases.size() + 1) throw Error(Errc::corrupt, "engine snapshot: case ids and cases disagree");
+  if (clock_case.size() != clock_slot.size() || clock_case.size() > scheduler.size() + (1u << 20))
+    throw Error(Errc::corrupt, "engine snapshot: clock tables disagree");
+  for (uint32_t c : clock_case)
+    if (c >= cases.size()) throw Error(Errc::corrupt, "engine snapshot: a clock of no case");
+  for (const auto& c : cases) {
+    if (c.state >= n_states || c.target_set >= target_sets.size() + 1 || c.repeat_of > cases.size() || c.merged_into > cases.size())
+      throw Error(Errc::corrupt, "engine snapshot: a case points outside the snapshot");
+    for (uint32_t s : {c.channel, c.category, c.severity, c.customer, c.tier, c.owner, c.department, c.first_owner})
+      if (s >= syms.size()) throw Error(Errc::corrupt, "engine snapshot: unknown symbol");
+    for (const auto& r : c.events)
+      if (static_cast<uint64_t>(r.off) + r.id_len + r.data_len > c.pool.size() || r.actor >= syms.size())
+        throw Error(Errc::corrupt, "engine snapshot: an event record points outside its case");
+  }
+  m.scheduler = std::move(scheduler);
+  m.case_ids = std::move(case_ids);
+  m.syms = std::move(syms);
+  m.cases = std::move(cases);
+  m.clock_case = std::move(clock_case);
+  m.clock_slot = std::move(clock_slot);
+  m.repeat_index = std::move(repeat_index);
+  m.target_sets = std::move(target_sets);
+  m.target_set_index = std::move(target_set_index);
+  m.target_set_index_wide = std::move(wide);
+}
+
+}  // namespace crmkit::workflow
