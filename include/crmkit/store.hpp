@@ -38,16 +38,19 @@ struct Options {
   bool create = true;  ///< create the file if missing (else Error(not_found))
 };
 
-/// An event to append: its idempotency id, its case and its JSON text.
+/// A journal record to append: kind 'e' (an event: its idempotency key, its case and its JSON) or
+/// 's' (a clock sweep: `json` holds the instant as Unix seconds; no key, no case).
 struct Record {
-  std::string_view event_id;
+  std::string_view event_id;  ///< unique among events; empty for sweeps
   std::string_view case_id;
   std::string_view json;
+  char kind = 'e';
 };
 
-/// An event read back; seq numbers start at 1 and increase by one per event.
+/// A record read back; seq numbers start at 1 and increase by one per record.
 struct Entry {
   int64_t seq = 0;
+  char kind = 'e';
   std::string event_id;
   std::string case_id;
   std::string json;

@@ -163,8 +163,8 @@ Store Store::open(const std::string& path, const Options& options) {
     impl->exec("BEGIN IMMEDIATE");
     try {
       impl->exec(
-          "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
-          "case_id TEXT NOT NULL, body TEXT NOT NULL);"
+          "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL DEFAULT 'e', "
+          "event_id TEXT UNIQUE, case_id TEXT, body TEXT NOT NULL);"
           "CREATE TABLE IF NOT EXISTS snapshots(seq INTEGER PRIMARY KEY, format INTEGER NOT NULL, "
           "checksum INTEGER NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL);"
           "PRAGMA application_id=1668443499;"
@@ -175,9 +175,9 @@ Store Store::open(const std::string& path, const Options& options) {
       throw;
     }
   }
-  impl->insert_event = Statement(impl->db, "INSERT INTO events(seq, event_id, case_id, body) VALUES(?1, ?2, ?3, ?4)");
+  impl->insert_event = Statement(impl->db, "INSERT INTO events(seq, kind, event_id, case_id, body) VALUES(?1, ?5, ?2, ?3, ?4)");
   impl->find_event = Statement(impl->db, "SELECT 1 FROM events WHERE event_id = ?1");
-  impl->scan_events = Statement(impl->db, "SELECT seq, event_id, case_id, body FROM events WHERE seq > ?1 ORDER BY seq");
+  impl->scan_events = Statement(impl->db, "SELECT seq, event_id, case_id, body, kind FROM events WHERE seq > ?1 ORDER BY seq");
   impl->last_seq = impl->query_int("SELECT coalesce(max(seq), 0) FROM events");
   return Store(std::move(impl));
 }
@@ -191,10 +191,17 @@ int64_t Store::append(std::span<const Record> records) {
     sqlite3_stmt* st = s.insert_event.get();
     for (const Record& r : records) {
       ResetOnExit reset{st};
+      if (r.kind != 'e' && r.kind != 's')
+        throw Error(Errc::invalid_argument, fmt::format("store {}: record kind must be 'e' or 's'", s.path));
+      if (r.kind == 'e' && r.event_id.empty())
+        throw Error(Errc::invalid_argument, fmt::format("store {}: an event record needs an id", s.path));
       sqlite3_bind_int64(st, 1, ++seq);
-      bind_text(st, 2, r.event_id);
-      bind_text(st, 3, r.case_id);
+      if (r.event_id.empty()) sqlite3_bind_null(st, 2);
+      else bind_text(st, 2, r.event_id);
+      if (r.case_id.empty()) sqlite3_bind_null(st, 3);
+      else bind_text(st, 3, r.case_id);
       bind_text(st, 4, r.json);
+      bind_text(st, 5, std::string_view(&r.kind, 1));
       int rc = sqlite3_step(st);
       if (rc == SQLITE_CONSTRAINT)
         throw Error(Errc::conflict, fmt::format("store {}: event id '{}' is already in the journal", s.path, r.event_id));
@@ -236,6 +243,8 @@ void Store::scan(int64_t after_seq, const std::function<void(const Entry&)>& f) 
     e.event_id = column_text(st, 1);
     e.case_id = column_text(st, 2);
     e.json = column_text(st, 3);
+    std::string kind = column_text(st, 4);
+    e.kind = kind.empty() ? 'e' : kind[0];
     f(e);
   }
 }
@@ -310,8 +319,10 @@ CheckReport Store::check() const {
   const int64_t first = s.query_int("SELECT coalesce(min(seq), 0) FROM events");
   if (r.events > 0 && (first != 1 || r.last_seq != r.events))
     r.problems.push_back(fmt::format("journal: seq runs {}..{} with {} events (gaps)", first, r.last_seq, r.events));
-  if (s.query_int("SELECT count(*) FROM events WHERE length(body) = 0 OR json_valid(body) = 0") > 0)
+  if (s.query_int("SELECT count(*) FROM events WHERE kind = 'e' AND (length(body) = 0 OR json_valid(body) = 0)") > 0)
     r.problems.push_back("journal: events with an empty or invalid JSON body");
+  if (s.query_int("SELECT count(*) FROM events WHERE kind NOT IN ('e', 's') OR (kind = 'e' AND event_id IS NULL)") > 0)
+    r.problems.push_back("journal: records of an unknown kind or events without an id");
   {
     Statement q(s.db, "SELECT seq, checksum, size, body FROM snapshots ORDER BY seq");
     while (sqlite3_step(q.get()) == SQLITE_ROW) {
