@@ -210,6 +210,26 @@ CRMKIT_API int crmkit_engine_from_json(const char* workflow_json, const char* po
 /** As crmkit_engine_from_json, reading three files; CRMKIT_EIO if one cannot be read. */
 CRMKIT_API int crmkit_engine_from_files(const char* workflow_path, const char* policy_path, const char* calendar_path,
                                         crmkit_engine** out);
+/** An engine on the durable store at db_path (an SQLite file, created if missing): every event
+ *  crmkit_engine_apply acknowledges is on disk first (journal, WAL mode), and opening recovers the
+ *  state (newest valid snapshot + journal tail; a corrupt snapshot is skipped). options_json (NULL =
+ *  defaults): {"durability": "full"|"normal"|"off" (default full: survives power loss),
+ *  "snapshot_every": journal records between automatic snapshots (default 100000; 0 = only
+ *  crmkit_engine_snapshot)}. Errors: CRMKIT_ELOCKED (another engine holds the file),
+ *  CRMKIT_EVERSION (a newer store format), CRMKIT_ECORRUPT (not a crmkit store, or its journal
+ *  does not apply to this configuration), CRMKIT_EIO, and those of crmkit_engine_from_files.
+ *  With a store, crmkit_engine_apply always sweeps the clocks to the event's time first. */
+CRMKIT_API int crmkit_engine_open(const char* db_path, const char* workflow_path, const char* policy_path,
+                                  const char* calendar_path, const char* options_json, crmkit_engine** out);
+/** Writes a snapshot now (durable engines). Errors: CRMKIT_EINVAL, CRMKIT_ESTATE (in-memory engine), CRMKIT_EIO. */
+CRMKIT_API int crmkit_engine_snapshot(crmkit_engine* engine);
+/** Applies JSON lines (one event per line). With a store, all accepted events are journaled in one
+ *  transaction. Refused lines do not stop the batch: *out_report_json (may be NULL; caller frees)
+ *  lists them as {"applied","duplicates","rejected":[{"line","error"}]}; *out_applied (may be
+ *  NULL) counts the applied events. Errors: CRMKIT_EINVAL, CRMKIT_EIO (nothing of the batch is on
+ *  disk then). Thread-safe. */
+CRMKIT_API int crmkit_engine_apply_batch(crmkit_engine* engine, const char* events_jsonl, size_t* out_applied,
+                                         char** out_report_json);
 /** Frees an engine (and closes its store). NULL is a no-op. Not while another thread uses it. */
 CRMKIT_API void crmkit_engine_free(crmkit_engine* engine);
 

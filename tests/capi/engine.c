@@ -93,6 +93,42 @@ int main(void) {
   CHECK(crmkit_engine_apply((crmkit_engine*)cal, RECEIVE, NULL) == CRMKIT_EINVAL); /* not a handle */
   crmkit_engine_free(e);
   crmkit_engine_free(NULL);
+
+  /* The durable store: acknowledged events survive closing; a second engine is refused. */
+  {
+    const char* db = "/tmp/crmkit-capi-engine-test.db";
+    crmkit_engine* d = NULL;
+    crmkit_engine* d2 = NULL;
+    size_t applied = 0;
+    char* report = NULL;
+    remove(db);
+    remove("/tmp/crmkit-capi-engine-test.db-wal");
+    remove("/tmp/crmkit-capi-engine-test.db-shm");
+    remove("/tmp/crmkit-capi-engine-test.db-lock");
+    CHECK(crmkit_engine_open(db, CRMKIT_SOURCE_DIR "/data/workflows/default.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                             CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", "{\"durability\":\"normal\"}", &d) == CRMKIT_OK);
+    CHECK(crmkit_engine_apply(d, RECEIVE, NULL) == CRMKIT_OK);
+    CHECK(crmkit_engine_apply_batch(d, "{\"id\":\"e2\",\"case\":\"C-1\",\"type\":\"acknowledge\",\"at\":\"2026-03-02T09:30:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\"}\n"
+                                     "{\"id\":\"e3\",\"case\":\"C-9\",\"type\":\"acknowledge\",\"at\":\"2026-03-02T09:30:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\"}\n",
+                                     &applied, &report) == CRMKIT_OK);
+    CHECK(applied == 1 && strstr(report, "\"line\":2") != NULL);
+    crmkit_string_free(report);
+    CHECK(crmkit_engine_snapshot(d) == CRMKIT_OK);
+    CHECK(crmkit_engine_open(db, CRMKIT_SOURCE_DIR "/data/workflows/default.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                             CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", NULL, &d2) == CRMKIT_ELOCKED);
+    crmkit_engine_free(d);
+    CHECK(crmkit_engine_open(db, CRMKIT_SOURCE_DIR "/data/workflows/default.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                             CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", NULL, &d2) == CRMKIT_OK);
+    CHECK(crmkit_engine_get_case(d2, "C-1", &json) == CRMKIT_OK && strstr(json, "\"state\":\"acknowledged\"") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_open(db, "x", "y", "z", "{\"durability\":\"sometimes\"}", &d) != CRMKIT_OK);
+    crmkit_engine_free(d2);
+    CHECK(crmkit_engine_snapshot(NULL) == CRMKIT_EINVAL);
+    remove(db);
+    remove("/tmp/crmkit-capi-engine-test.db-wal");
+    remove("/tmp/crmkit-capi-engine-test.db-shm");
+    remove("/tmp/crmkit-capi-engine-test.db-lock");
+  }
   free(wf);
   free(policy);
   free(cal);
