@@ -454,3 +454,229 @@ TEST_CASE("Instants past the supported years are answered as of the last support
   CHECK(st.breached);
   CHECK(st.elapsed > Duration::hours(1000));
 }
+
+TEST_CASE("2000 clocks, random operations incl. retarget, erase, refused calls and a copy, vs a brute-force reference") {
+  // The reference keeps only the history (running segments with their calendar, target periods,
+  // sweeps) and recomputes every crossing by binary search on whole seconds of business time.
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  std::mt19937_64 rng(2026);
+  const char* clocks[] = {"first_response", "resolution", "contact_after_dispatch", "callback"};
+  const char* channels[] = {"phone", "web", "system", "visit"};
+  const char* severities[] = {"low", "normal", "high", "critical"};
+  const char* tiers[] = {"", "", "", "gold", "silver", "diamond", "1A"};
+  std::vector<TargetId> targets;
+  for (int i = 0; i < 60; ++i)
+    targets.push_back(s.intern(p.target(clocks[rng() % 4], attrs(channels[rng() % 4], severities[rng() % 4], tiers[rng() % 7]))));
+  struct Seg {
+    int64_t from, to;
+    const Calendar* cal;
+  };
+  struct Ref {
+    int state = 0;  // 0 idle 1 running 2 paused 3 stopped
+    int64_t last = INT64_MIN;
+    std::vector<Seg> segs;
+    std::vector<std::pair<int64_t, TargetId>> periods;  // (from, target); the first from = INT64_MIN
+    bool erased = false;
+    int64_t visible_until = INT64_MAX;  // erased: events up to the last sweep before the erase
+  };
+  std::vector<Ref> ref(2000);
+  for (auto& r : ref) {
+    TargetId t = targets[rng() % targets.size()];
+    r.periods.push_back({INT64_MIN, t});
+    REQUIRE(s.create(t) == static_cast<ClockId>(&r - ref.data() + 1));
+  }
+  auto current_cal = [&](const Ref& r) { return &s.target(r.periods.back().second).calendar; };
+  int64_t now = at("2026-01-05T08:00:00+08:00").unix_seconds();
+  int64_t last_sweep = INT64_MIN;
+  std::vector<ClockEvent> fired, copy_fired;
+  std::vector<size_t> sweep_ends;
+  std::optional<Scheduler> copy;
+  size_t copy_from = 0;
+  int refused = 0, retargets = 0, erased = 0;
+  for (int step = 0; step < 40000; ++step) {
+    now += static_cast<int64_t>(rng() % 1200);
+    if (step == 20000) {
+      copy.emplace(s);  // from here on every operation goes to both
+      copy_from = fired.size();
+    }
+    if (rng() % 40 == 0) {
+      s.sweep(Instant::from_unix_seconds(now), fired);
+      if (copy) copy->sweep(Instant::from_unix_seconds(now), copy_fired);
+      sweep_ends.push_back(fired.size());
+      last_sweep = now;
+      continue;
+    }
+    const size_t i = rng() % ref.size();
+    const ClockId id = i + 1;
+    Ref& r = ref[i];
+    const int op = static_cast<int>(rng() % 7);
+    int64_t t = now;
+    if (rng() % 12 == 0 && r.last != INT64_MIN) t = r.last - 1 - static_cast<int64_t>(rng() % 3600);  // before its last change
+    const TargetId nt = targets[rng() % targets.size()];
+    const bool do_erase = rng() % 20 == 0;
+    // Expected outcome: not_found, then the state rule, then the time rule.
+    Errc expect = Errc::ok;
+    if (r.erased) expect = Errc::not_found;
+    else if ((op == 0 && r.state != 0) || (op == 1 && r.state != 1) || (op == 2 && r.state != 2) ||
+             ((op == 3 || op == 4) && r.state == 3))
+      expect = Errc::invalid_state;
+    else if (op <= 4 && t < r.last) expect = Errc::invalid_argument;
+    auto apply = [&](Scheduler& x) {
+      switch (op) {
+        case 0: x.start(id, Instant::from_unix_seconds(t)); break;
+        case 1: x.pause(id, Instant::from_unix_seconds(t)); break;
+        case 2: x.resume(id, Instant::from_unix_seconds(t)); break;
+        case 3: x.stop(id, Instant::from_unix_seconds(t)); break;
+        case 4: x.retarget(id, nt, Instant::from_unix_seconds(t)); break;
+        case 5: (void)x.status(id, Instant::from_unix_seconds(now)); break;
+        default:
+          if (do_erase) x.erase(id);
+          else (void)x.state(id);
+      }
+    };
+    std::optional<ClockStatus> before;
+    if (!r.erased) before = s.status(id, Instant::from_unix_seconds(now));
+    const auto next_before = s.next_fire();
+    const Errc got = code_of([&] { apply(s); });
+    REQUIRE(got == expect);
+    if (copy) REQUIRE(code_of([&] { apply(*copy); }) == expect);
+    if (expect != Errc::ok) {
+      ++refused;
+      if (before) {  // a refused call changes nothing
+        ClockStatus after = s.status(id, Instant::from_unix_seconds(now));
+        CHECK(after.state == before->state);
+        CHECK(after.target == before->target);
+        CHECK(after.elapsed == before->elapsed);
+        CHECK(after.warnings_fired == before->warnings_fired);
+        CHECK(s.next_fire() == next_before);
+      }
+      continue;
+    }
+    switch (op) {
+      case 0: r.state = 1, r.segs.push_back({t, INT64_MAX, current_cal(r)}); break;
+      case 1: r.state = 2, r.segs.back().to = t; break;
+      case 2: r.state = 1, r.segs.push_back({t, INT64_MAX, current_cal(r)}); break;
+      case 3:
+        if (r.state == 1) r.segs.back().to = t;
+        r.state = 3;
+        break;
+      case 4:
+        ++retargets;
+        r.periods.push_back({t, nt});
+        if (r.state == 1) {
+          r.segs.back().to = t;
+          r.segs.push_back({t, INT64_MAX, current_cal(r)});
+        }
+        break;
+      case 6:
+        if (!s.contains(id)) r.erased = true, r.visible_until = last_sweep, ++erased;
+        break;
+      default: break;
+    }
+    if (op <= 4) r.last = t;
+  }
+  s.sweep(Instant::from_unix_seconds(now), fired);
+  copy->sweep(Instant::from_unix_seconds(now), copy_fired);
+  sweep_ends.push_back(fired.size());
+
+  auto business = [](const Ref& r, int64_t t) {
+    int64_t b = 0;
+    for (const Seg& g : r.segs)
+      if (t > g.from) b += g.cal->between(Instant::from_unix_seconds(g.from), Instant::from_unix_seconds(std::min(t, g.to))).count_seconds();
+    return b;
+  };
+  using Ev = std::tuple<int64_t, ClockId, int, int>;  // instant, clock, breach?, warning index
+  std::vector<Ev> expected;
+  size_t live = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const Ref& r = ref[i];
+    if (!r.erased) {
+      ++live;
+      CHECK(s.status(i + 1, Instant::from_unix_seconds(now)).elapsed.count_seconds() == business(r, now));
+    }
+    if (r.segs.empty()) continue;
+    uint32_t done = 0;  // bit k: warning k; bit 7: breach (per index, as the contract says)
+    for (size_t j = 0; j < r.periods.size(); ++j) {
+      const Target& target = s.target(r.periods[j].second);
+      const int64_t total = target.business.count_seconds();
+      std::vector<int64_t> th;
+      for (double f : target.warnings) th.push_back(std::clamp<int64_t>(std::llround(f * static_cast<double>(total)), 1, total));
+      th.push_back(total);
+      const int64_t from = j == 0 ? r.segs.front().from : r.periods[j].first;
+      const int64_t to = j + 1 < r.periods.size() ? r.periods[j + 1].first : now;
+      for (size_t k = 0; k < th.size(); ++k) {
+        const bool breach = k + 1 == th.size();
+        const uint32_t bit = breach ? 0x80u : (1u << k);
+        if (done & bit) continue;
+        int64_t when;
+        if (j > 0 && business(r, from) >= th[k]) {
+          when = from;  // already crossed at the switch
+        } else {
+          if (business(r, to) < th[k]) continue;
+          int64_t lo = from, hi = to;
+          while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (business(r, mid) >= th[k]) hi = mid;
+            else lo = mid + 1;
+          }
+          when = lo;
+        }
+        done |= bit;
+        if (when <= r.visible_until) expected.emplace_back(when, i + 1, breach ? 1 : 0, breach ? 0 : static_cast<int>(k));
+      }
+    }
+  }
+  CHECK(s.size() == live);
+  CHECK(refused > 1000);
+  CHECK(retargets > 1000);
+  CHECK(erased > 50);
+  // Each sweep's events are ordered by instant, then clock id.
+  size_t begin = 0;
+  for (size_t end : sweep_ends) {
+    CHECK(std::is_sorted(fired.begin() + static_cast<std::ptrdiff_t>(begin), fired.begin() + static_cast<std::ptrdiff_t>(end),
+                         [](const ClockEvent& a, const ClockEvent& b) { return std::tie(a.at, a.clock) < std::tie(b.at, b.clock); }));
+    begin = end;
+  }
+  std::vector<Ev> got;
+  for (const ClockEvent& e : fired) {
+    got.emplace_back(e.at.unix_seconds(), e.clock, e.kind == ClockEvent::breach ? 1 : 0, e.index);
+    CHECK((e.kind == ClockEvent::breach ? e.fraction == 1.0 : e.fraction > 0 && e.fraction < 1));
+  }
+  std::sort(got.begin(), got.end());
+  CHECK(std::adjacent_find(got.begin(), got.end()) == got.end());  // nothing fires twice
+  CHECK(got.size() == expected.size());
+  std::sort(expected.begin(), expected.end());
+  CHECK(got == expected);
+  CHECK(expected.size() > 3000);
+  // The copy made halfway fired exactly what the original fired from then on.
+  REQUIRE(copy_fired.size() == fired.size() - copy_from);
+  for (size_t k = 0; k < copy_fired.size(); ++k) {
+    CHECK(copy_fired[k].clock == fired[copy_from + k].clock);
+    CHECK(copy_fired[k].at == fired[copy_from + k].at);
+    CHECK(copy_fired[k].index == fired[copy_from + k].index);
+  }
+}
+
+TEST_CASE("A warning crossed before a retarget keeps its own fraction; thresholds past 2499 never fire") {
+  Calendar cal;
+  Policy p = Policy::from_json(R"({"clocks":{"a":{"target":"10h","warnings":[0.5]},"b":{"target":"20h","warnings":[0.6,0.8]}}})", cal);
+  Scheduler s;
+  ClockId c = s.create(s.intern(p.target("a", {})));
+  s.start(c, at("2026-03-09T00:00:00Z"));
+  s.retarget(c, s.intern(p.target("b", {})), at("2026-03-09T06:00:00Z"));  // 50 % of a crossed at 05:00, not swept
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-09T06:00:00Z"), out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].at == at("2026-03-09T05:00:00Z"));
+  CHECK(out[0].fraction == doctest::Approx(0.5));
+  // A clock whose later thresholds fall after 2499: sweeping to the end fires what it can, no throw.
+  Policy longp = Policy::from_json(R"({"clocks":{"x":{"target":"36000d"}}})", cal);
+  ClockId l = s.create(s.intern(longp.target("x", {})));
+  s.start(l, at("2460-01-01T00:00:00Z"));
+  out.clear();
+  CHECK_NOTHROW(s.sweep(Instant::from_unix_seconds(INT64_MAX / 4), out));
+  CHECK_NOTHROW((void)s.status(l, Instant::from_unix_seconds(INT64_MAX / 4)));
+  CHECK_FALSE(s.status(l, at("2470-01-01T00:00:00Z")).due.has_value());
+}

@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/pod_io.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/sla.hpp"
 
@@ -44,7 +45,7 @@ struct Clock {
   uint32_t heap_pos = kNotInHeap;
   ClockState state = ClockState::idle;
   uint8_t fired = 0;   // bit i: warning i fired; bit 7: breach fired
-  bool erased = false;
+  uint8_t erased = 0;  // a byte, not bool: snapshots load clocks as raw bytes
   uint8_t pad = 0;
 };
 static_assert(sizeof(Clock) <= 48);
@@ -59,8 +60,9 @@ struct HeapEntry {
 struct Deferred {
   int64_t at;
   uint64_t clock;
-  uint8_t kind;   // ClockEvent::Kind
+  uint8_t kind;    // ClockEvent::Kind
   uint8_t index;
+  float fraction;  // of the target in force when it was crossed (a retarget may follow)
 };
 
 bool deferred_later(const Deferred& a, const Deferred& b) {  // for std::push_heap (min-heap)
@@ -176,7 +178,11 @@ struct Scheduler::Impl {
     if (k == t.thresholds.size()) return kNever;
     int64_t need = t.thresholds[k] - c.accumulated;
     if (need <= 0) return c.segment_start;  // crossed before this segment: fires at its start
-    return t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(need)).unix_seconds();
+    try {
+      return t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(need)).unix_seconds();
+    } catch (const Error&) {
+      return kNever;  // not reached within the supported years (before 2500): never fires
+    }
   }
 
   /// Closes the running segment at `at`: thresholds crossed inside it become deferred events;
@@ -197,11 +203,16 @@ struct Scheduler::Impl {
 
   void defer(ClockId id, Clock& c, size_t k, size_t w, int64_t at) {
     mark(c, k, w);
-    deferred.push_back({at, id, static_cast<uint8_t>(k == w ? ClockEvent::breach : ClockEvent::warning), static_cast<uint8_t>(k == w ? 0 : k)});
+    const TargetInfo& t = info(c);
+    const float fraction = k == w ? 1.0f : static_cast<float>(t.target.warnings[k]);
+    deferred.push_back({at, id, static_cast<uint8_t>(k == w ? ClockEvent::breach : ClockEvent::warning),
+                        static_cast<uint8_t>(k == w ? 0 : k), fraction});
     std::push_heap(deferred.begin(), deferred.end(), deferred_later);
   }
 
   void check_time(ClockId id, const Clock& c, int64_t at) const {
+    if (at < kFirstSupported || at > kLastSupported)
+      throw Error(Errc::invalid_argument, fmt::format("clock {}: time {} is outside the supported range 1900-01-01 .. 2499-12-31", id, at));
     if (at < c.last_change)
       throw Error(Errc::invalid_argument, fmt::format("clock {}: time {} is before its last change {}", id,
                                                       format_utc(Instant::from_unix_seconds(at)),
@@ -394,8 +405,13 @@ ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
   const int64_t total = t.thresholds.back();
   s.remaining = Duration::seconds(total - elapsed);
   s.breached = elapsed >= total || (c.fired & kBreachBit);
-  if (c.state == ClockState::running && total - c.accumulated >= 0)
-    s.due = t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(total - c.accumulated));
+  if (c.state == ClockState::running && total - c.accumulated >= 0) {
+    try {
+      s.due = t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(total - c.accumulated));
+    } catch (const Error&) {
+      // not reached before 2500: no due instant
+    }
+  }
   uint8_t w = 0;
   for (size_t k = 0; k + 1 < t.thresholds.size(); ++k)
     if (Impl::fired(c, k, t.thresholds.size() - 1)) ++w;
@@ -428,7 +444,10 @@ void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {
       e.clock = d.clock;
       e.at = Instant::from_unix_seconds(d.at);
       e.index = d.index;
-      e.fraction = d.kind == ClockEvent::breach ? 1.0 : (d.index < t.target.warnings.size() ? t.target.warnings[d.index] : 0.0);
+      e.fraction = d.kind == ClockEvent::breach ? 1.0
+                   : d.index < t.target.warnings.size() && static_cast<float>(t.target.warnings[d.index]) == d.fraction
+                       ? t.target.warnings[d.index]  // the exact double when the target is unchanged
+                       : static_cast<double>(d.fraction);
       out.push_back(e);
       continue;
     }
@@ -465,13 +484,6 @@ size_t Scheduler::memory_bytes() const {
 namespace crmkit::sla {
 namespace {
 
-template <class Archive>
-void io_clock(Archive& ar, Clock& c) {
-  uint8_t state = static_cast<uint8_t>(c.state);
-  ar & c.segment_start & c.accumulated & c.last_change & c.next_fire & c.target & c.heap_pos & state & c.fired & c.erased;
-  c.state = static_cast<ClockState>(state);
-}
-
 }  // namespace
 
 std::string Scheduler::to_bytes() const {
@@ -479,15 +491,9 @@ std::string Scheduler::to_bytes() const {
   {
     boost::archive::text_oarchive ar(os);
     const Impl& s = *impl_;
-    uint64_t n = s.clocks.size();
-    ar << n;
-    for (Clock c : s.clocks) io_clock(ar, c);
-    uint64_t h = s.heap.size();
-    ar << h;
-    for (const auto& e : s.heap) ar << e.at << e.clock;
-    uint64_t d = s.deferred.size();
-    ar << d;
-    for (const auto& e : s.deferred) ar << e.at << e.clock << e.kind << e.index;
+    detail::pod_vector(ar, const_cast<std::vector<Clock>&>(s.clocks), 0);
+    detail::pod_vector(ar, const_cast<std::vector<HeapEntry>&>(s.heap), 0);
+    detail::pod_vector(ar, const_cast<std::vector<Deferred>&>(s.deferred), 0);
     uint64_t t = s.targets.size();
     ar << t;
     for (const auto& info : s.targets) {
@@ -508,19 +514,14 @@ Scheduler Scheduler::from_bytes(std::string_view bytes) {
   try {
     std::istringstream is{std::string(bytes)};
     boost::archive::text_iarchive ar(is);
-    uint64_t n = 0, h = 0, d = 0, t = 0, live = 0;
-    ar >> n;
-    if (n > (uint64_t{1} << 32)) throw Error(Errc::corrupt, "clock count out of range");
-    s.clocks.resize(n);
-    for (auto& c : s.clocks) io_clock(ar, c);
-    ar >> h;
-    if (h > n) throw Error(Errc::corrupt, "heap larger than the clock set");
-    s.heap.resize(h);
-    for (auto& e : s.heap) ar >> e.at >> e.clock;
-    ar >> d;
-    if (d > 8 * n + 8) throw Error(Errc::corrupt, "too many deferred events");
-    s.deferred.resize(d);
-    for (auto& e : s.deferred) ar >> e.at >> e.clock >> e.kind >> e.index;
+    uint64_t t = 0, live = 0;
+    detail::pod_vector(ar, s.clocks, uint64_t{1} << 32);
+    detail::pod_vector(ar, s.heap, s.clocks.size());
+    detail::pod_vector(ar, s.deferred, 8 * s.clocks.size() + 8);
+    for (const auto& c : s.clocks)
+      if (static_cast<uint8_t>(c.state) > 3 || c.erased > 1) throw Error(Errc::corrupt, "clock state out of range");
+    for (const auto& e : s.deferred)
+      if (e.kind > 1 || e.index > 7) throw Error(Errc::corrupt, "deferred event out of range");
     ar >> t;
     if (t > (uint64_t{1} << 24)) throw Error(Errc::corrupt, "target count out of range");
     std::map<std::string, Calendar> calendars;  // compile each distinct calendar once

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/pod_io.hpp"
+#include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
 
 namespace crmkit::workflow {
@@ -97,9 +99,25 @@ class Interner {
   std::vector<uint64_t> slots_;
 
  public:
+  /// Snapshots (src/workflow/snapshot.cpp); `limit` bounds every size read back.
   template <class Archive>
-  void serialize(Archive& ar, const unsigned) {  // snapshots (src/workflow/snapshot.cpp)
-    ar & arena_ & offsets_ & lengths_ & slots_;
+  void io(Archive& ar, uint64_t limit) {
+    detail::bounded_string(ar, arena_, limit);
+    detail::pod_vector(ar, offsets_, limit);
+    detail::pod_vector(ar, lengths_, limit);
+    detail::pod_vector(ar, slots_, limit);
+    if constexpr (Archive::is_loading::value) {
+      if (offsets_.size() != lengths_.size() || offsets_.empty()) throw Error(Errc::corrupt, "snapshot: interner tables disagree");
+      for (size_t i = 0; i < offsets_.size(); ++i)
+        if (offsets_[i] + lengths_[i] > arena_.size()) throw Error(Errc::corrupt, "snapshot: interned string outside its arena");
+      if (!slots_.empty() && (slots_.size() & (slots_.size() - 1))) throw Error(Errc::corrupt, "snapshot: interner table size");
+      size_t used = 0;
+      for (uint64_t v : slots_) {
+        if (v && (v & 0xFFFFFFFFu) > offsets_.size()) throw Error(Errc::corrupt, "snapshot: interner slot out of range");
+        used += v != 0;
+      }
+      if (!slots_.empty() && used >= slots_.size()) throw Error(Errc::corrupt, "snapshot: full interner table");
+    }
   }
 };
 
@@ -153,8 +171,19 @@ class FlatMap64 {
 
  public:
   template <class Archive>
-  void serialize(Archive& ar, const unsigned) {
-    ar & keys_ & values_ & size_;
+  void io(Archive& ar, uint64_t limit) {
+    detail::pod_vector(ar, keys_, limit);
+    detail::pod_vector(ar, values_, limit);
+    uint64_t n = size_;
+    ar & n;
+    size_ = static_cast<size_t>(n);
+    if constexpr (Archive::is_loading::value) {
+      if (keys_.size() != values_.size() || size_ > keys_.size() || (!keys_.empty() && (keys_.size() & (keys_.size() - 1))))
+        throw Error(Errc::corrupt, "snapshot: hash table sizes disagree");
+      size_t used = 0;
+      for (uint64_t k : keys_) used += k != kEmpty;
+      if (used != size_ || (!keys_.empty() && used >= keys_.size())) throw Error(Errc::corrupt, "snapshot: hash table count");
+    }
   }
 };
 

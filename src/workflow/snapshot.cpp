@@ -11,31 +11,80 @@
 #include <sstream>
 
 #include "crmkit/error.hpp"
+#include "common/pod_io.hpp"
 #include "workflow/engine_impl.hpp"
 
-namespace boost::serialization {
+namespace crmkit::workflow {
+namespace {
 
+/// One case record; every size read back is bounded by `limit`.
 template <class Archive>
-void serialize(Archive& ar, crmkit::workflow::Record& r, const unsigned) {
-  ar & r.at & r.off & r.data_len & r.actor & r.type & r.id_len & r.offset_minutes & r.role & r.from & r.to & r.flags;
-}
-
-template <class Archive>
-void serialize(Archive& ar, crmkit::workflow::TargetSet& t, const unsigned) {
-  ar & t.target & t.escalate_to;
-}
-
-template <class Archive>
-void serialize(Archive& ar, crmkit::workflow::CaseRec& c, const unsigned) {
+void io_case(Archive& ar, CaseRec& c, uint64_t limit) {
   uint8_t satisfaction = static_cast<uint8_t>(c.satisfaction);
   ar & c.channel & c.category & c.severity & c.customer & c.tier & c.owner & c.department & c.first_owner & c.repeat_of &
-      c.merged_into & c.received_at & c.last_at & c.resolved_at & c.closed_at & c.comp_granted & c.comp_pending &
-      c.target_set & c.clock_id & c.clock_state & c.clock_instance & c.state & c.level & c.flags & c.attempts & c.reopens &
-      satisfaction & c.ratings & c.received_offset_minutes & c.events & c.pool;
-  c.satisfaction = static_cast<crmkit::workflow::Satisfaction>(satisfaction);
+      c.merged_into & c.received_at & c.last_at & c.resolved_at & c.closed_at & c.comp_granted & c.target_set &
+      c.clock_id & c.clock_state & c.clock_instance & c.state & c.level & c.flags & c.attempts & c.reopens & satisfaction &
+      c.ratings & c.received_offset_minutes;
+  if constexpr (Archive::is_loading::value) {
+    if (satisfaction > static_cast<uint8_t>(Satisfaction::unknown)) throw Error(Errc::corrupt, "snapshot: satisfaction out of range");
+  }
+  c.satisfaction = static_cast<Satisfaction>(satisfaction);
+  detail::pod_vector(ar, c.comp_pending, limit);
+  detail::pod_vector(ar, c.events, limit);
+  detail::bounded_string(ar, c.pool, limit);
 }
 
-}  // namespace boost::serialization
+/// The parts of the engine a snapshot holds (Engine::Impl has the same members).
+struct LoadedState {
+  Interner case_ids, syms;
+  std::vector<CaseRec> cases;
+  std::vector<uint32_t> clock_case;
+  std::vector<uint8_t> clock_slot;
+  FlatMap64 repeat_index, target_set_index;
+  std::vector<TargetSet> target_sets;
+  std::unordered_map<std::string, uint32_t> target_set_index_wide;
+};
+
+template <class Archive, class State>
+void io_state(Archive& ar, State& m, std::string& scheduler, uint64_t limit) {
+  detail::bounded_string(ar, scheduler, limit);
+  m.case_ids.io(ar, limit);
+  m.syms.io(ar, limit);
+  uint64_t n = m.cases.size();
+  ar & n;
+  if constexpr (Archive::is_loading::value) {
+    if (n > limit) throw Error(Errc::corrupt, "snapshot: more cases than bytes");
+    m.cases.resize(static_cast<size_t>(n));
+  }
+  for (auto& c : m.cases) io_case(ar, c, limit);
+  detail::pod_vector(ar, m.clock_case, limit);
+  detail::pod_vector(ar, m.clock_slot, limit);
+  m.repeat_index.io(ar, limit);
+  detail::pod_vector(ar, m.target_sets, limit);
+  m.target_set_index.io(ar, limit);
+  uint64_t w = m.target_set_index_wide.size();
+  ar & w;
+  if constexpr (Archive::is_loading::value) {
+    if (w > limit) throw Error(Errc::corrupt, "snapshot: index larger than the snapshot");
+    for (uint64_t i = 0; i < w; ++i) {
+      std::string key;
+      uint32_t value = 0;
+      detail::bounded_string(ar, key, limit);
+      ar & value;
+      m.target_set_index_wide.emplace(std::move(key), value);
+    }
+  } else {
+    for (auto& [key, value] : m.target_set_index_wide) {
+      std::string k = key;
+      uint32_t v = value;
+      detail::bounded_string(ar, k, limit);
+      ar & v;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace crmkit::workflow
 
 namespace crmkit::workflow {
 namespace {
@@ -69,8 +118,9 @@ std::string Engine::snapshot() const {
     uint32_t format = kSnapshotFormat;
     uint64_t fp = fingerprint(m);
     std::string scheduler = m.scheduler.to_bytes();
-    ar << magic << format << fp << scheduler << m.case_ids << m.syms << m.cases << m.clock_case << m.clock_slot
-       << m.repeat_index << m.target_sets << m.target_set_index << m.target_set_index_wide;
+    detail::bounded_string(ar, magic, 0);
+    ar << format << fp;
+    io_state(ar, const_cast<Impl&>(m), scheduler, 0);
   }
   return os.str();
 }
@@ -79,35 +129,38 @@ void Engine::restore(std::string_view bytes) {
   std::unique_lock lock(impl_->mutex);
   Impl& m = *impl_;
   if (!m.cases.empty()) throw Error(Errc::invalid_state, "restore() needs an engine without cases");
-  // Read everything into fresh objects first: a bad snapshot leaves the engine unchanged.
-  Interner case_ids, syms;
-  std::vector<CaseRec> cases;
-  std::vector<uint32_t> clock_case;
-  std::vector<uint8_t> clock_slot;
-  FlatMap64 repeat_index, target_set_index;
-  std::vector<TargetSet> target_sets;
-  std::unordered_map<std::string, uint32_t> wide;
+  // Read everything into a fresh state first: a bad snapshot leaves the engine unchanged.
+  LoadedState f;
   std::string scheduler_bytes;
+  const uint64_t limit = bytes.size();  // no table or string in it can be longer than the snapshot
   try {
     std::istringstream is{std::string(bytes)};
     boost::archive::text_iarchive ar(is);
     std::string magic;
     uint32_t format = 0;
     uint64_t fp = 0;
-    ar >> magic;
+    detail::bounded_string(ar, magic, 64);
     if (magic != kMagic) throw Error(Errc::corrupt, "not an engine snapshot");
     ar >> format;
     if (format > kSnapshotFormat)
       throw Error(Errc::version, fmt::format("snapshot format {} is newer than this crmkit reads ({})", format, kSnapshotFormat));
     ar >> fp;
     if (fp != fingerprint(m)) throw Error(Errc::corrupt, "the snapshot belongs to another workflow configuration");
-    ar >> scheduler_bytes >> case_ids >> syms >> cases >> clock_case >> clock_slot >> repeat_index >> target_sets >>
-        target_set_index >> wide;
+    io_state(ar, f, scheduler_bytes, limit);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
     throw Error(Errc::corrupt, fmt::format("engine snapshot unreadable: {}", e.what()));
   }
+  auto& case_ids = f.case_ids;
+  auto& syms = f.syms;
+  auto& cases = f.cases;
+  auto& clock_case = f.clock_case;
+  auto& clock_slot = f.clock_slot;
+  auto& repeat_index = f.repeat_index;
+  auto& target_sets = f.target_sets;
+  auto& target_set_index = f.target_set_index;
+  auto& wide = f.target_set_index_wide;
   sla::Scheduler scheduler = sla::Scheduler::from_bytes(scheduler_bytes);
   // Every cross-reference must stay inside the restored state.
   const size_t n_states = m.d->states.size();
@@ -122,7 +175,9 @@ void Engine::restore(std::string_view bytes) {
     for (uint32_t s : {c.channel, c.category, c.severity, c.customer, c.tier, c.owner, c.department, c.first_owner})
       if (s >= syms.size()) throw Error(Errc::corrupt, "engine snapshot: unknown symbol");
     for (const auto& r : c.events)
-      if (static_cast<uint64_t>(r.off) + r.id_len + r.data_len > c.pool.size() || r.actor >= syms.size())
+      if (static_cast<uint64_t>(r.off) + r.id_len + r.data_len > c.pool.size() || r.actor >= syms.size() ||
+          (r.from != kNoState && r.from >= n_states) || (r.to != kNoState && r.to >= n_states) ||
+          (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
         throw Error(Errc::corrupt, "engine snapshot: an event record points outside its case");
   }
   m.scheduler = std::move(scheduler);
