@@ -73,3 +73,51 @@ TEST_CASE("Calendars, policies and one clock set shared by several threads") {
   crmkit_policy_free(policy);
   crmkit_calendar_free(cal);
 }
+
+TEST_CASE("One engine: threads applying events to their own cases while others query and sweep") {
+  crmkit_engine* engine = nullptr;
+  REQUIRE(crmkit_engine_from_files((kData + "workflows/default.json").c_str(), (kData + "policies/default.json").c_str(),
+                                   (kData + "calendars/cn-2026.json").c_str(), &engine) == CRMKIT_OK);
+  std::atomic<int> failures{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int k = 0; k < 3; ++k) {
+    writers.emplace_back([&, k] {
+      for (int i = 0; i < 150; ++i) {
+        const std::string c = "T" + std::to_string(k) + "-" + std::to_string(i);
+        const std::string base = R"(","case":")" + c + R"(","actor":"u","role":"agent")";
+        const std::string events[] = {
+            R"({"id":"r)" + base + R"(,"type":"receive","at":"2026-03-02T09:00:00+08:00","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-)" + c + R"("}})",
+            R"({"id":"a)" + base + R"(,"type":"acknowledge","at":"2026-03-02T09:10:00+08:00"})",
+            R"({"id":"d)" + base + R"(,"type":"dispatch","at":"2026-03-02T09:20:00+08:00","data":{"department":"billing","owner":"u-2"}})",
+            R"({"id":"s)" + base + R"(,"type":"resolve","at":"2026-03-02T10:00:00+08:00","data":{"resolution":"fixed"}})",
+            R"({"id":"c)" + base + R"(,"type":"callback","at":"2026-03-02T11:00:00+08:00","data":{"outcome":"satisfied"}})",
+        };
+        for (const auto& e : events)
+          if (crmkit_engine_apply(engine, e.c_str(), nullptr) != CRMKIT_OK) ++failures;
+      }
+    });
+  }
+  std::thread reader([&] {
+    while (!done) {
+      char* json = nullptr;
+      if (crmkit_engine_find(engine, R"({"state":"closed","limit":5})", &json) != CRMKIT_OK) ++failures;
+      crmkit_string_free(json);
+      if (crmkit_engine_kpi(engine, nullptr, &json) != CRMKIT_OK) ++failures;
+      crmkit_string_free(json);
+      size_t n = 0;
+      // At the events' first instant: sweeping later would (rightly) escalate cases before their own events.
+      if (crmkit_engine_sweep(engine, 1772413200, nullptr, &n) != CRMKIT_OK) ++failures;
+      if (crmkit_engine_get_case(engine, "T0-0", &json) == CRMKIT_OK) crmkit_string_free(json);
+    }
+  });
+  for (auto& t : writers) t.join();
+  done = true;
+  reader.join();
+  CHECK(failures.load() == 0);
+  size_t cases = 0, events = 0;
+  REQUIRE(crmkit_engine_stats(engine, &cases, &events, nullptr) == CRMKIT_OK);
+  CHECK(cases == 450);
+  CHECK(events == 450 * 5);
+  crmkit_engine_free(engine);
+}
