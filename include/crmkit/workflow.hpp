@@ -153,6 +153,7 @@ struct Rules {
 inline constexpr size_t kMaxEventJsonBytes = 64 * 1024;
 inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;
 inline constexpr size_t kMaxFieldBytes = 4 * 1024;  ///< any other string
+inline constexpr size_t kMaxCases = 50'000'000;      ///< cases per engine
 
 /// An event, as parsed from its JSON object
 /// {"id", "case", "type", "at", "actor", "role", "note"?, "data": {...}}.

@@ -184,6 +184,8 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   } else if (!receive) {
     refuse(Errc::not_found, e, fmt::format("unknown case '{}'", e.case_id));
   }
+  if (!c && receive && m.cases.size() >= kMaxCases)
+    refuse(Errc::limit, e, fmt::format("the engine holds the maximum of {} cases", kMaxCases));
   if (e.actor.empty()) refuse(Errc::invalid_argument, e, "missing 'actor'");
   const int role = static_cast<int>(m.role_names.find(e.role)) - 1;
   if (role < 0) refuse(Errc::permission, e, fmt::format("unknown role '{}' (roles: {})", e.role, join(d.roles)));

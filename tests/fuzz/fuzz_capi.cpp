@@ -2,6 +2,7 @@
 // (stale), NULL pointers, random numbers, random text. Every call must return a status; none
 // may crash, leak or trip a sanitizer.
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -49,13 +50,25 @@ const char* kCalendars[] = {
 
 }  // namespace
 
+const char* kEventTemplates[] = {
+    R"({"id":"%s","case":"%s","type":"receive","at":"2026-03-02T09:%02d:00+08:00","actor":"u","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K"}})",
+    R"({"id":"%s","case":"%s","type":"acknowledge","at":"2026-03-02T10:%02d:00+08:00","actor":"u","role":"agent"})",
+    R"({"id":"%s","case":"%s","type":"dispatch","at":"2026-03-02T11:%02d:00+08:00","actor":"u","role":"agent","data":{"department":"d","owner":"o"}})",
+    R"({"id":"%s","case":"%s","type":"resolve","at":"2026-03-03T11:%02d:00+08:00","actor":"u","role":"agent","data":{"resolution":"r"}})",
+    R"({"id":"%s","case":"%s","type":"callback","at":"2026-03-04T11:%02d:00+08:00","actor":"u","role":"agent","data":{"outcome":"unreachable"}})",
+    R"({"id":"%s","case":"%s","type":"compensate","at":"2026-03-03T12:%02d:00+08:00","actor":"u","role":"agent","data":{"amount":%s}})",
+};
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Input in(data, size);
+  static const std::string root = CRMKIT_SOURCE_DIR "/data/";
+  crmkit_engine* engine = nullptr;
+  bool engine_tried = false;
   crmkit_calendar* cals[4] = {nullptr, nullptr, nullptr, nullptr};
   std::vector<crmkit_calendar*> freed;  // stale pointers, used again on purpose
   int steps = 0;
   while (!in.empty() && steps++ < 64) {
-    const uint8_t op = in.byte() % 14;
+    const uint8_t op = in.byte() % 17;
     const size_t slot = in.byte() % 4;
     crmkit_calendar* cal = cals[slot];
     int64_t out = 0;
@@ -161,6 +174,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)crmkit_value_bgnbd_fit(nullptr, nullptr, nullptr, 3, nullptr, nullptr);
         (void)crmkit_calendar_to_json(cal, nullptr);
         break;
+      case 14: {  // the engine: created lazily, events from templates with fuzzed ids, cases, times, amounts
+        if (!engine && !engine_tried) {
+          engine_tried = true;
+          (void)crmkit_engine_from_files((root + "workflows/default.json").c_str(), (root + "policies/default.json").c_str(),
+                                         (root + "calendars/cn-2026.json").c_str(), &engine);
+        }
+        char buf[1024];
+        std::string id = in.text(6), case_id = in.byte() % 2 ? std::string("C") : in.text(4), amount = in.text(8);
+        snprintf(buf, sizeof buf, kEventTemplates[in.byte() % 6], id.c_str(), case_id.c_str(), in.byte() % 61, amount.c_str());
+        char* result = nullptr;
+        if (crmkit_engine_apply(engine, in.byte() % 8 ? buf : in.text(120).c_str(), &result) == CRMKIT_OK) crmkit_string_free(result);
+        break;
+      }
+      case 15: {
+        char* json = nullptr;
+        size_t n = 0;
+        (void)crmkit_engine_sweep(engine, 1772400000 + in.i64() % 10000000, in.byte() % 2 ? &json : nullptr, &n);
+        crmkit_string_free(json);
+        json = nullptr;
+        if (crmkit_engine_get_case(engine, in.byte() % 2 ? "C" : in.text(4).c_str(), &json) == CRMKIT_OK) crmkit_string_free(json);
+        json = nullptr;
+        if (crmkit_engine_find(engine, in.byte() % 2 ? nullptr : in.text(40).c_str(), &json) == CRMKIT_OK) crmkit_string_free(json);
+        json = nullptr;
+        if (crmkit_engine_kpi(engine, in.byte() % 2 ? nullptr : in.text(40).c_str(), &json) == CRMKIT_OK) crmkit_string_free(json);
+        break;
+      }
+      case 16:
+        if (in.byte() % 4 == 0) {
+          crmkit_engine_free(engine);
+          (void)crmkit_engine_apply(engine, "{}", nullptr);  // freed: refused
+          engine = nullptr;
+        }
+        break;
       default:
         (void)crmkit_status_name(in.byte() - 5);
         (void)crmkit_last_error();
@@ -168,5 +214,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   for (auto* c : cals) crmkit_calendar_free(c);
+  crmkit_engine_free(engine);
   return 0;
 }
