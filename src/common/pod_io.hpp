@@ -1,13 +1,18 @@
-// Private: vectors of plain structs inside Boost.Serialization archives as one binary object
-// each (base64 in text archives) instead of field by field — an order of magnitude faster for
-// the millions of audit records and clocks a snapshot holds. The bytes are little-endian; crmkit
-// only builds on little-endian hosts (checked here), so snapshots move between machines.
+// Private: how snapshots store bulk data. Inside a PayloadScope, vectors of plain structs and
+// long strings do not go through the Boost.Serialization archive element by element (millions of
+// audit records and clocks would take seconds to format and parse): the archive records their
+// sizes and the bytes go to a binary payload appended after it, copied with memcpy. Sizes read
+// back are checked against the bytes actually present, so a hostile snapshot cannot make us
+// allocate more than it holds. The payload is little-endian with fixed-width fields; crmkit
+// builds only on little-endian hosts (checked here), so snapshots move between machines.
 #pragma once
 
 #include <bit>
 #include <boost/serialization/binary_object.hpp>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -17,39 +22,101 @@ namespace crmkit::detail {
 
 static_assert(std::endian::native == std::endian::little, "crmkit snapshots assume a little-endian host");
 
+/// The side payload of the archive being written or read on this thread.
+struct Payload {
+  std::string* out = nullptr;  // saving
+  std::string_view in;         // loading
+  size_t pos = 0;
+
+  static Payload*& current() {
+    thread_local Payload* p = nullptr;
+    return p;
+  }
+  void take(void* dst, size_t n) {
+    if (n > in.size() - pos) throw Error(Errc::corrupt, "snapshot: the binary payload is truncated");
+    std::memcpy(dst, in.data() + pos, n);
+    pos += n;
+  }
+};
+
+/// Makes `p` the payload of archives on this thread while in scope (scopes nest).
+class PayloadScope {
+ public:
+  explicit PayloadScope(Payload& p) : previous_(Payload::current()) { Payload::current() = &p; }
+  ~PayloadScope() { Payload::current() = previous_; }
+  PayloadScope(const PayloadScope&) = delete;
+  PayloadScope& operator=(const PayloadScope&) = delete;
+
+ private:
+  Payload* previous_;
+};
+
+/// Length-prefixed framing of archive + payload: "<archive bytes>\n<archive><payload>".
+inline std::string frame(const std::string& archive, const std::string& payload) {
+  std::string out = std::to_string(archive.size());
+  out += '\n';
+  out += archive;
+  out += payload;
+  return out;
+}
+
+/// Splits framed bytes; Error(corrupt) when the frame is malformed.
+inline void unframe(std::string_view bytes, std::string_view& archive, std::string_view& payload) {
+  size_t nl = bytes.find('\n');
+  if (nl == std::string_view::npos || nl == 0 || nl > 20) throw Error(Errc::corrupt, "snapshot: no frame header");
+  uint64_t n = 0;
+  for (size_t i = 0; i < nl; ++i) {
+    if (bytes[i] < '0' || bytes[i] > '9') throw Error(Errc::corrupt, "snapshot: bad frame header");
+    n = n * 10 + static_cast<uint64_t>(bytes[i] - '0');
+  }
+  if (n > bytes.size() - nl - 1) throw Error(Errc::corrupt, "snapshot: truncated archive");
+  archive = bytes.substr(nl + 1, static_cast<size_t>(n));
+  payload = bytes.substr(nl + 1 + static_cast<size_t>(n));
+  // Boost reads its signature as a length-prefixed string: check it before Boost allocates.
+  if (!archive.starts_with("22 serialization::archive ")) throw Error(Errc::corrupt, "snapshot: not a text archive");
+}
+
+template <class Archive>
+void bulk_bytes(Archive& ar, void* data, uint64_t n) {
+  if (n == 0) return;
+  if (Payload* p = Payload::current()) {
+    if constexpr (Archive::is_loading::value) p->take(data, static_cast<size_t>(n));
+    else p->out->append(static_cast<const char*>(data), static_cast<size_t>(n));
+  } else {
+    auto blob = boost::serialization::make_binary_object(data, static_cast<std::size_t>(n));
+    ar & blob;
+  }
+}
+
+/// The bytes that can still back a table being loaded (a hostile count is refused before it allocates).
+inline uint64_t loadable_bytes(uint64_t fallback) {
+  if (Payload* p = Payload::current()) return p->in.size() - p->pos;
+  return fallback;
+}
+
 template <class Archive, class T>
 void pod_vector(Archive& ar, std::vector<T>& v, uint64_t max_elements) {
   static_assert(std::is_trivially_copyable_v<T>);
   uint64_t n = v.size();
   ar & n;
   if constexpr (Archive::is_loading::value) {
-    if (n > max_elements) throw Error(Errc::corrupt, "snapshot: a table is larger than possible");
+    if (n > max_elements || n > loadable_bytes(UINT64_MAX) / sizeof(T))
+      throw Error(Errc::corrupt, "snapshot: a table is larger than the snapshot");
     v.resize(static_cast<size_t>(n));
   }
-  if (n > 0) {
-    auto blob = boost::serialization::make_binary_object(v.data(), static_cast<std::size_t>(n * sizeof(T)));
-    ar & blob;
-  }
+  bulk_bytes(ar, v.data(), n * sizeof(T));
 }
 
-}  // namespace crmkit::detail
-
-namespace crmkit::detail {
-
-/// A string as length + binary object; on load the length must not exceed `max_bytes` (the size
-/// of the whole snapshot is a safe bound: a hostile length cannot make us allocate more).
+/// A string as its length + bytes; on load the length must not exceed `max_bytes` nor the bytes left.
 template <class Archive>
 void bounded_string(Archive& ar, std::string& s, uint64_t max_bytes) {
   uint64_t n = s.size();
   ar & n;
   if constexpr (Archive::is_loading::value) {
-    if (n > max_bytes) throw Error(Errc::corrupt, "snapshot: a string is longer than the snapshot");
+    if (n > max_bytes || n > loadable_bytes(UINT64_MAX)) throw Error(Errc::corrupt, "snapshot: a string is longer than the snapshot");
     s.resize(static_cast<size_t>(n));
   }
-  if (n > 0) {
-    auto blob = boost::serialization::make_binary_object(s.data(), static_cast<std::size_t>(n));
-    ar & blob;
-  }
+  bulk_bytes(ar, s.data(), n);
 }
 
 }  // namespace crmkit::detail

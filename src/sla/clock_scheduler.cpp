@@ -488,7 +488,11 @@ namespace {
 
 std::string Scheduler::to_bytes() const {
   std::ostringstream os;
+  std::string payload;
+  detail::Payload side;
+  side.out = &payload;
   {
+    detail::PayloadScope scope(side);
     boost::archive::text_oarchive ar(os);
     const Impl& s = *impl_;
     detail::pod_vector(ar, const_cast<std::vector<Clock>&>(s.clocks), 0);
@@ -498,21 +502,34 @@ std::string Scheduler::to_bytes() const {
     ar << t;
     for (const auto& info : s.targets) {
       int64_t secs = info.target.business.count_seconds();
-      std::string cal = info.target.calendar.to_json();
-      ar << info.target.clock << secs << cal << info.target.warnings << info.target.escalate_to << info.target.rule
-         << info.thresholds;
+      std::string clock = info.target.clock, cal = info.target.calendar.to_json(), rule = info.target.rule;
+      std::vector<double> warnings = info.target.warnings;
+      std::vector<int64_t> thresholds = info.thresholds;
+      int escalate_to = info.target.escalate_to;
+      detail::bounded_string(ar, clock, 0);
+      ar << secs;
+      detail::bounded_string(ar, cal, 0);
+      detail::pod_vector(ar, warnings, 0);
+      ar << escalate_to;
+      detail::bounded_string(ar, rule, 0);
+      detail::pod_vector(ar, thresholds, 0);
     }
     uint64_t live = s.live;
     ar << live;
   }
-  return os.str();
+  return detail::frame(os.str(), payload);
 }
 
 Scheduler Scheduler::from_bytes(std::string_view bytes) {
   Scheduler out;
   Impl& s = *out.impl_;
   try {
-    std::istringstream is{std::string(bytes)};
+    std::string_view archive_text, payload;
+    detail::unframe(bytes, archive_text, payload);
+    detail::Payload side;
+    side.in = payload;
+    detail::PayloadScope scope(side);
+    std::istringstream is{std::string(archive_text)};
     boost::archive::text_iarchive ar(is);
     uint64_t t = 0, live = 0;
     detail::pod_vector(ar, s.clocks, uint64_t{1} << 32);
@@ -523,14 +540,21 @@ Scheduler Scheduler::from_bytes(std::string_view bytes) {
     for (const auto& e : s.deferred)
       if (e.kind > 1 || e.index > 7) throw Error(Errc::corrupt, "deferred event out of range");
     ar >> t;
-    if (t > (uint64_t{1} << 24)) throw Error(Errc::corrupt, "target count out of range");
+    if (t > (uint64_t{1} << 24) || t > bytes.size()) throw Error(Errc::corrupt, "target count out of range");
     std::map<std::string, Calendar> calendars;  // compile each distinct calendar once
     for (uint64_t i = 0; i < t; ++i) {
       TargetInfo info;
       int64_t secs = 0;
       std::string cal;
-      ar >> info.target.clock >> secs >> cal >> info.target.warnings >> info.target.escalate_to >> info.target.rule >>
-          info.thresholds;
+      const uint64_t limit = bytes.size();
+      detail::bounded_string(ar, info.target.clock, limit);
+      ar >> secs;
+      detail::bounded_string(ar, cal, limit);
+      detail::pod_vector(ar, info.target.warnings, 8);
+      ar >> info.target.escalate_to;
+      detail::bounded_string(ar, info.target.rule, limit);
+      detail::pod_vector(ar, info.thresholds, 9);
+      if (secs <= 0 || info.target.escalate_to < -1 || info.target.escalate_to > 3) throw Error(Errc::corrupt, "target values");
       info.target.business = Duration::seconds(secs);
       auto it = calendars.find(cal);
       if (it == calendars.end()) it = calendars.emplace(cal, Calendar::from_json(cal)).first;

@@ -112,17 +112,21 @@ std::string Engine::snapshot() const {
   std::shared_lock lock(impl_->mutex);
   const Impl& m = *impl_;
   std::ostringstream os;
+  std::string payload;
+  detail::Payload side;
+  side.out = &payload;
+  std::string scheduler = m.scheduler.to_bytes();  // its own framing, before this archive's scope
   {
+    detail::PayloadScope scope(side);
     boost::archive::text_oarchive ar(os);
     std::string magic = kMagic;
     uint32_t format = kSnapshotFormat;
     uint64_t fp = fingerprint(m);
-    std::string scheduler = m.scheduler.to_bytes();
     detail::bounded_string(ar, magic, 0);
     ar << format << fp;
     io_state(ar, const_cast<Impl&>(m), scheduler, 0);
   }
-  return os.str();
+  return detail::frame(os.str(), payload);
 }
 
 void Engine::restore(std::string_view bytes) {
@@ -134,7 +138,12 @@ void Engine::restore(std::string_view bytes) {
   std::string scheduler_bytes;
   const uint64_t limit = bytes.size();  // no table or string in it can be longer than the snapshot
   try {
-    std::istringstream is{std::string(bytes)};
+    std::string_view archive_text, payload;
+    detail::unframe(bytes, archive_text, payload);
+    detail::Payload side;
+    side.in = payload;
+    detail::PayloadScope scope(side);
+    std::istringstream is{std::string(archive_text)};
     boost::archive::text_iarchive ar(is);
     std::string magic;
     uint32_t format = 0;
@@ -167,11 +176,24 @@ void Engine::restore(std::string_view bytes) {
   if (case_ids.size() != cases.size() + 1) throw Error(Errc::corrupt, "engine snapshot: case ids and cases disagree");
   if (clock_case.size() != clock_slot.size() || clock_case.size() > scheduler.size() + (1u << 20))
     throw Error(Errc::corrupt, "engine snapshot: clock tables disagree");
-  for (uint32_t c : clock_case)
-    if (c >= cases.size()) throw Error(Errc::corrupt, "engine snapshot: a clock of no case");
+  for (size_t i = 0; i < clock_case.size(); ++i)
+    if (clock_case[i] >= cases.size() || clock_slot[i] >= kMaxClocks || !scheduler.contains(i + 1))
+      throw Error(Errc::corrupt, "engine snapshot: a clock of no case");
+  try {
+    for (const auto& t : target_sets)
+      for (size_t k = 0; k < m.d->clocks.size() && k < kMaxClocks; ++k) (void)scheduler.target(t.target[k]);
+  } catch (const Error&) {
+    throw Error(Errc::corrupt, "engine snapshot: a target set names an unknown target");
+  }
   for (const auto& c : cases) {
-    if (c.state >= n_states || c.target_set >= target_sets.size() + 1 || c.repeat_of > cases.size() || c.merged_into > cases.size())
+    if (c.state >= n_states || c.target_set >= target_sets.size() || c.repeat_of > cases.size() || c.merged_into > cases.size())
       throw Error(Errc::corrupt, "engine snapshot: a case points outside the snapshot");
+    const size_t index = static_cast<size_t>(&c - cases.data());
+    for (size_t k = 0; k < kMaxClocks; ++k) {
+      const uint32_t id = c.clock_id[k];
+      if (id != 0 && (id > clock_case.size() || clock_case[id - 1] != index || clock_slot[id - 1] != k || !scheduler.contains(id)))
+        throw Error(Errc::corrupt, "engine snapshot: a case's clock is not in the scheduler");
+    }
     for (uint32_t s : {c.channel, c.category, c.severity, c.customer, c.tier, c.owner, c.department, c.first_owner})
       if (s >= syms.size()) throw Error(Errc::corrupt, "engine snapshot: unknown symbol");
     for (const auto& r : c.events)
