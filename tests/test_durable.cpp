@@ -12,34 +12,18 @@
 
 #include "crmkit/durable.hpp"
 #include "crmkit/error.hpp"
+#include "engine_fixture.hpp"
 #include "crmkit/kpi.hpp"
 
 using namespace crmkit;
 
 namespace {
 
-const std::string kData = CRMKIT_SOURCE_DIR "/data/";
-
-workflow::Engine fresh() {
-  return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json",
-                                      kData + "calendars/cn-2026.json");
-}
-
-std::vector<std::string> quarter() {
-  std::ifstream in(kData + "complaints/quarter-2026q1.jsonl");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
-std::string dump(const workflow::Engine& e) {
-  std::string out;
-  e.for_each_case([&](const workflow::Case& c) { out += workflow::to_json(c, true) + "\n"; }, true);
-  kpi::Options o;
-  o.as_of = parse_instant("2026-04-30T00:00:00Z");
-  return out + kpi::to_json(e.kpi(o));
-}
+using testing::engine_dump;
+using testing::kData;
+workflow::Engine fresh() { return testing::fresh_engine(); }
+std::vector<std::string> quarter() { return testing::quarter_lines(); }
+std::string dump(const workflow::Engine& e) { return engine_dump(e); }
 
 struct TempDb {
   std::string path = (std::filesystem::temp_directory_path() / ("crmkit-durable-" + std::to_string(getpid()) + ".db")).string();

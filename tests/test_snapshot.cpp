@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crmkit/error.hpp"
+#include "engine_fixture.hpp"
 #include "crmkit/kpi.hpp"
 #include "crmkit/workflow.hpp"
 
@@ -16,20 +17,11 @@ using namespace crmkit;
 
 namespace {
 
-const std::string kData = CRMKIT_SOURCE_DIR "/data/";
-
-workflow::Engine fresh() {
-  return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json",
-                                      kData + "calendars/cn-2026.json");
-}
-
-std::vector<std::string> quarter() {
-  std::ifstream in(kData + "complaints/quarter-2026q1.jsonl");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
+using testing::engine_dump;
+using testing::kData;
+workflow::Engine fresh() { return testing::fresh_engine(); }
+std::vector<std::string> quarter() { return testing::quarter_lines(); }
+std::string dump(const workflow::Engine& e) { return engine_dump(e); }
 
 void replay(workflow::Engine& e, const std::vector<std::string>& lines, size_t from, size_t to) {
   for (size_t i = from; i < to && i < lines.size(); ++i) {
@@ -37,14 +29,6 @@ void replay(workflow::Engine& e, const std::vector<std::string>& lines, size_t f
     e.sweep(ev.at);
     e.apply(ev);
   }
-}
-
-std::string dump(const workflow::Engine& e) {
-  std::string out;
-  e.for_each_case([&](const workflow::Case& c) { out += workflow::to_json(c, true) + "\n"; }, true);
-  kpi::Options o;
-  o.as_of = parse_instant("2026-04-30T00:00:00Z");
-  return out + kpi::to_json(e.kpi(o));
 }
 
 Errc code_of(const std::function<void()>& f) {

@@ -208,30 +208,7 @@ void replay(const ReplayArgs& a) {
     }
   }
   const auto t2 = std::chrono::steady_clock::now();
-
-  if (!a.cases_out.empty() || a.kpi_out.empty()) {
-    Out out(a.cases_out);
-    std::string buf;
-    engine.for_each_case(
-        [&](const workflow::Case& c) {
-          buf += workflow::to_json(c, false);
-          buf.push_back('\n');
-          if (buf.size() > (1 << 20)) {
-            out.write(buf);
-            buf.clear();
-          }
-        },
-        false, final_time);
-    out.write(buf);
-    out.close();
-  }
-  if (!a.kpi_out.empty()) {
-    kpi::Options o;
-    o.as_of = final_time;
-    Out out(a.kpi_out);
-    out.write(kpi::to_json(engine.kpi(o)));
-    out.close();
-  }
+  write_outputs(a, engine, final_time);
   const auto t3 = std::chrono::steady_clock::now();
   auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
   if (!a.quiet)

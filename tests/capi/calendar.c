@@ -3,17 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "crmkit.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-              crmkit_last_error());                                        \
-      ++failures;                                                          \
-    }                                                                      \
-  } while (0)
 
 int main(void) {
   crmkit_calendar* cal = NULL;
@@ -73,10 +65,5 @@ int main(void) {
   CHECK(crmkit_calendar_add(cal, 0, 90, &due) == CRMKIT_OK && due == 90);
   crmkit_calendar_free(cal);
 
-  if (failures) {
-    fprintf(stderr, "%d failure(s)\n", failures);
-    return 1;
-  }
-  printf("C API calendar: all checks passed\n");
-  return 0;
+  return report();
 }

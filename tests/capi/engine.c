@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "crmkit.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                                                  \
-  do {                                                                                               \
-    if (!(cond)) {                                                                                   \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
-              crmkit_last_error());                                                                  \
-      ++failures;                                                                                    \
-    }                                                                                                \
-  } while (0)
 
 static char* slurp(const char* path) {
   FILE* f = fopen(path, "rb");
@@ -132,6 +124,5 @@ int main(void) {
   free(wf);
   free(policy);
   free(cal);
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return report();
 }

@@ -2,17 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "crmkit.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                                                  \
-  do {                                                                                               \
-    if (!(cond)) {                                                                                   \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
-              crmkit_last_error());                                                                  \
-      ++failures;                                                                                    \
-    }                                                                                                \
-  } while (0)
 
 int main(void) {
   /* 5 customers, customer 4 has no purchase before the as-of day 100. */
@@ -66,6 +58,5 @@ int main(void) {
   CHECK(crmkit_tiers_pyramid(NULL, values, 100, level) == CRMKIT_OK && level[99] == 0 && level[0] == 3);
   CHECK(crmkit_tiers_abc(NULL, clv, 5, classes) == CRMKIT_OK && classes[0] == 'A' && classes[1] == 'B' && classes[4] == 'C');
   CHECK(crmkit_tiers_abc(NULL, NULL, 5, classes) == CRMKIT_EINVAL);
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return report();
 }

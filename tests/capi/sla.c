@@ -2,17 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "crmkit.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                                                  \
-  do {                                                                                               \
-    if (!(cond)) {                                                                                   \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
-              crmkit_last_error());                                                                  \
-      ++failures;                                                                                    \
-    }                                                                                                \
-  } while (0)
 
 int main(void) {
   crmkit_calendar* cal = NULL;
@@ -72,6 +64,5 @@ int main(void) {
   CHECK(crmkit_clocks_start(clocks, id, t) == CRMKIT_EINVAL); /* freed */
   crmkit_policy_free(policy);
   crmkit_policy_free(NULL);
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return report();
 }

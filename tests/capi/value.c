@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "crmkit.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                                                  \
-  do {                                                                                               \
-    if (!(cond)) {                                                                                   \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
-              crmkit_last_error());                                                                  \
-      ++failures;                                                                                    \
-    }                                                                                                \
-  } while (0)
 #define NEAR(a, b, tol) (fabs((a) - (b)) <= (tol))
 
 enum { MAX_ROWS = 3000 };
@@ -95,6 +87,5 @@ int main(void) {
   ms[0] = 0; /* customer 0 has x = 2 */
   CHECK(crmkit_value_gammagamma_fit(xs, ms, n, &gg, NULL, NULL) == CRMKIT_EINVAL);
 
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return report();
 }

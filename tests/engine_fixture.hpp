@@ -1,0 +1,37 @@
+// Shared by the engine tests: the shipped configuration, the shipped quarter, and a dump of an
+// engine's whole observable state (every case with its audit trail, and the KPI report).
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "crmkit/kpi.hpp"
+#include "crmkit/workflow.hpp"
+
+namespace crmkit::testing {
+
+inline const std::string kData = CRMKIT_SOURCE_DIR "/data/";
+
+inline workflow::Engine fresh_engine() {
+  return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json",
+                                      kData + "calendars/cn-2026.json");
+}
+
+inline std::vector<std::string> quarter_lines() {
+  std::ifstream in(kData + "complaints/quarter-2026q1.jsonl");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+inline std::string engine_dump(const workflow::Engine& e) {
+  std::string out;
+  e.for_each_case([&](const workflow::Case& c) { out += workflow::to_json(c, true) + "\n"; }, true);
+  kpi::Options o;
+  o.as_of = parse_instant("2026-04-30T00:00:00Z");
+  return out + kpi::to_json(e.kpi(o));
+}
+
+}  // namespace crmkit::testing
