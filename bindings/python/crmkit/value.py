@@ -33,6 +33,8 @@ _gg_fit = declare("crmkit_value_gammagamma_fit", _pd, _pd, _c.c_size_t, _c.POINT
 _predict = declare("crmkit_value_predict", _c.POINTER(_BgNbd), _c.POINTER(_GammaGamma), _pd, _pd, _pd, _pd,
                    _c.c_size_t, _c.c_double, _c.POINTER(_ClvOptions), _pd, _pd, _pd, _pd)
 _simple = declare("crmkit_value_simple_clv", _c.c_double, _c.c_double, _c.c_double, _c.c_int, _pd)
+_summarize = declare("crmkit_value_summarize", _c.POINTER(_c.c_uint32), _c.POINTER(_c.c_int32), _pd, _c.c_size_t,
+                     _c.c_size_t, _c.c_int32, _c.c_int, _pd, _pd, _pd, _pd, _c.POINTER(_c.c_uint8))
 
 _PERIODS = {"day": 0, "week": 1}
 
@@ -121,3 +123,29 @@ def simple_clv(margin: float, retention: float, discount: float, periods: int) -
     out = _c.c_double()
     check(_simple(margin, retention, discount, periods, _c.byref(out)))
     return out.value
+
+
+def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week") -> dict:
+    """Per-customer summaries (x, t_x, T, m) from transactions, for a calibration period ending on
+    `calibration_end` (inclusive; later purchases are ignored). Purchases on one day are one
+    purchase. Returns columns id, x, t_x, T, m for customers with a purchase in the period."""
+    from .rfm import _day, _days  # the same date handling as RFM
+    if period not in _PERIODS:
+        raise InvalidArgument(f"period must be 'day' or 'week', got {period!r}")
+    ids = customer_ids.tolist() if hasattr(customer_ids, "tolist") else list(customer_ids)
+    index = {}
+    dense = [index.setdefault(c, len(index)) for c in ids]
+    cust = Column(dense, _c.c_uint32, "customer_ids")
+    day = Column(_days(dates), _c.c_int32, "dates")
+    amount = Column(amounts, _c.c_double, "amounts")
+    n = same_length(cust, day, amount)
+    k = len(index)
+    outs = [(_c.c_double * k)() for _ in range(4)]
+    seen = (_c.c_uint8 * k)()
+    check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, _day(calibration_end), _PERIODS[period], *outs, seen))
+    keys = list(index.keys())
+    keep = [i for i in range(k) if seen[i]]
+    cols = {"id": [keys[i] for i in keep]}
+    for name, buf in zip(("x", "t_x", "T", "m"), outs):
+        cols[name] = [buf[i] for i in keep]
+    return cols

@@ -85,3 +85,18 @@ def test_value_errors():
     assert value.simple_clv(100, 0.8, 0.1, 2) == pytest.approx(100 / 1.1 + 80 / 1.21)
     with pytest.raises(crmkit.InvalidArgument):
         value.simple_clv(100, 1.5, 0.1, 2)
+
+
+def test_summarize_matches_the_published_cdnow_summary(data):
+    tx = pd.read_csv(data / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", names=["master", "id", "date", "qty", "amount"],
+                     dtype={"id": str})
+    tx["date"] = pd.to_datetime(tx["date"].astype(str))
+    s = pd.DataFrame(value.summarize(tx["id"], tx["date"], tx["amount"], "1997-09-30")).set_index("id")
+    ref = pd.read_csv(data / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+    assert len(s) == len(ref) == 2357
+    first = s.loc[f"{1:04d}"] if f"{1:04d}" in s.index else s.iloc[0]
+    assert first["x"] == ref.loc[0, "x"]
+    assert abs(first["t_x"] - ref.loc[0, "t_x"]) < 0.01
+    assert abs(first["T"] - ref.loc[0, "T"]) < 0.01
+    bg = value.fit_bgnbd(s)
+    assert round(bg.r, 3) == 0.243
