@@ -3,10 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "crmkit/error.hpp"
 #include "crmkit/rfm.hpp"
@@ -50,6 +53,44 @@ TEST_CASE("Quintiles of fractional values agree with the rule for every size (or
       }
     }
   }
+}
+
+TEST_CASE("Quintiles of large inputs (histogram selection) agree with the rule") {
+  std::mt19937_64 rng(21);
+  auto check = [](const std::vector<double>& v, bool lower) {
+    std::vector<double> sorted(v);
+    if (lower)
+      for (double& x : sorted) x = -x;
+    std::sort(sorted.begin(), sorted.end());
+    auto s = quintile_scores(v, lower);
+    size_t bad = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      const double key = lower ? -v[i] : v[i];
+      const size_t worse = static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), key) - sorted.begin());
+      bad += s[i] != 1 + 5 * worse / v.size();
+    }
+    return bad;
+  };
+  for (size_t n : {4096u, 5003u, 100000u}) {
+    std::vector<double> wide(n), narrow(n), tied(n), mixed(n);
+    for (size_t i = 0; i < n; ++i) {
+      wide[i] = std::exp(std::uniform_real_distribution<double>(-20, 20)(rng));            // many buckets
+      narrow[i] = 1000.0 + std::uniform_real_distribution<double>(0, 1e-9)(rng);           // one bucket
+      tied[i] = 0.5 * static_cast<double>(rng() % 7);                                     // few values, heavy ties
+      mixed[i] = (rng() % 3 == 0 ? -1.0 : 1.0) * std::uniform_real_distribution<double>(0, 1e6)(rng);  // signs
+    }
+    tied[0] = 0.0;
+    for (const auto* v : {&wide, &narrow, &tied, &mixed})
+      for (bool lower : {false, true}) CHECK_MESSAGE(check(*v, lower) == 0, "n=" << n << " lower=" << lower);
+  }
+  // Whole numbers over a huge range skip the counting path but give the same rule.
+  std::vector<double> big(9000);
+  for (auto& x : big) x = static_cast<double>(rng() % 1'000'000'000);
+  CHECK(check(big, false) == 0);
+  // Infinite totals (an overflowing sum) are ordered, not a crash.
+  std::vector<double> inf(5000, INFINITY);
+  inf[0] = 1;
+  CHECK(check(inf, false) == 0);
 }
 
 TEST_CASE("Scores, codes and segments of a small log") {
@@ -115,14 +156,59 @@ TEST_CASE("Fixed cut points") {
   CHECK(t.m[cc] == 1);
 }
 
-TEST_CASE("Every R x F cell has a segment in the default map; custom maps and errors") {
-  for (int r = 1; r <= 5; ++r)
-    for (int f = 1; f <= 5; ++f) {
-      bool found = false;
-      for (const auto& s : default_segments())
-        if (r >= s.r[0] && r <= s.r[1] && f >= s.f[0] && f <= s.f[1]) found = true;
-      CHECK_MESSAGE(found, "r=" << r << " f=" << f);
-    }
+namespace {
+/// The segment of one (r, f, m) cell under a config, by scoring one customer with cut points
+/// chosen so that the customer gets exactly those scores.
+std::string segment_of(int r, int f, int m, Config c = {}) {
+  c.scoring = Config::Scoring::cut_points;
+  c.recency_cuts = {0, 1, 2, 3};  // 5 - #(cuts < days): days = 5 - r
+  c.frequency_cuts = {2, 3, 4, 5};  // 1 + #(cuts <= rows): rows = f
+  c.monetary_cuts = {20, 30, 40, 50};  // amount = 10 m
+  std::string rows = "customer_id,date,amount\n";
+  const CivilDate asof{2024, 6, 30};
+  for (int i = 0; i < f; ++i) {
+    rows += fmt::format("x,{},{}\n", asof.plus_days(-(5 - r)).to_string(), i == 0 ? 10.0 * m : 0.0);
+  }
+  Table t = score(value::read_transactions_csv(rows), asof, c);
+  REQUIRE(t.size() == 1);
+  REQUIRE(t.code[0] == r * 100 + f * 10 + m);
+  return t.segment_names[t.segment[0]];
+}
+}  // namespace
+
+TEST_CASE("The default segment map is the usual R x F grid (M not used)") {
+  // Rows R = 5..1, columns F = 1..5 (rfm.hpp).
+  const char* grid[5][5] = {
+      {"new", "potential_loyalist", "potential_loyalist", "champions", "champions"},
+      {"promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"},
+      {"about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"},
+      {"hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"},
+      {"lost", "hibernating", "at_risk", "at_risk", "cant_lose"},
+  };
+  for (int r = 5; r >= 1; --r)
+    for (int f = 1; f <= 5; ++f)
+      for (int m : {1, 3, 5}) CHECK_MESSAGE(segment_of(r, f, m) == grid[5 - r][f - 1], "r=" << r << " f=" << f << " m=" << m);
+  // The shipped config spells out the same map; with it the scores and segments are the same.
+  Config shipped = Config::from_file(CRMKIT_SOURCE_DIR "/data/rfm/segments.json");
+  REQUIRE(shipped.segments.size() == default_segments().size());
+  for (size_t i = 0; i < shipped.segments.size(); ++i) {
+    CHECK(shipped.segments[i].name == default_segments()[i].name);
+    CHECK(shipped.segments[i].r == default_segments()[i].r);
+    CHECK(shipped.segments[i].f == default_segments()[i].f);
+    CHECK(shipped.segments[i].m == default_segments()[i].m);
+  }
+  CHECK(segment_names(shipped) == segment_names(Config{}));
+  // A map that does not cover a cell sends it to the fallback; the first matching rule wins.
+  Config partial = Config::from_json(R"({"segments":[{"name":"best","r":[4,5],"f":[4,5]},{"name":"also","r":[5,5]}],"fallback_segment":"rest"})");
+  CHECK(segment_of(5, 5, 1, partial) == "best");
+  CHECK(segment_of(5, 1, 1, partial) == "also");
+  CHECK(segment_of(1, 1, 1, partial) == "rest");
+  Config by_m = Config::from_json(R"({"segments":[{"name":"big","m":[5,5]}]})");
+  CHECK(segment_of(1, 1, 5, by_m) == "big");
+  CHECK(segment_of(1, 1, 4, by_m) == "other");
+}
+
+TEST_CASE("Custom maps and config errors name the field") {
   Config c = Config::from_json(R"({"segments":[{"name":"top","r":[5,5],"f":[5,5],"m":[5,5]}],"fallback_segment":"rest"})");
   CHECK(segment_names(c) == std::vector<std::string>{"top", "rest"});
   auto err = [](const char* json) {
@@ -169,4 +255,166 @@ TEST_CASE("CDNOW end to end: quintiles hold about a fifth each") {
     CHECK(m_counts[s] < 23570 / 5 * 1.2);
   }
   CHECK(r_counts.size() == 5);
+}
+
+TEST_CASE("Ties at quintile edges over whole customers, independent of row order") {
+  // 10 customers; frequencies 1,1,2,2,3,3,3,3,4,5: the four 3s straddle the 3rd/4th fifth edge
+  // (positions 5..8) and all get 1 + floor(5*4/10) = 3; the two 1s get 1, the two 2s 1 + 1 = 2.
+  const int freq[] = {1, 1, 2, 2, 3, 3, 3, 3, 4, 5};
+  std::vector<std::string> rows;
+  for (int c = 0; c < 10; ++c)
+    for (int k = 0; k < freq[c]; ++k) rows.push_back(fmt::format("c{},2024-01-{:02},10\n", c, 1 + k));
+  std::mt19937 rng(4);
+  std::map<std::string, int> first;
+  for (int round = 0; round < 5; ++round) {
+    std::shuffle(rows.begin(), rows.end(), rng);
+    std::string text;
+    for (auto& r : rows) text += r;
+    Table t = score(csv(text), CivilDate{2024, 1, 31});
+    REQUIRE(t.size() == 10);
+    for (size_t i = 0; i < t.size(); ++i) {
+      const int c = t.ids[i][1] - '0';
+      const int expect_f[] = {1, 1, 2, 2, 3, 3, 3, 3, 5, 5};
+      CHECK(t.f[i] == expect_f[c]);
+      // Monetary = 10 per row: the same ranks as frequency.
+      CHECK(t.m[i] == expect_f[c]);
+      if (round == 0) first[t.ids[i]] = t.code[i];
+      else CHECK(first[t.ids[i]] == t.code[i]);
+    }
+  }
+}
+
+TEST_CASE("Recency is reversed: the most recent fifth scores 5, equal days share a score") {
+  // Last purchases 0, 1, 1, 10, 20, 30, 40, 40, 100, 200 days before the as-of date.
+  const int days[] = {0, 1, 1, 10, 20, 30, 40, 40, 100, 200};
+  std::string text;
+  const CivilDate asof{2024, 12, 31};
+  for (int c = 0; c < 10; ++c) {
+    text += fmt::format("c{},{},1\n", c, asof.plus_days(-days[c]).to_string());
+  }
+  Table t = score(csv(text), asof);
+  // L = customers with more days: 9, 7, 7, 6, 5, 4, 2, 2, 1, 0 -> 1 + floor(5L/10).
+  const int expect[] = {5, 4, 4, 4, 3, 3, 2, 2, 1, 1};
+  for (size_t i = 0; i < t.size(); ++i) {
+    const int c = t.ids[i][1] - '0';
+    CHECK(t.recency_days[i] == days[c]);
+    CHECK(t.r[i] == expect[c]);
+  }
+}
+
+TEST_CASE("Frequency counts transaction rows; monetary total or average per row") {
+  auto log = csv("a,2024-01-05,10\na,2024-01-05,30\na,2024-01-07,20\nb,2024-01-01,0\n");
+  Table t = score(log, CivilDate{2024, 1, 10});
+  size_t a = row_of(t, "a"), b = row_of(t, "b");
+  CHECK(t.frequency[a] == 3);  // two rows on one day count twice
+  CHECK(t.monetary[a] == 60);
+  CHECK(t.recency_days[a] == 3);
+  CHECK(t.frequency[b] == 1);  // a zero-amount purchase is still a purchase
+  CHECK(t.monetary[b] == 0);
+  Config avg = Config::from_json(R"({"monetary":"average"})");
+  CHECK(score(log, CivilDate{2024, 1, 10}, avg).monetary[a] == doctest::Approx(20));
+  // A transaction on the as-of date counts; the day after does not.
+  CHECK(score(log, CivilDate{2024, 1, 5}).frequency[row_of(score(log, CivilDate{2024, 1, 5}), "a")] == 2);
+}
+
+TEST_CASE("Cut points: values on a cut point") {
+  Config c;
+  c.scoring = Config::Scoring::cut_points;
+  c.recency_cuts = {7, 30, 90, 365};
+  c.frequency_cuts = {2, 3, 5, 10};
+  c.monetary_cuts = {10, 50, 100, 500};
+  // 7 days is not > 7: r = 5; 30 days: r = 4; frequency 2 >= 2: f = 2; amount 500 >= 500: m = 5.
+  auto log = csv("a,2024-03-24,250\na,2024-03-23,250\nb,2024-03-01,10\n");
+  Table t = score(log, CivilDate{2024, 3, 31}, c);
+  size_t a = row_of(t, "a"), b = row_of(t, "b");
+  CHECK(t.recency_days[a] == 7);
+  CHECK(t.r[a] == 5);
+  CHECK(t.f[a] == 2);
+  CHECK(t.m[a] == 5);
+  CHECK(t.recency_days[b] == 30);
+  CHECK(t.r[b] == 4);
+  CHECK(t.f[b] == 1);
+  CHECK(t.m[b] == 2);
+}
+
+TEST_CASE("Configs built in code are validated; extreme days do not overflow") {
+  auto log = csv("a,2024-01-01,1\n");
+  Config c;
+  c.recency_cuts = {5, 5, 6, 7};
+  CHECK_THROWS_WITH_AS(score(log, CivilDate{2024, 2, 1}, c), doctest::Contains("rfm.cuts.recency[1]"), Error);
+  c = {};
+  c.window_days = -1;
+  CHECK_THROWS_WITH_AS(score(log, CivilDate{2024, 2, 1}, c), doctest::Contains("rfm.window_days"), Error);
+  c = {};
+  c.segments.push_back({"x", {0, 5}, {1, 5}, {1, 5}});
+  CHECK_THROWS_WITH_AS(score(log, CivilDate{2024, 2, 1}, c), doctest::Contains("rfm.segments[0].r"), Error);
+  c = {};
+  c.fallback_segment.clear();
+  CHECK_THROWS_AS(score(log, CivilDate{2024, 2, 1}, c), Error);
+  CHECK_THROWS_WITH_AS(Config::from_file("/nonexistent/rfm.json"), doctest::Contains("/nonexistent/rfm.json"), Error);
+  CHECK_THROWS_WITH_AS(Config::from_json(R"({"window_days": -3})"), doctest::Contains("rfm.window_days"), Error);
+  CHECK_THROWS_WITH_AS(Config::from_json(R"({"monetary": "median"})"), doctest::Contains("rfm.monetary"), Error);
+  CHECK_THROWS_WITH_AS(Config::from_json(R"({"cuts": {"frequency": [1, 2, 3]}})"), doctest::Contains("rfm.cuts.frequency"), Error);
+  CHECK_THROWS_WITH_AS(Config::from_json(R"({"segments": [{"r": [1, 5]}]})"), doctest::Contains("rfm.segments[0]"), Error);
+  CHECK_THROWS_WITH_AS(Config::from_json("[1, 2]"), doctest::Contains("JSON object"), Error);
+
+  // Days at the ends of int32: windows and recency are computed without overflow.
+  uint32_t cust[] = {0, 1};
+  int32_t day[] = {INT32_MIN, INT32_MAX};
+  double amount[] = {1, 2};
+  int32_t rec[2];
+  int64_t freq[2];
+  double mon[2];
+  uint8_t r[2], f[2], m[2], present[2];
+  uint16_t seg[2];
+  CHECK_THROWS_WITH_AS(score_columns(cust, day, amount, 2, 2, INT32_MAX, {}, rec, freq, mon, r, f, m, seg, present),
+                       doctest::Contains("does not fit"), Error);
+  Config w;
+  w.window_days = 10;
+  score_columns(cust, day, amount, 2, 2, INT32_MIN + 3, w, rec, freq, mon, r, f, m, seg, present);
+  CHECK(present[0] == 1);
+  CHECK(rec[0] == 3);
+  CHECK(present[1] == 0);
+  // Empty input through the raw arrays: nothing present, no crash.
+  score_columns(nullptr, nullptr, nullptr, 0, 2, 0, {}, rec, freq, mon, r, f, m, seg, present);
+  CHECK(present[0] == 0);
+  CHECK(present[1] == 0);
+  score_columns(nullptr, nullptr, nullptr, 0, 0, 0, {}, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+}
+
+TEST_CASE("Raw arrays and the log give the same scores; quintiles of a big random log follow the rule") {
+  std::mt19937_64 rng(11);
+  const size_t n = 20000, k = 3000;
+  std::vector<uint32_t> cust(n);
+  std::vector<int32_t> day(n);
+  std::vector<double> amount(n);
+  for (size_t i = 0; i < n; ++i) {
+    cust[i] = static_cast<uint32_t>(rng() % k);
+    day[i] = 19000 + static_cast<int32_t>(rng() % 400);
+    amount[i] = static_cast<double>(rng() % 5000) / 100.0;
+  }
+  std::vector<int32_t> rec(k);
+  std::vector<int64_t> freq(k);
+  std::vector<double> mon(k);
+  std::vector<uint8_t> r(k), f(k), m(k), present(k);
+  std::vector<uint16_t> seg(k);
+  score_columns(cust.data(), day.data(), amount.data(), n, k, 19300, {}, rec.data(), freq.data(), mon.data(), r.data(), f.data(),
+                m.data(), seg.data(), present.data());
+  std::vector<size_t> idx;
+  for (size_t c = 0; c < k; ++c)
+    if (present[c]) idx.push_back(c);
+  const size_t N = idx.size();
+  REQUIRE(N > 2500);
+  for (size_t step = 0; step < N; step += 37) {  // brute-force check of the rule on a sample
+    const size_t c = idx[step];
+    size_t lr = 0, lf = 0, lm = 0;
+    for (size_t d : idx) {
+      lr += rec[d] > rec[c];
+      lf += freq[d] < freq[c];
+      lm += mon[d] < mon[c];
+    }
+    CHECK(r[c] == 1 + 5 * lr / N);
+    CHECK(f[c] == 1 + 5 * lf / N);
+    CHECK(m[c] == 1 + 5 * lm / N);
+  }
 }

@@ -1,8 +1,13 @@
 // crmkit value fit|predict, crmkit rfm, crmkit tiers — customer value from the command line.
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli.hpp"
 #include "crmkit/error.hpp"
@@ -14,23 +19,54 @@ namespace {
 
 using namespace crmkit;
 
-/// Buffered stdout for large CSV outputs.
+/// Buffered stdout for large CSV outputs; finish() writes the rest and reports a failed write (a
+/// full disk, a closed pipe). A command that fails before finish() leaves out what it had not yet
+/// written (all of it for outputs under 1 MiB).
 class Out {
  public:
-  ~Out() { flush(); }
   template <class... A>
   void print(fmt::format_string<A...> f, A&&... a) {
     fmt::format_to(std::back_inserter(buf_), f, std::forward<A>(a)...);
     if (buf_.size() > (1 << 20)) flush();
   }
   void flush() {
-    fwrite(buf_.data(), 1, buf_.size(), stdout);
+    const bool ok = std::fwrite(buf_.data(), 1, buf_.size(), stdout) == buf_.size();
     buf_.clear();
+    if (!ok) throw Error(Errc::io, "cannot write standard output");
+  }
+  void finish() {
+    flush();
+    if (std::fflush(stdout) != 0) throw Error(Errc::io, "cannot write standard output");
   }
 
  private:
   std::string buf_;
 };
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
+/// Splits one CSV record (RFC 4180 quotes; "" inside quotes is a quote).
+std::vector<std::string> split_csv(std::string_view line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char ch = line[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+      else if (ch == '"') quoted = false;
+      else out.back() += ch;
+    } else if (ch == '"') quoted = true;
+    else if (ch == ',') out.emplace_back();
+    else out.back() += ch;
+  }
+  return out;
+}
 
 /// Reads a transaction log; with skip, bad rows are reported on stderr by line and skipped.
 value::TransactionLog read_log(const std::string& path, bool skip) {
@@ -120,8 +156,9 @@ void setup_value(CLI::App& app) {
     Out out;
     out.print("id,expected_purchases,p_alive,expected_spend,clv\n");
     for (size_t i = 0; i < values.size(); ++i)
-      out.print("{},{:.6f},{:.6f},{:.4f},{:.4f}\n", table.ids[i], values[i].expected_purchases, values[i].p_alive,
+      out.print("{},{:.6f},{:.6f},{:.4f},{:.4f}\n", csv_field(table.ids[i]), values[i].expected_purchases, values[i].p_alive,
                 values[i].expected_spend, values[i].clv);
+    out.finish();
   });
 }
 
@@ -134,44 +171,113 @@ void setup_rfm(CLI::App& app) {
   cmd->add_option("--config", config, "RFM config JSON (scoring, cut points, window, segment map)");
   cmd->add_flag("--skip-bad-rows", skip, "Report bad rows on stderr and go on (default: stop)");
   cmd->callback([] {
-    rfm::Config c = config.empty() ? rfm::Config{} : rfm::Config::from_json(cli::read_file(config));
+    rfm::Config c = config.empty() ? rfm::Config{} : rfm::Config::from_file(config);
     auto table = rfm::score(read_log(transactions, skip), CivilDate::parse(asof), c);
     Out out;
     out.print("customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n");
     for (size_t i = 0; i < table.size(); ++i)
-      out.print("{},{},{},{:.2f},{},{},{},{},{}\n", table.ids[i], table.recency_days[i], table.frequency[i], table.monetary[i],
-                table.r[i], table.f[i], table.m[i], table.code[i], table.segment_names[table.segment[i]]);
+      out.print("{},{},{},{:.2f},{},{},{},{},{}\n", csv_field(table.ids[i]), table.recency_days[i], table.frequency[i],
+                table.monetary[i], table.r[i], table.f[i], table.m[i], table.code[i], table.segment_names[table.segment[i]]);
+    out.finish();
   });
 }
 
+/// Enterprise grades of a CSV customer_id,class,annual_revenue (header names: customer_id|id|customer,
+/// class|account_class, annual_revenue|revenue); writes customer_id,grade,reason.
+void enterprise_grades(const std::string& path, const tiering::Config& c, bool skip, Out& out) {
+  const std::string text = cli::read_file(path);
+  size_t pos = 0, line_no = 0;
+  int col_id = -1, col_class = -1, col_rev = -1;
+  auto fail = [&](size_t line, const std::string& what) {
+    if (!skip) throw Error(Errc::parse, fmt::format("{}:{}: {}", path, line, what));
+    fmt::print(stderr, "{}:{}: skipped: {}\n", path, line, what);
+  };
+  out.print("customer_id,grade,reason\n");
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    auto f = split_csv(line);
+    if (col_id < 0) {
+      for (size_t i = 0; i < f.size(); ++i) {
+        if (f[i] == "customer_id" || f[i] == "id" || f[i] == "customer") col_id = static_cast<int>(i);
+        else if (f[i] == "class" || f[i] == "account_class") col_class = static_cast<int>(i);
+        else if (f[i] == "annual_revenue" || f[i] == "revenue") col_rev = static_cast<int>(i);
+      }
+      if (col_id < 0 || col_class < 0 || col_rev < 0)
+        throw Error(Errc::parse, fmt::format("{}:{}: the header needs customer_id, class and annual_revenue", path, line_no));
+      continue;
+    }
+    if (static_cast<int>(f.size()) <= std::max({col_id, col_class, col_rev})) {
+      fail(line_no, "too few fields");
+      continue;
+    }
+    const std::string& cls = f[col_class];
+    const std::string& rev = f[col_rev];
+    double revenue = 0;
+    auto [p, ec] = std::from_chars(rev.data(), rev.data() + rev.size(), revenue);
+    if (rev.empty() || ec != std::errc() || p != rev.data() + rev.size()) {
+      fail(line_no, fmt::format("annual_revenue '{}' is not a number", rev));
+      continue;
+    }
+    if (cls.size() != 1) {
+      fail(line_no, fmt::format("class '{}' is not A or B", cls));
+      continue;
+    }
+    try {
+      auto g = tiering::enterprise_grade(cls[0], revenue, c);
+      out.print("{},{},{}\n", csv_field(f[col_id]), g.tier, csv_field(g.reason));
+    } catch (const Error& e) {
+      fail(line_no, e.what());
+    }
+  }
+}
+
 void setup_tiers(CLI::App& app) {
-  static std::string transactions, asof, config, history;
+  static std::string transactions, asof, config, history, enterprise;
   static bool skip = false;
-  auto* cmd = app.add_subcommand("tiers", "Individual tiers (diamond/gold/silver/basic) as of a date, with the rule (CSV)");
-  cmd->add_option("--transactions", transactions, "Transaction log (CSV customer_id,date,amount or CDNOW text)")->required();
-  cmd->add_option("--asof", asof, "As-of date YYYY-MM-DD")->required();
+  auto* cmd = app.add_subcommand("tiers", "Individual tiers (diamond/gold/silver/basic) as of a date, or enterprise grades, with the rule (CSV)");
+  cmd->add_option("--transactions", transactions, "Transaction log (CSV customer_id,date,amount or CDNOW text)");
+  cmd->add_option("--asof", asof, "As-of date YYYY-MM-DD (with --transactions; later transactions are ignored)");
   cmd->add_option("--config", config, "Tier rules JSON (default: the shipped data/tiers/default.json)");
-  cmd->add_option("--history", history, "Earlier grades CSV customer_id,tier[,periods_below]: re-rate with hysteresis");
+  cmd->add_option("--history", history,
+                  "Earlier grades CSV customer_id,tier[,periods_below]: re-rate with hysteresis (the output with "
+                  "--history is the next period's history)");
+  cmd->add_option("--enterprise", enterprise, "Enterprise accounts CSV customer_id,class,annual_revenue: grades 1A-5B");
   cmd->add_flag("--skip-bad-rows", skip, "Report bad rows on stderr and go on (default: stop)");
   cmd->callback([] {
     auto c = tiering::Config::from_file(config.empty() ? cli::data_path("tiers/default.json") : config);
-    std::optional<tiering::History> h;
-    if (!history.empty()) h = tiering::History::from_csv(cli::read_file(history));
-    auto rows = tiering::individual_tiers(read_log(transactions, skip), CivilDate::parse(asof), c, h ? &*h : nullptr);
     Out out;
-    auto quote = [](const std::string& s) {
-      std::string q = "\"";
-      for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-      return q + "\"";
-    };
+    if (!enterprise.empty()) {
+      if (!transactions.empty() || !history.empty())
+        throw Error(Errc::invalid_argument, "--enterprise grades accounts by class and revenue: no --transactions or --history");
+      enterprise_grades(enterprise, c, skip, out);
+      out.finish();
+      return;
+    }
+    if (transactions.empty() || asof.empty()) throw Error(Errc::invalid_argument, "give --transactions and --asof (or --enterprise)");
+    std::optional<tiering::History> h;
+    if (!history.empty()) {
+      try {
+        h = tiering::History::from_csv(cli::read_file(history));
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("{}: {}", history, e.what()));
+      }
+    }
+    auto rows = tiering::individual_tiers(read_log(transactions, skip), CivilDate::parse(asof), c, h ? &*h : nullptr);
     out.print("{}", h ? "customer_id,tier,previous_tier,change,periods_below,reason\n" : "customer_id,tier,reason\n");
     for (const auto& r : rows) {
       if (h)
-        out.print("{},{},{},{},{},{}\n", r.customer_id, r.rating.tier, r.rating.previous, r.rating.change, r.rating.periods_below,
-                  quote(r.rating.reason));
+        out.print("{},{},{},{},{},{}\n", csv_field(r.customer_id), r.rating.tier, csv_field(r.rating.previous), r.rating.change,
+                  r.rating.periods_below, csv_field(r.rating.reason));
       else
-        out.print("{},{},{}\n", r.customer_id, r.rating.tier, quote(r.rating.reason));
+        out.print("{},{},{}\n", csv_field(r.customer_id), r.rating.tier, csv_field(r.rating.reason));
     }
+    out.finish();
   });
 }
 

@@ -10,7 +10,11 @@
 // - The customer pyramid by revenue or profit (top 1 % vip, next 4 % major, next 15 % ordinary,
 //   the rest small: shares of customers ranked by value) and A/B/C classes by lifetime value
 //   (A: the customers making the first 70 % of total CLV, B the next 20 %, C the rest).
-// Every result carries the rule that produced it.
+// Ties (pyramid and A/B/C, as for RFM): equal values always get the same level or class. A
+// customer's position is the number of customers with a strictly larger value, so a tie that
+// straddles an edge goes up whole and a level may hold a few more customers than its share.
+// Every result carries the rule that produced it. Every function validates the config
+// (Config::validate) and throws crmkit::Error on bad input; none keeps state.
 #pragma once
 
 #include <cstdint>
@@ -46,9 +50,14 @@ struct Config {
   ///   "thresholds": [{"tier": "diamond", "min_monthly_spend": 2000}, ...]},
   ///   "enterprise": {"A": [10000000, ...5 bounds], "B": [...]},
   ///   "pyramid": [{"level": "vip", "share": 0.01}, ...], "abc": {"a": 0.7, "b": 0.2}}
+  /// Missing fields keep the defaults above; "description" fields are ignored.
   /// Error(parse) for malformed JSON, Error(invalid_argument) naming the field.
   static Config from_json(std::string_view json);
-  static Config from_file(const std::string& path);
+  static Config from_file(const std::string& path);  ///< Error(io) if unreadable; errors name the file
+  /// Error(invalid_argument) naming the field for a config built in code that is unusable
+  /// (window 1..120 months, downgrade_after 1..100, thresholds descending to a base tier of 0,
+  /// five descending bands ending at 0 per class, pyramid shares summing to 1, a + b <= 1).
+  void validate() const;
 };
 
 struct Grade {
@@ -69,23 +78,32 @@ struct Rerating {
 };
 
 /// Re-rates one customer: `qualified` is this period's grade, `previous` the tier held and
-/// `periods_below` the consecutive periods already spent below it. Unknown previous tiers are
-/// treated as new customers.
+/// `periods_below` the consecutive periods already spent below it. An upgrade applies at once; a
+/// period below the tier held is "held" (counter + 1) until the counter reaches downgrade_after,
+/// then the customer drops to the tier qualified for now (counter 0); qualifying again for the
+/// tier held resets the counter. Empty or unknown previous tiers give "new". Error(invalid_argument)
+/// when qualified.tier is not a configured tier.
 Rerating rerate(const Grade& qualified, std::string_view previous, int periods_below, const Config& config);
 
 /// Enterprise grade "1A".."5B". Error(invalid_argument) for a class other than 'A'/'B' or a bad revenue.
 Grade enterprise_grade(char account_class, double annual_revenue, const Config& config);
 
 /// Pyramid level of each value (revenue or profit), by the configured shares of customers ranked
-/// by value (ties by position). Returns the level names.
+/// by value: level i holds the positions p (customers strictly above) with
+/// p < (share_0 + … + share_i) · n. Equal values share a level (see the tie rule above).
+/// Error(invalid_argument) for a non-finite value.
 std::vector<Grade> pyramid(std::span<const double> values, const Config& config);
 
-/// A/B/C by CLV: customers ranked by CLV; A while the cumulative share before the customer is
-/// below abc_a_share, B below abc_a_share + abc_b_share, else C. Negative CLV counts as 0.
+/// A/B/C by CLV: customers ranked by CLV; A while the share of total CLV held by the customers
+/// with a strictly larger CLV is below abc_a_share, B below abc_a_share + abc_b_share, else C
+/// (so the customer who crosses 70 % is still A, and equal CLVs share a class). Negative CLV
+/// counts as 0 in the shares. Error(invalid_argument) for a non-finite CLV.
 std::vector<Grade> abc_by_clv(std::span<const double> clv, const Config& config);
 
 /// Individual tiers of every customer of a log as of a date: the spend in the trailing
-/// window_months (calendar months ending on the as-of date) divided by window_months.
+/// window_months divided by window_months. The window is whole calendar months, the as-of
+/// date's month being the last (12 months to 1998-06-30 start on 1997-07-01; a mid-month as-of
+/// date sees a partial last month). Transactions after the as-of date are ignored.
 struct TierRow {
   std::string customer_id;
   double average_monthly_spend = 0;
@@ -96,10 +114,16 @@ struct TierRow {
 struct History {
   std::vector<std::string> customer_ids, tiers;
   std::vector<int> periods_below;
-  /// CSV with header customer_id,tier[,periods_below]; Error(parse) naming the line.
+  /// CSV with a header naming customer_id (or id), tier and optionally periods_below (0 when
+  /// absent or empty), in any order, other columns ignored — the output of `crmkit tiers
+  /// --history` is itself a valid history for the next period. Error(parse) naming the line for a
+  /// missing column, a bad periods_below (not 0..1000) or a customer listed twice.
   static History from_csv(std::string_view text);
 };
 
+/// Rows: the log's customers with a purchase up to the as-of date, in customer index order, then
+/// the history's customers without one (re-rated with spend 0, so their downgrade counter moves
+/// on), in history order. With a history, each row is re-rated against the grade held (rerate).
 std::vector<TierRow> individual_tiers(const value::TransactionLog& log, CivilDate asof, const Config& config,
                                       const History* history = nullptr);
 

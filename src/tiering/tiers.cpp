@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <numeric>
@@ -105,7 +106,44 @@ Config Config::from_json(std::string_view text) {
       bad(where, "unknown field");
     }
   }
+  c.validate();
   return c;
+}
+
+void Config::validate() const {
+  if (window_months < 1 || window_months > 120) bad("tiers.individual.window_months", fmt::format("expected 1..120, got {}", window_months));
+  if (downgrade_after < 1 || downgrade_after > 100)
+    bad("tiers.individual.downgrade_after", fmt::format("expected 1..100, got {}", downgrade_after));
+  if (individual.empty()) bad("tiers.individual.thresholds", "expected at least one tier");
+  for (size_t i = 0; i < individual.size(); ++i) {
+    const std::string w = fmt::format("tiers.individual.thresholds[{}]", i);
+    if (individual[i].tier.empty()) bad(w + ".tier", "empty tier name");
+    if (!std::isfinite(individual[i].min_monthly_spend) || individual[i].min_monthly_spend < 0)
+      bad(w + ".min_monthly_spend", "expected a finite number >= 0");
+    if (i > 0 && !(individual[i].min_monthly_spend < individual[i - 1].min_monthly_spend))
+      bad(w + ".min_monthly_spend", "thresholds must be descending");
+    for (size_t j = 0; j < i; ++j)
+      if (individual[j].tier == individual[i].tier) bad(w + ".tier", "duplicate tier");
+  }
+  if (individual.back().min_monthly_spend != 0) bad("tiers.individual.thresholds", "the last (base) tier must have min_monthly_spend 0");
+  for (auto [b, where] : {std::pair{&enterprise_a, "tiers.enterprise.A"}, std::pair{&enterprise_b, "tiers.enterprise.B"}}) {
+    if (b->size() != 5) bad(where, "expected 5 descending revenue lower bounds (bands 1..5)");
+    for (size_t i = 0; i < 5; ++i) {
+      if (!std::isfinite((*b)[i]) || (*b)[i] < 0) bad(fmt::format("{}[{}]", where, i), "expected a finite number >= 0");
+      if (i > 0 && !((*b)[i] < (*b)[i - 1])) bad(fmt::format("{}[{}]", where, i), "bounds must be descending");
+    }
+    if (b->back() != 0) bad(where, "band 5 must start at 0");
+  }
+  if (pyramid.size() < 2) bad("tiers.pyramid", "expected at least two levels");
+  double total = 0;
+  for (size_t i = 0; i < pyramid.size(); ++i) {
+    if (pyramid[i].first.empty()) bad(fmt::format("tiers.pyramid[{}].level", i), "empty level name");
+    if (!(pyramid[i].second >= 0 && pyramid[i].second <= 1)) bad(fmt::format("tiers.pyramid[{}].share", i), "expected a share in [0, 1]");
+    total += pyramid[i].second;
+  }
+  if (std::fabs(total - 1) > 1e-6) bad("tiers.pyramid", fmt::format("shares must sum to 1, got {}", total));
+  if (!(abc_a_share >= 0 && abc_b_share >= 0 && abc_a_share + abc_b_share <= 1 + 1e-12))
+    bad("tiers.abc", "a and b must be >= 0 with a + b <= 1");
 }
 
 Config Config::from_file(const std::string& path) {
@@ -121,6 +159,7 @@ Config Config::from_file(const std::string& path) {
 }
 
 Grade individual_tier(double spend, const Config& c) {
+  c.validate();
   if (!std::isfinite(spend) || spend < 0)
     throw Error(Errc::invalid_argument, fmt::format("average monthly spend must be finite and >= 0, got {}", spend));
   for (const auto& t : c.individual)
@@ -134,13 +173,16 @@ Grade individual_tier(double spend, const Config& c) {
 }
 
 Rerating rerate(const Grade& qualified, std::string_view previous, int periods_below, const Config& c) {
+  c.validate();
   Rerating r;
   r.previous = std::string(previous);
+  periods_below = std::max(periods_below, 0);
   const int now = rank_of(c, qualified.tier), before = rank_of(c, previous);
+  if (now < 0) throw Error(Errc::invalid_argument, fmt::format("tier '{}' is not one of the configured tiers", qualified.tier));
   if (before < 0) {
     r.tier = qualified.tier;
-    r.change = previous.empty() ? "new" : "new";
-    r.reason = qualified.reason;
+    r.change = "new";
+    r.reason = previous.empty() ? qualified.reason : fmt::format("{}; previous tier '{}' unknown: rated as new", qualified.reason, previous);
     return r;
   }
   if (now < before) {  // a better tier (rank 0 is the highest): upgrade at once
@@ -166,6 +208,7 @@ Rerating rerate(const Grade& qualified, std::string_view previous, int periods_b
 }
 
 Grade enterprise_grade(char account_class, double revenue, const Config& c) {
+  c.validate();
   if (account_class != 'A' && account_class != 'B')
     throw Error(Errc::invalid_argument, fmt::format("account class must be A or B, got '{}'", account_class));
   if (!std::isfinite(revenue) || revenue < 0)
@@ -179,54 +222,96 @@ Grade enterprise_grade(char account_class, double revenue, const Config& c) {
   return {fmt::format("5{}", account_class), "lowest band"};
 }
 
-std::vector<Grade> pyramid(std::span<const double> values, const Config& c) {
-  const size_t n = values.size();
-  std::vector<size_t> order(n);
+namespace {
+/// Customers ranked by value, best first; equal values stay in input order (for a stable output).
+std::vector<size_t> ranked(std::span<const double> values, const char* what) {
+  std::vector<size_t> order(values.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(values[i])) throw Error(Errc::invalid_argument, fmt::format("value {} is not finite", i));
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i])) throw Error(Errc::invalid_argument, fmt::format("{} {} is not finite", what, i));
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] > values[b]; });
+  return order;
+}
+}  // namespace
+
+std::vector<Grade> pyramid(std::span<const double> values, const Config& c) {
+  c.validate();
+  const size_t n = values.size();
+  const auto order = ranked(values, "value");
   std::vector<Grade> out(n);
   double cumulative = 0;
-  size_t level = 0, rank = 0;
-  for (size_t i : order) {
-    // The level whose cumulative share of customers contains this rank.
-    while (level + 1 < c.pyramid.size() && static_cast<double>(rank) >= (cumulative + c.pyramid[level].second) * static_cast<double>(n) - 1e-9) {
+  size_t level = 0, above = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = order[k];
+    if (k > 0 && values[i] != values[order[k - 1]]) above = k;  // customers with a strictly larger value
+    // The level whose cumulative share of customers contains the position `above` (so that equal
+    // values share a level: a tie straddling an edge goes up with its first member).
+    while (level + 1 < c.pyramid.size() &&
+           static_cast<double>(above) >= (cumulative + c.pyramid[level].second) * static_cast<double>(n) - 1e-9) {
       cumulative += c.pyramid[level].second;
       ++level;
     }
-    out[i] = {c.pyramid[level].first, fmt::format("rank {} of {} by value ({}: top {:.0f}%-{:.0f}%)", rank + 1, n, c.pyramid[level].first,
-                                                  cumulative * 100, (cumulative + c.pyramid[level].second) * 100)};
-    ++rank;
+    out[i] = {c.pyramid[level].first, fmt::format("rank {} of {} by value ({}: top {:.0f}%-{:.0f}%)", above + 1, n,
+                                                  c.pyramid[level].first, cumulative * 100,
+                                                  (cumulative + c.pyramid[level].second) * 100)};
   }
   return out;
 }
 
 std::vector<Grade> abc_by_clv(std::span<const double> clv, const Config& c) {
+  c.validate();
   const size_t n = clv.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), size_t{0});
+  const auto order = ranked(clv, "CLV");
   double total = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(clv[i])) throw Error(Errc::invalid_argument, fmt::format("CLV {} is not finite", i));
-    total += std::max(0.0, clv[i]);
-  }
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return clv[a] > clv[b]; });
+  for (double v : clv) total += std::max(0.0, v);
   std::vector<Grade> out(n);
-  double before = 0;
-  for (size_t i : order) {
-    double share = total > 0 ? before / total : 1.0;
+  double running = 0, before = 0;  // CLV of the customers ranked above / strictly above this one
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = order[k];
+    if (k == 0 || clv[i] != clv[order[k - 1]]) before = running;  // equal CLVs share a class
+    const double share = total > 0 ? before / total : 1.0;
     const char* cls = share < c.abc_a_share ? "A" : share < c.abc_a_share + c.abc_b_share ? "B" : "C";
-    out[i] = {cls, fmt::format("CLV {} with {:.1f}% of total CLV ranked above", money(clv[i]), share * 100)};
-    before += std::max(0.0, clv[i]);
+    out[i] = {cls, fmt::format("CLV {} with {:.1f}% of total CLV ranked above ({}: below {:.0f}%)", money(clv[i]), share * 100, cls,
+                               (std::string_view(cls) == "A"   ? c.abc_a_share
+                                : std::string_view(cls) == "B" ? c.abc_a_share + c.abc_b_share
+                                                               : 1.0) *
+                                   100)};
+    running += std::max(0.0, clv[i]);
   }
   return out;
 }
+
+namespace {
+/// Splits one CSV record (RFC 4180 double quotes; "" inside quotes is a quote).
+void split_csv(std::string_view line, std::vector<std::string>& out) {
+  out.clear();
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char ch = line[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') field += '"', ++i;
+      else if (ch == '"') quoted = false;
+      else field += ch;
+    } else if (ch == '"') {
+      quoted = true;
+    } else if (ch == ',') {
+      out.push_back(std::move(field));
+      field.clear();
+    } else {
+      field += ch;
+    }
+  }
+  out.push_back(std::move(field));
+}
+}  // namespace
 
 History History::from_csv(std::string_view text) {
   History h;
   size_t pos = 0, line_no = 0;
   int col_tier = -1, col_below = -1, col_id = -1;
+  std::unordered_map<std::string, size_t> seen;
+  std::vector<std::string> f;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -235,13 +320,7 @@ History History::from_csv(std::string_view text) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
-    std::vector<std::string_view> f;
-    for (size_t s = 0;;) {
-      size_t c = line.find(',', s);
-      f.push_back(line.substr(s, c == std::string_view::npos ? std::string_view::npos : c - s));
-      if (c == std::string_view::npos) break;
-      s = c + 1;
-    }
+    split_csv(line, f);
     if (col_id < 0) {
       for (size_t i = 0; i < f.size(); ++i) {
         if (f[i] == "customer_id" || f[i] == "id") col_id = static_cast<int>(i);
@@ -253,50 +332,67 @@ History History::from_csv(std::string_view text) {
     }
     if (static_cast<int>(f.size()) <= std::max({col_id, col_tier, col_below}))
       throw Error(Errc::parse, fmt::format("history line {}: too few fields", line_no));
+    if (f[col_id].empty()) throw Error(Errc::parse, fmt::format("history line {}: empty customer_id", line_no));
     int below = 0;
     if (col_below >= 0 && !f[col_below].empty()) {
-      try {
-        below = std::stoi(std::string(f[col_below]));
-      } catch (...) {
-        throw Error(Errc::parse, fmt::format("history line {}: periods_below '{}' is not a number", line_no, f[col_below]));
-      }
-      if (below < 0 || below > 1000) throw Error(Errc::parse, fmt::format("history line {}: periods_below out of range", line_no));
+      const std::string& v = f[col_below];
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), below);
+      if (ec != std::errc() || p != v.data() + v.size())
+        throw Error(Errc::parse, fmt::format("history line {}: periods_below '{}' is not a whole number", line_no, v));
+      if (below < 0 || below > 1000) throw Error(Errc::parse, fmt::format("history line {}: periods_below {} not in 0..1000", line_no, below));
     }
-    h.customer_ids.emplace_back(f[col_id]);
-    h.tiers.emplace_back(f[col_tier]);
+    if (auto [it, fresh] = seen.emplace(f[col_id], line_no); !fresh)
+      throw Error(Errc::parse, fmt::format("history line {}: customer {} already on line {}", line_no, f[col_id], it->second));
+    h.customer_ids.push_back(f[col_id]);
+    h.tiers.push_back(f[col_tier]);
     h.periods_below.push_back(below);
   }
   return h;
 }
 
 std::vector<TierRow> individual_tiers(const value::TransactionLog& log, CivilDate asof, const Config& c, const History* history) {
+  c.validate();
   // The window: whole calendar months ending on the as-of date, e.g. 12 months to 1998-06-30 start 1997-07-01.
   int y = asof.year, m = asof.month - c.window_months + 1;
   while (m < 1) m += 12, --y;
   const int64_t first = CivilDate{y, m, 1}.days_since_epoch(), last = asof.days_since_epoch();
-  std::vector<double> spend(log.customer_count(), 0.0);
-  std::vector<uint8_t> seen(log.customer_count(), 0);
+  const size_t k_count = log.customer_count();
+  std::vector<double> spend(k_count, 0.0);
+  std::vector<uint8_t> seen(k_count, 0);
   for (size_t i = 0; i < log.size(); ++i) {
+    const uint32_t k = log.customer[i];
+    if (k >= k_count) throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= {}", i, k, k_count));
     if (log.day[i] > last) continue;
-    seen[log.customer[i]] = 1;
-    if (log.day[i] >= first) spend[log.customer[i]] += log.amount[i];
+    seen[k] = 1;
+    if (log.day[i] >= first) spend[k] += log.amount[i];
   }
   std::unordered_map<std::string_view, size_t> past;
-  if (history)
-    for (size_t i = 0; i < history->customer_ids.size(); ++i) past[history->customer_ids[i]] = i;
-  std::vector<TierRow> rows;
-  for (size_t k = 0; k < log.customer_count(); ++k) {
-    if (!seen[k]) continue;
-    TierRow row;
-    row.customer_id = log.customer_ids[k];
-    row.average_monthly_spend = spend[k] / c.window_months;
-    Grade g = individual_tier(row.average_monthly_spend, c);
-    if (auto it = past.find(row.customer_id); history && it != past.end())
-      row.rating = rerate(g, history->tiers[it->second], history->periods_below[it->second], c);
-    else
-      row.rating = rerate(g, "", 0, c);
-    rows.push_back(std::move(row));
+  if (history) {
+    if (history->tiers.size() != history->customer_ids.size() || history->periods_below.size() != history->customer_ids.size())
+      throw Error(Errc::invalid_argument, "history: customer_ids, tiers and periods_below differ in length");
+    for (size_t i = 0; i < history->customer_ids.size(); ++i) past.emplace(history->customer_ids[i], i);
   }
+  std::vector<TierRow> rows;
+  std::vector<uint8_t> rated(history ? history->customer_ids.size() : 0, 0);
+  auto rate = [&](const std::string& id, double total) {
+    TierRow row;
+    row.customer_id = id;
+    row.average_monthly_spend = total / c.window_months;
+    Grade g = individual_tier(row.average_monthly_spend, c);
+    if (auto it = past.find(row.customer_id); it != past.end()) {
+      rated[it->second] = 1;
+      row.rating = rerate(g, history->tiers[it->second], history->periods_below[it->second], c);
+    } else {
+      row.rating = rerate(g, "", 0, c);
+    }
+    rows.push_back(std::move(row));
+  };
+  for (size_t k = 0; k < k_count; ++k)
+    if (seen[k]) rate(log.customer_ids[k], spend[k]);
+  // Graded customers without a purchase up to the as-of date keep being re-rated (spend 0), so
+  // their downgrade counter advances instead of their grade silently disappearing.
+  for (size_t i = 0; i < rated.size(); ++i)
+    if (!rated[i]) rate(history->customer_ids[i], 0.0);
   return rows;
 }
 

@@ -1,11 +1,16 @@
-// RFM scoring: per-customer aggregation in one pass, quintiles from four order statistics.
+// RFM scoring: one aggregation pass; quintile thresholds by counting (whole numbers) or a
+// histogram of the top key bits followed by selection in the few buckets that hold them.
 #include "crmkit/rfm.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstring>
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "crmkit/error.hpp"
 
@@ -38,40 +43,95 @@ std::array<uint8_t, 2> range_field(const json& j, const std::string& where) {
   return {static_cast<uint8_t>(lo), static_cast<uint8_t>(hi)};
 }
 
-/// score = 1 + #{k : v > threshold_k} with threshold_k = the (ceil(k·N/5))-th smallest value: the
-/// same as 1 + floor(5·L/N) with L = #values strictly below v.
-std::array<double, 4> quintile_thresholds(std::vector<double> values) {
+/// Quintile scores are score = 1 + #{k : v > threshold_k}, with threshold_k the ceil(k·N/5)-th
+/// smallest value (k = 1..4): the same as 1 + floor(5·L/N) with L = #values strictly below v.
+/// The 0-based position of threshold_k in sorted order:
+size_t threshold_rank(int k, size_t n) { return (static_cast<size_t>(k) * n + 4) / 5 - 1; }
+
+/// The thresholds by selection (nth_element): the median split first, then each half, so that
+/// every element is partitioned about twice, not four times. `values` is reordered.
+std::array<double, 4> select_thresholds(double* b, size_t n) {
   std::array<double, 4> t{};
-  const size_t n = values.size();
-  auto pos = [&](int k) { return static_cast<std::ptrdiff_t>((static_cast<size_t>(k) * n + 4) / 5 - 1); };  // ceil(k·n/5) - 1
-  auto b = values.begin();
-  // The median split first, then each half: every element is partitioned about twice, not four times.
+  auto pos = [&](int k) { return static_cast<std::ptrdiff_t>(threshold_rank(k, n)); };
+  double* e = b + n;
   // (Equal positions, for n < 5, need no further work: that element is already in place.)
-  std::nth_element(b, b + pos(2), values.end());
+  std::nth_element(b, b + pos(2), e);
   if (pos(1) < pos(2)) std::nth_element(b, b + pos(1), b + pos(2));
-  if (pos(3) > pos(2)) std::nth_element(b + pos(2) + 1, b + pos(3), values.end());
-  if (pos(4) > pos(3)) std::nth_element(b + pos(3) + 1, b + pos(4), values.end());
-  for (int k = 1; k <= 4; ++k) t[k - 1] = values[static_cast<size_t>(pos(k))];
+  if (pos(3) > pos(2)) std::nth_element(b + pos(2) + 1, b + pos(3), e);
+  if (pos(4) > pos(3)) std::nth_element(b + pos(3) + 1, b + pos(4), e);
+  for (int k = 1; k <= 4; ++k) t[k - 1] = b[pos(k)];
   return t;
 }
 
 /// The same thresholds for whole numbers in a small range, by counting (O(n + range)).
-bool integer_thresholds(const std::vector<double>& values, std::array<double, 4>& t) {
-  if (values.empty()) return false;
-  auto [lo_it, hi_it] = std::minmax_element(values.begin(), values.end());
+bool integer_thresholds(const double* values, size_t n, std::array<double, 4>& t) {
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; ++i)  // first: fractional amounts leave at once
+    if (values[i] != std::floor(values[i])) return false;
+  auto [lo_it, hi_it] = std::minmax_element(values, values + n);
   const double lo = *lo_it, hi = *hi_it;
-  if (hi - lo > 4'000'000) return false;
-  for (double v : values)
-    if (v != std::floor(v)) return false;
+  if (!(hi - lo <= 4'000'000)) return false;  // also for infinite values (an overflowing total)
   std::vector<uint32_t> count(static_cast<size_t>(hi - lo) + 1, 0);
-  for (double v : values) ++count[static_cast<size_t>(v - lo)];
-  const size_t n = values.size();
-  size_t seen = 0, k = 1;
+  for (size_t i = 0; i < n; ++i) ++count[static_cast<size_t>(values[i] - lo)];
+  size_t seen = 0;
+  int k = 1;
   for (size_t b = 0; b < count.size() && k <= 4; ++b) {
     seen += count[b];
-    while (k <= 4 && seen >= (k * n + 4) / 5) t[k++ - 1] = lo + static_cast<double>(b);  // the ceil(k·n/5)-th smallest
+    while (k <= 4 && seen > threshold_rank(k, n)) t[k++ - 1] = lo + static_cast<double>(b);
   }
   return true;
+}
+
+/// An unsigned key with the order of the doubles (no NaN here; -0 sorts before +0, which compare
+/// equal as doubles, so a threshold found by key is still the right value).
+inline uint64_t order_key(double x) {
+  uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return (u >> 63) ? ~u : u | (uint64_t{1} << 63);
+}
+
+/// The thresholds of arbitrary doubles: a histogram of the top 16 key bits finds the bucket of
+/// each threshold rank; only those buckets' elements are then selected from (two passes over the
+/// data instead of the several of nth_element over everything).
+std::array<double, 4> thresholds(const double* v, size_t n, std::vector<double>& scratch) {
+  std::array<double, 4> t{};
+  if (n == 0) return t;
+  if (integer_thresholds(v, n, t)) return t;
+  if (n < 4096) {
+    scratch.assign(v, v + n);
+    return select_thresholds(scratch.data(), n);
+  }
+  std::vector<uint32_t> hist(1 << 16, 0);
+  for (size_t i = 0; i < n; ++i) ++hist[order_key(v[i]) >> 48];
+  // For each threshold: its bucket and its rank inside the bucket.
+  std::array<uint32_t, 4> bucket{};
+  std::array<size_t, 4> inner{};
+  {
+    size_t below = 0;
+    int k = 1;
+    for (uint32_t b = 0; b < hist.size() && k <= 4; ++b) {
+      while (k <= 4 && below + hist[b] > threshold_rank(k, n)) {
+        bucket[k - 1] = b;
+        inner[k - 1] = threshold_rank(k, n) - below;
+        ++k;
+      }
+      below += hist[b];
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    if (k > 0 && bucket[k] == bucket[k - 1]) {  // same bucket as the previous threshold: reuse it
+      std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(inner[k]), scratch.end());
+      t[k] = scratch[inner[k]];
+      continue;
+    }
+    scratch.clear();
+    scratch.reserve(hist[bucket[k]]);
+    for (size_t i = 0; i < n; ++i)
+      if ((order_key(v[i]) >> 48) == bucket[k]) scratch.push_back(v[i]);
+    std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(inner[k]), scratch.end());
+    t[k] = scratch[inner[k]];
+  }
+  return t;
 }
 
 uint8_t score_by(const std::array<double, 4>& thresholds, double v) {
@@ -83,13 +143,15 @@ uint8_t score_by(const std::array<double, 4>& thresholds, double v) {
 }  // namespace
 
 const std::vector<SegmentRule>& default_segments() {
+  // The usual R × F grid (rfm.hpp), with its lowest cell split off as "lost". The rules do not
+  // overlap except lost / hibernating, where lost comes first.
   static const std::vector<SegmentRule> map = {
-      {"champions", {4, 5}, {4, 5}, {1, 5}},      {"loyal", {3, 5}, {3, 5}, {1, 5}},
-      {"new", {5, 5}, {1, 1}, {1, 5}},            {"potential_loyalist", {4, 5}, {1, 3}, {1, 5}},
-      {"promising", {3, 3}, {1, 1}, {1, 5}},      {"need_attention", {3, 3}, {2, 2}, {1, 5}},
-      {"cant_lose", {1, 2}, {5, 5}, {1, 5}},      {"at_risk", {1, 2}, {3, 4}, {1, 5}},
-      {"about_to_sleep", {2, 2}, {1, 2}, {1, 5}}, {"hibernating", {1, 1}, {2, 2}, {1, 5}},
-      {"lost", {1, 1}, {1, 1}, {1, 5}},
+      {"champions", {5, 5}, {4, 5}, {1, 5}},      {"loyal", {3, 4}, {4, 5}, {1, 5}},
+      {"potential_loyalist", {4, 5}, {2, 3}, {1, 5}}, {"new", {5, 5}, {1, 1}, {1, 5}},
+      {"promising", {4, 4}, {1, 1}, {1, 5}},      {"need_attention", {3, 3}, {3, 3}, {1, 5}},
+      {"about_to_sleep", {3, 3}, {1, 2}, {1, 5}}, {"at_risk", {1, 2}, {3, 4}, {1, 5}},
+      {"cant_lose", {1, 2}, {5, 5}, {1, 5}},      {"lost", {1, 1}, {1, 1}, {1, 5}},
+      {"hibernating", {1, 2}, {1, 2}, {1, 5}},
   };
   return map;
 }
@@ -150,17 +212,51 @@ Config Config::from_json(std::string_view text) {
       bad(where, "unknown field");
     }
   }
+  c.validate();
   return c;
+}
+
+Config Config::from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Errc::io, fmt::format("cannot read rfm config {}", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return from_json(ss.str());
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+void Config::validate() const {
+  if (window_days < 0 || window_days > 36600) bad("rfm.window_days", fmt::format("expected 0..36600 days, got {}", window_days));
+  auto cuts = [](const std::array<double, 4>& c, const char* where) {
+    for (size_t i = 0; i < 4; ++i) {
+      if (!std::isfinite(c[i])) bad(fmt::format("{}[{}]", where, i), "expected a finite number");
+      if (i > 0 && !(c[i] > c[i - 1])) bad(fmt::format("{}[{}]", where, i), "cut points must be ascending");
+    }
+  };
+  cuts(recency_cuts, "rfm.cuts.recency");
+  cuts(frequency_cuts, "rfm.cuts.frequency");
+  cuts(monetary_cuts, "rfm.cuts.monetary");
+  if (segments.size() > 1000) bad("rfm.segments", "at most 1000 rules");
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& s = segments[i];
+    const std::string w = fmt::format("rfm.segments[{}]", i);
+    if (s.name.empty()) bad(w + ".name", "expected a name");
+    for (auto [range, dim] : {std::pair{&s.r, ".r"}, std::pair{&s.f, ".f"}, std::pair{&s.m, ".m"}})
+      if ((*range)[0] < 1 || (*range)[1] > 5 || (*range)[0] > (*range)[1]) bad(w + dim, "scores must satisfy 1 <= low <= high <= 5");
+  }
+  if (fallback_segment.empty()) bad("rfm.fallback_segment", "expected a name");
 }
 
 std::vector<uint8_t> quintile_scores(const std::vector<double>& values, bool lower_is_better) {
   std::vector<uint8_t> out(values.size());
   if (values.empty()) return out;
-  std::vector<double> keyed(values);
+  std::vector<double> keyed(values), scratch;
   if (lower_is_better)
     for (double& v : keyed) v = -v;
-  std::array<double, 4> t{};
-  if (!integer_thresholds(keyed, t)) t = quintile_thresholds(keyed);  // works on a copy
+  const auto t = thresholds(keyed.data(), keyed.size(), scratch);
   for (size_t i = 0; i < values.size(); ++i) out[i] = score_by(t, keyed[i]);
   return out;
 }
@@ -168,7 +264,12 @@ std::vector<uint8_t> quintile_scores(const std::vector<double>& values, bool low
 void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
                    int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
                    uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present) {
-  const int32_t first_day = config.window_days > 0 ? asof_day - config.window_days + 1 : INT32_MIN;
+  config.validate();
+  if (n > static_cast<size_t>(INT32_MAX))
+    throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, INT32_MAX));
+  const int32_t first_day = config.window_days > 0 ? static_cast<int32_t>(std::max<int64_t>(
+                                                         int64_t{asof_day} - config.window_days + 1, INT32_MIN))
+                                                   : INT32_MIN;
   // One 16-byte accumulator per customer: a transaction touches one cache line, not three arrays.
   // Rows are checked in the same pass; the outputs are written only after it succeeds.
   struct Acc {
@@ -177,7 +278,7 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
     int32_t count;
   };
   std::vector<Acc> acc(n_customers, Acc{0.0, INT32_MIN, 0});
-  constexpr size_t kAhead = 16;  // prefetch distance: customers are in random order in big logs
+  constexpr size_t kAhead = 48;  // prefetch distance: customers are in random order in big logs (48 measured >= 16)
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n && customer[i + kAhead] < n_customers) __builtin_prefetch(&acc[customer[i + kAhead]], 1);
     const uint32_t c = customer[i];
@@ -193,37 +294,41 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
     x.monetary += a;
     if (d > x.last) x.last = d;
   }
-  std::vector<int32_t> last(n_customers);
-  for (size_t c = 0; c < n_customers; ++c) {
-    frequency[c] = acc[c].count;
-    monetary[c] = acc[c].monetary;
-    last[c] = acc[c].last;
-    present[c] = 0;
-  }
-  std::vector<uint32_t> idx;
+  for (size_t c = 0; c < n_customers; ++c)
+    if (acc[c].count > 0 && int64_t{asof_day} - acc[c].last > INT32_MAX)
+      throw Error(Errc::invalid_argument,
+                  fmt::format("customer {}: recency of {} days does not fit", c, int64_t{asof_day} - acc[c].last));
+  // The first pass succeeded: from here on only outputs are written.
+  std::vector<uint32_t> idx;  // the customers present
   idx.reserve(n_customers);
   for (size_t c = 0; c < n_customers; ++c) {
-    if (frequency[c] == 0) {
+    const Acc& x = acc[c];
+    frequency[c] = x.count;
+    if (x.count == 0) {
       recency_days[c] = 0;
+      monetary[c] = 0;
       r[c] = f[c] = m[c] = 0;
       segment[c] = 0;
+      present[c] = 0;
       continue;
     }
     present[c] = 1;
-    recency_days[c] = asof_day - last[c];
-    if (config.monetary == Config::Monetary::average) monetary[c] /= static_cast<double>(frequency[c]);
+    recency_days[c] = static_cast<int32_t>(int64_t{asof_day} - x.last);
+    monetary[c] = config.monetary == Config::Monetary::average ? x.monetary / x.count : x.monetary;
     idx.push_back(static_cast<uint32_t>(c));
   }
+  std::vector<Acc>().swap(acc);  // give the memory back before the scoring buffers are allocated
   if (config.scoring == Config::Scoring::quintiles) {
-    std::vector<double> v(idx.size());
-    auto apply = [&](auto value_of, bool lower_is_better, uint8_t* out) {
+    std::vector<double> v(idx.size()), scratch;
+    // Scores by the tie rule; values are keyed so that higher is better (recency negated).
+    auto apply = [&](auto value_of, uint8_t* out) {
       for (size_t k = 0; k < idx.size(); ++k) v[k] = value_of(idx[k]);
-      auto s = quintile_scores(v, lower_is_better);
-      for (size_t k = 0; k < idx.size(); ++k) out[idx[k]] = s[k];
+      const auto t = thresholds(v.data(), v.size(), scratch);
+      for (size_t k = 0; k < idx.size(); ++k) out[idx[k]] = score_by(t, v[k]);
     };
-    apply([&](uint32_t c) { return static_cast<double>(recency_days[c]); }, true, r);
-    apply([&](uint32_t c) { return static_cast<double>(frequency[c]); }, false, f);
-    apply([&](uint32_t c) { return monetary[c]; }, false, m);
+    apply([&](uint32_t c) { return -static_cast<double>(recency_days[c]); }, r);
+    apply([&](uint32_t c) { return static_cast<double>(frequency[c]); }, f);
+    apply([&](uint32_t c) { return monetary[c]; }, m);
   } else {
     for (uint32_t c : idx) {
       uint8_t rs = 5, fs = 1, ms = 1;
@@ -233,19 +338,21 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
       r[c] = rs, f[c] = fs, m[c] = ms;
     }
   }
+  // The segment of each of the 125 (r, f, m) cells: the first rule containing it, else the fallback.
   const auto& map = config.segment_map();
-  for (uint32_t c : idx) {
-    uint16_t s = static_cast<uint16_t>(map.size());  // fallback
+  std::array<uint16_t, 125> cell{};
+  for (int i = 0; i < 125; ++i) {
+    const int rs = i / 25 + 1, fs = i / 5 % 5 + 1, ms = i % 5 + 1;
+    cell[static_cast<size_t>(i)] = static_cast<uint16_t>(map.size());
     for (size_t k = 0; k < map.size(); ++k) {
       const auto& rule = map[k];
-      if (r[c] >= rule.r[0] && r[c] <= rule.r[1] && f[c] >= rule.f[0] && f[c] <= rule.f[1] && m[c] >= rule.m[0] &&
-          m[c] <= rule.m[1]) {
-        s = static_cast<uint16_t>(k);
+      if (rs >= rule.r[0] && rs <= rule.r[1] && fs >= rule.f[0] && fs <= rule.f[1] && ms >= rule.m[0] && ms <= rule.m[1]) {
+        cell[static_cast<size_t>(i)] = static_cast<uint16_t>(k);
         break;
       }
     }
-    segment[c] = s;
   }
+  for (uint32_t c : idx) segment[c] = cell[static_cast<size_t>((r[c] - 1) * 25 + (f[c] - 1) * 5 + (m[c] - 1))];
 }
 
 Table score(const value::TransactionLog& log, CivilDate asof, const Config& config) {
