@@ -1,9 +1,7 @@
 // C ABI: the complaint workflow engine.
 #include <fmt/core.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "crmkit/durable.hpp"
 #include "crmkit/kpi.hpp"
@@ -22,14 +20,6 @@ using namespace crmkit::capi;
 using nlohmann::json;
 
 namespace {
-
-std::string read_file(const char* path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot read {} {}", what, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 workflow::Engine build(const std::string& workflow_json, const std::string& policy_json, const std::string& calendar_json) {
   Calendar cal = Calendar::from_json(calendar_json);

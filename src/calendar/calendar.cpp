@@ -6,11 +6,10 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "crmkit/error.hpp"
+#include "common/files.hpp"
 
 namespace crmkit {
 
@@ -418,15 +417,7 @@ Calendar Calendar::from_json(std::string_view text) {
 }
 
 Calendar Calendar::from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot open calendar file '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return from_json(ss.str());
-  } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
-  }
+  return detail::parse_file(path, "calendar file", [](const std::string& text) { return from_json(text); });
 }
 
 std::string Calendar::to_json() const {

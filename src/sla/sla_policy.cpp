@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "crmkit/error.hpp"
 #include "crmkit/sla.hpp"
+#include "common/files.hpp"
 
 namespace crmkit::sla {
 
@@ -287,15 +286,8 @@ Policy Policy::from_json(std::string_view text, const Calendar& default_calendar
 
 Policy Policy::from_file(const std::string& path, const Calendar& default_calendar,
                          const std::map<std::string, Calendar>& calendars) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot read policy {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return from_json(ss.str(), default_calendar, calendars);
-  } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
-  }
+  return detail::parse_file(path, "policy",
+                            [&](const std::string& text) { return from_json(text, default_calendar, calendars); });
 }
 
 std::vector<std::string> Policy::clock_names() const {

@@ -4,14 +4,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <numeric>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <unordered_map>
 
 #include "crmkit/error.hpp"
 #include "crmkit/tiering.hpp"
+#include "common/files.hpp"
 
 namespace crmkit::tiering {
 
@@ -147,15 +146,7 @@ void Config::validate() const {
 }
 
 Config Config::from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot read tiers config {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return from_json(ss.str());
-  } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
-  }
+  return detail::parse_file(path, "tiers config", [](const std::string& text) { return from_json(text); });
 }
 
 Grade individual_tier(double spend, const Config& c) {

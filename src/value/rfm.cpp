@@ -8,11 +8,10 @@
 #include <climits>
 #include <cstring>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "crmkit/error.hpp"
+#include "common/files.hpp"
 
 namespace crmkit::rfm {
 
@@ -217,15 +216,7 @@ Config Config::from_json(std::string_view text) {
 }
 
 Config Config::from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot read rfm config {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return from_json(ss.str());
-  } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
-  }
+  return detail::parse_file(path, "rfm config", [](const std::string& text) { return from_json(text); });
 }
 
 void Config::validate() const {

@@ -3,13 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <numeric>
-#include <sstream>
 
 #include "crmkit/error.hpp"
 #include "crmkit/value.hpp"
 #include "value/text_scan.hpp"
+#include "common/files.hpp"
 
 namespace crmkit::value {
 namespace {
@@ -171,17 +170,7 @@ TransactionLog read_cdnow(std::string_view text, BadRowPolicy policy) {
 }
 
 TransactionLog read_transactions_file(const std::string& path, BadRowPolicy policy) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot open '{}'", path));
-  std::string text;
-  in.seekg(0, std::ios::end);
-  auto size = in.tellg();
-  if (size > 0) {
-    text.resize(static_cast<size_t>(size));
-    in.seekg(0);
-    in.read(text.data(), size);
-  }
-  if (!in && !in.eof()) throw Error(Errc::io, fmt::format("cannot read '{}'", path));
+  const std::string text = crmkit::detail::read_file(path, "transactions");
   std::string_view first_line = std::string_view(text).substr(0, text.find('\n'));
   if (first_line.find(',') != std::string_view::npos || text.empty()) return read_transactions_csv(text, policy);
   return read_cdnow(text, policy);

@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
+#include "common/files.hpp"
 
 namespace crmkit::workflow {
 
@@ -19,14 +18,6 @@ namespace {
 
 [[noreturn]] void bad(const std::string& where, const std::string& what, Errc code = Errc::invalid_argument) {
   throw Error(code, fmt::format("{}: {}", where, what));
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot open '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string str(const json& j, const std::string& where) {
@@ -70,7 +61,7 @@ std::optional<Field> field_from_name(std::string_view name) noexcept {
 }
 const char* clock_op_name(ClockAction::Op op) noexcept { return kOpNames[static_cast<int>(op)]; }
 
-Definition Definition::from_file(const std::string& path) { return from_json(read_text(path)); }
+Definition Definition::from_file(const std::string& path) { return from_json(detail::read_file(path, "workflow")); }
 
 Definition Definition::from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
@@ -320,7 +311,7 @@ int64_t money_cents(const json& v, const std::string& where) {
 }
 }  // namespace
 
-Rules Rules::from_file(const std::string& path) { return from_json(read_text(path)); }
+Rules Rules::from_file(const std::string& path) { return from_json(detail::read_file(path, "policy")); }
 
 Rules Rules::from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);

@@ -7,6 +7,7 @@
 
 #include "crmkit/error.hpp"
 #include "workflow/engine_impl.hpp"
+#include "common/files.hpp"
 
 namespace crmkit::workflow {
 
@@ -88,8 +89,17 @@ Engine::Engine(Definition definition, sla::Policy policy, Rules rules, TimeZone 
 Engine Engine::from_files(const std::string& workflow_path, const std::string& policy_path,
                           const std::string& calendar_path) {
   Calendar cal = Calendar::from_file(calendar_path);
-  sla::Policy policy = sla::Policy::from_file(policy_path, cal);
-  Rules rules = Rules::from_file(policy_path);
+  // One read of the policy file: the SLA part and the workflow rules both live in it.
+  const std::string policy_text = detail::read_file(policy_path, "policy");
+  auto in_file = [&](auto&& parse) {
+    try {
+      return parse();
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: {}", policy_path, e.what()));
+    }
+  };
+  sla::Policy policy = in_file([&] { return sla::Policy::from_json(policy_text, cal); });
+  Rules rules = in_file([&] { return Rules::from_json(policy_text); });
   return Engine(Definition::from_file(workflow_path), std::move(policy), std::move(rules), cal.zone());
 }
 
