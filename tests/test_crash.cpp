@@ -20,6 +20,7 @@
 #include "crmkit/durable.hpp"
 #include "crmkit/kpi.hpp"
 #include "crmkit/store.hpp"
+#include "engine_fixture.hpp"
 
 using namespace crmkit;
 namespace fs = std::filesystem;
@@ -65,6 +66,39 @@ void remove_db(const std::string& path) {
   }
 }
 
+/// Lets a child writer run, reading its acknowledgements (lines "N\n" on fd): first until one
+/// arrives when `wait_for_first` (opening and recovering take a while, longer under sanitizers;
+/// at most 60 s), then for `run_for`; then kills it with SIGKILL and drains what it wrote before
+/// dying. Raises `highest` to the largest N read; returns the child's wait status.
+int run_then_kill(pid_t pid, int fd, bool wait_for_first, std::chrono::microseconds run_for, int64_t& highest) {
+  std::string buffer;
+  char chunk[4096];
+  auto take = [&](ssize_t got) {
+    if (got > 0) buffer.append(chunk, static_cast<size_t>(got));
+    return got > 0;
+  };
+  if (wait_for_first)
+    for (auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+         buffer.find('\n') == std::string::npos && std::chrono::steady_clock::now() < give_up;)
+      if (!take(read(fd, chunk, sizeof chunk))) break;
+  for (auto deadline = std::chrono::steady_clock::now() + run_for; std::chrono::steady_clock::now() < deadline;) {
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    timeval tv{0, 1000};
+    if (select(fd + 1, &set, nullptr, nullptr, &tv) > 0 && !take(read(fd, chunk, sizeof chunk))) break;
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  while (take(read(fd, chunk, sizeof chunk))) {
+  }
+  close(fd);
+  for (size_t pos = 0, nl; (nl = buffer.find('\n', pos)) != std::string::npos; pos = nl + 1)
+    highest = std::max<int64_t>(highest, std::stoll(buffer.substr(pos, nl - pos)));
+  return status;
+}
+
 }  // namespace
 
 TEST_CASE("Every acknowledged event survives SIGKILL, none is half there (many rounds)") {
@@ -89,29 +123,8 @@ TEST_CASE("Every acknowledged event survives SIGKILL, none is half there (many r
     }
     close(fds[1]);
     // Let it run between 0 and 30 ms, reading acknowledgements, then kill it.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(rng() % 30000);
-    std::string buffer;
-    char chunk[4096];
-    while (std::chrono::steady_clock::now() < deadline) {
-      fd_set set;
-      FD_ZERO(&set);
-      FD_SET(fds[0], &set);
-      timeval tv{0, 1000};
-      if (select(fds[0] + 1, &set, nullptr, nullptr, &tv) > 0) {
-        ssize_t got = read(fds[0], chunk, sizeof chunk);
-        if (got <= 0) break;
-        buffer.append(chunk, static_cast<size_t>(got));
-      }
-    }
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    // Acknowledgements written before the kill are still in the pipe: drain them.
-    for (ssize_t got; (got = read(fds[0], chunk, sizeof chunk)) > 0;) buffer.append(chunk, static_cast<size_t>(got));
-    close(fds[0]);
+    const int status = run_then_kill(pid, fds[0], false, std::chrono::microseconds(rng() % 30000), acknowledged);
     if (WIFEXITED(status)) FAIL("writer exited by itself with status " << WEXITSTATUS(status));
-    for (size_t pos = 0, nl; (nl = buffer.find('\n', pos)) != std::string::npos; pos = nl + 1)
-      acknowledged = std::max<int64_t>(acknowledged, std::stoll(buffer.substr(pos, nl - pos)));
 
     auto s = store::Store::open(path);
     REQUIRE(s.last_seq() >= acknowledged);
@@ -186,30 +199,9 @@ TEST_CASE("A WAL truncated at random offsets never corrupts the database") {
   remove_db(path);
 }
 
-namespace {
-
-const std::string kData = CRMKIT_SOURCE_DIR "/data/";
-
-workflow::Engine fresh_engine() {
-  return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json",
-                                      kData + "calendars/cn-2026.json");
-}
-
-std::vector<std::string> quarter_lines() {
-  std::ifstream in(kData + "complaints/quarter-2026q1.jsonl");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
-std::string engine_dump(const workflow::Engine& e) {
-  std::string out;
-  e.for_each_case([&](const workflow::Case& c) { out += workflow::to_json(c, true) + "\n"; }, true);
-  return out;
-}
-
-}  // namespace
+using testing::engine_dump;
+using testing::fresh_engine;
+using testing::quarter_lines;
 
 TEST_CASE("The durable engine: SIGKILL at random moments loses no acknowledged event and recovers exactly") {
   const std::string path = (fs::temp_directory_path() / ("crmkit-crash-engine-" + std::to_string(getpid()) + ".db")).string();
@@ -242,36 +234,11 @@ TEST_CASE("The durable engine: SIGKILL at random moments loses no acknowledged e
       _exit(0);
     }
     close(fds[1]);
-    // Kill at a random moment after the first acknowledgement of the round (opening and
-    // recovering take a while, longer under sanitizers): every round makes progress.
-    std::string buffer;
-    char chunk[4096];
-    for (auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-         buffer.find('\n') == std::string::npos && std::chrono::steady_clock::now() < give_up;) {
-      ssize_t got = read(fds[0], chunk, sizeof chunk);
-      if (got <= 0) break;
-      buffer.append(chunk, static_cast<size_t>(got));
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(rng() % 40000);
-    while (std::chrono::steady_clock::now() < deadline) {
-      fd_set set;
-      FD_ZERO(&set);
-      FD_SET(fds[0], &set);
-      timeval tv{0, 1000};
-      if (select(fds[0] + 1, &set, nullptr, nullptr, &tv) > 0) {
-        ssize_t got = read(fds[0], chunk, sizeof chunk);
-        if (got <= 0) break;
-        buffer.append(chunk, static_cast<size_t>(got));
-      }
-    }
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    for (ssize_t got; (got = read(fds[0], chunk, sizeof chunk)) > 0;) buffer.append(chunk, static_cast<size_t>(got));
-    close(fds[0]);
+    // Kill at a random moment after the first acknowledgement of the round: every round makes progress.
+    int64_t highest = static_cast<int64_t>(acknowledged);
+    const int status = run_then_kill(pid, fds[0], true, std::chrono::microseconds(rng() % 40000), highest);
+    acknowledged = static_cast<size_t>(highest);
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) FAIL("writer failed with status " << WEXITSTATUS(status));
-    for (size_t pos = 0, nl; (nl = buffer.find('\n', pos)) != std::string::npos; pos = nl + 1)
-      acknowledged = std::max<size_t>(acknowledged, std::stoull(buffer.substr(pos, nl - pos)));
   }
   // Recovered state: every acknowledged event is in it, and it equals a clean replay of the journal.
   store::DurableOptions o;
