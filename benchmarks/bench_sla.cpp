@@ -20,20 +20,26 @@ const Calendar& china() {
   return cal;
 }
 
+/// The 24 first-response and resolution targets of the default policy (channel x severity).
+std::vector<TargetId> default_targets(Scheduler& scheduler) {
+  Policy p = Policy::from_file(CRMKIT_SOURCE_DIR "/data/policies/default.json", china());
+  std::vector<TargetId> targets;
+  for (const char* ch : {"phone", "web", "system"})
+    for (const char* sev : {"low", "normal", "high", "critical"}) {
+      CaseAttributes a{ch, "service", sev, ""};
+      targets.push_back(scheduler.intern(p.target("first_response", a)));
+      targets.push_back(scheduler.intern(p.target("resolution", a)));
+    }
+  return targets;
+}
+
 /// 1M running clocks on the China 2026 calendar with targets from the default policy (phone 2 h,
 /// web 24 h, resolution 8-80 h by severity), started at staggered instants over January 2026.
 struct Fleet {
   Scheduler scheduler;
   Instant first_start;
   Fleet() {
-    Policy p = Policy::from_file(CRMKIT_SOURCE_DIR "/data/policies/default.json", china());
-    std::vector<TargetId> targets;
-    for (const char* ch : {"phone", "web", "system"})
-      for (const char* sev : {"low", "normal", "high", "critical"}) {
-        CaseAttributes a{ch, "service", sev, ""};
-        targets.push_back(scheduler.intern(p.target("first_response", a)));
-        targets.push_back(scheduler.intern(p.target("resolution", a)));
-      }
+    const std::vector<TargetId> targets = default_targets(scheduler);
     std::mt19937_64 rng(11);
     first_start = parse_instant("2026-01-05T09:00:00+08:00");
     for (size_t i = 0; i < kClocks; ++i) {
@@ -114,14 +120,7 @@ struct EvenFleet {
   Instant warm, now;
   size_t fired = 0;
   EvenFleet() {
-    Policy p = Policy::from_file(CRMKIT_SOURCE_DIR "/data/policies/default.json", china());
-    std::vector<TargetId> targets;
-    for (const char* ch : {"phone", "web", "system"})
-      for (const char* sev : {"low", "normal", "high", "critical"}) {
-        CaseAttributes a{ch, "service", sev, ""};
-        targets.push_back(scheduler.intern(p.target("first_response", a)));
-        targets.push_back(scheduler.intern(p.target("resolution", a)));
-      }
+    const std::vector<TargetId> targets = default_targets(scheduler);
     std::mt19937_64 rng(12);
     const Instant first = parse_instant("2026-01-05T09:00:00+08:00");
     for (size_t i = 0; i < kClocks; ++i) {
