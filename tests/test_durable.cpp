@@ -20,10 +20,9 @@ using namespace crmkit;
 namespace {
 
 using testing::engine_dump;
+using testing::fresh_engine;
 using testing::kData;
-workflow::Engine fresh() { return testing::fresh_engine(); }
-std::vector<std::string> quarter() { return testing::quarter_lines(); }
-std::string dump(const workflow::Engine& e) { return engine_dump(e); }
+using testing::quarter_lines;
 
 struct TempDb {
   std::string path = (std::filesystem::temp_directory_path() / ("crmkit-durable-" + std::to_string(getpid()) + ".db")).string();
@@ -44,25 +43,25 @@ store::DurableOptions fast(int64_t snapshot_every) {
 }  // namespace
 
 TEST_CASE("Recovery gives the engine that was running, with or without snapshots") {
-  const auto lines = quarter();
+  const auto lines = quarter_lines();
   for (int64_t every : {0, 4000}) {
     TempDb db;
     std::string live;
     {
-      auto d = store::DurableEngine::open(db.path, fresh, fast(every));
+      auto d = store::DurableEngine::open(db.path, fresh_engine, fast(every));
       for (size_t i = 0; i < 9000; ++i) d.apply_json(lines[i]);
       d.sweep(workflow::parse_event(lines[8999]).at + Duration::minutes(1));
       std::vector<std::string_view> batch(lines.begin() + 9000, lines.end());
       auto r = d.apply_batch(batch);
       CHECK(r.rejected.empty());
       CHECK(r.applied == lines.size() - 9000);
-      live = dump(d.engine());
+      live = engine_dump(d.engine());
     }
-    auto d = store::DurableEngine::open(db.path, fresh, fast(every));
+    auto d = store::DurableEngine::open(db.path, fresh_engine, fast(every));
     CHECK(d.recovery().used_snapshot == (every > 0));
     if (every > 0) CHECK(d.recovery().replayed < d.journal_position());  // only the tail after the snapshot
     else CHECK(d.recovery().replayed == d.journal_position());
-    CHECK((dump(d.engine()) == live));
+    CHECK((engine_dump(d.engine()) == live));
     // ... and it keeps going from there.
     CHECK(d.apply_json(lines[5]).duplicate);
   }
@@ -70,10 +69,10 @@ TEST_CASE("Recovery gives the engine that was running, with or without snapshots
 
 TEST_CASE("Refused and duplicate events are not journaled; a corrupt snapshot falls back to the journal") {
   TempDb db;
-  const auto lines = quarter();
+  const auto lines = quarter_lines();
   std::string live;
   {
-    auto d = store::DurableEngine::open(db.path, fresh, fast(0));
+    auto d = store::DurableEngine::open(db.path, fresh_engine, fast(0));
     for (size_t i = 0; i < 300; ++i) d.apply_json(lines[i]);
     const int64_t pos = d.journal_position();
     CHECK(d.apply_json(lines[10]).duplicate);
@@ -83,7 +82,7 @@ TEST_CASE("Refused and duplicate events are not journaled; a corrupt snapshot fa
     CHECK(d.journal_position() == pos);
     d.snapshot();
     for (size_t i = 300; i < 400; ++i) d.apply_json(lines[i]);
-    live = dump(d.engine());
+    live = engine_dump(d.engine());
   }
   {  // Damage the snapshot behind the store's back.
     sqlite3* raw = nullptr;
@@ -91,14 +90,14 @@ TEST_CASE("Refused and duplicate events are not journaled; a corrupt snapshot fa
     REQUIRE(sqlite3_exec(raw, "UPDATE snapshots SET body = substr(body, 1, length(body) / 2)", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
   }
-  auto d = store::DurableEngine::open(db.path, fresh, fast(0));
+  auto d = store::DurableEngine::open(db.path, fresh_engine, fast(0));
   CHECK_FALSE(d.recovery().used_snapshot);
   REQUIRE_FALSE(d.recovery().warnings.empty());
   CHECK(d.recovery().warnings[0].find("corrupt or truncated") != std::string::npos);
-  CHECK((dump(d.engine()) == live));
+  CHECK((engine_dump(d.engine()) == live));
   // A second engine on the same file is refused.
   try {
-    (void)store::DurableEngine::open(db.path, fresh, fast(0));
+    (void)store::DurableEngine::open(db.path, fresh_engine, fast(0));
     FAIL("second open succeeded");
   } catch (const Error& e) {
     CHECK(e.code() == Errc::locked);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "crmkit/error.hpp"
+#include "test_support.hpp"
 #include "crmkit/rfm.hpp"
 
 using namespace crmkit;
@@ -211,14 +212,7 @@ TEST_CASE("The default segment map is the usual R x F grid (M not used)") {
 TEST_CASE("Custom maps and config errors name the field") {
   Config c = Config::from_json(R"({"segments":[{"name":"top","r":[5,5],"f":[5,5],"m":[5,5]}],"fallback_segment":"rest"})");
   CHECK(segment_names(c) == std::vector<std::string>{"top", "rest"});
-  auto err = [](const char* json) {
-    try {
-      (void)Config::from_json(json);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
+  auto err = [](const char* json) { return testing::error_of([&] { (void)Config::from_json(json); }); };
   CHECK(err(R"({"scoring":"deciles"})").find("rfm.scoring") != std::string::npos);
   CHECK(err(R"({"cuts":{"recency":[3,2,1,0]}})").find("rfm.cuts.recency[1]") != std::string::npos);
   CHECK(err(R"({"segments":[{"name":"x","r":[0,9]}]})").find("rfm.segments[0].r") != std::string::npos);

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "crmkit/error.hpp"
+#include "test_support.hpp"
 #include "crmkit/sla.hpp"
 
 using namespace crmkit;
@@ -18,29 +19,14 @@ using namespace crmkit::sla;
 
 namespace {
 
+using testing::code_of;
+using testing::error_of;
+
 const std::string kData = CRMKIT_SOURCE_DIR "/data/";
 
 Calendar china() { return Calendar::from_file(kData + "calendars/cn-2026.json"); }
 Policy default_policy(const Calendar& cal) { return Policy::from_file(kData + "policies/default.json", cal); }
 Instant at(const char* text) { return parse_instant(text); }
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return Errc::ok;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 CaseAttributes attrs(std::string channel, std::string severity = "normal", std::string tier = "", std::string category = "service") {
   return CaseAttributes{std::move(channel), std::move(category), std::move(severity), std::move(tier)};

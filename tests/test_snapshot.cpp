@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crmkit/error.hpp"
+#include "test_support.hpp"
 #include "engine_fixture.hpp"
 #include "crmkit/kpi.hpp"
 #include "crmkit/workflow.hpp"
@@ -17,11 +18,12 @@ using namespace crmkit;
 
 namespace {
 
+using testing::code_of;
+
 using testing::engine_dump;
+using testing::fresh_engine;
 using testing::kData;
-workflow::Engine fresh() { return testing::fresh_engine(); }
-std::vector<std::string> quarter() { return testing::quarter_lines(); }
-std::string dump(const workflow::Engine& e) { return engine_dump(e); }
+using testing::quarter_lines;
 
 void replay(workflow::Engine& e, const std::vector<std::string>& lines, size_t from, size_t to) {
   for (size_t i = from; i < to && i < lines.size(); ++i) {
@@ -31,48 +33,39 @@ void replay(workflow::Engine& e, const std::vector<std::string>& lines, size_t f
   }
 }
 
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return Errc::ok;
-}
-
 }  // namespace
 
 TEST_CASE("A restored engine equals the original and keeps behaving the same") {
-  const auto lines = quarter();
+  const auto lines = quarter_lines();
   REQUIRE(lines.size() > 10000);
-  workflow::Engine a = fresh();
+  workflow::Engine a = fresh_engine();
   replay(a, lines, 0, 12000);
   const std::string bytes = a.snapshot();
-  workflow::Engine b = fresh();
+  workflow::Engine b = fresh_engine();
   b.restore(bytes);
   CHECK(b.size() == a.size());
-  CHECK((dump(b) == dump(a)));
+  CHECK((engine_dump(b) == engine_dump(a)));
   // The rest of the quarter on both: same results, same state.
   replay(a, lines, 12000, lines.size());
   replay(b, lines, 12000, lines.size());
   auto sa = a.sweep(parse_instant("2026-04-30T00:00:00Z"));
   auto sb = b.sweep(parse_instant("2026-04-30T00:00:00Z"));
   CHECK(sa.size() == sb.size());
-  CHECK((dump(b) == dump(a)));
+  CHECK((engine_dump(b) == engine_dump(a)));
   // A snapshot of the restored engine restores to the same state again. (Bytes may differ: targets
   // interned after a restore are not deduplicated against restored ones, which changes no result.)
-  workflow::Engine c = fresh();
+  workflow::Engine c = fresh_engine();
   c.restore(b.snapshot());
-  CHECK((dump(c) == dump(a)));
+  CHECK((engine_dump(c) == engine_dump(a)));
 }
 
 TEST_CASE("Bad snapshots are refused and change nothing") {
-  const auto lines = quarter();
-  workflow::Engine a = fresh();
+  const auto lines = quarter_lines();
+  workflow::Engine a = fresh_engine();
   replay(a, lines, 0, 500);
   const std::string bytes = a.snapshot();
-  workflow::Engine b = fresh();
-  const std::string empty = dump(b);
+  workflow::Engine b = fresh_engine();
+  const std::string empty = engine_dump(b);
   CHECK(code_of([&] { b.restore(bytes.substr(0, bytes.size() / 2)); }) == Errc::corrupt);  // truncated
   CHECK(code_of([&] { b.restore(""); }) == Errc::corrupt);
   CHECK(code_of([&] { b.restore("garbage that is not an archive"); }) == Errc::corrupt);
@@ -80,14 +73,14 @@ TEST_CASE("Bad snapshots are refused and change nothing") {
   flipped[flipped.size() / 3] = flipped[flipped.size() / 3] == '7' ? '8' : '7';  // a digit changed somewhere
   Errc flipped_code = code_of([&] { b.restore(flipped); });
   CHECK((flipped_code == Errc::corrupt || flipped_code == Errc::ok));  // the store's CRC-32 catches what parsing cannot
-  if (flipped_code == Errc::ok) b = fresh();
+  if (flipped_code == Errc::ok) b = fresh_engine();
   std::string newer = bytes;
   // The header: the magic's length (its bytes are in the binary payload), then the format number.
   auto pos = newer.find("serialization::archive 18 22 1 ");
   REQUIRE(pos != std::string::npos);
   newer.replace(pos, 31, "serialization::archive 18 22 9 ");
   CHECK(code_of([&] { b.restore(newer); }) == Errc::version);
-  CHECK((dump(b) == empty));
+  CHECK((engine_dump(b) == empty));
   // A snapshot of another configuration.
   std::ifstream in(kData + "workflows/default.json");
   std::stringstream ss;
@@ -103,5 +96,5 @@ TEST_CASE("Bad snapshots are refused and change nothing") {
   // Only into an empty engine.
   CHECK(code_of([&] { a.restore(bytes); }) == Errc::invalid_state);
   b.restore(bytes);
-  CHECK((dump(b) == dump(a)));
+  CHECK((engine_dump(b) == engine_dump(a)));
 }

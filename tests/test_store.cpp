@@ -10,12 +10,15 @@
 #include <string>
 
 #include "crmkit/error.hpp"
+#include "test_support.hpp"
 #include "crmkit/store.hpp"
 
 using namespace crmkit;
 using namespace crmkit::store;
 
 namespace {
+
+using testing::code_of;
 
 struct TempDb {
   std::string path;
@@ -37,15 +40,6 @@ void raw_sql(const std::string& path, const char* sql) {
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
   if (rc != SQLITE_OK) FAIL(msg);
   sqlite3_close(db);
-}
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return Errc::ok;
 }
 
 }  // namespace

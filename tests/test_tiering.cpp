@@ -7,6 +7,7 @@
 #include <map>
 
 #include "crmkit/error.hpp"
+#include "test_support.hpp"
 #include "crmkit/tiering.hpp"
 
 using namespace crmkit;
@@ -274,14 +275,7 @@ TEST_CASE("Config from JSON, with errors naming the field") {
   Config c = Config::from_file(CRMKIT_SOURCE_DIR "/data/tiers/default.json");
   CHECK(c.individual.front().tier == "diamond");
   CHECK(c.individual.back().min_monthly_spend == 0);
-  auto err = [](const char* json) {
-    try {
-      (void)Config::from_json(json);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
+  auto err = [](const char* json) { return testing::error_of([&] { (void)Config::from_json(json); }); };
   CHECK(err(R"({"individual":{"thresholds":[{"tier":"a","min_monthly_spend":5},{"tier":"b","min_monthly_spend":9}]}})")
             .find("tiers.individual.thresholds[1].min_monthly_spend") != std::string::npos);
   CHECK(err(R"({"individual":{"thresholds":[{"tier":"a","min_monthly_spend":5}]}})").find("base") != std::string::npos);
