@@ -21,7 +21,6 @@ namespace {
 
 using testing::engine_dump;
 using testing::fresh_engine;
-using testing::kData;
 using testing::quarter_lines;
 
 struct TempDb {
