@@ -8,9 +8,12 @@
 #pragma once
 
 #include <bit>
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
 #include <boost/serialization/binary_object.hpp>
 #include <cstdint>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -117,6 +120,36 @@ void bounded_string(Archive& ar, std::string& s, uint64_t max_bytes) {
     s.resize(static_cast<size_t>(n));
   }
   bulk_bytes(ar, s.data(), n);
+}
+
+/// A framed snapshot: write(archive) fills a text archive whose bulk tables (pod_vector,
+/// bounded_string) go to the binary payload after it.
+template <class Write>
+std::string save_framed(Write&& write) {
+  std::ostringstream os;
+  std::string payload;
+  Payload side;
+  side.out = &payload;
+  {
+    PayloadScope scope(side);
+    boost::archive::text_oarchive ar(os);
+    write(ar);
+  }
+  return frame(os.str(), payload);
+}
+
+/// Reads a framed snapshot back: read(archive) with its payload in scope. The frame and the
+/// archive signature are checked first (Error(corrupt)); read's own errors pass through.
+template <class Read>
+void load_framed(std::string_view bytes, Read&& read) {
+  std::string_view archive_text, payload;
+  unframe(bytes, archive_text, payload);
+  Payload side;
+  side.in = payload;
+  PayloadScope scope(side);
+  std::istringstream is{std::string(archive_text)};
+  boost::archive::text_iarchive ar(is);
+  read(ar);
 }
 
 }  // namespace crmkit::detail

@@ -14,7 +14,6 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <map>
-#include <sstream>
 
 #include "common/pod_io.hpp"
 #include "crmkit/error.hpp"
@@ -487,13 +486,7 @@ namespace {
 }  // namespace
 
 std::string Scheduler::to_bytes() const {
-  std::ostringstream os;
-  std::string payload;
-  detail::Payload side;
-  side.out = &payload;
-  {
-    detail::PayloadScope scope(side);
-    boost::archive::text_oarchive ar(os);
+  return detail::save_framed([&](boost::archive::text_oarchive& ar) {
     const Impl& s = *impl_;
     detail::pod_vector(ar, const_cast<std::vector<Clock>&>(s.clocks), 0);
     detail::pod_vector(ar, const_cast<std::vector<HeapEntry>&>(s.heap), 0);
@@ -516,54 +509,48 @@ std::string Scheduler::to_bytes() const {
     }
     uint64_t live = s.live;
     ar << live;
-  }
-  return detail::frame(os.str(), payload);
+  });
 }
 
 Scheduler Scheduler::from_bytes(std::string_view bytes) {
   Scheduler out;
   Impl& s = *out.impl_;
   try {
-    std::string_view archive_text, payload;
-    detail::unframe(bytes, archive_text, payload);
-    detail::Payload side;
-    side.in = payload;
-    detail::PayloadScope scope(side);
-    std::istringstream is{std::string(archive_text)};
-    boost::archive::text_iarchive ar(is);
-    uint64_t t = 0, live = 0;
-    detail::pod_vector(ar, s.clocks, uint64_t{1} << 32);
-    detail::pod_vector(ar, s.heap, s.clocks.size());
-    detail::pod_vector(ar, s.deferred, 8 * s.clocks.size() + 8);
-    for (const auto& c : s.clocks)
-      if (static_cast<uint8_t>(c.state) > 3 || c.erased > 1) throw Error(Errc::corrupt, "clock state out of range");
-    for (const auto& e : s.deferred)
-      if (e.kind > 1 || e.index > 7) throw Error(Errc::corrupt, "deferred event out of range");
-    ar >> t;
-    if (t > (uint64_t{1} << 24) || t > bytes.size()) throw Error(Errc::corrupt, "target count out of range");
-    std::map<std::string, Calendar> calendars;  // compile each distinct calendar once
-    for (uint64_t i = 0; i < t; ++i) {
-      TargetInfo info;
-      int64_t secs = 0;
-      std::string cal;
-      const uint64_t limit = bytes.size();
-      detail::bounded_string(ar, info.target.clock, limit);
-      ar >> secs;
-      detail::bounded_string(ar, cal, limit);
-      detail::pod_vector(ar, info.target.warnings, 8);
-      ar >> info.target.escalate_to;
-      detail::bounded_string(ar, info.target.rule, limit);
-      detail::pod_vector(ar, info.thresholds, 9);
-      if (secs <= 0 || info.target.escalate_to < -1 || info.target.escalate_to > 3) throw Error(Errc::corrupt, "target values");
-      info.target.business = Duration::seconds(secs);
-      auto it = calendars.find(cal);
-      if (it == calendars.end()) it = calendars.emplace(cal, Calendar::from_json(cal)).first;
-      info.target.calendar = it->second;
-      if (info.thresholds.size() != info.target.warnings.size() + 1) throw Error(Errc::corrupt, "target thresholds");
-      s.targets.push_back(std::move(info));
-    }
-    ar >> live;
-    s.live = live;
+    detail::load_framed(bytes, [&](boost::archive::text_iarchive& ar) {
+      uint64_t t = 0, live = 0;
+      detail::pod_vector(ar, s.clocks, uint64_t{1} << 32);
+      detail::pod_vector(ar, s.heap, s.clocks.size());
+      detail::pod_vector(ar, s.deferred, 8 * s.clocks.size() + 8);
+      for (const auto& c : s.clocks)
+        if (static_cast<uint8_t>(c.state) > 3 || c.erased > 1) throw Error(Errc::corrupt, "clock state out of range");
+      for (const auto& e : s.deferred)
+        if (e.kind > 1 || e.index > 7) throw Error(Errc::corrupt, "deferred event out of range");
+      ar >> t;
+      if (t > (uint64_t{1} << 24) || t > bytes.size()) throw Error(Errc::corrupt, "target count out of range");
+      std::map<std::string, Calendar> calendars;  // compile each distinct calendar once
+      for (uint64_t i = 0; i < t; ++i) {
+        TargetInfo info;
+        int64_t secs = 0;
+        std::string cal;
+        const uint64_t limit = bytes.size();
+        detail::bounded_string(ar, info.target.clock, limit);
+        ar >> secs;
+        detail::bounded_string(ar, cal, limit);
+        detail::pod_vector(ar, info.target.warnings, 8);
+        ar >> info.target.escalate_to;
+        detail::bounded_string(ar, info.target.rule, limit);
+        detail::pod_vector(ar, info.thresholds, 9);
+        if (secs <= 0 || info.target.escalate_to < -1 || info.target.escalate_to > 3) throw Error(Errc::corrupt, "target values");
+        info.target.business = Duration::seconds(secs);
+        auto it = calendars.find(cal);
+        if (it == calendars.end()) it = calendars.emplace(cal, Calendar::from_json(cal)).first;
+        info.target.calendar = it->second;
+        if (info.thresholds.size() != info.target.warnings.size() + 1) throw Error(Errc::corrupt, "target thresholds");
+        s.targets.push_back(std::move(info));
+      }
+      ar >> live;
+      s.live = live;
+    });
   } catch (const Error& e) {
     throw Error(Errc::corrupt, fmt::format("scheduler snapshot: {}", e.what()));
   } catch (const std::exception& e) {

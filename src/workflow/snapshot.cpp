@@ -8,7 +8,6 @@
 #include <boost/serialization/unordered_map.hpp>
 #include <boost/serialization/vector.hpp>
 #include <mutex>
-#include <sstream>
 
 #include "crmkit/error.hpp"
 #include "common/pod_io.hpp"
@@ -111,22 +110,15 @@ uint64_t fingerprint(const Engine::Impl& m) {
 std::string Engine::snapshot() const {
   std::shared_lock lock(impl_->mutex);
   const Impl& m = *impl_;
-  std::ostringstream os;
-  std::string payload;
-  detail::Payload side;
-  side.out = &payload;
   std::string scheduler = m.scheduler.to_bytes();  // its own framing, before this archive's scope
-  {
-    detail::PayloadScope scope(side);
-    boost::archive::text_oarchive ar(os);
+  return detail::save_framed([&](boost::archive::text_oarchive& ar) {
     std::string magic = kMagic;
     uint32_t format = kSnapshotFormat;
     uint64_t fp = fingerprint(m);
     detail::bounded_string(ar, magic, 0);
     ar << format << fp;
     io_state(ar, const_cast<Impl&>(m), scheduler, 0);
-  }
-  return detail::frame(os.str(), payload);
+  });
 }
 
 void Engine::restore(std::string_view bytes) {
@@ -138,24 +130,19 @@ void Engine::restore(std::string_view bytes) {
   std::string scheduler_bytes;
   const uint64_t limit = bytes.size();  // no table or string in it can be longer than the snapshot
   try {
-    std::string_view archive_text, payload;
-    detail::unframe(bytes, archive_text, payload);
-    detail::Payload side;
-    side.in = payload;
-    detail::PayloadScope scope(side);
-    std::istringstream is{std::string(archive_text)};
-    boost::archive::text_iarchive ar(is);
-    std::string magic;
-    uint32_t format = 0;
-    uint64_t fp = 0;
-    detail::bounded_string(ar, magic, 64);
-    if (magic != kMagic) throw Error(Errc::corrupt, "not an engine snapshot");
-    ar >> format;
-    if (format > kSnapshotFormat)
-      throw Error(Errc::version, fmt::format("snapshot format {} is newer than this crmkit reads ({})", format, kSnapshotFormat));
-    ar >> fp;
-    if (fp != fingerprint(m)) throw Error(Errc::corrupt, "the snapshot belongs to another workflow configuration");
-    io_state(ar, f, scheduler_bytes, limit);
+    detail::load_framed(bytes, [&](boost::archive::text_iarchive& ar) {
+      std::string magic;
+      uint32_t format = 0;
+      uint64_t fp = 0;
+      detail::bounded_string(ar, magic, 64);
+      if (magic != kMagic) throw Error(Errc::corrupt, "not an engine snapshot");
+      ar >> format;
+      if (format > kSnapshotFormat)
+        throw Error(Errc::version, fmt::format("snapshot format {} is newer than this crmkit reads ({})", format, kSnapshotFormat));
+      ar >> fp;
+      if (fp != fingerprint(m)) throw Error(Errc::corrupt, "the snapshot belongs to another workflow configuration");
+      io_state(ar, f, scheduler_bytes, limit);
+    });
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
