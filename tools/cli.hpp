@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 
 namespace crmkit::cli {
 
@@ -19,6 +20,20 @@ std::string data_path(const std::string& relative);
 /// Reads all of standard input / a file (Error(io) if it cannot).
 std::string read_stdin();
 std::string read_file(const std::string& path);
+
+/// Calls f(line, number) for each line of text (LF or CRLF, the CR removed), numbers from 1.
+template <class F>
+void for_each_line(std::string_view text, F&& f) {
+  size_t pos = 0, number = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    f(line, ++number);
+    pos = end + 1;
+  }
+}
 
 }  // namespace crmkit::cli
 

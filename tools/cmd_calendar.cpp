@@ -37,21 +37,6 @@ std::string_view unquote(std::string_view f) {
   return f;
 }
 
-// Iterates the lines of a buffer (LF or CRLF), giving 1-based line numbers.
-template <class F>
-void for_each_line(std::string_view text, F&& f) {
-  size_t pos = 0, number = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++number;
-    f(line, number);
-    pos = end + 1;
-  }
-}
-
 size_t column(const std::vector<std::string_view>& header, std::string_view name) {
   for (size_t i = 0; i < header.size(); ++i)
     if (unquote(header[i]) == name) return i;
@@ -80,7 +65,7 @@ void run_batch(const Calendar& cal, const char* col_a, const char* col_b, const 
   std::vector<std::string_view> fields;
   size_t ia = 0, ib = 0, width = 0;
   bool header_seen = false;
-  for_each_line(input, [&](std::string_view line, size_t number) {
+  cli::for_each_line(input, [&](std::string_view line, size_t number) {
     if (line.empty()) return;
     split_csv(line, fields);
     if (!header_seen) {

@@ -74,7 +74,7 @@ void replay_durable(const ReplayArgs& a) {
   const std::string text = cli::read_file(a.events);
   std::vector<std::string_view> batch;
   std::vector<size_t> batch_lines;
-  size_t line_no = 0, applied = 0, duplicates = 0, rejected = 0;
+  size_t applied = 0, duplicates = 0, rejected = 0;
   int64_t latest = INT64_MIN;
   auto flush = [&] {
     if (batch.empty()) return;
@@ -89,14 +89,8 @@ void replay_durable(const ReplayArgs& a) {
     batch_lines.clear();
   };
   workflow::Event e;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+  cli::for_each_line(text, [&](std::string_view line, size_t line_no) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     try {
       workflow::parse_event(line, e);
       latest = std::max(latest, e.at.unix_seconds());
@@ -106,7 +100,7 @@ void replay_durable(const ReplayArgs& a) {
     batch.push_back(line);
     batch_lines.push_back(line_no);
     if (static_cast<int64_t>(batch.size()) >= std::max<int64_t>(1, a.batch)) flush();
-  }
+  });
   flush();
   Instant final_time = Instant::from_unix_seconds(latest == INT64_MIN ? 0 : latest);
   if (!a.until.empty()) {
@@ -163,17 +157,10 @@ void replay(const ReplayArgs& a) {
   workflow::Event e;
   workflow::ApplyResult result;
   std::vector<workflow::SweepEvent> fired;
-  size_t line_no = 0, applied = 0, duplicates = 0, rejected = 0, breaches = 0, escalations = 0;
+  size_t applied = 0, duplicates = 0, rejected = 0, breaches = 0, escalations = 0;
   int64_t latest = INT64_MIN;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+  cli::for_each_line(text, [&](std::string_view line, size_t line_no) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     try {
       workflow::parse_event(line, e);
       if (e.at.unix_seconds() > latest) {
@@ -196,7 +183,7 @@ void replay(const ReplayArgs& a) {
       ++rejected;
       fmt::print(stderr, "line {}: rejected ({}): {}\n", line_no, errc_name(err.code()), err.what());
     }
-  }
+  });
   Instant final_time = Instant::from_unix_seconds(latest == INT64_MIN ? 0 : latest);
   if (until) {
     if (*until > final_time) final_time = *until;

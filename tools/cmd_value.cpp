@@ -186,21 +186,14 @@ void setup_rfm(CLI::App& app) {
 /// class|account_class, annual_revenue|revenue); writes customer_id,grade,reason.
 void enterprise_grades(const std::string& path, const tiering::Config& c, bool skip, Out& out) {
   const std::string text = cli::read_file(path);
-  size_t pos = 0, line_no = 0;
   int col_id = -1, col_class = -1, col_rev = -1;
   auto fail = [&](size_t line, const std::string& what) {
     if (!skip) throw Error(Errc::parse, fmt::format("{}:{}: {}", path, line, what));
     fmt::print(stderr, "{}:{}: skipped: {}\n", path, line, what);
   };
   out.print("customer_id,grade,reason\n");
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
+  cli::for_each_line(text, [&](std::string_view line, size_t line_no) {
+    if (line.empty()) return;
     auto f = split_csv(line);
     if (col_id < 0) {
       for (size_t i = 0; i < f.size(); ++i) {
@@ -210,11 +203,11 @@ void enterprise_grades(const std::string& path, const tiering::Config& c, bool s
       }
       if (col_id < 0 || col_class < 0 || col_rev < 0)
         throw Error(Errc::parse, fmt::format("{}:{}: the header needs customer_id, class and annual_revenue", path, line_no));
-      continue;
+      return;
     }
     if (static_cast<int>(f.size()) <= std::max({col_id, col_class, col_rev})) {
       fail(line_no, "too few fields");
-      continue;
+      return;
     }
     const std::string& cls = f[col_class];
     const std::string& rev = f[col_rev];
@@ -222,11 +215,11 @@ void enterprise_grades(const std::string& path, const tiering::Config& c, bool s
     auto [p, ec] = std::from_chars(rev.data(), rev.data() + rev.size(), revenue);
     if (rev.empty() || ec != std::errc() || p != rev.data() + rev.size()) {
       fail(line_no, fmt::format("annual_revenue '{}' is not a number", rev));
-      continue;
+      return;
     }
     if (cls.size() != 1) {
       fail(line_no, fmt::format("class '{}' is not A or B", cls));
-      continue;
+      return;
     }
     try {
       auto g = tiering::enterprise_grade(cls[0], revenue, c);
@@ -234,7 +227,7 @@ void enterprise_grades(const std::string& path, const tiering::Config& c, bool s
     } catch (const Error& e) {
       fail(line_no, e.what());
     }
-  }
+  });
 }
 
 void setup_tiers(CLI::App& app) {
