@@ -174,11 +174,11 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   const bool receive = type == d.receive_type;
 
   CaseRec* c = m.find_case(e.case_id);
+  const uint16_t id_tag = Record::tag_of(e.id);
   if (c) {
     const size_t n = e.id.size();
-    const char last = n ? e.id[n - 1] : 0;
     for (const Record& r : c->events) {
-      if (r.id_len != n || c->pool[r.off + n - 1] != last || std::memcmp(c->pool.data() + r.off, e.id.data(), n) != 0) continue;
+      if (r.id_tag != id_tag || r.id_len != n || std::memcmp(c->pool.data() + r.off, e.id.data(), n) != 0) continue;
       if (r.type != static_cast<uint16_t>(type))
         refuse(Errc::conflict, e, fmt::format("id already used by a '{}' event of this case", r.type == kSystemType ? "escalate" : d.types[r.type]));
       out.clear();
@@ -411,6 +411,7 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   rec.at = now;
   rec.off = static_cast<uint32_t>(c->pool.size());
   rec.id_len = static_cast<uint16_t>(e.id.size());
+  rec.id_tag = id_tag;
   rec.actor = m.syms.intern(e.actor);
   rec.type = static_cast<uint16_t>(type);
   rec.offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
@@ -485,7 +486,10 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   // Clock actions.
   const TargetSet& ts = m.target_sets[c->target_set];
   auto push_change = [&](uint8_t slot, ClockAction::Op op, std::optional<Instant> due) {
-    out.clocks.push_back({d.clocks[slot], op, due});
+    ClockChange& change = out.clocks.emplace_back();  // fields written in place: no temporary to copy
+    change.clock = d.clocks[slot];
+    change.op = op;
+    change.due = due;
   };
   auto create_and_start = [&](uint8_t slot) {
     sla::ClockId id = m.scheduler.create(ts.target[slot]);
@@ -608,6 +612,7 @@ size_t Engine::sweep(Instant now, std::vector<SweepEvent>& out) {
         rec.off = static_cast<uint32_t>(c.pool.size());
         std::string id = fmt::format("sla:{}#{}:breach", d.clocks[slot], c.clock_instance[slot]);
         rec.id_len = static_cast<uint16_t>(id.size());
+        rec.id_tag = Record::tag_of(id);
         c.pool.append(id);
         c.pool.push_back(static_cast<char>(Field::level));
         c.pool.push_back(static_cast<char>(to));

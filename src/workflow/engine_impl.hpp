@@ -6,24 +6,40 @@
 #include <algorithm>
 #include <deque>
 #include <mutex>
-#include <shared_mutex>
+#include <shared_mutex>  // std::shared_lock
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/pod_io.hpp"
+#include "common/rw_lock.hpp"
 #include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
 
 namespace crmkit::workflow {
 
-/// Interned strings: id 0 is "". Bytes live in one arena (offsets per id); an open-addressing
-/// table of (hash << 32 | id + 1) slots finds them: one probe and one compare per lookup, no
-/// allocation for a known string. str() returns a view valid until the next intern().
+/// Interned strings: id 0 is "". Bytes live in one arena (offsets per id). An open-addressing
+/// table finds them; each 16-byte slot keeps a hash tag, the length and the first 8 bytes, so a
+/// lookup of a string of up to 8 bytes (most ids: "C-10234", "u-7") touches one slot and nothing
+/// else, and a longer one compares the arena only when tag and head agree. No allocation for a
+/// known string. str() returns a view valid until the next intern().
 class Interner {
  public:
   Interner() { intern(""); }
+  /// Up to 8 bytes as a little-endian word, zero-padded, in fixed-size loads: a memcpy of a
+  /// variable length followed by an 8-byte load stalls on store forwarding.
+  static uint64_t load_upto8(const char* p, size_t n) {
+    if (n >= 4) {
+      uint32_t lo, hi;  // two overlapping 4-byte loads; the overlap holds the same bytes in both
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      return uint64_t{lo} | (uint64_t{hi} << ((n - 4) * 8));
+    }
+    if (n == 0) return 0;
+    return uint64_t{static_cast<uint8_t>(p[0])} | (uint64_t{static_cast<uint8_t>(p[n / 2])} << (n / 2 * 8)) |
+           (uint64_t{static_cast<uint8_t>(p[n - 1])} << ((n - 1) * 8));
+  }
   static uint64_t hash(std::string_view s) {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
     size_t i = 0;
@@ -33,90 +49,113 @@ class Interner {
       h = (h ^ w) * 0xFF51AFD7ED558CCDull;
       h ^= h >> 32;
     }
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    h = (h ^ load_upto8(s.data() + i, s.size() - i)) * 0xC4CEB9FE1A85EC53ull;
     h ^= h >> 29;
     return h;
   }
   uint32_t intern(std::string_view s) {
-    const uint64_t h = hash(s);
-    size_t pos = probe(s, h);
-    if (!slots_.empty() && slots_[pos]) return static_cast<uint32_t>(slots_[pos] & 0xFFFFFFFFu) - 1;
+    const Key k = key(s);
+    size_t pos = probe(s, k);
+    if (!slots_.empty() && slots_[pos].id1) return slots_[pos].id1 - 1;
     const uint32_t id = static_cast<uint32_t>(offsets_.size());
     offsets_.push_back(arena_.size());
     arena_.append(s);
     lengths_.push_back(static_cast<uint32_t>(s.size()));
     if (offsets_.size() * 2 > slots_.size()) {
       grow();
-      pos = probe(s, h);
+      pos = probe(s, k);
     }
-    slots_[pos] = (h & 0xFFFFFFFF00000000ull) | (uint64_t{id} + 1);
+    slots_[pos] = Slot{k.meta, id + 1, k.head};
     return id;
   }
   /// -1 when unknown.
   int64_t find(std::string_view s) const {
     if (slots_.empty()) return -1;
-    const size_t pos = probe(s, hash(s));
-    return slots_[pos] ? static_cast<int64_t>(slots_[pos] & 0xFFFFFFFFu) - 1 : -1;
+    const Slot& slot = slots_[probe(s, key(s))];
+    return slot.id1 ? static_cast<int64_t>(slot.id1) - 1 : -1;
   }
   std::string_view str(uint32_t id) const { return {arena_.data() + offsets_[id], lengths_[id]}; }
   std::string s(uint32_t id) const { return std::string(str(id)); }
   size_t size() const { return offsets_.size(); }
   size_t bytes() const {
-    return arena_.capacity() + offsets_.capacity() * sizeof(uint64_t) + lengths_.capacity() * 4 + slots_.capacity() * 8;
+    return arena_.capacity() + offsets_.capacity() * sizeof(uint64_t) + lengths_.capacity() * 4 + slots_.capacity() * sizeof(Slot);
   }
 
  private:
-  size_t probe(std::string_view s, uint64_t h) const {
+  struct Slot {
+    uint32_t meta = 0;  ///< hash tag (24 bits) << 8 | min(length, 255)
+    uint32_t id1 = 0;   ///< id + 1; 0: empty
+    uint64_t head = 0;  ///< the first 8 bytes, zero-padded
+  };
+  struct Key {
+    uint64_t hash, head;
+    uint32_t meta;
+  };
+  static Key key(std::string_view s) {
+    Key k;
+    k.hash = hash(s);
+    k.head = load_upto8(s.data(), std::min<size_t>(s.size(), 8));
+    k.meta = static_cast<uint32_t>(k.hash >> 40) << 8 | static_cast<uint32_t>(std::min<size_t>(s.size(), 255));
+    return k;
+  }
+  size_t probe(std::string_view s, const Key& k) const {
     if (slots_.empty()) return 0;
     const size_t mask = slots_.size() - 1;
-    const uint64_t tag = h & 0xFFFFFFFF00000000ull;
-    for (size_t pos = static_cast<size_t>(h) & mask;; pos = (pos + 1) & mask) {
-      const uint64_t v = slots_[pos];
-      if (!v) return pos;
-      if ((v & 0xFFFFFFFF00000000ull) == tag) {
-        const uint32_t id = static_cast<uint32_t>(v & 0xFFFFFFFFu) - 1;
-        if (lengths_[id] == s.size() && std::memcmp(arena_.data() + offsets_[id], s.data(), s.size()) == 0) return pos;
+    for (size_t pos = static_cast<size_t>(k.hash) & mask;; pos = (pos + 1) & mask) {
+      const Slot& v = slots_[pos];
+      if (!v.id1) return pos;
+      if (v.meta == k.meta && v.head == k.head) {
+        if (s.size() <= 8) return pos;  // length and every byte are in the slot
+        const uint32_t id = v.id1 - 1;
+        if (lengths_[id] == s.size() && std::memcmp(arena_.data() + offsets_[id] + 8, s.data() + 8, s.size() - 8) == 0) return pos;
       }
     }
   }
   void grow() {
-    std::vector<uint64_t> old = std::move(slots_);
-    slots_.assign(std::max<size_t>(16, old.size() * 2), 0);
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(16, old.size() * 2), Slot{});
+    for (const Slot& v : old)
+      if (v.id1) place(v, hash(str(v.id1 - 1)));
+  }
+  void place(const Slot& v, uint64_t h) {
     const size_t mask = slots_.size() - 1;
-    for (uint64_t v : old) {
-      if (!v) continue;
-      const uint64_t h = hash(str(static_cast<uint32_t>(v & 0xFFFFFFFFu) - 1));
-      size_t pos = static_cast<size_t>(h) & mask;
-      while (slots_[pos]) pos = (pos + 1) & mask;
-      slots_[pos] = v;
-    }
+    size_t pos = static_cast<size_t>(h) & mask;
+    while (slots_[pos].id1) pos = (pos + 1) & mask;
+    slots_[pos] = v;
   }
   std::string arena_;
   std::vector<uint64_t> offsets_;
   std::vector<uint32_t> lengths_;
-  std::vector<uint64_t> slots_;
+  std::vector<Slot> slots_;
 
  public:
-  /// Snapshots (src/workflow/snapshot.cpp); `limit` bounds every size read back.
+  /// Snapshots (src/workflow/snapshot.cpp); `limit` bounds every size read back. The lookup
+  /// table is not stored (an empty table is written where format 1 had one; a stored one is read
+  /// and ignored): it is rebuilt from the strings, which also checks that they are distinct.
   template <class Archive>
   void io(Archive& ar, uint64_t limit) {
     detail::bounded_string(ar, arena_, limit);
     detail::pod_vector(ar, offsets_, limit);
     detail::pod_vector(ar, lengths_, limit);
-    detail::pod_vector(ar, slots_, limit);
+    std::vector<uint64_t> stored_table;
+    detail::pod_vector(ar, stored_table, limit);
     if constexpr (Archive::is_loading::value) {
       if (offsets_.size() != lengths_.size() || offsets_.empty()) throw Error(Errc::corrupt, "snapshot: interner tables disagree");
       for (size_t i = 0; i < offsets_.size(); ++i)
-        if (offsets_[i] + lengths_[i] > arena_.size()) throw Error(Errc::corrupt, "snapshot: interned string outside its arena");
-      if (!slots_.empty() && (slots_.size() & (slots_.size() - 1))) throw Error(Errc::corrupt, "snapshot: interner table size");
-      size_t used = 0;
-      for (uint64_t v : slots_) {
-        if (v && (v & 0xFFFFFFFFu) > offsets_.size()) throw Error(Errc::corrupt, "snapshot: interner slot out of range");
-        used += v != 0;
+        if (offsets_[i] > arena_.size() || lengths_[i] > arena_.size() - offsets_[i])
+          throw Error(Errc::corrupt, "snapshot: interned string outside its arena");
+      if (offsets_.size() > UINT32_MAX - 1) throw Error(Errc::corrupt, "snapshot: too many interned strings");
+      size_t n = 16;
+      while (n < offsets_.size() * 2) n *= 2;
+      slots_.assign(n, Slot{});
+      for (uint32_t id = 0; id < offsets_.size(); ++id) {
+        const std::string_view s = str(id);
+        const Key k = key(s);
+        const size_t pos = probe(s, k);
+        if (slots_[pos].id1) throw Error(Errc::corrupt, "snapshot: a string is interned twice");
+        slots_[pos] = Slot{k.meta, id + 1, k.head};
       }
-      if (!slots_.empty() && used >= slots_.size()) throw Error(Errc::corrupt, "snapshot: full interner table");
+      if (lengths_[0] != 0) throw Error(Errc::corrupt, "snapshot: interned string 0 is not empty");
     }
   }
 };
@@ -202,6 +241,9 @@ inline constexpr uint8_t kSystemRole = 0xFF;
 
 /// One applied event, 32 bytes; its id and data live in the case's pool.
 struct Record {
+  /// 16 bits of the id's hash: the duplicate-id scan compares it before touching the pool.
+  static uint16_t tag_of(std::string_view id);
+
   int64_t at = 0;
   uint32_t off = 0;       ///< pool offset of the id, followed by the data
   uint32_t data_len = 0;  ///< bytes of encoded data after the id
@@ -212,7 +254,9 @@ struct Record {
   uint8_t role = 0;       ///< role index or kSystemRole
   uint8_t from = kNoState, to = kNoState;
   uint8_t flags = 0;
+  uint16_t id_tag = 0;    ///< tag_of(id); recomputed when a snapshot is loaded
 };
+static_assert(sizeof(Record) == 32);
 
 /// Case flags.
 enum : uint8_t {
@@ -304,6 +348,8 @@ void decode_data(const std::string& pool, const Record& r, F&& f) {
   }
 }
 
+inline uint16_t Record::tag_of(std::string_view id) { return static_cast<uint16_t>(Interner::hash(id) >> 48); }
+
 inline std::string_view record_id(const std::string& pool, const Record& r) { return {pool.data() + r.off, r.id_len}; }
 
 
@@ -319,7 +365,7 @@ struct Engine::Impl {
   Rules rules;
   TimeZone zone;
   sla::Scheduler scheduler;
-  mutable std::shared_mutex mutex;
+  mutable detail::RwLock mutex;  ///< apply/sweep/restore exclusive, queries shared
 
   Interner case_ids;  // case index = id - 1 (0 is "")
   Interner syms;

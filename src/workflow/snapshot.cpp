@@ -172,7 +172,7 @@ void Engine::restore(std::string_view bytes) {
   } catch (const Error&) {
     throw Error(Errc::corrupt, "engine snapshot: a target set names an unknown target");
   }
-  for (const auto& c : cases) {
+  for (auto& c : cases) {
     if (c.state >= n_states || c.target_set >= target_sets.size() || c.repeat_of > cases.size() || c.merged_into > cases.size())
       throw Error(Errc::corrupt, "engine snapshot: a case points outside the snapshot");
     const size_t index = static_cast<size_t>(&c - cases.data());
@@ -183,11 +183,13 @@ void Engine::restore(std::string_view bytes) {
     }
     for (uint32_t s : {c.channel, c.category, c.severity, c.customer, c.tier, c.owner, c.department, c.first_owner})
       if (s >= syms.size()) throw Error(Errc::corrupt, "engine snapshot: unknown symbol");
-    for (const auto& r : c.events)
+    for (auto& r : c.events) {
       if (static_cast<uint64_t>(r.off) + r.id_len + r.data_len > c.pool.size() || r.actor >= syms.size() ||
           (r.from != kNoState && r.from >= n_states) || (r.to != kNoState && r.to >= n_states) ||
           (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
         throw Error(Errc::corrupt, "engine snapshot: an event record points outside its case");
+      r.id_tag = Record::tag_of(record_id(c.pool, r));
+    }
   }
   m.scheduler = std::move(scheduler);
   m.case_ids = std::move(case_ids);
