@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -177,6 +178,18 @@ struct Event {
   /// Clears every field, keeping string capacity (for reuse in loops).
   void clear();
 };
+
+// Inline (a table lookup): the engine calls it for every field of every event.
+inline const std::string& Event::text(Field f) const {
+  static const std::string empty;
+  static constexpr std::string Event::*kText[] = {
+      &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
+      &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
+      nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note};
+  static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
+  const auto i = static_cast<size_t>(f);
+  return i < std::size(kText) && kText[i] ? this->*kText[i] : empty;
+}
 
 /// Parses one event JSON object. Error(limit) above kMaxEventJsonBytes or a long field,
 /// Error(parse) naming the key for malformed JSON or a wrong type. Unknown keys are ignored.

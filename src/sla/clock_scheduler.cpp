@@ -87,7 +87,10 @@ struct Scheduler::Impl {
   std::unordered_map<std::string, TargetId> target_index;
   size_t live = 0;
 
-  // ---- indexed heap over (next_fire, id) ----
+  // ---- indexed 4-ary heap over (next_fire, id) ----
+  // Four children per node: half the depth of a binary heap, and every level moved also updates
+  // a clock's heap_pos (a random access), so fewer levels is what counts.
+  static constexpr size_t kArity = 4;
   static bool less(const HeapEntry& a, const HeapEntry& b) { return a.at != b.at ? a.at < b.at : a.clock < b.clock; }
   void place(size_t pos, const HeapEntry& e) {
     heap[pos] = e;
@@ -96,7 +99,7 @@ struct Scheduler::Impl {
   void sift_up(size_t pos) {
     HeapEntry e = heap[pos];
     while (pos > 0) {
-      size_t parent = (pos - 1) / 2;
+      size_t parent = (pos - 1) / kArity;
       if (!less(e, heap[parent])) break;
       place(pos, heap[parent]);
       pos = parent;
@@ -107,9 +110,11 @@ struct Scheduler::Impl {
     HeapEntry e = heap[pos];
     const size_t n = heap.size();
     for (;;) {
-      size_t child = 2 * pos + 1;
-      if (child >= n) break;
-      if (child + 1 < n && less(heap[child + 1], heap[child])) ++child;
+      const size_t first = kArity * pos + 1;
+      if (first >= n) break;
+      size_t child = first;
+      for (size_t k = first + 1; k < std::min(first + kArity, n); ++k)
+        if (less(heap[k], heap[child])) child = k;
       if (!less(heap[child], e)) break;
       place(pos, heap[child]);
       pos = child;
@@ -565,6 +570,11 @@ Scheduler Scheduler::from_bytes(std::string_view bytes) {
   for (const auto& c : s.clocks)
     if (c.target >= s.targets.size() || (c.heap_pos != kNotInHeap && c.heap_pos >= s.heap.size()))
       throw Error(Errc::corrupt, "scheduler snapshot: a clock points outside the snapshot");
+  // A sorted array is a heap of any arity: this restores the order whatever the snapshot held
+  // (a binary heap in snapshots of earlier builds, or a corrupt order).
+  std::sort(s.heap.begin(), s.heap.end(), Impl::less);
+  for (size_t i = 0; i < s.heap.size(); ++i) s.clocks[s.heap[i].clock - 1].heap_pos = static_cast<uint32_t>(i);
+  std::make_heap(s.deferred.begin(), s.deferred.end(), deferred_later);
   for (const auto& e : s.deferred)
     if (e.clock == 0 || e.clock > s.clocks.size()) throw Error(Errc::corrupt, "scheduler snapshot: deferred event of no clock");
   // Re-index the targets (their calendars are new objects now).

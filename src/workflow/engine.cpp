@@ -174,6 +174,22 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   const bool receive = type == d.receive_type;
 
   CaseRec* c = m.find_case(e.case_id);
+  if (c) {
+    // The case's audit trail and pool are about to be read and appended to: start loading them
+    // while the event's own fields are checked.
+    __builtin_prefetch(c->events.data());
+    __builtin_prefetch(c->events.data() + c->events.size());
+    __builtin_prefetch(c->pool.data() + c->pool.size());
+  }
+  for (uint32_t bits = e.present | (e.note.empty() ? 0u : 1u << static_cast<unsigned>(Field::note)); bits; bits &= bits - 1) {
+    Field f = static_cast<Field>(__builtin_ctz(bits));
+    size_t n = e.text(f).size();
+    if (n > (f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes))
+      refuse(Errc::limit, e, fmt::format("data.{} is {} bytes (at most {})", field_name(f), n,
+                                         f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes));
+  }
+  for (const std::string* s : {&e.id, &e.case_id, &e.actor})
+    if (s->size() > kMaxFieldBytes) refuse(Errc::limit, e, "id, case or actor too long");
   const uint16_t id_tag = Record::tag_of(e.id);
   if (c) {
     const size_t n = e.id.size();
@@ -203,15 +219,6 @@ void Engine::apply(const Event& e, ApplyResult& out) {
     refuse(Errc::invalid_argument, e,
            fmt::format("timestamp {} is before the case's last event at {}", format_utc(e.at),
                        format_utc(Instant::from_unix_seconds(c->last_at))));
-  for (uint32_t bits = e.present | (e.note.empty() ? 0u : 1u << static_cast<unsigned>(Field::note)); bits; bits &= bits - 1) {
-    Field f = static_cast<Field>(__builtin_ctz(bits));
-    size_t n = e.text(f).size();
-    if (n > (f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes))
-      refuse(Errc::limit, e, fmt::format("data.{} is {} bytes (at most {})", field_name(f), n,
-                                         f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes));
-  }
-  for (const std::string* s : {&e.id, &e.case_id, &e.actor})
-    if (s->size() > kMaxFieldBytes) refuse(Errc::limit, e, "id, case or actor too long");
 
   // Transition selection.
   const uint8_t state = c ? c->state : kNoState;
@@ -417,9 +424,7 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   rec.offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
   rec.role = static_cast<uint8_t>(role);
   rec.from = state;
-  c->pool.append(e.id);
-  encode_data(e, c->pool);
-  rec.data_len = static_cast<uint32_t>(c->pool.size() - rec.off - rec.id_len);
+  rec.data_len = encode_record(e, c->pool);
   if (c->repeat_of && receive) rec.flags |= kRecRepeat;
   if (receive && (c->flags & kCaseOverLevel)) rec.flags |= kRecOverLevel;
 

@@ -2,6 +2,7 @@
 // can be serialized later.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 #include <algorithm>
 #include <deque>
@@ -17,6 +18,13 @@
 #include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
 
+// Forces inlining of the few small functions on every event's path (GCC declines otherwise).
+#if defined(__GNUC__)
+#define CRMKIT_HOT_INLINE [[gnu::always_inline]] inline
+#else
+#define CRMKIT_HOT_INLINE inline
+#endif
+
 namespace crmkit::workflow {
 
 /// Interned strings: id 0 is "". Bytes live in one arena (offsets per id). An open-addressing
@@ -29,7 +37,7 @@ class Interner {
   Interner() { intern(""); }
   /// Up to 8 bytes as a little-endian word, zero-padded, in fixed-size loads: a memcpy of a
   /// variable length followed by an 8-byte load stalls on store forwarding.
-  static uint64_t load_upto8(const char* p, size_t n) {
+  CRMKIT_HOT_INLINE static uint64_t load_upto8(const char* p, size_t n) {
     if (n >= 4) {
       uint32_t lo, hi;  // two overlapping 4-byte loads; the overlap holds the same bytes in both
       std::memcpy(&lo, p, 4);
@@ -40,7 +48,7 @@ class Interner {
     return uint64_t{static_cast<uint8_t>(p[0])} | (uint64_t{static_cast<uint8_t>(p[n / 2])} << (n / 2 * 8)) |
            (uint64_t{static_cast<uint8_t>(p[n - 1])} << ((n - 1) * 8));
   }
-  static uint64_t hash(std::string_view s) {
+  CRMKIT_HOT_INLINE static uint64_t hash(std::string_view s) {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
     size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
@@ -91,14 +99,14 @@ class Interner {
     uint64_t hash, head;
     uint32_t meta;
   };
-  static Key key(std::string_view s) {
+  CRMKIT_HOT_INLINE static Key key(std::string_view s) {
     Key k;
     k.hash = hash(s);
     k.head = load_upto8(s.data(), std::min<size_t>(s.size(), 8));
     k.meta = static_cast<uint32_t>(k.hash >> 40) << 8 | static_cast<uint32_t>(std::min<size_t>(s.size(), 255));
     return k;
   }
-  size_t probe(std::string_view s, const Key& k) const {
+  CRMKIT_HOT_INLINE size_t probe(std::string_view s, const Key& k) const {
     if (slots_.empty()) return 0;
     const size_t mask = slots_.size() - 1;
     for (size_t pos = static_cast<size_t>(k.hash) & mask;; pos = (pos + 1) & mask) {
@@ -111,17 +119,16 @@ class Interner {
       }
     }
   }
+  /// Doubles the table and re-places every string in id order (the arena is read sequentially).
   void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(std::max<size_t>(16, old.size() * 2), Slot{});
-    for (const Slot& v : old)
-      if (v.id1) place(v, hash(str(v.id1 - 1)));
-  }
-  void place(const Slot& v, uint64_t h) {
+    slots_.assign(std::max<size_t>(16, slots_.size() * 2), Slot{});
     const size_t mask = slots_.size() - 1;
-    size_t pos = static_cast<size_t>(h) & mask;
-    while (slots_[pos].id1) pos = (pos + 1) & mask;
-    slots_[pos] = v;
+    for (uint32_t id = 0; id < offsets_.size(); ++id) {
+      const Key k = key(str(id));
+      size_t pos = static_cast<size_t>(k.hash) & mask;
+      while (slots_[pos].id1) pos = (pos + 1) & mask;
+      slots_[pos] = Slot{k.meta, id + 1, k.head};
+    }
   }
   std::string arena_;
   std::vector<uint64_t> offsets_;
@@ -269,30 +276,40 @@ enum : uint8_t {
 
 inline constexpr int64_t kNone = INT64_MIN;
 
+/// One case. Laid out by use: the first 128 bytes hold what most events read or write (audit
+/// trail, pool, last time, clocks, state), the rest what few events touch. (Aligning cases to
+/// cache lines as well measured slower: the padding costs more than the straddling.)
 struct CaseRec {
-  uint32_t channel = 0, category = 0, severity = 0, customer = 0, tier = 0;  // symbols
+  // line 0
+  std::vector<Record> events;
+  std::string pool;
+  int64_t last_at = 0;
+  // line 1
+  uint32_t clock_id[kMaxClocks] = {};
+  uint8_t clock_state[kMaxClocks] = {};  ///< sla::ClockState mirror
+  uint32_t target_set = 0;  ///< index into Engine::Impl::target_sets
+  uint32_t customer = 0, category = 0, tier = 0;  // symbols
+  uint8_t state = 0, level = 0, flags = 0, attempts = 0, reopens = 0;
+  Satisfaction satisfaction = Satisfaction::none;
+  // cold
+  uint32_t channel = 0, severity = 0;  // symbols
   uint32_t owner = 0, department = 0, first_owner = 0;
   uint32_t repeat_of = 0;    ///< case index + 1
   uint32_t merged_into = 0;  ///< case index + 1
-  int64_t received_at = 0, last_at = 0, resolved_at = kNone, closed_at = kNone;
+  int64_t received_at = 0, resolved_at = kNone, closed_at = kNone;
   int64_t comp_granted = 0;
   std::vector<int64_t> comp_pending;
-  uint32_t target_set = 0;  ///< index into Engine::Impl::target_sets
-  uint32_t clock_id[kMaxClocks] = {};
-  uint8_t clock_state[kMaxClocks] = {};  ///< sla::ClockState mirror
   uint8_t clock_instance[kMaxClocks] = {};
-  uint8_t state = 0, level = 0, flags = 0, attempts = 0, reopens = 0;
-  Satisfaction satisfaction = Satisfaction::none;
   uint8_t ratings[3] = {0, 0, 0};  ///< very_satisfied, satisfied, unsatisfied (saturating)
   int16_t received_offset_minutes = 0;
-  std::vector<Record> events;
-  std::string pool;
 
   size_t bytes() const {
     return sizeof(CaseRec) + events.capacity() * sizeof(Record) + (pool.capacity() > 15 ? pool.capacity() + 1 : 0) +
            comp_pending.capacity() * sizeof(int64_t);
   }
 };
+
+static_assert(offsetof(CaseRec, satisfaction) < 128, "the hot fields of a case fit two cache lines");
 
 // Pool encoding of data fields: [field u8][len u32][bytes] for text, [field][u8] for manual and
 // level, [field][i64] for amount.
@@ -303,26 +320,48 @@ inline uint32_t get_u32(const char* p) {
   return v;
 }
 
-inline void encode_data(const Event& e, std::string& pool) {
-  for (size_t i = 0; i < static_cast<size_t>(Field::count_); ++i) {
-    Field f = static_cast<Field>(i);
+/// Appends the event's id and its encoded data to the pool in one resize (many small appends
+/// cost a capacity check and a memcpy call each); returns the data's length.
+inline uint32_t encode_record(const Event& e, std::string& pool) {
+  uint32_t text_fields = e.present & ~((1u << static_cast<unsigned>(Field::manual)) | (1u << static_cast<unsigned>(Field::level)) |
+                                       (1u << static_cast<unsigned>(Field::amount)) | (1u << static_cast<unsigned>(Field::note)));
+  if (!e.note.empty()) text_fields |= 1u << static_cast<unsigned>(Field::note);
+  size_t data = 0;
+  for (uint32_t bits = text_fields; bits; bits &= bits - 1) data += 5 + e.text(static_cast<Field>(__builtin_ctz(bits))).size();
+  if (e.has(Field::manual)) data += 2;
+  if (e.has(Field::level)) data += 2;
+  if (e.has(Field::amount)) data += 9;
+  const size_t at = pool.size();
+  pool.resize(at + e.id.size() + data);
+  char* p = pool.data() + at;
+  std::memcpy(p, e.id.data(), e.id.size());
+  p += e.id.size();
+  // Fields in Field order, the note last (decode_data accepts any order; readers expect this one).
+  for (uint32_t bits = e.present | text_fields; bits; bits &= bits - 1) {
+    const auto i = static_cast<unsigned>(__builtin_ctz(bits));
+    const Field f = static_cast<Field>(i);
     if (f == Field::note) continue;
-    if (!e.has(f)) continue;
-    pool.push_back(static_cast<char>(i));
-    if (f == Field::manual) pool.push_back(e.manual ? 1 : 0);
-    else if (f == Field::level) pool.push_back(static_cast<char>(e.level));
-    else if (f == Field::amount) pool.append(reinterpret_cast<const char*>(&e.amount_cents), 8);
-    else {
-      const std::string& s = e.text(f);
-      put_u32(pool, static_cast<uint32_t>(s.size()));
-      pool.append(s);
+    *p++ = static_cast<char>(i);
+    if (f == Field::manual) *p++ = e.manual ? 1 : 0;
+    else if (f == Field::level) *p++ = static_cast<char>(e.level);
+    else if (f == Field::amount) {
+      std::memcpy(p, &e.amount_cents, 8);
+      p += 8;
+    } else {
+      const std::string& str = e.text(f);
+      const auto n = static_cast<uint32_t>(str.size());
+      std::memcpy(p, &n, 4);
+      std::memcpy(p + 4, str.data(), n);
+      p += 4 + n;
     }
   }
   if (!e.note.empty()) {
-    pool.push_back(static_cast<char>(Field::note));
-    put_u32(pool, static_cast<uint32_t>(e.note.size()));
-    pool.append(e.note);
+    *p++ = static_cast<char>(Field::note);
+    const auto n = static_cast<uint32_t>(e.note.size());
+    std::memcpy(p, &n, 4);
+    std::memcpy(p + 4, e.note.data(), n);
   }
+  return static_cast<uint32_t>(data);
 }
 
 /// Visits the decoded data of a record: f(field, text, number).

@@ -52,27 +52,6 @@ std::string format_cents(int64_t cents) {
 
 // ---- Event -------------------------------------------------------------------------------
 
-const std::string& Event::text(Field f) const {
-  static const std::string empty;
-  switch (f) {
-    case Field::channel: return channel;
-    case Field::category: return category;
-    case Field::severity: return severity;
-    case Field::customer: return customer;
-    case Field::tier: return tier;
-    case Field::description: return description;
-    case Field::department: return department;
-    case Field::owner: return owner;
-    case Field::reason: return reason;
-    case Field::resolution: return resolution;
-    case Field::outcome: return outcome;
-    case Field::into: return into;
-    case Field::decision: return decision;
-    case Field::note: return note;
-    default: return empty;
-  }
-}
-
 void Event::clear() {
   for (std::string* s : {&id, &case_id, &type, &actor, &role, &note, &channel, &category, &severity, &customer, &tier,
                          &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision})
