@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "crmkit/workflow.hpp"
 #include "workflow/engine_impl.hpp"
 
 using crmkit::workflow::Interner;
@@ -49,4 +51,38 @@ TEST_CASE("Record id tags: equal ids give equal tags") {
   int equal = 0;
   for (int i = 0; i < 1000; ++i) equal += Record::tag_of("e-" + std::to_string(i)) == Record::tag_of("e-" + std::to_string(i + 1));
   CHECK(equal < 5);  // 16 bits: collisions are rare (and only cost a pool compare)
+}
+
+TEST_CASE("Duplicate ids are found whatever their tags and Bloom bits, also after a snapshot") {
+  using namespace crmkit::workflow;
+  // Two ids with the same 16-bit tag (so the same Bloom bit): the full comparison must tell them apart.
+  std::string a, b;
+  std::unordered_map<uint16_t, std::string> seen;
+  for (int i = 0; a.empty(); ++i) {
+    std::string id = "x-" + std::to_string(i);
+    auto [it, fresh] = seen.emplace(Record::tag_of(id), id);
+    if (!fresh) a = it->second, b = id;
+  }
+  REQUIRE(Record::tag_of(a) == Record::tag_of(b));
+  const std::string data = CRMKIT_SOURCE_DIR "/data/";
+  Engine e = Engine::from_files(data + "workflows/default.json", data + "policies/default.json", data + "calendars/cn-2026.json");
+  auto event = [](const std::string& id, const std::string& type, const std::string& hhmm, const std::string& fields) {
+    return R"({"id":")" + id + R"(","case":"C-1","type":")" + type + R"(","at":"2026-03-09T)" + hhmm +
+           R"(:00+08:00","actor":"u-7","role":"agent","data":{)" + fields + "}}";
+  };
+  std::vector<std::string> log = {
+      event(a, "receive", "09:00", R"("channel":"phone","category":"service","severity":"normal","customer":"K-1","tier":"basic")"),
+      event(b, "acknowledge", "09:05", ""),
+      event("d-1", "dispatch", "09:10", R"("department":"billing","owner":"u-8")")};
+  for (int i = 0; i < 80; ++i) log.push_back(event("c-" + std::to_string(i), "compensate", "09:20", R"("amount":1)"));
+  for (const auto& json : log) REQUIRE_FALSE(e.apply_json(json).duplicate);  // b was applied, not taken for a
+  auto all_duplicates = [&](Engine& engine) {
+    for (const auto& json : log) CHECK(engine.apply_json(json).duplicate);
+    CHECK(engine.get("C-1")->events.size() == log.size());
+  };
+  all_duplicates(e);
+  Engine restored = Engine::from_files(data + "workflows/default.json", data + "policies/default.json", data + "calendars/cn-2026.json");
+  restored.restore(e.snapshot());  // tags and Bloom bits are rebuilt, not read
+  all_duplicates(restored);
+  CHECK_FALSE(restored.apply_json(event("c-new", "compensate", "09:30", R"("amount":1)")).duplicate);
 }

@@ -175,9 +175,8 @@ void Engine::apply(const Event& e, ApplyResult& out) {
 
   CaseRec* c = m.find_case(e.case_id);
   if (c) {
-    // The case's audit trail and pool are about to be read and appended to: start loading them
+    // The case's audit trail and pool are about to be appended to: start loading their ends
     // while the event's own fields are checked.
-    __builtin_prefetch(c->events.data());
     __builtin_prefetch(c->events.data() + c->events.size());
     __builtin_prefetch(c->pool.data() + c->pool.size());
   }
@@ -192,19 +191,21 @@ void Engine::apply(const Event& e, ApplyResult& out) {
     if (s->size() > kMaxFieldBytes) refuse(Errc::limit, e, "id, case or actor too long");
   const uint16_t id_tag = Record::tag_of(e.id);
   if (c) {
-    const size_t n = e.id.size();
-    for (const Record& r : c->events) {
-      if (r.id_tag != id_tag || r.id_len != n || std::memcmp(c->pool.data() + r.off, e.id.data(), n) != 0) continue;
-      if (r.type != static_cast<uint16_t>(type))
-        refuse(Errc::conflict, e, fmt::format("id already used by a '{}' event of this case", r.type == kSystemType ? "escalate" : d.types[r.type]));
-      out.clear();
-      out.event_id = e.id;
-      out.case_id = e.case_id;
-      out.type = d.types[static_cast<size_t>(type)];
-      out.duplicate = true;
-      out.from_state = out.to_state = d.states[c->state].name;
-      out.escalation_before = out.escalation_after = c->level;
-      return;
+    if (c->may_hold(id_tag)) {  // a record may have this id: compare
+      const size_t n = e.id.size();
+      for (const Record& r : c->events) {
+        if (r.id_tag != id_tag || r.id_len != n || std::memcmp(c->pool.data() + r.off, e.id.data(), n) != 0) continue;
+        if (r.type != static_cast<uint16_t>(type))
+          refuse(Errc::conflict, e, fmt::format("id already used by a '{}' event of this case", r.type == kSystemType ? "escalate" : d.types[r.type]));
+        out.clear();
+        out.event_id = e.id;
+        out.case_id = e.case_id;
+        out.type = d.types[static_cast<size_t>(type)];
+        out.duplicate = true;
+        out.from_state = out.to_state = d.states[c->state].name;
+        out.escalation_before = out.escalation_after = c->level;
+        return;
+      }
     }
     if (receive) refuse(Errc::conflict, e, "the case already exists");
   } else if (!receive) {
@@ -571,7 +572,7 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   c->state = to;
   rec.to = to;
   c->last_at = std::max(c->last_at, now);
-  c->events.push_back(rec);
+  c->add_record(rec);
 
   out.to_state = d.states[to].name;
   out.escalation_after = c->level;
@@ -632,7 +633,7 @@ size_t Engine::sweep(Instant now, std::vector<SweepEvent>& out) {
         rec.role = kSystemRole;
         rec.from = rec.to = c.state;
         rec.flags = kRecSystem;
-        c.events.push_back(rec);
+        c.add_record(rec);
         c.level = static_cast<uint8_t>(to);
         c.last_at = std::max(c.last_at, rec.at);
       }

@@ -288,11 +288,12 @@ struct CaseRec {
   uint32_t clock_id[kMaxClocks] = {};
   uint8_t clock_state[kMaxClocks] = {};  ///< sla::ClockState mirror
   uint32_t target_set = 0;  ///< index into Engine::Impl::target_sets
-  uint32_t customer = 0, category = 0, tier = 0;  // symbols
+  uint32_t tier = 0;        ///< symbol
+  uint64_t id_bloom = 0;    ///< bit (id_tag % 64) of every record: a new id usually skips the duplicate scan
   uint8_t state = 0, level = 0, flags = 0, attempts = 0, reopens = 0;
   Satisfaction satisfaction = Satisfaction::none;
   // cold
-  uint32_t channel = 0, severity = 0;  // symbols
+  uint32_t customer = 0, category = 0, channel = 0, severity = 0;  // symbols
   uint32_t owner = 0, department = 0, first_owner = 0;
   uint32_t repeat_of = 0;    ///< case index + 1
   uint32_t merged_into = 0;  ///< case index + 1
@@ -302,6 +303,14 @@ struct CaseRec {
   uint8_t clock_instance[kMaxClocks] = {};
   uint8_t ratings[3] = {0, 0, 0};  ///< very_satisfied, satisfied, unsatisfied (saturating)
   int16_t received_offset_minutes = 0;
+
+  static uint64_t bloom_bit(uint16_t id_tag) { return uint64_t{1} << (id_tag & 63); }
+  /// False when no record of the case can have this id tag.
+  bool may_hold(uint16_t id_tag) const { return id_bloom & bloom_bit(id_tag); }
+  void add_record(const Record& r) {
+    events.push_back(r);
+    id_bloom |= bloom_bit(r.id_tag);
+  }
 
   size_t bytes() const {
     return sizeof(CaseRec) + events.capacity() * sizeof(Record) + (pool.capacity() > 15 ? pool.capacity() + 1 : 0) +

@@ -189,6 +189,7 @@ void Engine::restore(std::string_view bytes) {
           (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
         throw Error(Errc::corrupt, "engine snapshot: an event record points outside its case");
       r.id_tag = Record::tag_of(record_id(c.pool, r));
+      c.id_bloom |= CaseRec::bloom_bit(r.id_tag);
     }
   }
   m.scheduler = std::move(scheduler);
