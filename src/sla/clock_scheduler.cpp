@@ -572,7 +572,9 @@ Scheduler Scheduler::from_bytes(std::string_view bytes) {
       throw Error(Errc::corrupt, "scheduler snapshot: a clock points outside the snapshot");
   // A sorted array is a heap of any arity: this restores the order whatever the snapshot held
   // (a binary heap in snapshots of earlier builds, or a corrupt order).
+  // Positions are re-derived from the heap alone, so no clock keeps a stray one.
   std::sort(s.heap.begin(), s.heap.end(), Impl::less);
+  for (auto& c : s.clocks) c.heap_pos = kNotInHeap;
   for (size_t i = 0; i < s.heap.size(); ++i) s.clocks[s.heap[i].clock - 1].heap_pos = static_cast<uint32_t>(i);
   std::make_heap(s.deferred.begin(), s.deferred.end(), deferred_later);
   for (const auto& e : s.deferred)
