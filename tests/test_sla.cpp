@@ -186,6 +186,31 @@ TEST_CASE("Warnings and the breach fire once each, at the crossing instant, in o
   CHECK_FALSE(s.next_fire());
 }
 
+TEST_CASE("Crossings deferred between sweeps: next_fire sees them, the sweep orders them") {
+  Calendar cal = china();
+  Scheduler s;
+  Policy p = default_policy(cal);
+  const TargetId two_hours = s.intern(p.target("first_response", attrs("phone")));  // warnings at 1 h, 1.5 h, 1.8 h
+  // Clocks stopped in reverse start order after crossing their first warning: the crossings are
+  // appended unordered and must come out by instant.
+  std::vector<ClockId> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(s.create(two_hours));
+    s.start(ids.back(), at("2026-03-09T09:00:00+08:00") + Duration::minutes(i));
+  }
+  for (int i = 4; i >= 0; --i) s.stop(ids[static_cast<size_t>(i)], at("2026-03-09T10:29:00+08:00"));
+  REQUIRE(s.next_fire());
+  CHECK(*s.next_fire() == at("2026-03-09T10:00:00+08:00"));  // the first clock's 50 % crossing
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-09T10:29:00+08:00"), out);
+  REQUIRE(out.size() == 5);
+  for (size_t i = 0; i < out.size(); ++i) {
+    CHECK(out[i].clock == ids[i]);
+    CHECK(out[i].at == at("2026-03-09T10:00:00+08:00") + Duration::minutes(static_cast<int64_t>(i)));
+  }
+  CHECK_FALSE(s.next_fire());
+}
+
 TEST_CASE("Crossings inside a segment that ends before a sweep still fire, once") {
   Calendar cal = china();
   Scheduler s;

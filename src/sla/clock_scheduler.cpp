@@ -82,7 +82,8 @@ struct TargetInfo {
 struct Scheduler::Impl {
   std::vector<Clock> clocks;  // index = id - 1
   std::vector<HeapEntry> heap;
-  std::vector<Deferred> deferred;
+  std::vector<Deferred> deferred;  ///< a min-heap in [0, deferred_heaped), appended to after it
+  size_t deferred_heaped = 0;
   std::vector<TargetInfo> targets;
   std::unordered_map<std::string, TargetId> target_index;
   size_t live = 0;
@@ -211,7 +212,23 @@ struct Scheduler::Impl {
     const float fraction = k == w ? 1.0f : static_cast<float>(t.target.warnings[k]);
     deferred.push_back({at, id, static_cast<uint8_t>(k == w ? ClockEvent::breach : ClockEvent::warning),
                         static_cast<uint8_t>(k == w ? 0 : k), fraction});
-    std::push_heap(deferred.begin(), deferred.end(), deferred_later);
+    // Ordered only when a sweep reads them: stops and pauses between sweeps just append.
+  }
+  /// Makes the whole deferred vector a heap (before a sweep reads it).
+  void settle_deferred() {
+    if (deferred_heaped == deferred.size()) return;
+    if ((deferred.size() - deferred_heaped) * 4 > deferred.size()) {
+      std::make_heap(deferred.begin(), deferred.end(), deferred_later);
+    } else {
+      for (size_t i = deferred_heaped; i < deferred.size(); ++i)
+        std::push_heap(deferred.begin(), deferred.begin() + static_cast<std::ptrdiff_t>(i + 1), deferred_later);
+    }
+    deferred_heaped = deferred.size();
+  }
+  /// Undoes the deferrals of a failed operation (they were appended after `size`).
+  void truncate_deferred(size_t size) {
+    deferred.resize(size);
+    deferred_heaped = std::min(deferred_heaped, size);
   }
 
   void check_time(ClockId id, const Clock& c, int64_t at) const {
@@ -306,8 +323,7 @@ void Scheduler::pause(ClockId id, Instant at) {
     c.accumulated += seg;
   } catch (...) {
     c = before;
-    impl_->deferred.resize(deferred_before);
-    std::make_heap(impl_->deferred.begin(), impl_->deferred.end(), deferred_later);
+    impl_->truncate_deferred(deferred_before);
     throw;
   }
   c.state = ClockState::paused;
@@ -341,8 +357,7 @@ void Scheduler::stop(ClockId id, Instant at) {
       c.accumulated += impl_->close_segment(id, c, t);
     } catch (...) {
       c = before;
-      impl_->deferred.resize(deferred_before);
-      std::make_heap(impl_->deferred.begin(), impl_->deferred.end(), deferred_later);
+      impl_->truncate_deferred(deferred_before);
       throw;
     }
   }
@@ -376,8 +391,7 @@ void Scheduler::retarget(ClockId id, TargetId target, Instant at) {
     impl_->heap_set(id, fire);
   } catch (...) {
     c = before;
-    impl_->deferred.resize(deferred_before);
-    std::make_heap(impl_->deferred.begin(), impl_->deferred.end(), deferred_later);
+    impl_->truncate_deferred(deferred_before);
     throw;
   }
 }
@@ -426,6 +440,7 @@ ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
 void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {
   Impl& s = *impl_;
   const int64_t limit = clamp_supported(now).unix_seconds();
+  s.settle_deferred();
   for (;;) {
     const bool heap_due = !s.heap.empty() && s.heap[0].at <= limit;
     const bool deferred_due = !s.deferred.empty() && s.deferred[0].at <= limit;
@@ -440,6 +455,7 @@ void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {
       std::pop_heap(s.deferred.begin(), s.deferred.end(), deferred_later);
       Deferred d = s.deferred.back();
       s.deferred.pop_back();
+      s.deferred_heaped = s.deferred.size();
       const Clock& c = s.clocks[d.clock - 1];
       if (c.erased) continue;
       const TargetInfo& t = s.targets[c.target];
@@ -469,7 +485,9 @@ void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {
 std::optional<Instant> Scheduler::next_fire() const {
   int64_t best = kNever;
   if (!impl_->heap.empty()) best = impl_->heap[0].at;
-  if (!impl_->deferred.empty()) best = std::min(best, impl_->deferred[0].at);
+  const auto& deferred = impl_->deferred;
+  if (impl_->deferred_heaped > 0) best = std::min(best, deferred[0].at);
+  for (size_t i = impl_->deferred_heaped; i < deferred.size(); ++i) best = std::min(best, deferred[i].at);
   if (best == kNever) return std::nullopt;
   return Instant::from_unix_seconds(best);
 }
@@ -577,6 +595,7 @@ Scheduler Scheduler::from_bytes(std::string_view bytes) {
   for (auto& c : s.clocks) c.heap_pos = kNotInHeap;
   for (size_t i = 0; i < s.heap.size(); ++i) s.clocks[s.heap[i].clock - 1].heap_pos = static_cast<uint32_t>(i);
   std::make_heap(s.deferred.begin(), s.deferred.end(), deferred_later);
+  s.deferred_heaped = s.deferred.size();
   for (const auto& e : s.deferred)
     if (e.clock == 0 || e.clock > s.clocks.size()) throw Error(Errc::corrupt, "scheduler snapshot: deferred event of no clock");
   // Re-index the targets (their calendars are new objects now).
