@@ -98,3 +98,33 @@ TEST_CASE("Bad snapshots are refused and change nothing") {
   b.restore(bytes);
   CHECK((engine_dump(b) == engine_dump(a)));
 }
+
+TEST_CASE("A restored engine applies its own rules' tiers (symbols re-bound to the restored table)") {
+  // The snapshot's symbol table replaces the engine's; the manual-callback tiers of the restoring
+  // engine's rules must name the same strings afterwards.
+  auto event = [](const std::string& c, const std::string& id, const std::string& type, const std::string& hhmm,
+                  const std::string& fields) {
+    return R"({"id":")" + id + R"(","case":")" + c + R"(","type":")" + type + R"(","at":"2026-03-09T)" + hhmm +
+           R"(:00+08:00","actor":"u-7","role":"agent","data":{)" + fields + "}}";
+  };
+  workflow::Engine a = fresh_engine();  // default rules: diamond, gold, 1A... need manual callbacks
+  for (const char* tier : {"silver", "diamond"}) {
+    const std::string c = std::string("C-") + tier;
+    a.apply_json(event(c, c + "-1", "receive", "09:00",
+                       R"("channel":"phone","category":"service","severity":"normal","customer":"K-)" + c + R"(","tier":")" +
+                           tier + R"(")"));
+    a.apply_json(event(c, c + "-2", "acknowledge", "09:05", ""));
+    a.apply_json(event(c, c + "-3", "dispatch", "09:10", R"("department":"billing","owner":"u-8")"));
+    a.apply_json(event(c, c + "-4", "resolve", "10:00", R"("resolution":"fixed")"));
+  }
+  Calendar cal = Calendar::from_file(kData + "calendars/cn-2026.json");
+  workflow::Rules rules = workflow::Rules::from_file(kData + "policies/default.json");
+  rules.manual_callback_tiers = {"silver"};
+  workflow::Engine b(workflow::Definition::from_file(kData + "workflows/default.json"),
+                     sla::Policy::from_file(kData + "policies/default.json", cal), rules, cal.zone());
+  b.restore(a.snapshot());
+  const std::string automatic = R"("outcome":"satisfied","manual":false)";
+  CHECK(code_of([&] { b.apply_json(event("C-silver", "C-silver-5", "callback", "11:00", automatic)); }) == Errc::invalid_state);
+  CHECK(b.apply_json(event("C-diamond", "C-diamond-5", "callback", "11:00", automatic)).to_state == "closed");
+  CHECK(code_of([&] { a.apply_json(event("C-diamond", "C-diamond-5", "callback", "11:00", automatic)); }) == Errc::invalid_state);
+}

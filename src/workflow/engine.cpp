@@ -79,11 +79,10 @@ Engine::Engine(Definition definition, sla::Policy policy, Rules rules, TimeZone 
                                                join(m.d->roles)));
     m.role_limit[static_cast<size_t>(r)] = limit;
   }
-  for (const auto& t : m.rules.manual_callback_tiers) m.manual_tiers.push_back(m.syms.intern(t));
   m.escalate_type = m.d->type_index("escalate");
   for (const auto& t : m.d->types) m.type_names.intern(t);
   for (const auto& r : m.d->roles) m.role_names.intern(r);
-  m.system_actor = m.syms.intern("system");
+  m.bind_symbols();
 }
 
 Engine Engine::from_files(const std::string& workflow_path, const std::string& policy_path,
@@ -286,7 +285,20 @@ void Engine::apply(const Event& e, ApplyResult& out) {
     if (f != Field::manual && f != Field::level && f != Field::amount && e.text(f).empty())
       refuse(Errc::invalid_argument, e, fmt::format("data.{} is empty", field_name(f)));
   }
-  for (Field f : {Field::channel, Field::category, Field::severity, Field::outcome, Field::tier, Field::decision}) {
+  // Listed values: channel, category, severity and tier by symbol (found now, reused when a
+  // receive stores them), outcome and decision by text.
+  std::array<int64_t, static_cast<size_t>(Field::count_)> symbol_of;
+  symbol_of.fill(-1);
+  for (Field f : Impl::kSymbolFields) {
+    const auto& accepted = m.accepted_symbols[static_cast<size_t>(f)];
+    int64_t& sym = symbol_of[static_cast<size_t>(f)];
+    if (accepted.empty() || !e.has(f)) continue;
+    sym = m.syms.find(e.text(f));
+    if (sym < 0 || std::find(accepted.begin(), accepted.end(), static_cast<uint32_t>(sym)) == accepted.end())
+      refuse(Errc::invalid_argument, e,
+             fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), join(d.values[static_cast<size_t>(f)])));
+  }
+  for (Field f : {Field::outcome, Field::decision}) {
     const auto& vals = d.values[static_cast<size_t>(f)];
     if (!vals.empty() && e.has(f) && !contains(vals, e.text(f)))
       refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), join(vals)));
@@ -361,14 +373,19 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   // The clock targets of a new case (interning may allocate but changes no case).
   uint32_t tset = 0, s_channel = 0, s_category = 0, s_severity = 0, s_tier = 0;
   if (receive) {
-    s_channel = m.syms.intern(e.channel);
-    s_category = m.syms.intern(e.category);
-    s_severity = m.syms.intern(e.severity);
-    s_tier = m.syms.intern(e.tier);
+    auto symbol = [&](Field f, const std::string& text) {
+      const int64_t found = symbol_of[static_cast<size_t>(f)];
+      return found >= 0 ? static_cast<uint32_t>(found) : m.syms.intern(text);
+    };
+    s_channel = symbol(Field::channel, e.channel);
+    s_category = symbol(Field::category, e.category);
+    s_severity = symbol(Field::severity, e.severity);
+    s_tier = symbol(Field::tier, e.tier);
     tset = target_set_for(m, s_channel, s_category, s_severity, s_tier);
   }
 
   // ---- mutation ----
+  const uint32_t actor = m.syms.intern(e.actor);
   out.clear();
   out.event_id = e.id;
   out.case_id = e.case_id;
@@ -386,7 +403,7 @@ void Engine::apply(const Event& e, ApplyResult& out) {
     c->severity = s_severity;
     c->customer = m.syms.intern(e.customer);
     c->tier = s_tier;
-    c->first_owner = c->owner = m.syms.intern(e.actor);
+    c->first_owner = c->owner = actor;
     c->received_at = now;
     c->received_offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
     c->target_set = tset;
@@ -423,7 +440,7 @@ void Engine::apply(const Event& e, ApplyResult& out) {
   rec.off = static_cast<uint32_t>(c->pool.size());
   rec.id_len = static_cast<uint16_t>(e.id.size());
   rec.id_tag = id_tag;
-  rec.actor = m.syms.intern(e.actor);
+  rec.actor = actor;
   rec.type = static_cast<uint16_t>(type);
   rec.offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
   rec.role = static_cast<uint8_t>(role);

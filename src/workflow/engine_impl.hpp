@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <mutex>
 #include <shared_mutex>  // std::shared_lock
@@ -442,9 +443,26 @@ struct Engine::Impl {
   std::vector<std::optional<int64_t>> role_limit;  ///< per role index: compensation limit (cents); nullopt: none
   std::vector<bool> role_limit_unlimited;
   std::vector<uint32_t> manual_tiers;  ///< symbols
+  /// Per field: the symbols of the values the workflow accepts (channel, category, severity and
+  /// tier; empty: any value): validation is a lookup instead of string comparisons.
+  std::array<std::vector<uint32_t>, static_cast<size_t>(Field::count_)> accepted_symbols;
   int escalate_type = -1;
   uint32_t system_actor = 0;
   std::vector<sla::ClockEvent> sweep_buf;
+
+  /// (Re)computes the symbols the engine holds for its configuration (after construction and
+  /// after a restore replaced the symbol table).
+  void bind_symbols() {
+    manual_tiers.clear();
+    for (const auto& t : rules.manual_callback_tiers) manual_tiers.push_back(syms.intern(t));
+    system_actor = syms.intern("system");
+    for (Field f : kSymbolFields) {
+      auto& accepted = accepted_symbols[static_cast<size_t>(f)];
+      accepted.clear();
+      for (const auto& v : d->values[static_cast<size_t>(f)]) accepted.push_back(syms.intern(v));
+    }
+  }
+  static constexpr Field kSymbolFields[] = {Field::channel, Field::category, Field::severity, Field::tier};
 
   CaseRec* find_case(std::string_view id) {
     int64_t k = case_ids.find(id);

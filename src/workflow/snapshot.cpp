@@ -195,6 +195,7 @@ void Engine::restore(std::string_view bytes) {
   m.scheduler = std::move(scheduler);
   m.case_ids = std::move(case_ids);
   m.syms = std::move(syms);
+  m.bind_symbols();  // the configuration's symbols, as ids of the restored table
   m.cases = std::move(cases);
   m.clock_case = std::move(clock_case);
   m.clock_slot = std::move(clock_slot);
