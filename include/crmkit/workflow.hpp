@@ -179,16 +179,19 @@ struct Event {
   void clear();
 };
 
-// Inline (a table lookup): the engine calls it for every field of every event.
+/// The "" that Event::text() returns for numbers and booleans.
+const std::string& empty_event_text() noexcept;
+
+// Inline (a table lookup, no function-local static to guard): the engine calls it for every
+// field of every event.
 inline const std::string& Event::text(Field f) const {
-  static const std::string empty;
   static constexpr std::string Event::*kText[] = {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
       nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
-  return i < std::size(kText) && kText[i] ? this->*kText[i] : empty;
+  return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
 }
 
 /// Parses one event JSON object. Error(limit) above kMaxEventJsonBytes or a long field,

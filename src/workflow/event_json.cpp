@@ -52,6 +52,11 @@ std::string format_cents(int64_t cents) {
 
 // ---- Event -------------------------------------------------------------------------------
 
+const std::string& empty_event_text() noexcept {
+  static const std::string empty;
+  return empty;
+}
+
 void Event::clear() {
   for (std::string* s : {&id, &case_id, &type, &actor, &role, &note, &channel, &category, &severity, &customer, &tier,
                          &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision})
