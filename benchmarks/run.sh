@@ -10,7 +10,9 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 for exe in "$build"/benchmarks/bench_*; do
   [[ -x "$exe" ]] || continue
   echo "== $(basename "$exe")"
-  "$exe" --benchmark_min_time=0.2 2>/dev/null
+  # Three repetitions: the median is the figure, the cv (coefficient of variation) the noise.
+  "$exe" --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null \
+    | grep -v "_mean \|_stddev "
 done
 echo "== calendar: crmkit vs pandas CustomBusinessHour"
 "$python" "$here/calendar_compare.py" "$build"
