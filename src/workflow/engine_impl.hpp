@@ -133,16 +133,19 @@ class Interner {
     std::memcpy(&y, b + n - 8, 8);
     return x == y;
   }
-  /// Doubles the table and re-places every string in id order (the arena is read sequentially).
-  void grow() {
-    slots_.assign(std::max<size_t>(16, slots_.size() * 2), Slot{});
-    const size_t mask = slots_.size() - 1;
+  void grow() { rebuild(std::max<size_t>(16, slots_.size() * 2)); }
+  /// A table of `slot_count` slots (a power of two) holding every string, placed in id order (the
+  /// arena is read sequentially); false when a string occurs twice (only a corrupt snapshot).
+  bool rebuild(size_t slot_count) {
+    slots_.assign(slot_count, Slot{});
     for (uint32_t id = 0; id < offsets_.size(); ++id) {
-      const Key k = key(str(id));
-      size_t pos = static_cast<size_t>(k.hash) & mask;
-      while (slots_[pos].id1) pos = (pos + 1) & mask;
+      const std::string_view s = str(id);
+      const Key k = key(s);
+      const size_t pos = probe(s, k);
+      if (slots_[pos].id1) return false;
       slots_[pos] = Slot{k.meta, id + 1, k.head};
     }
+    return true;
   }
   std::string arena_;
   std::vector<uint64_t> offsets_;
@@ -168,14 +171,7 @@ class Interner {
       if (offsets_.size() > UINT32_MAX - 1) throw Error(Errc::corrupt, "snapshot: too many interned strings");
       size_t n = 16;
       while (n < offsets_.size() * 2) n *= 2;
-      slots_.assign(n, Slot{});
-      for (uint32_t id = 0; id < offsets_.size(); ++id) {
-        const std::string_view s = str(id);
-        const Key k = key(s);
-        const size_t pos = probe(s, k);
-        if (slots_[pos].id1) throw Error(Errc::corrupt, "snapshot: a string is interned twice");
-        slots_[pos] = Slot{k.meta, id + 1, k.head};
-      }
+      if (!rebuild(n)) throw Error(Errc::corrupt, "snapshot: a string is interned twice");
       if (lengths_[0] != 0) throw Error(Errc::corrupt, "snapshot: interned string 0 is not empty");
     }
   }
