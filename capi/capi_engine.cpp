@@ -10,9 +10,9 @@
 #include "handles.hpp"
 
 struct crmkit_engine {
-  std::unique_ptr<crmkit::workflow::Engine> engine;          // in memory
-  std::unique_ptr<crmkit::store::DurableEngine> durable;     // or on the durable store
-  const crmkit::workflow::Engine& view() const { return durable ? durable->engine() : *engine; }
+  crmkit::workflow::Engine engine;            // in memory, or with the store's journal attached
+  crmkit::store::RecoveryReport recovery;     // durable engines: what opening recovered
+  bool durable = false;
 };
 
 using namespace crmkit;
@@ -33,17 +33,56 @@ crmkit_engine* get(crmkit_engine* h) { return check_handle<crmkit_engine>(h, "en
 std::optional<Instant> instant_field(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  if (it->is_number_integer()) return Instant::from_unix_seconds(it->get<int64_t>());
-  if (!it->is_string()) throw Error(Errc::invalid_argument, fmt::format("options.{}: expected an RFC 3339 instant", key));
-  return parse_instant(it->get<std::string>());
+  Instant t;
+  if (it->is_number_integer() && !(it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+    t = Instant::from_unix_seconds(it->get<int64_t>());
+  else if (it->is_string())
+    t = parse_instant(it->get<std::string>());
+  else
+    throw Error(Errc::invalid_argument, fmt::format("{}: expected an RFC 3339 instant or Unix seconds", key));
+  if (!in_supported_range(t))
+    throw Error(Errc::invalid_argument, fmt::format("{}: {} is outside the supported range 1900-01-01 .. 2499-12-31", key, it->dump()));
+  return t;
 }
 
-json parse_object(const char* text, const char* what) {
+/// A JSON object of options; every key must be one of `known` (a typo is an error, not a default).
+json parse_object(const char* text, const char* what, std::initializer_list<const char*> known) {
   if (!text || !*text) return json::object();
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw Error(Errc::parse, fmt::format("{}: malformed JSON", what));
   if (!j.is_object()) throw Error(Errc::invalid_argument, fmt::format("{}: expected a JSON object", what));
+  for (const auto& [key, value] : j.items()) {
+    bool ok = false;
+    std::string names;
+    for (const char* k : known) {
+      ok = ok || key == k;
+      names += (names.empty() ? "" : ", ") + std::string(k);
+    }
+    if (!ok) throw Error(Errc::invalid_argument, fmt::format("{}: unknown key '{}' (known: {})", what, key, names));
+  }
   return j;
+}
+
+bool bool_field(const json& j, const char* what, const char* key, bool fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw Error(Errc::invalid_argument, fmt::format("{}.{}: expected true or false", what, key));
+  return it->get<bool>();
+}
+
+std::optional<int64_t> int_field(const json& j, const char* what, const char* key, int64_t min, int64_t max) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) ||
+      it->get<int64_t>() < min || it->get<int64_t>() > max)
+    throw Error(Errc::invalid_argument, fmt::format("{}.{}: expected an integer {}..{}", what, key, min, max));
+  return it->get<int64_t>();
+}
+
+workflow::EngineOptions engine_options(const json& j, const char* what) {
+  workflow::EngineOptions o;
+  o.sweep_before_apply = bool_field(j, what, "sweep_before_apply", o.sweep_before_apply);
+  return o;
 }
 
 }  // namespace
@@ -57,8 +96,7 @@ int crmkit_engine_from_json(const char* workflow_json, const char* policy_json, 
   CRMKIT_REQUIRE(calendar_json);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    auto engine = std::make_unique<workflow::Engine>(build(workflow_json, policy_json, calendar_json));
-    *out = make_handle(new crmkit_engine{std::move(engine), nullptr});
+    *out = make_handle(new crmkit_engine{build(workflow_json, policy_json, calendar_json), {}, false});
     return ok();
   });
 }
@@ -70,8 +108,7 @@ int crmkit_engine_from_files(const char* workflow_path, const char* policy_path,
   CRMKIT_REQUIRE(calendar_path);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    auto engine = std::make_unique<workflow::Engine>(workflow::Engine::from_files(workflow_path, policy_path, calendar_path));
-    *out = make_handle(new crmkit_engine{std::move(engine), nullptr});
+    *out = make_handle(new crmkit_engine{workflow::Engine::from_files(workflow_path, policy_path, calendar_path), {}, false});
     return ok();
   });
 }
@@ -86,21 +123,41 @@ int crmkit_engine_open(const char* db_path, const char* workflow_path, const cha
   CRMKIT_REQUIRE(calendar_path);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    json j = parse_object(options_json, "options");
+    json j = parse_object(options_json, "options",
+                          {"durability", "snapshot_every", "keep_snapshots", "expect_seq", "sweep_before_apply"});
     store::DurableOptions o;
     if (auto it = j.find("durability"); it != j.end()) {
       if (!it->is_string()) throw Error(Errc::invalid_argument, "options.durability: expected \"full\", \"normal\" or \"off\"");
       o.durability = store::parse_durability(it->get<std::string>());
     }
-    if (auto it = j.find("snapshot_every"); it != j.end()) {
-      if (!it->is_number_integer() || it->get<int64_t>() < 0)
-        throw Error(Errc::invalid_argument, "options.snapshot_every: expected an integer >= 0");
-      o.snapshot_every = it->get<int64_t>();
-    }
+    o.snapshot_every = int_field(j, "options", "snapshot_every", 0, INT64_MAX).value_or(o.snapshot_every);
+    o.keep_snapshots = static_cast<int>(int_field(j, "options", "keep_snapshots", 1, 100).value_or(o.keep_snapshots));
+    o.expect_seq = int_field(j, "options", "expect_seq", 0, INT64_MAX);
+    o.engine = engine_options(j, "options");
     const std::string wf = workflow_path, pol = policy_path, cal = calendar_path;
     auto factory = [&] { return workflow::Engine::from_files(wf, pol, cal); };
-    auto durable = std::make_unique<store::DurableEngine>(store::DurableEngine::open(db_path, factory, o));
-    *out = make_handle(new crmkit_engine{nullptr, std::move(durable)});
+    store::RecoveryReport report;
+    workflow::Engine engine = store::open_engine(db_path, factory, o, &report);
+    *out = make_handle(new crmkit_engine{std::move(engine), std::move(report), true});
+    return ok();
+  });
+}
+
+int crmkit_engine_set_options(crmkit_engine* h, const char* options_json) {
+  crmkit_engine* e = get(h);
+  if (!e) return CRMKIT_EINVAL;
+  return guard([&] {
+    e->engine.set_options(engine_options(parse_object(options_json, "options", {"sweep_before_apply"}), "options"));
+    return ok();
+  });
+}
+
+int crmkit_engine_journal_position(crmkit_engine* h, int64_t* out_seq) {
+  CRMKIT_REQUIRE(out_seq);
+  crmkit_engine* e = get(h);
+  if (!e) return CRMKIT_EINVAL;
+  return guard([&] {
+    *out_seq = e->engine.journal_position();
     return ok();
   });
 }
@@ -110,7 +167,7 @@ int crmkit_engine_snapshot(crmkit_engine* h) {
   if (!e) return CRMKIT_EINVAL;
   if (!e->durable) return fail(CRMKIT_ESTATE, "the engine has no store (open it with crmkit_engine_open)");
   return guard([&] {
-    e->durable->snapshot();
+    e->engine.save_snapshot();
     return ok();
   });
 }
@@ -130,23 +187,12 @@ int crmkit_engine_apply_batch(crmkit_engine* h, const char* events_jsonl, size_t
       if (!line.empty()) lines.push_back(line);
       pos = end + 1;
     }
-    store::BatchResult r;
-    if (e->durable) {
-      r = e->durable->apply_batch(lines);
-    } else {
-      for (size_t i = 0; i < lines.size(); ++i) {
-        try {
-          if (e->engine->apply_json(lines[i]).duplicate) ++r.duplicates;
-          else ++r.applied;
-        } catch (const Error& err) {
-          r.rejected.emplace_back(i, err.what());
-        }
-      }
-    }
+    const workflow::BatchResult r = e->engine.apply_batch(lines);
     if (out_applied) *out_applied = r.applied;
     if (out_report_json) {
       json rejected = json::array();
-      for (const auto& [i, why] : r.rejected) rejected.push_back({{"line", i + 1}, {"error", why}});
+      for (const auto& rej : r.rejected)
+        rejected.push_back({{"line", rej.index + 1}, {"code", errc_name(rej.code)}, {"error", rej.message}});
       *out_report_json = dup_string(json{{"applied", r.applied}, {"duplicates", r.duplicates}, {"rejected", rejected}}.dump());
     }
     return ok();
@@ -158,7 +204,7 @@ int crmkit_engine_apply(crmkit_engine* h, const char* event_json, char** out) {
   crmkit_engine* e = get(h);
   if (!e) return CRMKIT_EINVAL;
   return guard([&] {
-    workflow::ApplyResult r = e->durable ? e->durable->apply_json(event_json) : e->engine->apply_json(event_json);
+    workflow::ApplyResult r = e->engine.apply_json(event_json);
     if (out) *out = dup_string(workflow::to_json(r));
     return ok();
   });
@@ -169,7 +215,8 @@ int crmkit_engine_sweep(crmkit_engine* h, int64_t now, char** out_json, size_t* 
   if (!e) return CRMKIT_EINVAL;
   return guard([&] {
     const Instant t = Instant::from_unix_seconds(now);
-    auto fired = e->durable ? e->durable->sweep(t) : e->engine->sweep(t);
+    if (!in_supported_range(t)) throw Error(Errc::invalid_argument, fmt::format("sweep: time {} is outside the supported range", now));
+    auto fired = e->engine.sweep(t);
     if (out_json) {
       std::string s = "[";
       for (size_t i = 0; i < fired.size(); ++i) {
@@ -189,7 +236,7 @@ int crmkit_engine_get_case(crmkit_engine* h, const char* case_id, char** out) {
   CRMKIT_REQUIRE(out);
   crmkit_engine* handle = get(h);
   if (!handle) return CRMKIT_EINVAL;
-  const workflow::Engine* e = &handle->view();
+  const workflow::Engine* e = &handle->engine;
   return guard([&] {
     auto c = e->get(case_id);
     if (!c) throw Error(Errc::not_found, fmt::format("case '{}' not found", case_id));
@@ -202,9 +249,10 @@ int crmkit_engine_find(crmkit_engine* h, const char* query_json, char** out) {
   CRMKIT_REQUIRE(out);
   crmkit_engine* handle = get(h);
   if (!handle) return CRMKIT_EINVAL;
-  const workflow::Engine* e = &handle->view();
+  const workflow::Engine* e = &handle->engine;
   return guard([&] {
-    json j = parse_object(query_json, "query");
+    json j = parse_object(query_json, "query",
+                          {"state", "owner", "department", "customer", "escalation_level", "min_escalation_level", "limit"});
     workflow::Query q;
     auto text = [&](const char* key, std::optional<std::string>& into) {
       auto it = j.find(key);
@@ -212,41 +260,62 @@ int crmkit_engine_find(crmkit_engine* h, const char* query_json, char** out) {
       if (!it->is_string()) throw Error(Errc::invalid_argument, fmt::format("query.{}: expected a string", key));
       into = it->get<std::string>();
     };
-    auto number = [&](const char* key, auto& into) {
-      auto it = j.find(key);
-      if (it == j.end() || it->is_null()) return;
-      if (!it->is_number_integer() || it->get<int64_t>() < 0)
-        throw Error(Errc::invalid_argument, fmt::format("query.{}: expected an integer >= 0", key));
-      into = static_cast<std::remove_reference_t<decltype(*&into)>>(it->get<int64_t>());
-    };
     text("state", q.state);
     text("owner", q.owner);
     text("department", q.department);
     text("customer", q.customer);
-    std::optional<int> level, min_level;
-    int level_v = -1, min_v = -1;
-    size_t limit = SIZE_MAX;
-    number("escalation_level", level_v);
-    number("min_escalation_level", min_v);
-    number("limit", limit);
-    if (level_v >= 0) q.escalation_level = level_v;
-    if (min_v >= 0) q.min_escalation_level = min_v;
-    q.limit = limit;
+    if (auto v = int_field(j, "query", "escalation_level", 0, sla::kMaxEscalationLevel)) q.escalation_level = static_cast<int>(*v);
+    if (auto v = int_field(j, "query", "min_escalation_level", 0, sla::kMaxEscalationLevel)) q.min_escalation_level = static_cast<int>(*v);
+    if (auto v = int_field(j, "query", "limit", 0, INT64_MAX)) q.limit = static_cast<size_t>(*v);
     *out = dup_string(json(e->find(q)).dump());
     return ok();
   });
 }
 
+namespace {
+json due_json(const std::vector<workflow::DueClock>& due) {
+  json arr = json::array();
+  for (const auto& d : due) arr.push_back({{"case", d.case_id}, {"clock", d.clock}, {"due", format_utc(d.due)}});
+  return arr;
+}
+Instant instant_arg(int64_t t, const char* what) {
+  const Instant i = Instant::from_unix_seconds(t);
+  if (!in_supported_range(i)) throw Error(Errc::invalid_argument, fmt::format("{}: time {} is outside the supported range", what, t));
+  return i;
+}
+}  // namespace
+
 int crmkit_engine_due_before(crmkit_engine* h, int64_t t, char** out) {
   CRMKIT_REQUIRE(out);
   crmkit_engine* handle = get(h);
   if (!handle) return CRMKIT_EINVAL;
-  const workflow::Engine* e = &handle->view();
+  const workflow::Engine* e = &handle->engine;
   return guard([&] {
-    json arr = json::array();
-    for (const auto& d : e->due_before(Instant::from_unix_seconds(t)))
-      arr.push_back({{"case", d.case_id}, {"clock", d.clock}, {"due", format_utc(d.due)}});
-    *out = dup_string(arr.dump());
+    *out = dup_string(due_json(e->due_before(instant_arg(t, "due_before"))).dump());
+    return ok();
+  });
+}
+
+int crmkit_engine_due(crmkit_engine* h, const char* query_json, char** out) {
+  CRMKIT_REQUIRE(query_json);
+  CRMKIT_REQUIRE(out);
+  crmkit_engine* handle = get(h);
+  if (!handle) return CRMKIT_EINVAL;
+  const workflow::Engine* e = &handle->engine;
+  return guard([&] {
+    json j = parse_object(query_json, "query", {"before", "limit", "after"});
+    workflow::DueQuery q;
+    const std::optional<Instant> before = instant_field(j, "before");
+    if (!before) throw Error(Errc::invalid_argument, "query.before: required (an RFC 3339 instant)");
+    q.before = *before;
+    q.limit = static_cast<size_t>(int_field(j, "query", "limit", 0, 1'000'000).value_or(1000));
+    if (auto it = j.find("after"); it != j.end() && !it->is_null()) {
+      if (!it->is_object() || !it->contains("case") || !it->contains("clock") || !it->contains("due") ||
+          !(*it)["case"].is_string() || !(*it)["clock"].is_string())
+        throw Error(Errc::invalid_argument, "query.after: expected the last {\"case\",\"clock\",\"due\"} of the previous page");
+      q.after = workflow::DueClock{(*it)["case"].get<std::string>(), (*it)["clock"].get<std::string>(), *instant_field(*it, "due")};
+    }
+    *out = dup_string(due_json(e->due_before(q)).dump());
     return ok();
   });
 }
@@ -255,9 +324,9 @@ int crmkit_engine_kpi(crmkit_engine* h, const char* options_json, char** out) {
   CRMKIT_REQUIRE(out);
   crmkit_engine* handle = get(h);
   if (!handle) return CRMKIT_EINVAL;
-  const workflow::Engine* e = &handle->view();
+  const workflow::Engine* e = &handle->engine;
   return guard([&] {
-    json j = parse_object(options_json, "options");
+    json j = parse_object(options_json, "options", {"from", "to", "as_of", "top_reasons"});
     kpi::Options o;
     o.from = instant_field(j, "from");
     o.to = instant_field(j, "to");
@@ -275,7 +344,7 @@ int crmkit_engine_kpi(crmkit_engine* h, const char* options_json, char** out) {
 int crmkit_engine_stats(crmkit_engine* h, size_t* out_cases, size_t* out_events, size_t* out_bytes) {
   crmkit_engine* handle = get(h);
   if (!handle) return CRMKIT_EINVAL;
-  const workflow::Engine* e = &handle->view();
+  const workflow::Engine* e = &handle->engine;
   return guard([&] {
     auto s = e->stats();
     if (out_cases) *out_cases = s.cases;

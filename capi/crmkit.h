@@ -210,24 +210,43 @@ CRMKIT_API int crmkit_engine_from_json(const char* workflow_json, const char* po
 /** As crmkit_engine_from_json, reading three files; CRMKIT_EIO if one cannot be read. */
 CRMKIT_API int crmkit_engine_from_files(const char* workflow_path, const char* policy_path, const char* calendar_path,
                                         crmkit_engine** out);
-/** An engine on the durable store at db_path (an SQLite file, created if missing): every event
- *  crmkit_engine_apply acknowledges is on disk first (journal, WAL mode), and opening recovers the
- *  state (newest valid snapshot + journal tail; a corrupt snapshot is skipped). options_json (NULL =
- *  defaults): {"durability": "full"|"normal"|"off" (default full: survives power loss),
- *  "snapshot_every": journal records between automatic snapshots (default 100000; 0 = only
- *  crmkit_engine_snapshot)}. Errors: CRMKIT_ELOCKED (another engine holds the file),
- *  CRMKIT_EVERSION (a newer store format), CRMKIT_ECORRUPT (not a crmkit store, or its journal
- *  does not apply to this configuration), CRMKIT_EIO, and those of crmkit_engine_from_files.
- *  With a store, crmkit_engine_apply always sweeps the clocks to the event's time first. */
+/** An engine on the durable store at db_path (an SQLite file, created if missing): the same
+ *  engine as crmkit_engine_from_files, with a journal: every event crmkit_engine_apply
+ *  acknowledges (and every sweep that fired something) is on disk before the call returns, and
+ *  opening recovers the state (newest snapshot this build reads + journal tail; a corrupt or
+ *  other-format snapshot is skipped and the journal replayed). options_json (NULL = defaults;
+ *  an unknown key is CRMKIT_EINVAL): {"durability": "full"|"normal"|"off" (default full:
+ *  survives power loss), "snapshot_every": journal records between automatic snapshots (default
+ *  100000; 0 = only crmkit_engine_snapshot), "keep_snapshots": 1..100 (default 2),
+ *  "expect_seq": the journal position the host last saw (opening fails with CRMKIT_ECORRUPT when
+ *  the journal ends before it: the last commits were lost), "sweep_before_apply": as in
+ *  crmkit_engine_set_options (default false, as in memory)}. On success *out is a new handle
+ *  (free with crmkit_engine_free, which closes the store). Errors: CRMKIT_ELOCKED (another engine
+ *  holds the file, by any path), CRMKIT_EVERSION (a newer store format), CRMKIT_ECORRUPT (not a
+ *  crmkit store, a journal record failing its checksum, a journal that does not apply to this
+ *  configuration, or one shorter than expect_seq), CRMKIT_EIO, CRMKIT_EINVAL (bad options, a
+ *  store file with several hard links), and those of crmkit_engine_from_files. */
 CRMKIT_API int crmkit_engine_open(const char* db_path, const char* workflow_path, const char* policy_path,
                                   const char* calendar_path, const char* options_json, crmkit_engine** out);
+/** Sets the options both kinds of engine share. options_json (NULL = defaults; an unknown key is
+ *  CRMKIT_EINVAL): {"sweep_before_apply": true|false (default false)} — with true, each accepted
+ *  event first sweeps the clocks to its time (as a replay of a time-ordered log wants; the sweep
+ *  is journaled with the event; a refused event does not sweep). With false, sweeping happens only
+ *  through crmkit_engine_sweep. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE. */
+CRMKIT_API int crmkit_engine_set_options(crmkit_engine* engine, const char* options_json);
+/** The journal position of the last record written (0 for an in-memory engine) into *out_seq:
+ *  the number a host keeps to pass as "expect_seq" next time. Errors: CRMKIT_EINVAL. */
+CRMKIT_API int crmkit_engine_journal_position(crmkit_engine* engine, int64_t* out_seq);
 /** Writes a snapshot now (durable engines). Errors: CRMKIT_EINVAL, CRMKIT_ESTATE (in-memory engine), CRMKIT_EIO. */
 CRMKIT_API int crmkit_engine_snapshot(crmkit_engine* engine);
-/** Applies JSON lines (one event per line). With a store, all accepted events are journaled in one
- *  transaction. Refused lines do not stop the batch: *out_report_json (may be NULL; caller frees)
- *  lists them as {"applied","duplicates","rejected":[{"line","error"}]}; *out_applied (may be
- *  NULL) counts the applied events. Errors: CRMKIT_EINVAL, CRMKIT_EIO (nothing of the batch is on
- *  disk then). Thread-safe. */
+/** Applies JSON lines (one event per line) in order; each event is accepted or refused on its
+ *  own, and a refused one changes nothing. With a store, the accepted events are journaled in one
+ *  transaction. *out_report_json (may be NULL; caller frees) is
+ *  {"applied","duplicates","rejected":[{"line","error"}]} (line: 1-based among the non-empty
+ *  lines); *out_applied (may be NULL) counts the applied events. Errors: CRMKIT_EINVAL,
+ *  CRMKIT_EIO: the journal write failed — the batch is applied in memory but not on disk, and the
+ *  engine refuses every later change with CRMKIT_EIO until it is reopened (which recovers the
+ *  journaled state). Thread-safe. */
 CRMKIT_API int crmkit_engine_apply_batch(crmkit_engine* engine, const char* events_jsonl, size_t* out_applied,
                                          char** out_report_json);
 /** Frees an engine (and closes its store). NULL is a no-op. Not while another thread uses it. */
@@ -243,7 +262,8 @@ CRMKIT_API void crmkit_engine_free(crmkit_engine* engine);
  *  CRMKIT_EIO (durable engine: the journal write failed; the event is not applied).
  *  Thread-safe (serialized with other writers). */
 CRMKIT_API int crmkit_engine_apply(crmkit_engine* engine, const char* event_json, char** out_result_json);
-/** Fires the SLA warnings and breaches up to `now` (automatic escalation included). When
+/** Fires the SLA warnings and breaches up to `now` (Unix seconds in 1900..2499; automatic
+ *  escalation included; journaled on a durable engine when anything fired). When
  *  out_json is not NULL it receives a JSON array of {"case","clock","kind","at","fraction",
  *  "escalated_from","escalated_to"} (caller frees); *out_count (may be NULL) their number.
  *  Errors: CRMKIT_EINVAL. Thread-safe. */
@@ -252,16 +272,26 @@ CRMKIT_API int crmkit_engine_sweep(crmkit_engine* engine, int64_t now, char** ou
  *  CRMKIT_ENOTFOUND. Thread-safe (shared with other readers). */
 CRMKIT_API int crmkit_engine_get_case(crmkit_engine* engine, const char* case_id, char** out_json);
 /** Ids of the cases matching a query, as a JSON array, in order of receipt. query_json (NULL =
- *  all): {"state","owner","department","customer","escalation_level","min_escalation_level",
- *  "limit"}. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE. Thread-safe. */
+ *  all): {"state","owner","department","customer","escalation_level","min_escalation_level"
+ *  (0..15), "limit"}. Errors: CRMKIT_EINVAL (an unknown key or state, a value out of range),
+ *  CRMKIT_EPARSE. Thread-safe. */
 CRMKIT_API int crmkit_engine_find(crmkit_engine* engine, const char* query_json, char** out_json);
-/** Running clocks due before `t`, earliest first: JSON [{"case","clock","due"}]. Thread-safe. */
+/** Every running clock due before `t` (Unix seconds, in 1900..2499), earliest first: JSON
+ *  [{"case","clock","due"}] (caller frees). No limit: prefer crmkit_engine_due for large engines.
+ *  Errors: CRMKIT_EINVAL. Thread-safe. */
 CRMKIT_API int crmkit_engine_due_before(crmkit_engine* engine, int64_t t, char** out_json);
-/** The KPI report (domain.md §2.4) as JSON (caller frees). options_json (NULL = defaults):
- *  {"from","to","as_of" (RFC 3339), "top_reasons"}. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE.
+/** A page of the running clocks due before a time: query_json {"before": RFC 3339 or Unix
+ *  seconds (required), "limit": 0..1000000 (default 1000), "after": the last {"case","clock","due"}
+ *  of the previous page (optional)} -> JSON [{"case","clock","due"}] in (due, case, clock) order
+ *  (caller frees). Found from the scheduler's heap: the cost follows the clocks due, not all
+ *  clocks. Errors: CRMKIT_EINVAL (unknown key, bad value, unknown cursor), CRMKIT_EPARSE. */
+CRMKIT_API int crmkit_engine_due(crmkit_engine* engine, const char* query_json, char** out_json);
+/** The KPI report as JSON (caller frees). options_json (NULL = defaults; an unknown key is
+ *  CRMKIT_EINVAL): {"from","to","as_of" (RFC 3339 or Unix seconds, in 1900..2499),
+ *  "top_reasons" (0..1000)}. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE.
  *  Thread-safe. */
 CRMKIT_API int crmkit_engine_kpi(crmkit_engine* engine, const char* options_json, char** out_json);
-/** Counts and memory: any out-parameter may be NULL. Thread-safe. */
+/** Counts and memory, in O(1): any out-parameter may be NULL. Thread-safe. */
 CRMKIT_API int crmkit_engine_stats(crmkit_engine* engine, size_t* out_cases, size_t* out_events, size_t* out_bytes);
 
 /* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (domain.md §5) ------------------- */

@@ -221,7 +221,8 @@ TEST_CASE("The durable engine: SIGKILL at random moments loses no acknowledged e
       try {
         store::DurableOptions o;  // full durability
         o.snapshot_every = 700;   // snapshots get written (and interrupted) too
-        auto d = store::DurableEngine::open(path, fresh_engine, o);
+        o.engine.sweep_before_apply = true;
+        workflow::Engine d = store::open_engine(path, fresh_engine, o);
         // Resume where the acknowledged prefix ends (an unacknowledged event may have made it: it is a duplicate then).
         for (size_t i = start; i < lines.size(); ++i) {
           d.apply_json(lines[i]);
@@ -243,12 +244,15 @@ TEST_CASE("The durable engine: SIGKILL at random moments loses no acknowledged e
   // Recovered state: every acknowledged event is in it, and it equals a clean replay of the journal.
   store::DurableOptions o;
   o.snapshot_every = 0;
-  auto d = store::DurableEngine::open(path, fresh_engine, o);
+  o.engine.sweep_before_apply = true;
+  store::RecoveryReport recovery;
+  workflow::Engine d = store::open_engine(path, fresh_engine, o, &recovery);
   size_t journaled = 0;
   workflow::Engine replayed = fresh_engine();
+  replayed.set_options(o.engine);
   for (size_t i = 0; i < acknowledged; ++i) {
     auto e = workflow::parse_event(lines[i]);
-    auto c = d.engine().get(e.case_id);
+    auto c = d.get(e.case_id);
     REQUIRE_MESSAGE(c.has_value(), "acknowledged event " << i << " lost its case");
     bool found = false;
     for (const auto& a : c->events) found = found || a.id == e.id;
@@ -258,17 +262,16 @@ TEST_CASE("The durable engine: SIGKILL at random moments loses no acknowledged e
   // The journal holds a prefix of the log (no half events): replaying that prefix gives the same engine.
   for (size_t i = 0; i < lines.size(); ++i) {
     auto e = workflow::parse_event(lines[i]);
-    const auto c = d.engine().get(e.case_id);
+    const auto c = d.get(e.case_id);
     if (!c) break;
     bool found = false;
     for (const auto& a : c->events) found = found || a.id == e.id;
     if (!found) break;
-    replayed.sweep(e.at);
     replayed.apply(e);
   }
-  CHECK((engine_dump(replayed) == engine_dump(d.engine())));
+  CHECK((engine_dump(replayed) == engine_dump(d)));
   MESSAGE("engine crash rounds: " << rounds << ", acknowledged events: " << acknowledged << ", recovered with snapshot: "
-                                  << d.recovery().used_snapshot << ", replayed records: " << d.recovery().replayed);
+                                  << recovery.used_snapshot << ", replayed records: " << recovery.replayed);
   CHECK(journaled == acknowledged);
   CHECK(acknowledged >= static_cast<size_t>(rounds));
   remove_db(path);

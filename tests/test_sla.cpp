@@ -112,7 +112,7 @@ TEST_CASE("A bad policy is refused with the field named") {
   CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"colour":"red"},"target":"1h"}]}}})")
             .find("policy.clocks.a.rules[0].when.colour") != std::string::npos);
   CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"channel":"x"}}]}}})").find("rules[0].target") != std::string::npos);
-  CHECK(err(R"({"clocks":{"a":{"target":"1h","escalate_on_breach":7}}})").find("escalate_on_breach") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","escalate_on_breach":16}}})").find("escalate_on_breach") != std::string::npos);
   CHECK(err(R"({"clocks":{"a":{"target":"1h","bogus":1}}})").find("policy.clocks.a.bogus") != std::string::npos);
   CHECK(err(R"({"clocks":{"a":{"target":"1h"}},"tiers":{"gold":{"multiplier":-1}}})").find("policy.tiers.gold.multiplier") != std::string::npos);
   CHECK(code_of([&] { (void)Policy::from_file("/nonexistent/policy.json", cal); }) == Errc::io);

@@ -48,73 +48,9 @@ struct Out {
 struct ReplayArgs {
   std::string workflow, policy, calendar, events, until, cases_out, kpi_out, db, durability = "full";
   bool quiet = false;
-  int64_t batch = 1000;
+  int64_t batch = 1000;  ///< events per apply_batch (with --db: per transaction)
   int64_t snapshot_every = 100'000;
 };
-
-void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant final_time);
-
-/// --db: the events go through the durable store in batches (one transaction each); the store
-/// keeps them, so a later run with the same --db continues from there (already-applied ids are
-/// reported as duplicates).
-void replay_durable(const ReplayArgs& a) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::string wf = a.workflow.empty() ? cli::data_path("workflows/default.json") : a.workflow;
-  const std::string pol = a.policy.empty() ? cli::data_path("policies/default.json") : a.policy;
-  const std::string cal = a.calendar.empty() ? cli::data_path("calendars/cn-2026.json") : a.calendar;
-  store::DurableOptions o;
-  o.durability = store::parse_durability(a.durability);
-  o.snapshot_every = a.snapshot_every;
-  auto durable = store::DurableEngine::open(a.db, [&] { return workflow::Engine::from_files(wf, pol, cal); }, o);
-  const auto& rec = durable.recovery();
-  for (const auto& w : rec.warnings) fmt::print(stderr, "store: {}\n", w);
-  if (!a.quiet && rec.replayed + rec.snapshot_seq > 0)
-    fmt::print(stderr, "store {}: recovered {} cases ({}snapshot, {} journal records replayed)\n", a.db, durable.engine().size(),
-               rec.used_snapshot ? "" : "no ", rec.replayed);
-  const std::string text = cli::read_file(a.events);
-  std::vector<std::string_view> batch;
-  std::vector<size_t> batch_lines;
-  size_t applied = 0, duplicates = 0, rejected = 0;
-  int64_t latest = INT64_MIN;
-  auto flush = [&] {
-    if (batch.empty()) return;
-    auto r = durable.apply_batch(batch);
-    applied += r.applied;
-    duplicates += r.duplicates;
-    for (const auto& [i, why] : r.rejected) {
-      ++rejected;
-      fmt::print(stderr, "line {}: rejected: {}\n", batch_lines[i], why);
-    }
-    batch.clear();
-    batch_lines.clear();
-  };
-  workflow::Event e;
-  cli::for_each_line(text, [&](std::string_view line, size_t line_no) {
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    try {
-      workflow::parse_event(line, e);
-      latest = std::max(latest, e.at.unix_seconds());
-    } catch (const Error&) {
-      // reported by the batch with its line number
-    }
-    batch.push_back(line);
-    batch_lines.push_back(line_no);
-    if (static_cast<int64_t>(batch.size()) >= std::max<int64_t>(1, a.batch)) flush();
-  });
-  flush();
-  Instant final_time = Instant::from_unix_seconds(latest == INT64_MIN ? 0 : latest);
-  if (!a.until.empty()) {
-    Instant until = parse_instant(a.until);
-    durable.sweep(until);
-    if (until > final_time) final_time = until;
-  }
-  write_outputs(a, durable.engine(), final_time);
-  if (!a.quiet)
-    fmt::print(stderr, "replayed {} events into {} cases ({} duplicates, {} rejected) through store {} in {:.3f} s\n", applied,
-               durable.engine().size(), duplicates, rejected, a.db,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  if (rejected > 0) throw CLI::RuntimeError(1);
-}
 
 void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant final_time) {
   if (!a.cases_out.empty() || a.kpi_out.empty()) {
@@ -142,57 +78,92 @@ void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant 
   }
 }
 
+/// The engine a replay drives: in memory, or on the durable store with --db (which keeps the
+/// events, so a later run with the same --db continues from there: already-applied ids are
+/// reported as duplicates). Either way the clocks are swept to each accepted event's time.
+workflow::Engine replay_engine(const ReplayArgs& a) {
+  const std::string wf = a.workflow.empty() ? cli::data_path("workflows/default.json") : a.workflow;
+  const std::string pol = a.policy.empty() ? cli::data_path("policies/default.json") : a.policy;
+  const std::string cal = a.calendar.empty() ? cli::data_path("calendars/cn-2026.json") : a.calendar;
+  workflow::EngineOptions eo;
+  eo.sweep_before_apply = true;
+  if (a.db.empty()) {
+    workflow::Engine engine = workflow::Engine::from_files(wf, pol, cal);
+    engine.set_options(eo);
+    return engine;
+  }
+  store::DurableOptions o;
+  o.durability = store::parse_durability(a.durability);
+  o.snapshot_every = a.snapshot_every;
+  o.engine = eo;
+  store::RecoveryReport rec;
+  workflow::Engine engine = store::open_engine(a.db, [&] { return workflow::Engine::from_files(wf, pol, cal); }, o, &rec);
+  for (const auto& w : rec.warnings) fmt::print(stderr, "store: {}\n", w);
+  if (!a.quiet && rec.replayed + rec.snapshot_seq > 0)
+    fmt::print(stderr, "store {}: recovered {} cases ({}snapshot, {} journal records replayed, journal at seq {})\n", a.db,
+               engine.size(), rec.used_snapshot ? "" : "no ", rec.replayed, rec.last_seq);
+  return engine;
+}
+
 void replay(const ReplayArgs& a) {
-  if (!a.db.empty()) return replay_durable(a);
+  if (a.batch < 1) throw Error(Errc::invalid_argument, "--batch must be at least 1");
   const auto t0 = std::chrono::steady_clock::now();
-  workflow::Engine engine = workflow::Engine::from_files(
-      a.workflow.empty() ? cli::data_path("workflows/default.json") : a.workflow,
-      a.policy.empty() ? cli::data_path("policies/default.json") : a.policy,
-      a.calendar.empty() ? cli::data_path("calendars/cn-2026.json") : a.calendar);
+  workflow::Engine engine = replay_engine(a);
   std::optional<Instant> until;
   if (!a.until.empty()) until = parse_instant(a.until);
   const std::string text = cli::read_file(a.events);
   const auto t1 = std::chrono::steady_clock::now();
 
-  workflow::Event e;
-  workflow::ApplyResult result;
-  std::vector<workflow::SweepEvent> fired;
+  std::vector<std::string_view> batch;
+  std::vector<size_t> batch_lines;
   size_t applied = 0, duplicates = 0, rejected = 0, breaches = 0, escalations = 0;
+  constexpr size_t kListedDuplicates = 10;  // a re-run over a store would list every event
+  size_t duplicates_listed = 0;
   int64_t latest = INT64_MIN;
+  workflow::Event e;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    const workflow::BatchResult r = engine.apply_batch(batch);
+    applied += r.applied;
+    duplicates += r.duplicates;
+    breaches += r.breaches;
+    escalations += r.escalations;
+    for (const auto& rej : r.rejected) {
+      ++rejected;
+      fmt::print(stderr, "line {}: rejected ({}): {}\n", batch_lines[rej.index], errc_name(rej.code), rej.message);
+    }
+    if (!a.quiet)
+      for (size_t i : r.duplicate_indexes) {
+        if (duplicates_listed++ >= kListedDuplicates) break;
+        workflow::parse_event(batch[i], e);
+        fmt::print(stderr, "line {}: event '{}' of case '{}' was already applied (duplicate id, ignored)\n", batch_lines[i], e.id,
+                   e.case_id);
+      }
+    batch.clear();
+    batch_lines.clear();
+  };
   cli::for_each_line(text, [&](std::string_view line, size_t line_no) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     try {
       workflow::parse_event(line, e);
-      if (e.at.unix_seconds() > latest) {
-        latest = e.at.unix_seconds();
-        fired.clear();
-        engine.sweep(e.at, fired);
-        for (const auto& f : fired) {
-          breaches += f.kind == sla::ClockEvent::breach;
-          escalations += f.escalated_to >= 0;
-        }
-      }
-      engine.apply(e, result);
-      if (result.duplicate) {
-        ++duplicates;
-        if (!a.quiet) fmt::print(stderr, "line {}: event '{}' was already applied (duplicate id, ignored)\n", line_no, e.id);
-      } else {
-        ++applied;
-      }
-    } catch (const Error& err) {
-      ++rejected;
-      fmt::print(stderr, "line {}: rejected ({}): {}\n", line_no, errc_name(err.code()), err.what());
+      latest = std::max(latest, e.at.unix_seconds());
+    } catch (const Error&) {
+      // reported by the batch with its line number
     }
+    batch.push_back(line);
+    batch_lines.push_back(line_no);
+    if (static_cast<int64_t>(batch.size()) >= a.batch) flush();
   });
+  flush();
+  if (!a.quiet && duplicates > kListedDuplicates)
+    fmt::print(stderr, "({} more duplicates not listed)\n", duplicates - kListedDuplicates);
   Instant final_time = Instant::from_unix_seconds(latest == INT64_MIN ? 0 : latest);
   if (until) {
     if (*until > final_time) final_time = *until;
-    fired.clear();
-    engine.sweep(*until, fired);
-    for (const auto& f : fired) {
+    engine.sweep(*until, [&](const workflow::SweepEvent& f) {
       breaches += f.kind == sla::ClockEvent::breach;
       escalations += f.escalated_to >= 0;
-    }
+    });
   }
   const auto t2 = std::chrono::steady_clock::now();
   write_outputs(a, engine, final_time);
@@ -200,10 +171,11 @@ void replay(const ReplayArgs& a) {
   auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
   if (!a.quiet)
     fmt::print(stderr,
-               "replayed {} events into {} cases ({} duplicates, {} rejected; {} SLA breaches, {} automatic escalations) "
+               "replayed {} events into {} cases ({} duplicates, {} rejected; {} SLA breaches, {} automatic escalations){} "
                "in {:.3f} s (load {:.3f} s, apply {:.3f} s = {:.0f} events/s, output {:.3f} s)\n",
-               applied, engine.size(), duplicates, rejected, breaches, escalations, secs(t3 - t0), secs(t1 - t0), secs(t2 - t1),
-               (applied + rejected + duplicates) / std::max(1e-9, secs(t2 - t1)), secs(t3 - t2));
+               applied, engine.size(), duplicates, rejected, breaches, escalations,
+               a.db.empty() ? std::string() : fmt::format(" through store {}", a.db), secs(t3 - t0), secs(t1 - t0),
+               secs(t2 - t1), (applied + rejected + duplicates) / std::max(1e-9, secs(t2 - t1)), secs(t3 - t2));
   if (rejected) throw CLI::RuntimeError(1);
 }
 
@@ -226,7 +198,7 @@ void setup(CLI::App& app) {
   rp->add_flag("--quiet", ra.quiet, "No summary line and no duplicate notices on stderr");
   rp->add_option("--db", ra.db, "Persist through this durable store (SQLite file; created if missing, recovered if not)");
   rp->add_option("--durability", ra.durability, "With --db: full (default), normal or off");
-  rp->add_option("--batch", ra.batch, "With --db: events per transaction")->capture_default_str();
+  rp->add_option("--batch", ra.batch, "Events per batch (with --db: per transaction)")->capture_default_str();
   rp->add_option("--snapshot-every", ra.snapshot_every, "With --db: journal records between snapshots (0 = none)")->capture_default_str();
   rp->callback([] { replay(ra); });
 

@@ -1,22 +1,20 @@
 // crmkit/durable.hpp — the workflow engine on the durable store.
 //
-// Every accepted event is appended to the store's journal before apply returns; explicit sweeps
-// are journaled too. Recovery loads the newest valid snapshot (a corrupt or truncated one is
-// skipped with a warning) and replays the journal after it, so the recovered engine equals the
-// one that was running. To make replay exact, apply() always sweeps the clocks to the event's
-// time first (as `crmkit complaints replay` does).
-//
-// If a journal write fails after the engine accepted the event, the DurableEngine stops (every
-// later call throws Error(io)): the in-memory engine is ahead of the disk, and reopening the
-// store recovers the acknowledged state. Thread-safe: calls are serialized.
+// open_engine() returns the one workflow::Engine type with the store's SQLite journal attached:
+// every accepted event (and every sweep that fired something) is journaled before it is
+// committed in memory and before the call returns, so an acknowledged event survives a kill -9
+// (and, with Durability::full, a power loss), and a refused or unjournaled one changes nothing.
+// Recovery loads the newest snapshot this build can read (a corrupt, truncated or
+// other-format one is skipped with a warning and the journal replayed from its start) and
+// replays the journal after it; the recovered engine equals the one that was running, case for
+// case. The journal records sweeps explicitly, so recovery replays exactly what ran, whatever
+// EngineOptions say.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <memory>
-#include <span>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "crmkit/store.hpp"
@@ -26,57 +24,31 @@ namespace crmkit::store {
 
 struct DurableOptions {
   Durability durability = Durability::full;
-  int64_t snapshot_every = 100'000;  ///< journal records between automatic snapshots; 0 = only snapshot()
-  int keep_snapshots = 2;
+  int64_t snapshot_every = 100'000;  ///< journal records between automatic snapshots; 0 = only save_snapshot()
+  int keep_snapshots = 2;            ///< 1..100
+  /// The journal position the host last saw acknowledged: open fails with Error(corrupt) when
+  /// the journal ends before it (the last commits were lost, e.g. a truncated WAL).
+  std::optional<int64_t> expect_seq;
+  workflow::EngineOptions engine;    ///< the same options an in-memory engine takes
 };
 
 struct RecoveryReport {
   bool used_snapshot = false;
   int64_t snapshot_seq = 0;  ///< journal position of the snapshot used
   int64_t replayed = 0;      ///< journal records replayed after it
+  int64_t last_seq = 0;      ///< the journal's last position (compare with what the host last saw)
   std::vector<std::string> warnings;
 };
 
-/// Results of apply_batch(): the accepted events were journaled in one transaction.
-struct BatchResult {
-  size_t applied = 0, duplicates = 0;
-  std::vector<std::pair<size_t, std::string>> rejected;  ///< input index, reason
-};
+/// Makes a fresh engine with the deployment's workflow, policy and rules.
+using EngineFactory = std::function<workflow::Engine()>;
 
-class DurableEngine {
- public:
-  /// Makes a fresh engine with the deployment's workflow, policy and rules (called once).
-  using Factory = std::function<workflow::Engine()>;
-
-  /// Opens (or creates) the store and recovers. Errors: those of Store::open (locked, version,
-  /// corrupt, io), and Error(corrupt) when a journaled event no longer applies (the store belongs
-  /// to another configuration).
-  static DurableEngine open(const std::string& path, const Factory& make_engine, const DurableOptions& options = {});
-
-  DurableEngine(DurableEngine&&) noexcept;
-  DurableEngine& operator=(DurableEngine&&) noexcept;
-  ~DurableEngine();
-
-  /// Sweeps to the event's time, applies it and journals it; returns once it is durable. A
-  /// refused event is not journaled (and changes nothing); a duplicate is reported, not journaled.
-  workflow::ApplyResult apply_json(std::string_view json);
-  /// Many events, one transaction: faster, and all or none of the accepted ones reach the disk.
-  BatchResult apply_batch(std::span<const std::string_view> jsons);
-  /// Fires clock events up to `now` and journals the sweep.
-  std::vector<workflow::SweepEvent> sweep(Instant now);
-  /// Writes a snapshot of the current state at the current journal position.
-  void snapshot();
-
-  /// The engine, for queries (do not apply or sweep through it: that would bypass the journal).
-  const workflow::Engine& engine() const;
-  const RecoveryReport& recovery() const;
-  int64_t journal_position() const;
-
-  struct Impl;
-
- private:
-  explicit DurableEngine(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
+/// Opens (or creates) the store at `path`, recovers its state into an engine made by
+/// `make_engine`, attaches the journal and returns the engine. Errors: those of Store::open
+/// (locked, version, corrupt, io, invalid_argument), Error(corrupt) when a journal record fails
+/// its checksum or no longer applies (the store belongs to another configuration) or the journal
+/// ends before options.expect_seq, Error(invalid_argument) for bad options.
+workflow::Engine open_engine(const std::string& path, const EngineFactory& make_engine, const DurableOptions& options = {},
+                             RecoveryReport* report = nullptr);
 
 }  // namespace crmkit::store

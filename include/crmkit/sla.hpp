@@ -23,6 +23,9 @@
 
 namespace crmkit::sla {
 
+/// The highest escalation level a policy or a workflow may name (levels are 0..15).
+inline constexpr int kMaxEscalationLevel = 15;
+
 /// What a case looks like to the policy.
 struct CaseAttributes {
   std::string channel;   ///< "phone", "web", "system", "email", "visit", ...
@@ -151,6 +154,10 @@ class Scheduler {
   void sweep(Instant now, std::vector<ClockEvent>& out);
   /// The earliest pending fire instant of any clock, if any.
   std::optional<Instant> next_fire() const;
+  /// Appends the running clocks whose deadline may be before `t`: those whose next crossing is
+  /// before `t` (a deadline is never before the next crossing) and those already past their
+  /// breach. A superset, unordered; the cost follows their number, not the number of clocks.
+  void running_candidates_before(Instant t, std::vector<ClockId>& out) const;
 
   size_t size() const;
   /// Bytes used by the clocks and the heap (excluding interned targets).

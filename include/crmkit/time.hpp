@@ -59,6 +59,14 @@ class Instant {
   int64_t s_ = 0;
 };
 
+/// The instants crmkit computes with: calendars count business time, clocks run and events
+/// happen from 1900-01-01T00:00:00Z to 2499-12-31T23:59:59Z (one definition for every module).
+inline constexpr int64_t kFirstSupportedUnixSeconds = -2208988800;  // 1900-01-01T00:00:00Z
+inline constexpr int64_t kLastSupportedUnixSeconds = 16725225599;   // 2499-12-31T23:59:59Z
+constexpr bool in_supported_range(Instant t) {
+  return t.unix_seconds() >= kFirstSupportedUnixSeconds && t.unix_seconds() <= kLastSupportedUnixSeconds;
+}
+
 /// A proleptic Gregorian date. Weekday: 0 = Monday ... 6 = Sunday (ISO 8601 order).
 struct CivilDate {
   int32_t year = 1970;

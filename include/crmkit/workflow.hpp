@@ -1,4 +1,4 @@
-// crmkit/workflow.hpp — the data-driven complaint workflow engine (domain.md §2).
+// crmkit/workflow.hpp — the data-driven complaint workflow engine (docs/domain.md, "Workflow").
 //
 // A workflow Definition (JSON) lists states, transitions (event type, from-states, to-state, the
 // roles that may fire it, required fields, conditions on the event data, and the SLA clocks it
@@ -7,14 +7,23 @@
 // default is data/workflows/default.json.
 //
 // The Engine folds events into cases. apply() validates an event completely before it changes
-// anything: on error it throws crmkit::Error and the engine is unchanged; on success it returns
-// what changed. Event ids are idempotent per case: applying an id the case already holds is a
-// no-op reported as `duplicate` (a different event under the same id is Error(conflict)).
+// anything — state, role, fields, limits and every clock deadline the event would set are
+// computed first — and only then commits it: on error it throws crmkit::Error and the engine
+// (cases, clocks, counters, journal) is unchanged; on success it returns what changed. Event
+// ids are idempotent per case: applying an id the case already holds is a no-op reported as
+// `duplicate` (a different event under the same id is Error(conflict)).
 //
-// SLA clocks live in an sla::Scheduler inside the engine. apply() starts/stops clocks at the
-// event's time but does not sweep; call sweep(now) (the replay CLI does it before every event)
-// to fire warnings and breaches; a breach raises the case to the level the policy names
-// (never lowered) and is recorded in the audit trail as an "escalate" by actor "system".
+// One engine, two backends: in memory only, or with a Journal attached (the SQLite store of
+// crmkit/durable.hpp): an accepted event is journaled before it is committed in memory, so a
+// journal write that fails leaves the engine unchanged too. The same calls give the same case
+// states with or without a journal.
+//
+// Time order is per case: an event may not be older than its case's last event; cases are
+// independent, so concurrent writers need no global order. Sweeping is explicit: sweep(now)
+// fires SLA warnings and breaches up to `now`; a breach raises the case to the level the
+// policy names (never lowered) and is recorded in the audit trail as an "escalate" by actor
+// "system". EngineOptions::sweep_before_apply makes apply() sweep to each accepted event's time
+// first (what a replay of a time-ordered log wants); a refused event never sweeps.
 //
 // Thread safety: an Engine may be shared between threads: apply()/sweep() take an exclusive
 // lock, queries a shared one.
@@ -25,11 +34,13 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "crmkit/error.hpp"
 #include "crmkit/kpi.hpp"
 #include "crmkit/sla.hpp"
 #include "crmkit/time.hpp"
@@ -69,6 +80,11 @@ enum class Field : uint8_t {
 const char* field_name(Field f) noexcept;
 std::optional<Field> field_from_name(std::string_view name) noexcept;
 
+/// What a callback outcome value means to the engine (the workflow's "callback_outcomes" map;
+/// by default each of the four names means itself). Numbered: persisted in snapshots.
+enum class CallbackMeaning : uint8_t { none = 0, very_satisfied = 1, satisfied = 2, unsatisfied = 3, unreachable = 4 };
+const char* callback_meaning_name(CallbackMeaning m) noexcept;
+
 /// One SLA clock action of a transition. stop/pause/resume on a clock that is not in the
 /// matching state are no-ops; start of a clock that already ran is a no-op; restart starts a
 /// fresh instance (the old one is stopped first).
@@ -100,7 +116,9 @@ struct TransitionDef {
 /// A validated workflow definition. Immutable value; copies share the data.
 ///
 /// JSON (see data/workflows/default.json):
-/// {"name": "default", "max_escalation_level": 3,
+/// {"name": "default", "max_escalation_level": 3,      // 0..kMaxEscalationLevel
+///  "callback_outcomes": {"very_satisfied": "very_satisfied", "satisfied": "satisfied",
+///                        "unsatisfied": "unsatisfied", "unreachable": "unreachable"},  // optional
 ///  "roles": ["agent", "supervisor", "manager", "director"],
 ///  "clocks": ["first_response", "contact_after_dispatch", "resolution", "callback"],
 ///  "values": {"channel": [...], "category": [...], "severity": [...]},   // optional enumerations
@@ -122,6 +140,8 @@ class Definition {
   const std::vector<std::string>& roles() const;
   const std::vector<std::string>& clocks() const;
   int max_escalation_level() const;
+  /// What an outcome value means (CallbackMeaning::none for a value the map does not list).
+  CallbackMeaning callback_meaning(std::string_view outcome) const;
   /// Allowed values of an enumerated field (channel, category, severity, outcome...); empty: any.
   const std::vector<std::string>& values(Field f) const;
 
@@ -155,6 +175,10 @@ inline constexpr size_t kMaxEventJsonBytes = 64 * 1024;
 inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;
 inline constexpr size_t kMaxFieldBytes = 4 * 1024;  ///< any other string
 inline constexpr size_t kMaxCases = 50'000'000;      ///< cases per engine
+inline constexpr size_t kMaxEventsPerCase = 100'000;  ///< events a host applies to one case
+/// Bytes of one case's event ids and data together (record offsets are 32-bit; the margin below
+/// 4 GiB holds the breach records a sweep adds).
+inline constexpr size_t kMaxCasePoolBytes = (size_t{1} << 32) - (size_t{64} << 20);
 
 /// An event, as parsed from its JSON object
 /// {"id", "case", "type", "at", "actor", "role", "note"?, "data": {...}}.
@@ -290,12 +314,70 @@ struct DueClock {
   Instant due;
 };
 
-/// Case filter for find(); unset members match everything.
+/// Case filter for find(); unset members match everything. find() uses indexes on state,
+/// owner, department and customer (built on the first query that needs them).
 struct Query {
   std::optional<std::string> state, owner, department, customer;
-  std::optional<int> escalation_level;
-  std::optional<int> min_escalation_level;
+  std::optional<int> escalation_level;      ///< 0..kMaxEscalationLevel
+  std::optional<int> min_escalation_level;  ///< 0..kMaxEscalationLevel
   size_t limit = SIZE_MAX;
+};
+
+/// due_before() paging: at most `limit` clocks, after `after` (the last clock of the previous
+/// page) in (due, case, clock) order.
+struct DueQuery {
+  Instant before;
+  size_t limit = 1000;
+  std::optional<DueClock> after;
+};
+
+/// Engine behaviour that must be the same in memory and on disk (the durable store takes the
+/// same struct).
+struct EngineOptions {
+  /// Sweep the clocks to each accepted event's time before applying it, as a replay of a
+  /// time-ordered event log wants; the sweep is journaled with the event. A refused event does
+  /// not sweep. Off by default: sweeping is explicit (sweep()).
+  bool sweep_before_apply = false;
+};
+
+/// One committed change as a Journal records it.
+struct JournalEntry {
+  enum class Kind : uint8_t { event = 1, sweep = 2 };  ///< numbered: persisted
+  Kind kind = Kind::event;
+  std::string_view case_id, event_id;  ///< event
+  std::string_view event_json;         ///< event: its canonical JSON (to_json(Event))
+  Instant at;                          ///< sweep: the instant swept to
+};
+
+/// Where an engine records what it commits (crmkit/durable.hpp has the SQLite one). Called under
+/// the engine's exclusive lock.
+class Journal {
+ public:
+  virtual ~Journal() = default;
+  /// Makes `entries` durable, in order, all or none; throws Error (io, conflict, ...) having
+  /// recorded none of them.
+  virtual void write(std::span<const JournalEntry> entries) = 0;
+  /// Whether the journal wants a snapshot now (e.g. every N records).
+  virtual bool wants_snapshot() const = 0;
+  /// Stores a snapshot of the engine after everything written so far. A failure is reported
+  /// by throwing; the engine then carries on (a snapshot only shortens recovery).
+  virtual void put_snapshot(std::string_view bytes, uint32_t format) = 0;
+  /// The position of the last record written (0 when none).
+  virtual int64_t position() const = 0;
+};
+
+/// What apply_batch() did.
+struct BatchResult {
+  struct Rejection {
+    size_t index = 0;  ///< input position, 0-based
+    Errc code = Errc::invalid_argument;
+    std::string message;
+  };
+  size_t applied = 0, duplicates = 0;
+  std::vector<Rejection> rejected;
+  std::vector<size_t> duplicate_indexes;  ///< input positions of the duplicates
+  /// With sweep_before_apply: the breaches the batch's sweeps fired and the escalations they caused.
+  size_t breaches = 0, escalations = 0;
 };
 
 /// Memory estimate.
@@ -319,16 +401,36 @@ class Engine {
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
 
-  /// Applies one event; throws crmkit::Error (engine unchanged) when refused.
+  /// Applies one event; throws crmkit::Error (engine and journal unchanged) when refused:
+  /// invalid_argument / not_found / invalid_state / permission / conflict / limit for the event,
+  /// io when the journal cannot record it.
   ApplyResult apply(const Event& e);
   /// Same, reusing `out` (no allocation in steady state).
   void apply(const Event& e, ApplyResult& out);
   ApplyResult apply_json(std::string_view json);
+  /// Many events in order; each is accepted or refused on its own (a refused one changes
+  /// nothing), and with a journal the accepted ones are journaled in one write. If that write
+  /// fails the engine is ahead of its journal: it throws Error(io) and refuses every later
+  /// change until reopened (reopening recovers the journaled state).
+  BatchResult apply_batch(std::span<const std::string_view> event_jsons);
 
-  /// Fires SLA warnings and breaches up to `now`, auto-escalating on breach.
+  /// Fires SLA warnings and breaches up to `now`, auto-escalating on breach; journaled when
+  /// anything fired.
   std::vector<SweepEvent> sweep(Instant now);
   /// Same, appending to `out`; returns the number appended.
   size_t sweep(Instant now, std::vector<SweepEvent>& out);
+  /// Same, handing each fired event to `on_event` as it is committed (no list is built).
+  size_t sweep(Instant now, const std::function<void(const SweepEvent&)>& on_event);
+
+  void set_options(const EngineOptions& options);
+  const EngineOptions& options() const;
+  /// Attaches a journal (replaces any); from now on every committed change is written to it
+  /// first. Use crmkit::store::open_engine for the SQLite one (it recovers, then attaches).
+  void attach_journal(std::unique_ptr<Journal> journal);
+  /// The attached journal's position (0 without one).
+  int64_t journal_position() const;
+  /// Stores a snapshot in the attached journal now; Error(invalid_state) without one.
+  void save_snapshot();
 
   /// A case with its clocks (as of its last event, or `as_of`) and full audit trail.
   std::optional<Case> get(std::string_view case_id, std::optional<Instant> as_of = std::nullopt) const;
@@ -338,7 +440,10 @@ class Engine {
   std::vector<std::string> by_owner(std::string_view owner) const;
   std::vector<std::string> by_department(std::string_view department) const;
   std::vector<std::string> by_escalation_level(int level) const;
-  /// Running clocks whose deadline is before `t`, earliest first.
+  /// Running clocks whose deadline is before `q.before`, earliest first, at most `q.limit`
+  /// after `q.after`. Found from the scheduler's heap: the cost follows the clocks due, not all.
+  std::vector<DueClock> due_before(const DueQuery& q) const;
+  /// All of them (no limit).
   std::vector<DueClock> due_before(Instant t) const;
   /// Visits every case in order of receipt (without its audit trail when `with_events` is false).
   void for_each_case(const std::function<void(const Case&)>& f, bool with_events = false,
@@ -346,7 +451,9 @@ class Engine {
 
   kpi::Report kpi(const kpi::Options& options = {}) const;
 
+  /// Number of cases; O(1).
   size_t size() const;
+  /// Counts and memory; O(1).
   EngineStats stats() const;
 
   /// The engine's state (cases, audit trails, clocks, indexes) as a portable byte string

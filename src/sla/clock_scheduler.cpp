@@ -87,6 +87,11 @@ struct Scheduler::Impl {
   std::vector<TargetInfo> targets;
   std::unordered_map<std::string, TargetId> target_index;
   size_t live = 0;
+  /// Running clocks past their breach (out of the heap: nothing more to fire). Appended when a
+  /// clock leaves the heap that way; stale entries are dropped by the query. Rebuilt from the
+  /// clocks on the first query after a load (`overdue_complete` false).
+  mutable std::vector<ClockId> overdue;
+  mutable bool overdue_complete = false;
 
   // ---- indexed 4-ary heap over (next_fire, id) ----
   // Four children per node: half the depth of a binary heap, and every level moved also updates
@@ -140,6 +145,7 @@ struct Scheduler::Impl {
     c.next_fire = at;
     if (at == kNever) {
       heap_remove(id);
+      if (c.state == ClockState::running && (c.fired & kBreachBit)) overdue.push_back(id);
       return;
     }
     if (c.heap_pos == kNotInHeap) {
@@ -435,6 +441,38 @@ ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
     if (Impl::fired(c, k, t.thresholds.size() - 1)) ++w;
   s.warnings_fired = w;
   return s;
+}
+
+void Scheduler::running_candidates_before(Instant t, std::vector<ClockId>& out) const {
+  const Impl& s = *impl_;
+  if (!s.overdue_complete) {  // after a load (or never queried): the clocks tell
+    s.overdue.clear();
+    for (size_t i = 0; i < s.clocks.size(); ++i) {
+      const Clock& c = s.clocks[i];
+      if (!c.erased && c.state == ClockState::running && c.heap_pos == kNotInHeap && (c.fired & kBreachBit)) s.overdue.push_back(i + 1);
+    }
+    s.overdue_complete = true;
+  }
+  // Drop the stale (no longer running, or back in the heap after a retarget) as we go.
+  size_t kept = 0;
+  for (ClockId id : s.overdue) {
+    const Clock& c = s.clocks[id - 1];
+    if (c.erased || c.state != ClockState::running || c.heap_pos != kNotInHeap) continue;
+    s.overdue[kept++] = id;
+    out.push_back(id);
+  }
+  s.overdue.resize(kept);
+  // Heap entries before t: a subtree whose root is not before t holds nothing before t.
+  const int64_t limit = t.unix_seconds();
+  std::vector<size_t> stack;
+  if (!s.heap.empty() && s.heap[0].at < limit) stack.push_back(0);
+  while (!stack.empty()) {
+    const size_t pos = stack.back();
+    stack.pop_back();
+    out.push_back(s.heap[pos].clock);
+    for (size_t k = Impl::kArity * pos + 1; k < std::min(Impl::kArity * pos + 1 + Impl::kArity, s.heap.size()); ++k)
+      if (s.heap[k].at < limit) stack.push_back(k);
+  }
 }
 
 void Scheduler::sweep(Instant now, std::vector<ClockEvent>& out) {

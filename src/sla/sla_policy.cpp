@@ -108,9 +108,9 @@ std::vector<double> warnings_field(const json& j, const std::string& where) {
 
 int level_field(const json& j, const std::string& where) {
   if (j.is_null()) return -1;
-  if (!j.is_number_integer()) bad(where, "expected an escalation level 0..3 or null");
+  if (!j.is_number_integer()) bad(where, fmt::format("expected an escalation level 0..{} or null", kMaxEscalationLevel));
   int v = j.get<int>();
-  if (v < 0 || v > 3) bad(where, fmt::format("escalation level must be 0..3, got {}", v));
+  if (v < 0 || v > kMaxEscalationLevel) bad(where, fmt::format("escalation level must be 0..{}, got {}", kMaxEscalationLevel, v));
   return v;
 }
 

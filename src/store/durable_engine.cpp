@@ -1,8 +1,8 @@
-// The workflow engine on the durable store: journal before acknowledging, snapshots, recovery.
+// The workflow engine on the durable store: the SQLite journal backend and recovery.
 #include <fmt/format.h>
 
 #include <charconv>
-#include <mutex>
+#include <memory>
 
 #include "crmkit/durable.hpp"
 #include "crmkit/error.hpp"
@@ -10,183 +10,113 @@
 namespace crmkit::store {
 
 namespace {
-std::string journal_key(const workflow::Event& e) { return e.case_id + '/' + e.id; }  // ids are per case
-}  // namespace
 
-struct DurableEngine::Impl {
-  Store store;
-  workflow::Engine engine;
-  DurableOptions options;
-  RecoveryReport recovery;
-  std::mutex mu;
-  bool failed = false;
-  int64_t since_snapshot = 0;
-  workflow::Event event;  // reused
+/// The engine's Journal on a Store: one transaction per write.
+class SqliteJournal final : public workflow::Journal {
+ public:
+  SqliteJournal(Store store, const DurableOptions& options, int64_t since_snapshot)
+      : store_(std::move(store)), options_(options), since_snapshot_(since_snapshot) {}
 
-  Impl(Store s, workflow::Engine e, DurableOptions o) : store(std::move(s)), engine(std::move(e)), options(o) {}
-
-  void check_usable() const {
-    if (failed) throw Error(Errc::io, fmt::format("store {}: a journal write failed earlier; reopen it to recover", store.path()));
-  }
-
-  /// Appends; on failure the engine is ahead of the disk: stop.
-  void journal(std::span<const Record> records) {
-    try {
-      store.append(records);
-    } catch (const Error& e) {
-      failed = true;  // the engine is ahead of the disk now
-      throw Error(Errc::io, fmt::format("event not recorded: {}", e.what()));
+  void write(std::span<const workflow::JournalEntry> entries) override {
+    records_.clear();
+    times_.clear();
+    times_.reserve(entries.size());
+    for (const auto& e : entries) {
+      if (e.kind == workflow::JournalEntry::Kind::sweep) {
+        const std::string& t = times_.emplace_back(std::to_string(e.at.unix_seconds()));
+        records_.push_back(Record{{}, {}, t, 's'});
+      } else {
+        records_.push_back(Record{e.event_id, e.case_id, e.event_json, 'e'});
+      }
     }
-    since_snapshot += static_cast<int64_t>(records.size());
-    if (options.snapshot_every > 0 && since_snapshot >= options.snapshot_every) take_snapshot();
+    store_.append(records_);
+    since_snapshot_ += static_cast<int64_t>(entries.size());
   }
+  bool wants_snapshot() const override { return options_.snapshot_every > 0 && since_snapshot_ >= options_.snapshot_every; }
+  void put_snapshot(std::string_view bytes, uint32_t format) override {
+    store_.put_snapshot(store_.last_seq(), format, bytes, options_.keep_snapshots);
+    since_snapshot_ = 0;
+  }
+  int64_t position() const override { return store_.last_seq(); }
 
-  void take_snapshot() {
-    store.put_snapshot(store.last_seq(), workflow::Engine::kSnapshotFormat, engine.snapshot(), options.keep_snapshots);
-    since_snapshot = 0;
-  }
-
-  /// Replays one journal record (recovery).
-  void replay(const Entry& e) {
-    if (e.kind == 's') {
-      int64_t t = 0;
-      auto r = std::from_chars(e.json.data(), e.json.data() + e.json.size(), t);
-      if (r.ec != std::errc()) throw Error(Errc::corrupt, fmt::format("journal record {}: bad sweep instant", e.seq));
-      engine.sweep(Instant::from_unix_seconds(t));
-      return;
-    }
-    try {
-      workflow::parse_event(e.json, event);
-      engine.sweep(event.at);
-      engine.apply(event);
-    } catch (const Error& err) {
-      throw Error(Errc::corrupt, fmt::format("journal record {} (event {}) does not apply: {}", e.seq, e.event_id, err.what()));
-    }
-  }
+ private:
+  Store store_;
+  DurableOptions options_;
+  int64_t since_snapshot_;
+  std::vector<Record> records_;
+  std::vector<std::string> times_;  // reserved up front: the records' views stay valid
 };
 
-DurableEngine::DurableEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-DurableEngine::DurableEngine(DurableEngine&&) noexcept = default;
-DurableEngine& DurableEngine::operator=(DurableEngine&&) noexcept = default;
-DurableEngine::~DurableEngine() = default;
+void check_options(const DurableOptions& o) {
+  if (o.snapshot_every < 0) throw Error(Errc::invalid_argument, "snapshot_every must be >= 0");
+  if (o.keep_snapshots < 1 || o.keep_snapshots > 100) throw Error(Errc::invalid_argument, "keep_snapshots must be 1..100");
+  if (o.expect_seq && *o.expect_seq < 0) throw Error(Errc::invalid_argument, "expect_seq must be >= 0");
+}
 
-DurableEngine DurableEngine::open(const std::string& path, const Factory& make_engine, const DurableOptions& options) {
+/// Replays one journal record into the engine (which has no journal attached).
+void replay(workflow::Engine& engine, const Entry& e, workflow::Event& event, workflow::ApplyResult& result) {
+  auto bad = [&](const std::string& why) {
+    return Error(Errc::corrupt, fmt::format("journal record {}{}: {}", e.seq,
+                                            e.kind == 'e' ? fmt::format(" (event '{}' of case '{}')", e.event_id, e.case_id) : "",
+                                            why));
+  };
+  if (e.kind == 's') {
+    int64_t t = 0;
+    const auto r = std::from_chars(e.json.data(), e.json.data() + e.json.size(), t);
+    if (r.ec != std::errc() || r.ptr != e.json.data() + e.json.size()) throw bad("bad sweep instant");
+    engine.sweep(Instant::from_unix_seconds(t), [](const workflow::SweepEvent&) {});
+    return;
+  }
+  try {
+    workflow::parse_event(e.json, event);
+    if (event.id != e.event_id || event.case_id != e.case_id) throw bad("its body names another event");
+    engine.apply(event, result);
+  } catch (const Error& err) {
+    if (err.code() == Errc::corrupt) throw;
+    throw bad(fmt::format("does not apply: {}", err.what()));
+  }
+  if (result.duplicate) throw bad("applied twice");
+}
+
+}  // namespace
+
+workflow::Engine open_engine(const std::string& path, const EngineFactory& make_engine, const DurableOptions& options,
+                             RecoveryReport* report) {
+  check_options(options);
+  RecoveryReport local;
+  RecoveryReport& rep = report ? *report : local;
+  rep = RecoveryReport{};
   Store store = Store::open(path, Options{options.durability, true});
-  auto impl = std::make_unique<Impl>(std::move(store), make_engine(), options);
-  RecoveryReport& rep = impl->recovery;
+  if (options.expect_seq && store.last_seq() < *options.expect_seq)
+    throw Error(Errc::corrupt, fmt::format("store {}: the journal ends at seq {} but the host last saw seq {}: the last commits were lost",
+                                           path, store.last_seq(), *options.expect_seq));
+  workflow::Engine engine = make_engine();
   int64_t from = 0;
-  if (auto snap = impl->store.latest_snapshot(workflow::Engine::kSnapshotFormat, &rep.warnings)) {
+  if (auto snap = store.latest_snapshot(workflow::Engine::kSnapshotFormat, &rep.warnings)) {
     try {
-      impl->engine.restore(snap->bytes);
+      engine.restore(snap->bytes);
       rep.used_snapshot = true;
       rep.snapshot_seq = from = snap->seq;
     } catch (const Error& e) {
-      rep.warnings.push_back(fmt::format("snapshot at seq {} not used: {}; replaying the whole journal", snap->seq, e.what()));
-      impl->engine = make_engine();
+      // The journal is never pruned: it holds every event, so replaying it all is always possible.
+      rep.warnings.push_back(fmt::format("snapshot at seq {} (format {}) not used: {}; replaying the whole journal", snap->seq,
+                                         snap->format, e.what()));
+      engine = make_engine();
     }
   }
-  impl->store.scan(from, [&](const Entry& e) {
-    impl->replay(e);
+  workflow::EngineOptions replaying = options.engine;
+  replaying.sweep_before_apply = false;  // the journal holds the sweeps that ran
+  engine.set_options(replaying);
+  workflow::Event event;
+  workflow::ApplyResult result;
+  store.scan(from, [&](const Entry& e) {
+    replay(engine, e, event, result);
     ++rep.replayed;
   });
-  impl->since_snapshot = rep.replayed;
-  return DurableEngine(std::move(impl));
+  rep.last_seq = store.last_seq();
+  engine.set_options(options.engine);
+  engine.attach_journal(std::make_unique<SqliteJournal>(std::move(store), options, rep.replayed));
+  return engine;
 }
-
-workflow::ApplyResult DurableEngine::apply_json(std::string_view json) {
-  Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
-  m.check_usable();
-  workflow::parse_event(json, m.event);
-  // The sweep to the event's time changes state when something fires (escalations): it is
-  // journaled then, even if the event itself is refused, so that replay reproduces it.
-  const bool fired = !m.engine.sweep(m.event.at).empty();
-  const std::string t = std::to_string(m.event.at.unix_seconds());
-  const Record sweep_record{{}, {}, t, 's'};
-  workflow::ApplyResult r;
-  try {
-    r = m.engine.apply(m.event);
-  } catch (const Error&) {
-    if (fired) m.journal(std::span<const Record>(&sweep_record, 1));
-    throw;
-  }
-  std::vector<Record> records;
-  if (fired) records.push_back(sweep_record);
-  const std::string key = journal_key(m.event);
-  if (!r.duplicate) records.push_back({key, m.event.case_id, json, 'e'});
-  if (!records.empty()) m.journal(records);
-  return r;
-}
-
-BatchResult DurableEngine::apply_batch(std::span<const std::string_view> jsons) {
-  Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
-  m.check_usable();
-  BatchResult out;
-  std::vector<std::string> keys, cases, times;  // stable storage for the records' views
-  std::vector<std::pair<char, size_t>> order;   // ('s', times index) or ('e', input index)
-  std::vector<size_t> key_of;
-  for (size_t i = 0; i < jsons.size(); ++i) {
-    try {
-      workflow::parse_event(jsons[i], m.event);
-    } catch (const Error& e) {
-      out.rejected.emplace_back(i, e.what());
-      continue;
-    }
-    if (!m.engine.sweep(m.event.at).empty()) {
-      times.push_back(std::to_string(m.event.at.unix_seconds()));
-      order.emplace_back('s', times.size() - 1);
-    }
-    try {
-      if (m.engine.apply(m.event).duplicate) {
-        ++out.duplicates;
-        continue;
-      }
-    } catch (const Error& e) {
-      out.rejected.emplace_back(i, e.what());
-      continue;
-    }
-    keys.push_back(journal_key(m.event));
-    cases.push_back(m.event.case_id);
-    order.emplace_back('e', i);
-    key_of.push_back(keys.size() - 1);
-  }
-  std::vector<Record> records;
-  records.reserve(order.size());
-  size_t next_key = 0;
-  for (auto [kind, index] : order) {
-    if (kind == 's') {
-      records.push_back({{}, {}, times[index], 's'});
-    } else {
-      size_t k = key_of[next_key++];
-      records.push_back({keys[k], cases[k], jsons[index], 'e'});
-    }
-  }
-  m.journal(records);
-  out.applied = keys.size();
-  return out;
-}
-
-std::vector<workflow::SweepEvent> DurableEngine::sweep(Instant now) {
-  Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
-  m.check_usable();
-  auto fired = m.engine.sweep(now);
-  const std::string t = std::to_string(now.unix_seconds());
-  Record r{{}, {}, t, 's'};
-  m.journal(std::span<const Record>(&r, 1));
-  return fired;
-}
-
-void DurableEngine::snapshot() {
-  Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
-  m.check_usable();
-  m.take_snapshot();
-}
-
-const workflow::Engine& DurableEngine::engine() const { return impl_->engine; }
-const RecoveryReport& DurableEngine::recovery() const { return impl_->recovery; }
-int64_t DurableEngine::journal_position() const { return impl_->store.last_seq(); }
 
 }  // namespace crmkit::store

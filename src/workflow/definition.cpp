@@ -71,8 +71,8 @@ Definition Definition::from_json(std::string_view text) {
   d->name = j.contains("name") ? str(j["name"], "workflow.name") : "workflow";
 
   if (auto it = j.find("max_escalation_level"); it != j.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 15)
-      bad("workflow.max_escalation_level", "expected an integer 0..15");
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > sla::kMaxEscalationLevel)
+      bad("workflow.max_escalation_level", fmt::format("expected an integer 0..{}", sla::kMaxEscalationLevel));
     d->max_level = it->get<int>();
   }
 
@@ -100,6 +100,25 @@ Definition Definition::from_json(std::string_view text) {
       if (!f) bad(fmt::format("workflow.values.{}", key), "unknown field", Errc::not_found);
       d->values[static_cast<size_t>(*f)] = str_list(val, fmt::format("workflow.values.{}", key));
     }
+  }
+
+  // callback outcomes: value -> meaning
+  static constexpr CallbackMeaning kMeanings[] = {CallbackMeaning::very_satisfied, CallbackMeaning::satisfied,
+                                                  CallbackMeaning::unsatisfied, CallbackMeaning::unreachable};
+  if (auto it = j.find("callback_outcomes"); it != j.end()) {
+    if (!it->is_object() || it->empty()) bad("workflow.callback_outcomes", "expected a non-empty object of outcome -> meaning");
+    for (const auto& [key, val] : it->items()) {
+      const std::string where = fmt::format("workflow.callback_outcomes.{}", key);
+      const std::string meaning = str(val, where);
+      CallbackMeaning m = CallbackMeaning::none;
+      for (CallbackMeaning k : kMeanings)
+        if (meaning == callback_meaning_name(k)) m = k;
+      if (m == CallbackMeaning::none)
+        bad(where, fmt::format("unknown meaning '{}' (very_satisfied, satisfied, unsatisfied or unreachable)", meaning));
+      d->outcomes.emplace_back(key, m);
+    }
+  } else {
+    for (CallbackMeaning k : kMeanings) d->outcomes.emplace_back(callback_meaning_name(k), k);
   }
 
   // states
@@ -295,6 +314,17 @@ const std::vector<TransitionDef>& Definition::transitions() const { return impl_
 const std::vector<std::string>& Definition::roles() const { return impl_->roles; }
 const std::vector<std::string>& Definition::clocks() const { return impl_->clocks; }
 int Definition::max_escalation_level() const { return impl_->max_level; }
+CallbackMeaning Definition::callback_meaning(std::string_view outcome) const { return impl_->outcome_meaning(outcome); }
+
+const char* callback_meaning_name(CallbackMeaning m) noexcept {
+  switch (m) {
+    case CallbackMeaning::very_satisfied: return "very_satisfied";
+    case CallbackMeaning::satisfied: return "satisfied";
+    case CallbackMeaning::unsatisfied: return "unsatisfied";
+    case CallbackMeaning::unreachable: return "unreachable";
+    default: return "none";
+  }
+}
 const std::vector<std::string>& Definition::values(Field f) const {
   static const std::vector<std::string> empty;
   return f < Field::count_ ? impl_->values[static_cast<size_t>(f)] : empty;

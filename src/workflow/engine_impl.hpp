@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <mutex>
 #include <shared_mutex>  // std::shared_lock
 #include <string>
@@ -330,86 +333,54 @@ struct CaseRec {
 
 static_assert(offsetof(CaseRec, satisfaction) < 128, "the hot fields of a case fit two cache lines");
 
-// Pool encoding of data fields: [field u8][len u32][bytes] for text, [field][u8] for manual and
-// level, [field][i64] for amount.
-inline void put_u32(std::string& pool, uint32_t v) { pool.append(reinterpret_cast<const char*>(&v), 4); }
-inline uint32_t get_u32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-/// Appends the event's id and its encoded data to the pool in one resize (many small appends
-/// cost a capacity check and a memcpy call each); returns the data's length.
-inline uint32_t encode_record(const Event& e, std::string& pool) {
-  uint32_t text_fields = e.present & ~((1u << static_cast<unsigned>(Field::manual)) | (1u << static_cast<unsigned>(Field::level)) |
-                                       (1u << static_cast<unsigned>(Field::amount)) | (1u << static_cast<unsigned>(Field::note)));
-  if (!e.note.empty()) text_fields |= 1u << static_cast<unsigned>(Field::note);
-  size_t data = 0;
-  for (uint32_t bits = text_fields; bits; bits &= bits - 1) data += 5 + e.text(static_cast<Field>(__builtin_ctz(bits))).size();
-  if (e.has(Field::manual)) data += 2;
-  if (e.has(Field::level)) data += 2;
-  if (e.has(Field::amount)) data += 9;
-  const size_t at = pool.size();
-  pool.resize(at + e.id.size() + data);
-  char* p = pool.data() + at;
-  std::memcpy(p, e.id.data(), e.id.size());
-  p += e.id.size();
-  // Fields in Field order, the note last (decode_data accepts any order; readers expect this one).
-  for (uint32_t bits = e.present | text_fields; bits; bits &= bits - 1) {
-    const auto i = static_cast<unsigned>(__builtin_ctz(bits));
-    const Field f = static_cast<Field>(i);
-    if (f == Field::note) continue;
-    *p++ = static_cast<char>(i);
-    if (f == Field::manual) *p++ = e.manual ? 1 : 0;
-    else if (f == Field::level) *p++ = static_cast<char>(e.level);
-    else if (f == Field::amount) {
-      std::memcpy(p, &e.amount_cents, 8);
-      p += 8;
-    } else {
-      const std::string& str = e.text(f);
-      const auto n = static_cast<uint32_t>(str.size());
-      std::memcpy(p, &n, 4);
-      std::memcpy(p + 4, str.data(), n);
-      p += 4 + n;
-    }
-  }
-  if (!e.note.empty()) {
-    *p++ = static_cast<char>(Field::note);
-    const auto n = static_cast<uint32_t>(e.note.size());
-    std::memcpy(p, &n, 4);
-    std::memcpy(p + 4, e.note.data(), n);
-  }
-  return static_cast<uint32_t>(data);
-}
-
-/// Visits the decoded data of a record: f(field, text, number).
-template <class F>
-void decode_data(const std::string& pool, const Record& r, F&& f) {
-  const char* p = pool.data() + r.off + r.id_len;
-  const char* end = p + r.data_len;
-  while (p < end) {
-    Field field = static_cast<Field>(static_cast<uint8_t>(*p++));
-    if (field == Field::manual || field == Field::level) {
-      f(field, std::string_view(), static_cast<int64_t>(static_cast<uint8_t>(*p++)));
-    } else if (field == Field::amount) {
-      int64_t v;
-      std::memcpy(&v, p, 8);
-      p += 8;
-      f(field, std::string_view(), v);
-    } else {
-      uint32_t n = get_u32(p);
-      p += 4;
-      f(field, std::string_view(p, n), 0);
-      p += n;
-    }
-  }
-}
-
 inline uint16_t Record::tag_of(std::string_view id) { return static_cast<uint16_t>(Interner::hash(id) >> 48); }
 
 inline std::string_view record_id(const std::string& pool, const Record& r) { return {pool.data() + r.off, r.id_len}; }
 
+
+/// Closed or terminal: nothing runs any more (KPIs and stats count them apart).
+inline bool is_closed_kind(StateKind k) { return k == StateKind::closed || k == StateKind::terminal; }
+
+/// Counts kept up to date by commit and sweep, so size() and stats() are O(1).
+struct CaseCounters {
+  size_t open = 0, closed = 0, events = 0;
+  size_t bytes_open = 0, bytes_closed = 0;
+};
+
+/// Case indexes for find(): key -> case indexes, appended when a case takes the key. Entries go
+/// stale when the case moves on; find() re-checks each candidate against the case itself.
+struct CaseIndexes {
+  bool built = false;
+  std::vector<std::vector<uint32_t>> by_state;                      ///< state index -> cases
+  std::unordered_map<uint32_t, std::vector<uint32_t>> by_owner, by_department, by_customer;  ///< symbol -> cases
+  size_t entries = 0, keys = 0;  ///< for bytes() in O(1)
+  size_t bytes() const;
+};
+
+/// What validation computed for one event: everything commit needs that could have failed.
+struct Plan {
+  int type = -1;
+  uint8_t role = 0;
+  bool receive = false;
+  const CompiledTransition* t = nullptr;
+  CaseRec* c = nullptr;     ///< the case (null for a receive)
+  CaseRec* into = nullptr;  ///< merge: the surviving case
+  uint8_t from = kNoState;
+  uint16_t id_tag = 0;
+  bool exhausted = false;   ///< callback: attempts exhausted
+  bool comp_granted = false;
+  CallbackMeaning outcome = CallbackMeaning::none;
+  /// receive: the symbols of channel, category, severity, tier already interned (-1: new), the
+  /// target set when one exists for them (-1: `new_targets` holds the computed targets).
+  std::array<int64_t, 4> symbols{-1, -1, -1, -1};
+  int64_t target_set = -1;
+  std::vector<sla::Target> new_targets;
+  /// Per clock action of the transition: the deadline a start/restart/resume gives.
+  std::vector<std::optional<Instant>> due;
+  size_t new_clocks = 0;
+  /// sweep_before_apply: the level the sweep to the event's time leaves the case at.
+  int level_after_sweep = 0;
+};
 
 struct TargetSet {
   sla::TargetId target[kMaxClocks] = {};
@@ -470,6 +441,68 @@ struct Engine::Impl {
   StateKind kind(uint8_t state) const { return d->states[state].kind; }
 
   Case materialize(size_t idx, bool with_events, std::optional<Instant> as_of) const;
+
+  // ---- options, journal, counters (src/workflow/engine.cpp) ----
+  EngineOptions options;
+  std::unique_ptr<Journal> journal;  ///< null: in memory only
+  bool journal_failed = false;       ///< a batch was committed in memory but not journaled
+  std::string journal_json;          ///< reused buffer for an event's canonical JSON
+  Event breach_event;                ///< reused: the engine-made escalate of a breach
+  CaseCounters counters;
+  Plan plan_buf;  ///< reused by apply (under the exclusive lock)
+  mutable CaseIndexes indexes;  ///< built on the first find() that needs them (guarded by index_mutex)
+  mutable std::mutex index_mutex;
+
+  // ---- validate, then commit (src/workflow/apply_plan.cpp, src/workflow/apply_commit.cpp) ----
+  /// Checks the event against the current state and computes everything that can fail (clock
+  /// deadlines, limits) into `plan`; throws Error and changes nothing when the event is refused.
+  /// Returns false when the event is a duplicate (then `out` describes it and there is nothing
+  /// to commit). `sweep_to_event`: the caller sweeps to the event's time before committing it.
+  bool plan(const Event& e, Plan& plan, ApplyResult& out, bool sweep_to_event) const;
+  void select_transition(const Event& e, Plan& p) const;
+  void check_values(const Event& e, Plan& p) const;
+  void check_effect(const Event& e, Plan& p, bool sweep_to_event) const;
+  void plan_targets(const Event& e, Plan& p) const;
+  void plan_clocks(const Event& e, Plan& p) const;
+  /// The level a sweep to `at` leaves the case at (its clocks breached by then escalate it).
+  int level_after_sweep(const CaseRec& c, Instant at) const;
+  /// The target set of a combination of symbols, or -1 when none was made yet.
+  int64_t find_target_set(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const;
+  /// Applies a plan made for `e` against the current state; cannot fail (only allocation).
+  void commit(const Event& e, const Plan& plan, ApplyResult& out);
+  /// Fires crossings up to `now` and commits their escalations; cannot fail.
+  size_t sweep_locked(Instant now, const std::function<void(const SweepEvent&)>& on_event);
+  /// The effects of a plan's transition (src/workflow/apply_effects.cpp), one function each.
+  void effect_assign(CaseRec& c, const Event& e);
+  void effect_escalate(CaseRec& c, const Event& e);
+  void effect_callback(CaseRec& c, const Event& e, const Plan& p, Record& rec, uint8_t& to, ApplyResult& out);
+  void effect_reopen(CaseRec& c);
+  void effect_merge(CaseRec& c, const Plan& p);
+  void effect_compensate(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out);
+  void effect_approve_compensation(CaseRec& c, const Event& e, Record& rec, ApplyResult& out);
+  void apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out);
+  void enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive, int64_t now, ApplyResult& out);
+  uint32_t intern_target_set(const Plan& p);
+  void stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult* report);
+  void link_repeat(CaseRec& c, int64_t now);
+  /// Keeps the O(1) counters: the case `c` after a change (`is_new`: it was just received;
+  /// otherwise it was closed or not and took `bytes_before` bytes).
+  void count_case(const CaseRec& c, bool is_new, bool was_closed, size_t bytes_before, size_t new_events);
+  void record_breach_escalation(CaseRec& c, uint8_t slot, Instant at, int level);
+  /// Recomputes the counters from the cases (after a restore).
+  void recount();
+
+  void check_writable() const;
+  /// Whether a sweep to `at` fires anything (the scheduler's next crossing is not after it).
+  bool sweep_due_by(Instant at) const;
+  void snapshot_if_wanted() noexcept;
+  /// The snapshot bytes (src/workflow/snapshot.cpp); the caller holds a lock.
+  std::string snapshot_bytes() const;
+  /// Applies one event under the exclusive lock: plan, journal, (sweep), commit.
+  void apply_locked(const Event& e, ApplyResult& out);
+  /// The symbol-keyed indexes, built on first use.
+  const CaseIndexes& built_indexes() const;
+  void index_case(size_t idx);
 };
 
 }  // namespace crmkit::workflow

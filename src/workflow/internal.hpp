@@ -50,6 +50,8 @@ struct Definition::Impl {
   std::vector<std::string> roles;
   std::vector<std::string> clocks;
   std::array<std::vector<std::string>, static_cast<size_t>(Field::count_)> values;
+  /// Callback outcome value -> what it means (default: the four meanings' own names).
+  std::vector<std::pair<std::string, CallbackMeaning>> outcomes;
   // compiled
   std::vector<std::string> types;                         ///< event type names
   std::vector<std::vector<uint16_t>> by_type;             ///< type -> transitions (in order)
@@ -70,6 +72,11 @@ struct Definition::Impl {
     for (size_t i = 0; i < types.size(); ++i)
       if (types[i] == t) return static_cast<int>(i);
     return -1;
+  }
+  CallbackMeaning outcome_meaning(std::string_view v) const {
+    for (const auto& [name, meaning] : outcomes)
+      if (name == v) return meaning;
+    return CallbackMeaning::none;
   }
   int clock_index(std::string_view c) const {
     for (size_t i = 0; i < clocks.size(); ++i)

@@ -7,6 +7,7 @@
 
 #include "crmkit/kpi.hpp"
 #include "workflow/engine_impl.hpp"
+#include "workflow/record_codec.hpp"
 
 namespace crmkit::kpi {
 
@@ -201,7 +202,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
         bool unsatisfied = false;
         std::string_view reason;
         decode_data(c.pool, rec, [&](Field f, std::string_view text, int64_t) {
-          if (f == Field::outcome && text == "unsatisfied") unsatisfied = true;
+          if (f == Field::outcome && m.d->outcome_meaning(text) == CallbackMeaning::unsatisfied) unsatisfied = true;
           if (f == Field::reason) reason = text;
         });
         if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : std::string(reason)];

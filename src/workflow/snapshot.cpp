@@ -109,7 +109,11 @@ uint64_t fingerprint(const Engine::Impl& m) {
 
 std::string Engine::snapshot() const {
   std::shared_lock lock(impl_->mutex);
-  const Impl& m = *impl_;
+  return impl_->snapshot_bytes();
+}
+
+std::string Engine::Impl::snapshot_bytes() const {
+  const Impl& m = *this;
   std::string scheduler = m.scheduler.to_bytes();  // its own framing, before this archive's scope
   return detail::save_framed([&](boost::archive::text_oarchive& ar) {
     std::string magic = kMagic;
@@ -203,6 +207,7 @@ void Engine::restore(std::string_view bytes) {
   m.target_sets = std::move(target_sets);
   m.target_set_index = std::move(target_set_index);
   m.target_set_index_wide = std::move(wide);
+  m.recount();
 }
 
 }  // namespace crmkit::workflow

@@ -1,0 +1,254 @@
+// Commit of a validated event: the case record, its audit record, clocks and state. Nothing
+// here can fail but allocation: every check and every deadline was computed by plan().
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "workflow/engine_impl.hpp"
+#include "workflow/record_codec.hpp"
+
+namespace crmkit::workflow {
+
+namespace {
+/// The narrow key of a target set: four symbols of 16 bits (most deployments), else none.
+std::optional<uint64_t> narrow_key(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
+  if (channel >= 65536 || category >= 65536 || severity >= 65536 || tier >= 65536) return std::nullopt;
+  return (uint64_t{channel} << 48) | (uint64_t{category} << 32) | (uint64_t{severity} << 16) | tier;
+}
+std::string wide_key(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
+  char key[16];
+  std::memcpy(key, &channel, 4);
+  std::memcpy(key + 4, &category, 4);
+  std::memcpy(key + 8, &severity, 4);
+  std::memcpy(key + 12, &tier, 4);
+  return std::string(key, 16);
+}
+}  // namespace
+
+int64_t Engine::Impl::find_target_set(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const {
+  if (auto k = narrow_key(channel, category, severity, tier)) {
+    const uint32_t* v = const_cast<FlatMap64&>(target_set_index).find(*k);
+    return v ? int64_t{*v} : -1;
+  }
+  auto it = target_set_index_wide.find(wide_key(channel, category, severity, tier));
+  return it == target_set_index_wide.end() ? -1 : int64_t{it->second};
+}
+
+uint32_t Engine::Impl::intern_target_set(const Plan& p) {
+  if (p.target_set >= 0) return static_cast<uint32_t>(p.target_set);
+  const CaseRec& c = cases.back();
+  TargetSet ts;
+  for (size_t i = 0; i < p.new_targets.size(); ++i) {
+    ts.target[i] = scheduler.intern(p.new_targets[i]);
+    ts.escalate_to[i] = static_cast<int8_t>(std::clamp(p.new_targets[i].escalate_to, -1, sla::kMaxEscalationLevel));
+  }
+  const auto id = static_cast<uint32_t>(target_sets.size());
+  target_sets.push_back(ts);
+  if (auto k = narrow_key(c.channel, c.category, c.severity, c.tier)) target_set_index.set(*k, id);
+  else target_set_index_wide.emplace(wide_key(c.channel, c.category, c.severity, c.tier), id);
+  return id;
+}
+
+void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
+  const Definition::Impl& def = *d;
+  const int64_t now = e.at.unix_seconds();
+  const uint32_t actor = syms.intern(e.actor);
+  out.clear();
+  out.event_id = e.id;
+  out.case_id = e.case_id;
+  out.type = def.types[static_cast<size_t>(p.type)];
+  CaseRec* c = p.c;
+  size_t idx;
+  size_t bytes_before = 0;
+  if (p.receive) {
+    idx = case_ids.intern(e.case_id) - 1;
+    c = &cases.emplace_back();
+    c->events.reserve(8);
+    c->pool.reserve(160);
+    auto symbol = [&](size_t k, const std::string& text) {
+      return p.symbols[k] >= 0 ? static_cast<uint32_t>(p.symbols[k]) : syms.intern(text);
+    };
+    c->channel = symbol(0, e.channel);
+    c->category = symbol(1, e.category);
+    c->severity = symbol(2, e.severity);
+    c->tier = symbol(3, e.tier);
+    c->customer = syms.intern(e.customer);
+    c->first_owner = c->owner = actor;
+    c->received_at = now;
+    c->received_offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
+    c->target_set = intern_target_set(p);
+    c->state = p.t->to;
+    if (e.has(Field::level) && e.level > 0) {
+      c->level = static_cast<uint8_t>(e.level);
+      c->flags |= kCaseOverLevel;
+    }
+    out.created = true;
+    out.over_level = c->flags & kCaseOverLevel;
+    link_repeat(*c, now);
+    if (c->repeat_of) out.repeat_of = case_id(c->repeat_of - 1);
+  } else {
+    idx = index_of(*c);
+    bytes_before = c->bytes();
+    out.from_state = def.states[c->state].name;
+  }
+  const bool was_closed = !p.receive && is_closed_kind(kind(c->state));
+  out.escalation_before = p.receive ? 0 : c->level;
+
+  Record rec;
+  rec.at = now;
+  rec.off = static_cast<uint32_t>(c->pool.size());
+  rec.id_len = static_cast<uint16_t>(e.id.size());
+  rec.id_tag = p.id_tag;
+  rec.actor = actor;
+  rec.type = static_cast<uint16_t>(p.type);
+  rec.offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
+  rec.role = p.role;
+  rec.from = p.from;
+  rec.data_len = encode_record(e, c->pool);
+  if (c->repeat_of && p.receive) rec.flags |= kRecRepeat;
+  if (p.receive && (c->flags & kCaseOverLevel)) rec.flags |= kRecOverLevel;
+
+  uint8_t to = p.t->stay ? c->state : p.t->to;
+  switch (p.t->effect) {
+    case Effect::assign: effect_assign(*c, e); break;
+    case Effect::escalate: effect_escalate(*c, e); break;
+    case Effect::callback: effect_callback(*c, e, p, rec, to, out); break;
+    case Effect::reopen: effect_reopen(*c); break;
+    case Effect::merge: effect_merge(*c, p); break;
+    case Effect::compensate: effect_compensate(*c, e, p, rec, out); break;
+    case Effect::approve_compensation: effect_approve_compensation(*c, e, rec, out); break;
+    default: break;
+  }
+  apply_clock_actions(*c, idx, e, p, out);
+  enter_state(*c, idx, to, p.receive, now, out);
+  rec.to = to;
+  c->last_at = std::max(c->last_at, now);
+  c->add_record(rec);
+
+  out.to_state = def.states[to].name;
+  out.escalation_after = c->level;
+  out.callback_attempts = c->attempts;
+  out.manual_callback_required = c->flags & kCaseManualRequired;
+
+  count_case(*c, p.receive, was_closed, bytes_before, 1);
+  if (indexes.built) index_case(idx);
+}
+
+void Engine::Impl::count_case(const CaseRec& c, bool is_new, bool was_closed, size_t bytes_before, size_t new_events) {
+  const bool closed = is_closed_kind(kind(c.state));
+  if (!is_new) {
+    (was_closed ? counters.closed : counters.open) -= 1;
+    (was_closed ? counters.bytes_closed : counters.bytes_open) -= bytes_before;
+  }
+  (closed ? counters.closed : counters.open) += 1;
+  (closed ? counters.bytes_closed : counters.bytes_open) += c.bytes();
+  counters.events += new_events;
+}
+
+void Engine::Impl::link_repeat(CaseRec& c, int64_t now) {
+  // Repeat complaint: same customer and category, within the window after an earlier closing.
+  if (c.customer == 0) return;
+  const uint64_t key = (uint64_t{c.customer} << 32) | c.category;
+  const uint32_t* found = repeat_index.find(key);
+  if (!found) return;
+  const uint32_t prev_index = *found;
+  const CaseRec& prev = cases[prev_index - 1];
+  if (kind(prev.state) == StateKind::closed && prev.closed_at != kNone && now >= prev.closed_at &&
+      now - prev.closed_at <= int64_t{rules.reopen_window_days} * 86400)
+    c.repeat_of = prev.repeat_of ? prev.repeat_of : prev_index;
+}
+
+void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out) {
+  const Definition::Impl& def = *d;
+  const TargetSet& ts = target_sets[c.target_set];
+  auto push_change = [&](uint8_t slot, ClockAction::Op op, std::optional<Instant> due) {
+    ClockChange& change = out.clocks.emplace_back();  // fields written in place: no temporary to copy
+    change.clock = def.clocks[slot];
+    change.op = op;
+    change.due = due;
+  };
+  auto create_and_start = [&](uint8_t slot) {
+    const sla::ClockId id = scheduler.create(ts.target[slot]);
+    scheduler.start(id, e.at);
+    if (clock_case.size() < id) {
+      clock_case.resize(id, 0);
+      clock_slot.resize(id, 0);
+    }
+    clock_case[id - 1] = static_cast<uint32_t>(idx);
+    clock_slot[id - 1] = slot;
+    c.clock_id[slot] = static_cast<uint32_t>(id);
+    c.clock_state[slot] = static_cast<uint8_t>(sla::ClockState::running);
+    c.clock_instance[slot] += c.clock_instance[slot] < 255;
+  };
+  for (size_t i = 0; i < p.t->clocks.size(); ++i) {
+    const auto& act = p.t->clocks[i];
+    const uint8_t s = act.clock;
+    const auto st = static_cast<sla::ClockState>(c.clock_state[s]);
+    switch (act.op) {
+      case ClockAction::start:
+        if (!c.clock_id[s]) {
+          create_and_start(s);
+          push_change(s, ClockAction::start, p.due[i]);
+        }
+        break;
+      case ClockAction::pause:
+        if (c.clock_id[s] && st == sla::ClockState::running) {
+          scheduler.pause(c.clock_id[s], e.at);
+          c.clock_state[s] = static_cast<uint8_t>(sla::ClockState::paused);
+          push_change(s, ClockAction::pause, std::nullopt);
+        }
+        break;
+      case ClockAction::resume:
+        if (c.clock_id[s] && st == sla::ClockState::paused) {
+          scheduler.resume(c.clock_id[s], e.at);
+          c.clock_state[s] = static_cast<uint8_t>(sla::ClockState::running);
+          push_change(s, ClockAction::resume, p.due[i]);
+        }
+        break;
+      case ClockAction::stop:
+        stop_clock(c, s, e.at, &out);
+        break;
+      case ClockAction::restart:
+        if (c.clock_id[s]) {
+          if (scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
+          stop_clock(c, s, e.at, nullptr);
+        }
+        create_and_start(s);
+        push_change(s, ClockAction::restart, p.due[i]);
+        break;
+    }
+  }
+}
+
+void Engine::Impl::stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult* report) {
+  const auto st = static_cast<sla::ClockState>(c.clock_state[slot]);
+  if (!c.clock_id[slot] || (st != sla::ClockState::running && st != sla::ClockState::paused)) return;
+  scheduler.stop(c.clock_id[slot], at);
+  c.clock_state[slot] = static_cast<uint8_t>(sla::ClockState::stopped);
+  if (report) {
+    ClockChange& change = report->clocks.emplace_back();
+    change.clock = d->clocks[slot];
+    change.op = ClockAction::stop;
+  }
+}
+
+void Engine::Impl::enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive, int64_t now, ApplyResult& out) {
+  const StateKind new_kind = kind(to);
+  if (to != c.state || receive) {
+    if (is_closed_kind(new_kind))
+      for (uint8_t s = 0; s < d->clocks.size(); ++s) stop_clock(c, s, Instant::from_unix_seconds(now), &out);
+    if (new_kind == StateKind::resolved) {
+      c.resolved_at = now;
+      c.flags |= kCaseEverResolved;
+      c.attempts = 0;
+    }
+    if (new_kind == StateKind::closed) {
+      c.closed_at = now;
+      if (c.customer != 0) repeat_index.set((uint64_t{c.customer} << 32) | c.category, static_cast<uint32_t>(idx + 1));
+    }
+  }
+  c.state = to;
+}
+
+}  // namespace crmkit::workflow

@@ -1,0 +1,339 @@
+// Validation of one event: every check, and every computation that can fail (clock deadlines,
+// limits, targets of a new case), against the current state, without changing it. The result
+// is a Plan that commit (apply_commit.cpp) carries out without failing.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "crmkit/error.hpp"
+#include "workflow/engine_impl.hpp"
+#include "workflow/record_codec.hpp"
+
+namespace crmkit::workflow {
+
+namespace {
+
+[[noreturn]] void refuse(Errc code, const Event& e, const std::string& what) {
+  throw Error(code, fmt::format("event '{}' (case '{}', {}): {}", e.id, e.case_id, e.type, what));
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+bool contains(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+/// Sizes, ids and the time range: checks that need no state.
+void check_shape(const Event& e) {
+  if (e.id.empty()) throw Error(Errc::invalid_argument, fmt::format("event without an id (case '{}', {})", e.case_id, e.type));
+  if (e.case_id.empty()) refuse(Errc::invalid_argument, e, "missing 'case'");
+  if (e.id.size() > kMaxFieldBytes || e.case_id.size() > kMaxFieldBytes || e.actor.size() > kMaxFieldBytes)
+    refuse(Errc::limit, e, fmt::format("id, case or actor longer than {} bytes", kMaxFieldBytes));
+  if (!in_supported_range(e.at))
+    refuse(Errc::invalid_argument, e,
+           fmt::format("time {} is outside the supported range {} .. {}", e.at.unix_seconds(),
+                       format_utc(Instant::from_unix_seconds(kFirstSupportedUnixSeconds)),
+                       format_utc(Instant::from_unix_seconds(kLastSupportedUnixSeconds))));
+  for (uint32_t bits = e.present | (e.note.empty() ? 0u : 1u << static_cast<unsigned>(Field::note)); bits; bits &= bits - 1) {
+    const Field f = static_cast<Field>(__builtin_ctz(bits));
+    const size_t n = e.text(f).size();
+    const size_t max = f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes;
+    if (n > max) refuse(Errc::limit, e, fmt::format("data.{} is {} bytes (at most {})", field_name(f), n, max));
+  }
+}
+
+}  // namespace
+
+bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to_event) const {
+  check_shape(e);
+  const int type = static_cast<int>(type_names.find(e.type)) - 1;
+  if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}'", e.type));
+  p.type = type;
+  p.receive = type == d->receive_type;
+  p.c = const_cast<CaseRec*>(find_case(e.case_id));
+  p.into = nullptr;
+  p.exhausted = p.comp_granted = false;
+  p.outcome = CallbackMeaning::none;
+  p.target_set = -1;
+  p.symbols = {-1, -1, -1, -1};
+  p.new_targets.clear();
+  p.due.clear();
+  p.new_clocks = 0;
+  CaseRec* const c = p.c;
+  if (c) {
+    // The case's audit trail and pool are about to be appended to: start loading their ends
+    // while the event's own fields are checked.
+    __builtin_prefetch(c->events.data() + c->events.size());
+    __builtin_prefetch(c->pool.data() + c->pool.size());
+  }
+  p.id_tag = Record::tag_of(e.id);
+  if (c) {
+    if (c->may_hold(p.id_tag)) {  // a record may have this id: compare
+      const size_t n = e.id.size();
+      for (const Record& r : c->events) {
+        if (r.id_tag != p.id_tag || r.id_len != n || std::memcmp(c->pool.data() + r.off, e.id.data(), n) != 0) continue;
+        if (r.type != static_cast<uint16_t>(type))
+          refuse(Errc::conflict, e,
+                 fmt::format("id already used by a '{}' event of this case", r.type == kSystemType ? "escalate" : d->types[r.type]));
+        out.clear();
+        out.event_id = e.id;
+        out.case_id = e.case_id;
+        out.type = d->types[static_cast<size_t>(type)];
+        out.duplicate = true;
+        out.from_state = out.to_state = d->states[c->state].name;
+        out.escalation_before = out.escalation_after = c->level;
+        return false;
+      }
+    }
+    if (p.receive) refuse(Errc::conflict, e, "the case already exists");
+  } else if (!p.receive) {
+    refuse(Errc::not_found, e, fmt::format("unknown case '{}'", e.case_id));
+  }
+  if (!c && cases.size() >= kMaxCases) refuse(Errc::limit, e, fmt::format("the engine holds the maximum of {} cases", kMaxCases));
+  if (e.actor.empty()) refuse(Errc::invalid_argument, e, "missing 'actor'");
+  const int role = static_cast<int>(role_names.find(e.role)) - 1;
+  if (role < 0) refuse(Errc::permission, e, fmt::format("unknown role '{}' (roles: {})", e.role, join(d->roles)));
+  p.role = static_cast<uint8_t>(role);
+  if (c && e.at.unix_seconds() < c->last_at)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("timestamp {} is before the case's last event at {}", format_utc(e.at),
+                       format_utc(Instant::from_unix_seconds(c->last_at))));
+  if (c && c->events.size() >= kMaxEventsPerCase)
+    refuse(Errc::limit, e, fmt::format("the case has the maximum of {} events", kMaxEventsPerCase));
+  const size_t record_bytes = e.id.size() + encoded_data_size(e);
+  if ((c ? c->pool.size() : 0) + record_bytes > kMaxCasePoolBytes)
+    refuse(Errc::limit, e, fmt::format("the case's event data would pass {} bytes", kMaxCasePoolBytes));
+
+  select_transition(e, p);
+  check_values(e, p);
+  check_effect(e, p, sweep_to_event);
+  plan_targets(e, p);
+  plan_clocks(e, p);
+  return true;
+}
+
+void Engine::Impl::select_transition(const Event& e, Plan& p) const {
+  const uint8_t state = p.c ? p.c->state : kNoState;
+  p.from = state;
+  p.t = nullptr;
+  bool state_ok = false;
+  const auto& candidates = d->by_type[static_cast<size_t>(p.type)];
+  for (uint16_t ti : candidates) {
+    const CompiledTransition& ct = d->compiled[ti];
+    if (!p.receive && !ct.from(state)) continue;
+    state_ok = true;
+    bool match = true;
+    for (const auto& cond : ct.when)
+      if (!e.has(cond.field) || !contains(cond.values, e.text(cond.field))) match = false;
+    if (match) {
+      p.t = &ct;
+      break;
+    }
+  }
+  if (!state_ok) {
+    std::vector<std::string> allowed;
+    for (uint16_t ti : candidates)
+      for (size_t s = 0; s < d->states.size(); ++s)
+        if (d->compiled[ti].from(static_cast<uint8_t>(s)) && !contains(allowed, d->states[s].name)) allowed.push_back(d->states[s].name);
+    refuse(Errc::invalid_state, e, fmt::format("not allowed in state '{}' (allowed in: {})", d->states[state].name, join(allowed)));
+  }
+  if (!p.t) {
+    // Name the condition that failed.
+    std::vector<std::string> ok;
+    Field field = Field::count_;
+    for (uint16_t ti : candidates) {
+      const CompiledTransition& ct = d->compiled[ti];
+      if (!p.receive && !ct.from(state)) continue;
+      for (const auto& cond : ct.when) {
+        if (!e.has(cond.field)) refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(cond.field)));
+        field = cond.field;
+        for (const auto& v : cond.values)
+          if (!contains(ok, v)) ok.push_back(v);
+      }
+    }
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.{} '{}' is not accepted here (expected one of: {})", field_name(field), e.text(field), join(ok)));
+  }
+  const CompiledTransition& t = *p.t;
+  if (!t.role_ok(p.role))
+    refuse(Errc::permission, e, fmt::format("role '{}' may not fire '{}' (allowed: {})", e.role, e.type, join(d->transitions[t.index].roles)));
+  if (uint32_t missing = t.required_mask & ~e.present)
+    refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(static_cast<Field>(__builtin_ctz(missing)))));
+  for (uint32_t bits = t.required_mask; bits; bits &= bits - 1) {
+    const Field f = static_cast<Field>(__builtin_ctz(bits));
+    if (f != Field::manual && f != Field::level && f != Field::amount && e.text(f).empty())
+      refuse(Errc::invalid_argument, e, fmt::format("data.{} is empty", field_name(f)));
+  }
+}
+
+void Engine::Impl::check_values(const Event& e, Plan& p) const {
+  // Listed values: channel, category, severity and tier by symbol (found now, reused when a
+  // receive stores them), outcome and decision by text.
+  for (size_t k = 0; k < std::size(kSymbolFields); ++k) {
+    const Field f = kSymbolFields[k];
+    if (!e.has(f)) continue;
+    const int64_t sym = syms.find(e.text(f));
+    p.symbols[k] = sym;
+    const auto& accepted = accepted_symbols[static_cast<size_t>(f)];
+    if (accepted.empty()) continue;
+    if (sym < 0 || std::find(accepted.begin(), accepted.end(), static_cast<uint32_t>(sym)) == accepted.end())
+      refuse(Errc::invalid_argument, e,
+             fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), join(d->values[static_cast<size_t>(f)])));
+  }
+  for (Field f : {Field::outcome, Field::decision}) {
+    const auto& vals = d->values[static_cast<size_t>(f)];
+    if (!vals.empty() && e.has(f) && !contains(vals, e.text(f)))
+      refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), join(vals)));
+  }
+  if (e.has(Field::outcome)) p.outcome = d->outcome_meaning(e.outcome);
+}
+
+int Engine::Impl::level_after_sweep(const CaseRec& c, Instant at) const {
+  int level = c.level;
+  if (kind(c.state) == StateKind::terminal) return level;
+  const TargetSet& ts = target_sets[c.target_set];
+  for (size_t s = 0; s < d->clocks.size(); ++s) {
+    if (!c.clock_id[s] || !scheduler.status(c.clock_id[s], at).breached) continue;
+    level = std::max(level, std::min<int>(ts.escalate_to[s], d->max_level));
+  }
+  return level;
+}
+
+void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) const {
+  const CaseRec* c = p.c;
+  const int64_t now = e.at.unix_seconds();
+  int64_t limit_cents = 0;
+  bool unlimited = false;
+  if (p.role < role_limit.size()) {
+    unlimited = !role_limit[p.role].has_value();
+    limit_cents = role_limit[p.role].value_or(0);
+  }
+  switch (p.t->effect) {
+    case Effect::receive:
+      if (e.has(Field::level) && e.level > d->max_level)
+        refuse(Errc::invalid_argument, e, fmt::format("data.level {} is above the highest level {}", e.level, d->max_level));
+      if (e.has(Field::level) && e.level < 0) refuse(Errc::invalid_argument, e, fmt::format("data.level {} is negative", e.level));
+      break;
+    case Effect::escalate: {
+      if (e.level > d->max_level)
+        refuse(Errc::invalid_argument, e, fmt::format("data.level {} is above the highest level {}", e.level, d->max_level));
+      // With sweep_before_apply the sweep to this event's time may raise the level first.
+      const int level = sweep_to_event ? level_after_sweep(*c, e.at) : c->level;
+      if (e.level <= level)
+        refuse(Errc::invalid_state, e, fmt::format("the case is already at escalation level {}; escalation is never lowered", level));
+      break;
+    }
+    case Effect::callback: {
+      bool manual_tier = false;
+      for (uint32_t tier : manual_tiers)
+        if (tier == c->tier && tier != 0) manual_tier = true;
+      if ((manual_tier || (c->flags & kCaseManualRequired)) && !e.manual)
+        refuse(Errc::invalid_state, e,
+               manual_tier ? fmt::format("a manual callback is required for tier '{}'", syms.s(c->tier))
+                           : std::string("a manual callback is required after an unreachable automatic callback"));
+      if (p.outcome == CallbackMeaning::unreachable && p.t->exhausted_to != kNoState && c->attempts + 1 >= rules.callback_max_attempts)
+        p.exhausted = true;
+      break;
+    }
+    case Effect::reopen:
+      if (kind(c->state) == StateKind::closed && c->closed_at != kNone &&
+          now - c->closed_at > int64_t{rules.reopen_window_days} * 86400)
+        refuse(Errc::invalid_state, e,
+               fmt::format("the reopen window of {} days has passed (closed at {})", rules.reopen_window_days,
+                           format_utc(Instant::from_unix_seconds(c->closed_at))));
+      break;
+    case Effect::merge: {
+      if (e.into == e.case_id) refuse(Errc::invalid_argument, e, "a case cannot be merged into itself");
+      p.into = const_cast<CaseRec*>(find_case(e.into));
+      if (!p.into) refuse(Errc::not_found, e, fmt::format("data.into: unknown case '{}'", e.into));
+      if (kind(p.into->state) == StateKind::terminal)
+        refuse(Errc::invalid_state, e, fmt::format("data.into: case '{}' is {}", e.into, d->states[p.into->state].name));
+      break;
+    }
+    case Effect::compensate:
+      if (e.amount_cents <= 0) refuse(Errc::invalid_argument, e, "data.amount must be positive");
+      if (c->comp_granted > INT64_MAX / 2 - e.amount_cents) refuse(Errc::limit, e, "the case's compensation total would overflow");
+      p.comp_granted = unlimited || e.amount_cents <= limit_cents;
+      break;
+    case Effect::approve_compensation:
+      if (e.amount_cents <= 0) refuse(Errc::invalid_argument, e, "data.amount must be positive");
+      if (std::find(c->comp_pending.begin(), c->comp_pending.end(), e.amount_cents) == c->comp_pending.end())
+        refuse(Errc::invalid_state, e, fmt::format("no compensation of {} is pending approval", format_cents(e.amount_cents)));
+      if (!unlimited && e.amount_cents > limit_cents)
+        refuse(Errc::permission, e,
+               fmt::format("role '{}' may approve up to {}; {} needs a higher role", e.role, format_cents(limit_cents),
+                           format_cents(e.amount_cents)));
+      break;
+    default: break;
+  }
+}
+
+void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
+  if (!p.receive) return;
+  // A known combination of symbols has its target set already; a new one is resolved from the
+  // policy now (pure), and interned at commit.
+  bool known = true;
+  for (size_t k = 0; k < 4; ++k)
+    if (p.symbols[k] < 0 && !e.text(kSymbolFields[k]).empty()) known = false;
+  if (known) {
+    const auto sym = [&](size_t k) { return static_cast<uint32_t>(std::max<int64_t>(p.symbols[k], 0)); };
+    p.target_set = find_target_set(sym(0), sym(1), sym(2), sym(3));
+  }
+  if (p.target_set >= 0) return;
+  const sla::CaseAttributes a{e.channel, e.category, e.severity, e.tier};
+  for (size_t i = 0; i < d->clocks.size(); ++i) {
+    try {
+      p.new_targets.push_back(policy.target(d->clocks[i], a));
+    } catch (const Error& err) {
+      refuse(err.code(), e, fmt::format("clock '{}': {}", d->clocks[i], err.what()));
+    }
+  }
+}
+
+void Engine::Impl::plan_clocks(const Event& e, Plan& p) const {
+  const CaseRec* c = p.c;
+  auto target_of = [&](uint8_t slot) -> const sla::Target& {
+    if (!p.new_targets.empty()) return p.new_targets[slot];
+    const uint32_t ts = p.target_set >= 0 ? static_cast<uint32_t>(p.target_set) : c->target_set;
+    return scheduler.target(target_sets[ts].target[slot]);
+  };
+  auto deadline = [&](uint8_t slot, Duration remaining) -> Instant {
+    const sla::Target& tg = target_of(slot);
+    try {
+      return tg.calendar.add(e.at, remaining);
+    } catch (const Error& err) {
+      refuse(err.code(), e, fmt::format("clock '{}' cannot get a deadline: {}", d->clocks[slot], err.what()));
+    }
+  };
+  for (const auto& act : p.t->clocks) {
+    const uint8_t s = act.clock;
+    const bool exists = c && c->clock_id[s];
+    const auto st = exists ? static_cast<sla::ClockState>(c->clock_state[s]) : sla::ClockState::idle;
+    std::optional<Instant> due;
+    switch (act.op) {
+      case ClockAction::start:
+        if (!exists) due = deadline(s, target_of(s).business), ++p.new_clocks;
+        break;
+      case ClockAction::restart:
+        due = deadline(s, target_of(s).business), ++p.new_clocks;
+        break;
+      case ClockAction::resume:
+        if (exists && st == sla::ClockState::paused) {
+          const sla::ClockStatus now = scheduler.status(c->clock_id[s], e.at);
+          // Past its target already: running again, but with no deadline ahead (as status() says).
+          if (now.remaining.count_seconds() >= 0) due = deadline(s, now.remaining);
+        }
+        break;
+      default: break;
+    }
+    p.due.push_back(due);
+  }
+  if (clock_case.size() + p.new_clocks > UINT32_MAX) refuse(Errc::limit, e, "the engine holds the maximum of 4294967295 SLA clocks");
+}
+
+}  // namespace crmkit::workflow

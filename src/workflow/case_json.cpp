@@ -1,0 +1,159 @@
+// JSON of the engine's values: a case, an apply result, a sweep event (docs/schemas/ has
+// their schemas).
+#include <fmt/format.h>
+
+#include "workflow/engine_impl.hpp"
+
+namespace crmkit::workflow {
+
+// ---- JSON --------------------------------------------------------------------------------
+
+namespace {
+const char* clock_state_name(sla::ClockState s) {
+  switch (s) {
+    case sla::ClockState::idle: return "idle";
+    case sla::ClockState::running: return "running";
+    case sla::ClockState::paused: return "paused";
+    default: return "stopped";
+  }
+}
+void opt_str(std::string& out, const std::optional<std::string>& s) {
+  if (s) json_str(out, *s);
+  else out += "null";
+}
+void opt_instant(std::string& out, const std::optional<Instant>& t) {
+  if (t) json_instant(out, *t);
+  else out += "null";
+}
+}  // namespace
+
+std::string to_json(const Case& c, bool with_events) {
+  std::string o;
+  o.reserve(512 + (with_events ? c.events.size() * 160 : 0));
+  o += "{\"id\":";
+  json_str(o, c.id);
+  o += ",\"state\":";
+  json_str(o, c.state);
+  for (auto [k, v] : {std::pair<const char*, const std::string*>{"channel", &c.channel}, {"category", &c.category},
+                      {"severity", &c.severity}, {"customer", &c.customer}, {"tier", &c.tier}, {"owner", &c.owner},
+                      {"department", &c.department}, {"first_owner", &c.first_owner}}) {
+    o += ",\"";
+    o += k;
+    o += "\":";
+    json_str(o, *v);
+  }
+  o += fmt::format(",\"escalation_level\":{},\"over_level\":{},\"repeat_of\":", c.escalation_level, c.over_level);
+  opt_str(o, c.repeat_of);
+  o += ",\"merged_into\":";
+  opt_str(o, c.merged_into);
+  o += ",\"received_at\":";
+  json_instant(o, c.received_at);
+  o += ",\"last_event_at\":";
+  json_instant(o, c.last_event_at);
+  o += ",\"resolved_at\":";
+  opt_instant(o, c.resolved_at);
+  o += ",\"closed_at\":";
+  opt_instant(o, c.closed_at);
+  o += fmt::format(",\"satisfaction\":\"{}\",\"callback_attempts\":{},\"manual_callback_required\":{},\"reopen_count\":{}",
+                   satisfaction_name(c.satisfaction), c.callback_attempts, c.manual_callback_required, c.reopen_count);
+  o += ",\"compensation\":{\"granted\":" + format_cents(c.compensation_granted_cents) + ",\"pending\":[";
+  for (size_t i = 0; i < c.compensation_pending_cents.size(); ++i)
+    o += (i ? "," : "") + format_cents(c.compensation_pending_cents[i]);
+  o += "]},\"clocks\":[";
+  for (size_t i = 0; i < c.clocks.size(); ++i) {
+    const ClockInfo& k = c.clocks[i];
+    if (i) o.push_back(',');
+    o += "{\"name\":";
+    json_str(o, k.name);
+    o += fmt::format(",\"instance\":{},\"state\":\"{}\",\"due\":", k.instance, clock_state_name(k.state));
+    opt_instant(o, k.due);
+    o += fmt::format(",\"breached\":{},\"elapsed_seconds\":{},\"target_seconds\":{}}}", k.breached, k.elapsed.count_seconds(),
+                     k.target.count_seconds());
+  }
+  o += "]";
+  if (with_events) {
+    o += ",\"events\":[";
+    for (size_t i = 0; i < c.events.size(); ++i) {
+      const AuditEntry& a = c.events[i];
+      if (i) o.push_back(',');
+      o += "{\"id\":";
+      json_str(o, a.id);
+      o += ",\"type\":";
+      json_str(o, a.type);
+      o += ",\"at\":";
+      json_str(o, format_with_offset(a.at, a.utc_offset));
+      o += ",\"actor\":";
+      json_str(o, a.actor);
+      o += ",\"role\":";
+      json_str(o, a.role);
+      o += ",\"from\":";
+      if (a.from_state.empty()) o += "null";
+      else json_str(o, a.from_state);
+      o += ",\"to\":";
+      json_str(o, a.to_state);
+      o += ",\"data\":{";
+      for (size_t k = 0; k < a.data.size(); ++k) {
+        const auto& [key, val] = a.data[k];
+        if (k) o.push_back(',');
+        json_str(o, key);
+        o.push_back(':');
+        if (key == "level" || key == "amount" || key == "manual" || key == "attempts_exhausted" || key == "automatic") o += val;
+        else json_str(o, val);
+      }
+      o += "}}";
+    }
+    o += "]";
+  }
+  o += "}";
+  return o;
+}
+
+std::string to_json(const ApplyResult& r) {
+  std::string o;
+  o.reserve(320);
+  o += "{\"event\":";
+  json_str(o, r.event_id);
+  o += ",\"case\":";
+  json_str(o, r.case_id);
+  o += ",\"type\":";
+  json_str(o, r.type);
+  o += fmt::format(",\"duplicate\":{},\"created\":{},\"from\":", r.duplicate, r.created);
+  if (r.from_state.empty()) o += "null";
+  else json_str(o, r.from_state);
+  o += ",\"to\":";
+  json_str(o, r.to_state);
+  o += fmt::format(",\"escalation\":{{\"before\":{},\"after\":{}}},\"clocks\":[", r.escalation_before, r.escalation_after);
+  for (size_t i = 0; i < r.clocks.size(); ++i) {
+    if (i) o.push_back(',');
+    o += "{\"clock\":";
+    json_str(o, r.clocks[i].clock);
+    o += fmt::format(",\"op\":\"{}\",\"due\":", clock_op_name(r.clocks[i].op));
+    opt_instant(o, r.clocks[i].due);
+    o += "}";
+  }
+  o += "],\"repeat_of\":";
+  opt_str(o, r.repeat_of);
+  o += fmt::format(",\"over_level\":{},\"compensation\":", r.over_level);
+  if (r.compensation.empty()) o += "null";
+  else json_str(o, r.compensation);
+  o += fmt::format(",\"callback_attempts\":{},\"manual_callback_required\":{},\"attempts_exhausted\":{}}}", r.callback_attempts,
+                   r.manual_callback_required, r.attempts_exhausted);
+  return o;
+}
+
+std::string to_json(const SweepEvent& s) {
+  std::string o = "{\"case\":";
+  json_str(o, s.case_id);
+  o += ",\"clock\":";
+  json_str(o, s.clock);
+  o += fmt::format(",\"kind\":\"{}\",\"at\":", s.kind == sla::ClockEvent::breach ? "breach" : "warning");
+  json_instant(o, s.at);
+  o += fmt::format(",\"fraction\":{},\"escalated_from\":", s.fraction);
+  o += s.escalated_from >= 0 ? std::to_string(s.escalated_from) : "null";
+  o += ",\"escalated_to\":";
+  o += s.escalated_to >= 0 ? std::to_string(s.escalated_to) : "null";
+  o += "}";
+  return o;
+}
+
+}  // namespace crmkit::workflow

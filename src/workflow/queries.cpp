@@ -1,0 +1,284 @@
+// Queries: a case as a value, find() over indexes, due clocks from the scheduler's heap, O(1)
+// counts.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "crmkit/error.hpp"
+#include "workflow/engine_impl.hpp"
+#include "workflow/record_codec.hpp"
+
+namespace crmkit::workflow {
+
+Case Engine::Impl::materialize(size_t idx, bool with_events, std::optional<Instant> as_of) const {
+  const CaseRec& c = cases[idx];
+  Case out;
+  out.id = case_id(idx);
+  out.state = d->states[c.state].name;
+  out.kind = kind(c.state);
+  out.channel = syms.s(c.channel);
+  out.category = syms.s(c.category);
+  out.severity = syms.s(c.severity);
+  out.customer = syms.s(c.customer);
+  out.tier = syms.s(c.tier);
+  out.owner = syms.s(c.owner);
+  out.department = syms.s(c.department);
+  out.first_owner = syms.s(c.first_owner);
+  out.escalation_level = c.level;
+  out.over_level = c.flags & kCaseOverLevel;
+  if (c.repeat_of) out.repeat_of = case_id(c.repeat_of - 1);
+  if (c.merged_into) out.merged_into = case_id(c.merged_into - 1);
+  out.received_at = Instant::from_unix_seconds(c.received_at);
+  out.last_event_at = Instant::from_unix_seconds(c.last_at);
+  if (c.resolved_at != kNone) out.resolved_at = Instant::from_unix_seconds(c.resolved_at);
+  if (c.closed_at != kNone) out.closed_at = Instant::from_unix_seconds(c.closed_at);
+  out.satisfaction = c.satisfaction;
+  out.callback_attempts = c.attempts;
+  out.manual_callback_required = c.flags & kCaseManualRequired;
+  out.reopen_count = c.reopens;
+  out.compensation_granted_cents = c.comp_granted;
+  out.compensation_pending_cents = c.comp_pending;
+  const Instant at = as_of.value_or(Instant::from_unix_seconds(c.last_at));
+  for (size_t s = 0; s < d->clocks.size(); ++s) {
+    if (!c.clock_id[s]) continue;
+    sla::ClockStatus st = scheduler.status(c.clock_id[s], at);
+    ClockInfo ci;
+    ci.name = d->clocks[s];
+    ci.state = st.state;
+    ci.due = st.due;
+    ci.breached = st.breached;
+    ci.elapsed = st.elapsed;
+    ci.target = scheduler.target(st.target).business;
+    ci.instance = c.clock_instance[s];
+    out.clocks.push_back(std::move(ci));
+  }
+  if (!c.events.empty()) {
+    // The description is stored with the receive event.
+    decode_data(c.pool, c.events.front(), [&](Field f, std::string_view text, int64_t) {
+      if (f == Field::description) out.description = text;
+    });
+  }
+  if (!with_events) return out;
+  out.events.reserve(c.events.size());
+  for (const Record& r : c.events) {
+    AuditEntry a;
+    a.id = record_id(c.pool, r);
+    a.type = r.type == kSystemType ? "escalate" : d->types[r.type];
+    a.actor = syms.s(r.actor);
+    a.role = r.role == kSystemRole ? "system" : d->roles[r.role];
+    a.at = Instant::from_unix_seconds(r.at);
+    a.utc_offset = r.offset_minutes * 60;
+    if (r.from != kNoState) a.from_state = d->states[r.from].name;
+    if (r.to != kNoState) a.to_state = d->states[r.to].name;
+    decode_data(c.pool, r, [&](Field f, std::string_view text, int64_t num) {
+      if (f == Field::manual) a.data.emplace_back("manual", num ? "true" : "false");
+      else if (f == Field::level) a.data.emplace_back("level", std::to_string(num));
+      else if (f == Field::amount) a.data.emplace_back("amount", format_cents(num));
+      else a.data.emplace_back(field_name(f), std::string(text));
+    });
+    if (r.flags & kRecCompGranted) a.data.emplace_back("compensation", "granted");
+    if (r.flags & kRecCompPending) a.data.emplace_back("compensation", "pending");
+    if (r.flags & kRecCompApproved) a.data.emplace_back("compensation", "approved");
+    if (r.flags & kRecExhausted) a.data.emplace_back("attempts_exhausted", "true");
+    if (r.flags & kRecSystem) a.data.emplace_back("automatic", "true");
+    out.events.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::optional<Case> Engine::get(std::string_view case_id, std::optional<Instant> as_of) const {
+  std::shared_lock lock(impl_->mutex);
+  const CaseRec* c = impl_->find_case(case_id);
+  if (!c) return std::nullopt;
+  return impl_->materialize(impl_->index_of(*c), true, as_of);
+}
+
+// ---- find ----------------------------------------------------------------------------------
+
+size_t CaseIndexes::bytes() const { return entries * sizeof(uint32_t) + keys * 64; }
+
+void Engine::Impl::index_case(size_t idx) {
+  const CaseRec& c = cases[idx];
+  const auto i = static_cast<uint32_t>(idx);
+  CaseIndexes& ix = indexes;
+  auto add = [&](std::vector<uint32_t>& list) {
+    if (!list.empty() && list.back() == i) return;
+    ix.keys += list.empty();
+    ++ix.entries;
+    list.push_back(i);
+  };
+  if (ix.by_state.size() < d->states.size()) ix.by_state.resize(d->states.size());
+  add(ix.by_state[c.state]);
+  add(ix.by_owner[c.owner]);
+  if (c.department) add(ix.by_department[c.department]);
+  if (c.customer) add(ix.by_customer[c.customer]);
+}
+
+const CaseIndexes& Engine::Impl::built_indexes() const {
+  // Built once under the shared lock of a query (apply, which keeps them current, holds the
+  // exclusive one): the index mutex orders concurrent first queries.
+  std::lock_guard guard(index_mutex);
+  if (!indexes.built) {
+    auto& self = const_cast<Impl&>(*this);
+    for (size_t i = 0; i < cases.size(); ++i) self.index_case(i);
+    indexes.built = true;
+  }
+  return indexes;
+}
+
+std::vector<std::string> Engine::find(const Query& q) const {
+  std::shared_lock lock(impl_->mutex);
+  const Impl& m = *impl_;
+  for (const auto* level : {&q.escalation_level, &q.min_escalation_level})
+    if (*level && (**level < 0 || **level > sla::kMaxEscalationLevel))
+      throw Error(Errc::invalid_argument, fmt::format("query: escalation level {} is outside 0..{}", **level, sla::kMaxEscalationLevel));
+  std::vector<std::string> out;
+  int state = -2;
+  if (q.state) {
+    state = m.d->state_index(*q.state);
+    if (state < 0) throw Error(Errc::invalid_argument, fmt::format("query.state: unknown state '{}'", *q.state));
+  }
+  auto sym = [&](const std::optional<std::string>& s) -> int64_t { return s ? m.syms.find(*s) : -2; };
+  const int64_t owner = sym(q.owner), dept = sym(q.department), cust = sym(q.customer);
+  if (owner == -1 || dept == -1 || cust == -1) return out;  // a value no case ever had
+  auto matches = [&](const CaseRec& c) {
+    return (state < 0 || c.state == state) && (owner < 0 || c.owner == owner) && (dept < 0 || c.department == dept) &&
+           (cust < 0 || c.customer == cust) && (!q.escalation_level || c.level == *q.escalation_level) &&
+           (!q.min_escalation_level || c.level >= *q.min_escalation_level);
+  };
+  // The smallest index list among the keys asked, else every case.
+  const std::vector<uint32_t>* candidates = nullptr;
+  if (state >= 0 || owner >= 0 || dept >= 0 || cust >= 0) {
+    const CaseIndexes& ix = m.built_indexes();
+    static const std::vector<uint32_t> none;
+    auto consider = [&](const std::vector<uint32_t>* list) {
+      if (!candidates || list->size() < candidates->size()) candidates = list;
+    };
+    auto in = [&](const auto& map, int64_t key) {
+      auto it = map.find(static_cast<uint32_t>(key));
+      consider(it == map.end() ? &none : &it->second);
+    };
+    if (state >= 0) consider(static_cast<size_t>(state) < ix.by_state.size() ? &ix.by_state[static_cast<size_t>(state)] : &none);
+    if (owner >= 0) in(ix.by_owner, owner);
+    if (dept >= 0) in(ix.by_department, dept);
+    if (cust >= 0) in(ix.by_customer, cust);
+  }
+  if (!candidates) {
+    for (size_t i = 0; i < m.cases.size() && out.size() < q.limit; ++i)
+      if (matches(m.cases[i])) out.push_back(m.case_id(i));
+    return out;
+  }
+  // A case appears in a list once per time it took the key: sort, dedupe, check it still has it.
+  std::vector<uint32_t> hits;
+  for (uint32_t i : *candidates)
+    if (matches(m.cases[i])) hits.push_back(i);
+  std::sort(hits.begin(), hits.end());
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  for (size_t k = 0; k < hits.size() && out.size() < q.limit; ++k) out.push_back(m.case_id(hits[k]));
+  return out;
+}
+
+std::vector<std::string> Engine::by_state(std::string_view state) const {
+  Query q;
+  q.state = std::string(state);
+  return find(q);
+}
+std::vector<std::string> Engine::by_owner(std::string_view owner) const {
+  Query q;
+  q.owner = std::string(owner);
+  return find(q);
+}
+std::vector<std::string> Engine::by_department(std::string_view department) const {
+  Query q;
+  q.department = std::string(department);
+  return find(q);
+}
+std::vector<std::string> Engine::by_escalation_level(int level) const {
+  Query q;
+  q.escalation_level = level;
+  return find(q);
+}
+
+// ---- due clocks ------------------------------------------------------------------------------
+
+std::vector<DueClock> Engine::due_before(const DueQuery& q) const {
+  std::shared_lock lock(impl_->mutex);
+  const Impl& m = *impl_;
+  std::vector<sla::ClockId> ids;
+  m.scheduler.running_candidates_before(q.before, ids);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  struct Hit {
+    int64_t due;
+    uint32_t idx;
+    uint8_t slot;
+  };
+  std::vector<Hit> hits;
+  for (sla::ClockId id : ids) {
+    if (id == 0 || id > m.clock_case.size()) continue;
+    const uint32_t idx = m.clock_case[id - 1];
+    const uint8_t slot = m.clock_slot[id - 1];
+    const CaseRec& c = m.cases[idx];
+    if (c.clock_id[slot] != id) continue;  // an earlier instance
+    const sla::ClockStatus st = m.scheduler.status(id, Instant::from_unix_seconds(c.last_at));
+    if (st.state == sla::ClockState::running && st.due && *st.due < q.before) hits.push_back({st.due->unix_seconds(), idx, slot});
+  }
+  // (due, case in order of receipt, clock) order; the cursor is the last clock of the previous page.
+  auto before = [](const Hit& a, const Hit& b) {
+    return a.due != b.due ? a.due < b.due : a.idx != b.idx ? a.idx < b.idx : a.slot < b.slot;
+  };
+  std::sort(hits.begin(), hits.end(), before);
+  size_t start = 0;
+  if (q.after) {
+    const CaseRec* c = m.find_case(q.after->case_id);
+    const int slot = m.d->clock_index(q.after->clock);
+    if (!c || slot < 0) throw Error(Errc::invalid_argument, "due_before: the cursor names an unknown case or clock");
+    const Hit cursor{q.after->due.unix_seconds(), static_cast<uint32_t>(m.index_of(*c)), static_cast<uint8_t>(slot)};
+    start = static_cast<size_t>(std::upper_bound(hits.begin(), hits.end(), cursor, before) - hits.begin());
+  }
+  std::vector<DueClock> out;
+  for (size_t k = start; k < hits.size() && out.size() < q.limit; ++k)
+    out.push_back({m.case_id(hits[k].idx), m.d->clocks[hits[k].slot], Instant::from_unix_seconds(hits[k].due)});
+  return out;
+}
+
+std::vector<DueClock> Engine::due_before(Instant t) const {
+  DueQuery q;
+  q.before = t;
+  q.limit = SIZE_MAX;
+  return due_before(q);
+}
+
+void Engine::for_each_case(const std::function<void(const Case&)>& f, bool with_events, std::optional<Instant> as_of) const {
+  std::shared_lock lock(impl_->mutex);
+  for (size_t i = 0; i < impl_->cases.size(); ++i) f(impl_->materialize(i, with_events, as_of));
+}
+
+size_t Engine::size() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->cases.size();
+}
+
+EngineStats Engine::stats() const {
+  std::shared_lock lock(impl_->mutex);
+  const Impl& m = *impl_;
+  EngineStats s;
+  s.cases = m.cases.size();
+  s.open_cases = m.counters.open;
+  s.closed_cases = m.counters.closed;
+  s.events = m.counters.events;
+  s.bytes_open_cases = m.counters.bytes_open;
+  s.bytes_closed_cases = m.counters.bytes_closed;
+  s.bytes_cases = m.counters.bytes_open + m.counters.bytes_closed + (m.cases.capacity() - m.cases.size()) * sizeof(CaseRec);
+  s.clocks = m.scheduler.size();
+  s.bytes_scheduler = m.scheduler.memory_bytes();
+  s.bytes_index = m.case_ids.bytes() + m.syms.bytes() + m.clock_case.capacity() * 5 + m.repeat_index.bytes();
+  {
+    std::lock_guard guard(m.index_mutex);
+    if (m.indexes.built) s.bytes_index += m.indexes.bytes();
+  }
+  return s;
+}
+
+}  // namespace crmkit::workflow
