@@ -21,6 +21,12 @@ _find = declare("crmkit_engine_find", _P, _c.c_char_p, _c.POINTER(_P))
 _due_before = declare("crmkit_engine_due_before", _P, _c.c_int64, _c.POINTER(_P))
 _kpi = declare("crmkit_engine_kpi", _P, _c.c_char_p, _c.POINTER(_P))
 _stats = declare("crmkit_engine_stats", _P, _c.POINTER(_size), _c.POINTER(_size), _c.POINTER(_size))
+_open = declare("crmkit_engine_open", _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.POINTER(_P))
+_set_options = declare("crmkit_engine_set_options", _P, _c.c_char_p)
+_journal_position = declare("crmkit_engine_journal_position", _P, _c.POINTER(_c.c_int64))
+_snapshot = declare("crmkit_engine_snapshot", _P)
+_apply_batch = declare("crmkit_engine_apply_batch", _P, _c.c_char_p, _c.POINTER(_size), _c.POINTER(_P))
+_due = declare("crmkit_engine_due", _P, _c.c_char_p, _c.POINTER(_P))
 
 
 def _text(spec: Union[str, dict]) -> bytes:
@@ -78,6 +84,50 @@ class Engine(Handle):
         check(_from_json(_text(workflow), _text(policy), _text(calendar), _c.byref(p)))
         return cls(p)
 
+    @classmethod
+    def open(cls, db: Union[str, os.PathLike], workflow: Union[str, os.PathLike], policy: Union[str, os.PathLike],
+             calendar: Union[str, os.PathLike], *, durability: str = "full", snapshot_every: int = 100000,
+             keep_snapshots: int = 2, expect_seq: Optional[int] = None, sweep_before_apply: bool = False) -> "Engine":
+        """The same engine on the durable store at `db` (created if missing, recovered if not):
+        every event `apply` acknowledges is on disk first. `expect_seq`: the journal position
+        last seen (`journal_position`); opening fails if the journal ends before it."""
+        options: Dict[str, Any] = {"durability": durability, "snapshot_every": snapshot_every,
+                                   "keep_snapshots": keep_snapshots, "sweep_before_apply": sweep_before_apply}
+        if expect_seq is not None:
+            options["expect_seq"] = expect_seq
+        p = _P()
+        check(_open(encode(db), encode(workflow), encode(policy), encode(calendar),
+                    _json.dumps(options).encode("utf-8"), _c.byref(p)))
+        return cls(p)
+
+    def set_options(self, *, sweep_before_apply: bool) -> None:
+        """With sweep_before_apply, each accepted event first sweeps the clocks to its time."""
+        check(_set_options(self._h(), _json.dumps({"sweep_before_apply": sweep_before_apply}).encode("utf-8")))
+
+    @property
+    def journal_position(self) -> int:
+        """The journal position of the last record written (0 in memory)."""
+        seq = _c.c_int64()
+        check(_journal_position(self._h(), _c.byref(seq)))
+        return seq.value
+
+    def snapshot(self) -> None:
+        """Writes a snapshot to the store now (durable engines)."""
+        check(_snapshot(self._h()))
+
+    def apply_batch(self, events: Iterable[Union[str, dict]]) -> dict:
+        """Applies many events (one journal transaction on a store); refused ones are listed:
+        {"applied", "duplicates", "rejected": [{"line", "code", "error"}]}."""
+        lines = []
+        for e in events:
+            text = e if isinstance(e, str) else _json.dumps(e)
+            if "\n" in text:
+                raise ValueError("an event's JSON must be on one line")
+            lines.append(text)
+        out = _P()
+        check(_apply_batch(self._h(), "\n".join(lines).encode("utf-8"), None, _c.byref(out)))
+        return _json.loads(take_string(out))
+
     def apply(self, event: Union[str, dict]) -> dict:
         """Applies one event; returns what changed. Raises the library's error (nothing changed)."""
         out = _P()
@@ -104,7 +154,18 @@ class Engine(Handle):
         check(_find(self._h(), _json.dumps(query).encode("utf-8"), _c.byref(out)))
         return _json.loads(take_string(out))
 
+    def due(self, before, limit: int = 1000, after: Optional[dict] = None) -> List[dict]:
+        """A page of running clocks due before `before`, in (due, case, clock) order; pass the
+        last item as `after` for the next page."""
+        query: Dict[str, Any] = {"before": to_unix(before), "limit": limit}
+        if after is not None:
+            query["after"] = after
+        out = _P()
+        check(_due(self._h(), _json.dumps(query).encode("utf-8"), _c.byref(out)))
+        return _json.loads(take_string(out))
+
     def due_before(self, t) -> List[dict]:
+        """Every running clock due before `t`, earliest first (no limit: see `due`)."""
         out = _P()
         check(_due_before(self._h(), to_unix(t), _c.byref(out)))
         return _json.loads(take_string(out))

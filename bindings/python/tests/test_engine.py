@@ -95,3 +95,51 @@ def test_shipped_quarter_replays_and_threads_share_an_engine(engine, data):
     t.join()
     assert not errors
     assert engine.stats()["events"] > 2500
+
+
+def _quarter(data):
+    with open(data / "complaints" / "quarter-2026q1.jsonl", encoding="utf-8") as f:
+        return [line for line in f.read().splitlines() if line]
+
+
+def test_durable_engine_equals_the_in_memory_one(data, tmp_path):
+    files = (data / "workflows" / "default.json", data / "policies" / "default.json", data / "calendars" / "cn-2026.json")
+    lines = _quarter(data)[:3000]
+    memory = crmkit.Engine.from_files(*files)
+    memory.set_options(sweep_before_apply=True)
+    assert memory.apply_batch(lines)["rejected"] == []
+    db = tmp_path / "store.db"
+    durable = crmkit.Engine.open(db, *files, durability="off", sweep_before_apply=True)
+    assert durable.apply_batch(lines)["applied"] == 3000
+    seq = durable.journal_position
+    assert seq >= 3000
+    ids = memory.find()
+    assert ids == durable.find()
+    assert all(memory.case(i).to_dict() == durable.case(i).to_dict() for i in ids[:200])
+    durable.close()
+    reopened = crmkit.Engine.open(db, *files, expect_seq=seq)
+    assert reopened.case(ids[7]).to_dict() == memory.case(ids[7]).to_dict()
+    reopened.close()
+    with pytest.raises(crmkit.Corrupt):
+        crmkit.Engine.open(db, *files, expect_seq=seq + 1)
+
+
+def test_query_typos_and_paged_due_clocks(engine, data):
+    engine.apply_batch(_quarter(data)[:6000])
+    with pytest.raises(crmkit.InvalidArgument):
+        engine.find(stat="closed")
+    with pytest.raises(crmkit.InvalidArgument):
+        engine.find(state="clozed")
+    with pytest.raises(crmkit.InvalidArgument):
+        engine.kpi(start="2026-01-01T00:00:00Z")
+    before = "2026-02-20T00:00:00Z"
+    whole = engine.due_before(before)
+    assert whole
+    pages, after = [], None
+    while True:
+        page = engine.due(before, limit=5, after=after)
+        if not page:
+            break
+        pages += page
+        after = page[-1]
+    assert pages == whole
