@@ -86,3 +86,20 @@ TEST_CASE("Duplicate ids are found whatever their tags and Bloom bits, also afte
   all_duplicates(restored);
   CHECK_FALSE(restored.apply_json(event("c-new", "compensate", "09:30", R"("amount":1)")).duplicate);
 }
+
+TEST_CASE("A case's pool never passes what a 32-bit record offset can address") {
+  using crmkit::workflow::kMaxCasePoolBytes;
+  using crmkit::workflow::pool_fits;
+  static_assert(kMaxCasePoolBytes < (size_t{1} << 32));
+  CHECK(pool_fits(0, 100));
+  CHECK(pool_fits(kMaxCasePoolBytes - 100, 100));
+  CHECK_FALSE(pool_fits(kMaxCasePoolBytes - 100, 101));
+  CHECK_FALSE(pool_fits(kMaxCasePoolBytes + 1, 0));
+  CHECK_FALSE(pool_fits(10, SIZE_MAX));  // no wrap-around
+  // The breach records a sweep may add after validation (one per clock instance, about 50
+  // bytes each, at most one instance per event) stay inside the margin below 4 GiB.
+  CHECK((size_t{1} << 32) - kMaxCasePoolBytes > crmkit::workflow::kMaxEventsPerCase * 64);
+  // The largest events the documented limits allow: the pool limit is reached before the
+  // event limit (about 88,000 events of 48 KiB), and refused rather than wrapped.
+  CHECK(kMaxCasePoolBytes / (48 * 1024) < crmkit::workflow::kMaxEventsPerCase);
+}

@@ -106,7 +106,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   if (c && c->events.size() >= kMaxEventsPerCase)
     refuse(Errc::limit, e, fmt::format("the case has the maximum of {} events", kMaxEventsPerCase));
   const size_t record_bytes = e.id.size() + encoded_data_size(e);
-  if ((c ? c->pool.size() : 0) + record_bytes > kMaxCasePoolBytes)
+  if (!pool_fits(c ? c->pool.size() : 0, record_bytes))
     refuse(Errc::limit, e, fmt::format("the case's event data would pass {} bytes", kMaxCasePoolBytes));
 
   select_transition(e, p);

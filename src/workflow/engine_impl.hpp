@@ -338,6 +338,11 @@ inline uint16_t Record::tag_of(std::string_view id) { return static_cast<uint16_
 inline std::string_view record_id(const std::string& pool, const Record& r) { return {pool.data() + r.off, r.id_len}; }
 
 
+/// Whether a record of `record_bytes` still fits a case pool of `pool_bytes` (offsets are 32-bit).
+constexpr bool pool_fits(size_t pool_bytes, size_t record_bytes) {
+  return pool_bytes <= kMaxCasePoolBytes && record_bytes <= kMaxCasePoolBytes - pool_bytes;
+}
+
 /// Closed or terminal: nothing runs any more (KPIs and stats count them apart).
 inline bool is_closed_kind(StateKind k) { return k == StateKind::closed || k == StateKind::terminal; }
 
