@@ -73,6 +73,27 @@ int main(void) {
   CHECK(crmkit_engine_get_case(e, "C-404", &json) == CRMKIT_ENOTFOUND);
   CHECK(crmkit_engine_find(e, "{\"limit\":-1}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_kpi(e, "{\"as_of\":\"soon\"}", &json) == CRMKIT_EPARSE);
+  /* Typos in option and query keys, values out of range: refused, never a silent default. */
+  CHECK(crmkit_engine_find(e, "{\"stat\":\"closed\"}", &json) == CRMKIT_EINVAL && strstr(crmkit_last_error(), "stat") != NULL);
+  CHECK(crmkit_engine_find(e, "{\"state\":\"clozed\"}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_find(e, "{\"escalation_level\":4294967296}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_kpi(e, "{\"start\":\"2026-01-01T00:00:00Z\"}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_kpi(e, "{\"as_of\":9223372036854775807}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_set_options(e, "{\"sweep_before_aply\":true}") == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_set_options(e, "{\"sweep_before_apply\":1}") == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_set_options(e, "{\"sweep_before_apply\":false}") == CRMKIT_OK);
+  CHECK(crmkit_engine_sweep(e, INT64_MIN, NULL, &n) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_due_before(e, INT64_MAX, &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_due(e, "{\"before\":\"2026-04-30T00:00:00Z\",\"limit\":1}", &json) == CRMKIT_OK &&
+        strstr(json, "\"resolution\"") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_due(e, "{\"limit\":1}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_due(e, "{\"before\":0,\"limt\":1}", &json) == CRMKIT_EINVAL);
+  {
+    int64_t seq = -1;
+    CHECK(crmkit_engine_journal_position(e, &seq) == CRMKIT_OK && seq == 0);
+    CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
+  }
   CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 2);
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
@@ -114,7 +135,16 @@ int main(void) {
     CHECK(crmkit_engine_get_case(d2, "C-1", &json) == CRMKIT_OK && strstr(json, "\"state\":\"acknowledged\"") != NULL);
     crmkit_string_free(json);
     CHECK(crmkit_engine_open(db, "x", "y", "z", "{\"durability\":\"sometimes\"}", &d) != CRMKIT_OK);
+    {
+      int64_t seq = 0;
+      CHECK(crmkit_engine_journal_position(d2, &seq) == CRMKIT_OK && seq == 2);
+    }
     crmkit_engine_free(d2);
+    /* The host's last position: a journal that ends before it is refused; a typo in an option too. */
+    CHECK(crmkit_engine_open(db, CRMKIT_SOURCE_DIR "/data/workflows/default.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                             CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", "{\"expect_seq\":3}", &d2) == CRMKIT_ECORRUPT);
+    CHECK(crmkit_engine_open(db, CRMKIT_SOURCE_DIR "/data/workflows/default.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
+                             CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", "{\"snapshot_evry\":3}", &d2) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(NULL) == CRMKIT_EINVAL);
     remove(db);
     remove("/tmp/crmkit-capi-engine-test.db-wal");
