@@ -9,10 +9,6 @@
 
 namespace crmkit::store {
 
-namespace {
-std::string journal_key(const workflow::Event& e) { return e.case_id + '/' + e.id; }  // ids are per case
-}  // namespace
-
 struct DurableEngine::Impl {
   Store store;
   workflow::Engine engine;
@@ -48,7 +44,7 @@ struct DurableEngine::Impl {
 
   /// Replays one journal record (recovery).
   void replay(const Entry& e) {
-    if (e.kind == 's') {
+    if (e.kind == RecordKind::sweep) {
       int64_t t = 0;
       auto r = std::from_chars(e.json.data(), e.json.data() + e.json.size(), t);
       if (r.ec != std::errc()) throw Error(Errc::corrupt, fmt::format("journal record {}: bad sweep instant", e.seq));
@@ -102,7 +98,7 @@ workflow::ApplyResult DurableEngine::apply_json(std::string_view json) {
   // journaled then, even if the event itself is refused, so that replay reproduces it.
   const bool fired = !m.engine.sweep(m.event.at).empty();
   const std::string t = std::to_string(m.event.at.unix_seconds());
-  const Record sweep_record{{}, {}, t, 's'};
+  const Record sweep_record{{}, {}, t, RecordKind::sweep};
   workflow::ApplyResult r;
   try {
     r = m.engine.apply(m.event);
@@ -112,8 +108,7 @@ workflow::ApplyResult DurableEngine::apply_json(std::string_view json) {
   }
   std::vector<Record> records;
   if (fired) records.push_back(sweep_record);
-  const std::string key = journal_key(m.event);
-  if (!r.duplicate) records.push_back({key, m.event.case_id, json, 'e'});
+  if (!r.duplicate) records.push_back({m.event.id, m.event.case_id, json, RecordKind::event});
   if (!records.empty()) m.journal(records);
   return r;
 }
@@ -146,7 +141,7 @@ BatchResult DurableEngine::apply_batch(std::span<const std::string_view> jsons) 
       out.rejected.emplace_back(i, e.what());
       continue;
     }
-    keys.push_back(journal_key(m.event));
+    keys.push_back(m.event.id);  // the store keys events by (case, id)
     cases.push_back(m.event.case_id);
     order.emplace_back('e', i);
     key_of.push_back(keys.size() - 1);
@@ -156,10 +151,10 @@ BatchResult DurableEngine::apply_batch(std::span<const std::string_view> jsons) 
   size_t next_key = 0;
   for (auto [kind, index] : order) {
     if (kind == 's') {
-      records.push_back({{}, {}, times[index], 's'});
+      records.push_back({{}, {}, times[index], RecordKind::sweep});
     } else {
       size_t k = key_of[next_key++];
-      records.push_back({keys[k], cases[k], jsons[index], 'e'});
+      records.push_back({keys[k], cases[k], jsons[index], RecordKind::event});
     }
   }
   m.journal(records);
@@ -173,7 +168,7 @@ std::vector<workflow::SweepEvent> DurableEngine::sweep(Instant now) {
   m.check_usable();
   auto fired = m.engine.sweep(now);
   const std::string t = std::to_string(now.unix_seconds());
-  Record r{{}, {}, t, 's'};
+  Record r{{}, {}, t, RecordKind::sweep};
   m.journal(std::span<const Record>(&r, 1));
   return fired;
 }
