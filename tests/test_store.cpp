@@ -345,6 +345,9 @@ TEST_CASE("The journal end, and expect_seq: a journal shorter than the host saw 
   CHECK(what.find("journal ends at seq 3 but the host last saw seq 5: the last commits were lost") != std::string::npos);
   CHECK(code_of([&] { Store::open(db.path, o); }) == Errc::corrupt);
   CHECK(Store::open(db.path).last_seq() == 3);
+  TempDb missing;  // a host that saw records is not given a new empty store
+  CHECK(code_of([&] { Store::open(missing.path, o); }) == Errc::not_found);
+  CHECK_FALSE(fs::exists(missing.path));
 }
 
 TEST_CASE("The lock holds by file identity: symlink, hard link, same path, relative path, another process") {

@@ -117,7 +117,8 @@ class Store {
   /// a file with more than one hard link; Error(version) for a newer format; Error(corrupt) for a
   /// file that is not a crmkit store, a format-1 file that does not upgrade (left unchanged), or a
   /// journal that ends before options.expect_seq; Error(io) when it cannot be opened or is not a
-  /// regular file; Error(not_found) when missing and !options.create.
+  /// regular file; Error(not_found) when missing and !options.create or options.expect_seq > 0
+  /// (a host that saw records expects the file: an empty new one would hide the loss).
   static Store open(const std::string& path, const Options& options = {});
 
   Store(Store&&) noexcept;

@@ -563,7 +563,8 @@ struct Store::Impl {
   }
 
   void check_event_json(CheckReport& r) {
-    Statement q(db, "SELECT seq FROM events WHERE kind = 1 AND (length(body) = 0 OR json_valid(body) = 0) ORDER BY seq");
+    Statement q(db, fmt::format("SELECT seq FROM events WHERE kind = {} AND (length(body) = 0 OR json_valid(body) = 0) ORDER BY seq",
+                                static_cast<int>(RecordKind::event)));
     ProblemList invalid(r.problems, "events with an empty or invalid JSON body");
     while (sqlite3_step(q.get()) == SQLITE_ROW)
       invalid.add(fmt::format("journal: record {} has an empty or invalid JSON body", sqlite3_column_int64(q.get(), 0)));
@@ -597,9 +598,11 @@ Store::~Store() = default;
 
 Store Store::open(const std::string& path, const Options& options) {
   if (path.empty()) throw Error(Errc::invalid_argument, "store: empty path");
+  // A host that saw records expects a file: creating an empty one would hide the loss.
+  const bool create = options.create && options.expect_seq.value_or(0) <= 0;
   auto impl = std::make_unique<Impl>();
-  impl->path = resolve_path(path, options.create);
-  impl->lock = FileLock::acquire(impl->path, options.create);
+  impl->path = resolve_path(path, create);
+  impl->lock = FileLock::acquire(impl->path, create);
   impl->open_database();
   const int64_t version = impl->read_format();  // before anything writes
   impl->configure(options.durability);
