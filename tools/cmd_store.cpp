@@ -27,18 +27,39 @@ std::string mask_personal_numbers(const std::string& text) {
   return out;
 }
 
+/// Inspecting never creates a store.
+store::Options existing_store() {
+  store::Options o;
+  o.create = false;
+  return o;
+}
+
+/// "seq 42, event e-7 of case C-3", "seq 43, a sweep" or "empty journal".
+std::string describe_end(const store::JournalEnd& end) {
+  if (end.seq == 0) return "empty journal";
+  if (end.kind == store::RecordKind::sweep) return fmt::format("seq {}, a sweep", end.seq);
+  return fmt::format("seq {}, event {} of case {}", end.seq, end.event_id, end.case_id);
+}
+
 void setup(CLI::App& app) {
   auto* store = app.add_subcommand("store", "Inspect a durable store (SQLite journal + snapshots)");
   store->require_subcommand(1);
 
   static std::string check_db;
-  auto* check = store->add_subcommand("check", "Verify the database, the journal and every snapshot's checksum");
+  static int64_t check_expect_seq = -1;
+  auto* check = store->add_subcommand("check",
+                                      "Verify the database, every journal record's checksum, seq contiguity and every snapshot's checksum");
   check->add_option("--db", check_db, "Store file")->required();
+  check->add_option("--expect-seq", check_expect_seq,
+                    "The journal position the host last saw: fail (corrupt) if the journal ends before it");
   check->callback([] {
-    auto s = store::Store::open(check_db, {store::Durability::full, false});
+    store::Options o = existing_store();
+    if (check_expect_seq >= 0) o.expect_seq = check_expect_seq;
+    auto s = store::Store::open(check_db, o);
     auto r = s.check();
-    fmt::print("{}: {} journal records (last seq {}), {} snapshots ({} bad)\n", check_db, r.events, r.last_seq, r.snapshots,
-               r.bad_snapshots);
+    fmt::print("{}: {} journal records (last seq {}), {} bad records, {} snapshots ({} bad)\n", check_db, r.events, r.last_seq,
+               r.bad_records, r.snapshots, r.bad_snapshots);
+    fmt::print("journal end: {}\n", describe_end(r.end));
     for (const auto& p : r.problems) fmt::print("problem: {}\n", p);
     fmt::print("{}\n", r.ok ? "ok" : "NOT OK");
     if (!r.ok) throw CLI::RuntimeError(1);
@@ -52,10 +73,10 @@ void setup(CLI::App& app) {
   exp->add_option("--after", after, "Only events after this journal position");
   exp->add_flag("--unmasked", unmasked, "Do not mask personal numbers (phones, ID numbers: runs of 7+ digits keep their last 4)");
   exp->callback([] {
-    auto s = store::Store::open(export_db, {store::Durability::full, false});
+    auto s = store::Store::open(export_db, existing_store());
     std::string out;
     s.scan(after, [&](const store::Entry& e) {
-      if (e.kind != 'e') return;  // sweeps are journal bookkeeping, not events
+      if (e.kind != store::RecordKind::event) return;  // sweeps are journal bookkeeping, not events
       out += unmasked ? e.json : mask_personal_numbers(e.json);
       out += '\n';
       if (out.size() > (1 << 20)) {

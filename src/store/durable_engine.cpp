@@ -24,9 +24,9 @@ class SqliteJournal final : public workflow::Journal {
     for (const auto& e : entries) {
       if (e.kind == workflow::JournalEntry::Kind::sweep) {
         const std::string& t = times_.emplace_back(std::to_string(e.at.unix_seconds()));
-        records_.push_back(Record{{}, {}, t, 's'});
+        records_.push_back(Record{{}, {}, t, RecordKind::sweep});
       } else {
-        records_.push_back(Record{e.event_id, e.case_id, e.event_json, 'e'});
+        records_.push_back(Record{e.event_id, e.case_id, e.event_json, RecordKind::event});
       }
     }
     store_.append(records_);
@@ -57,10 +57,10 @@ void check_options(const DurableOptions& o) {
 void replay(workflow::Engine& engine, const Entry& e, workflow::Event& event, workflow::ApplyResult& result) {
   auto bad = [&](const std::string& why) {
     return Error(Errc::corrupt, fmt::format("journal record {}{}: {}", e.seq,
-                                            e.kind == 'e' ? fmt::format(" (event '{}' of case '{}')", e.event_id, e.case_id) : "",
+                                            e.kind == RecordKind::event ? fmt::format(" (event '{}' of case '{}')", e.event_id, e.case_id) : "",
                                             why));
   };
-  if (e.kind == 's') {
+  if (e.kind == RecordKind::sweep) {
     int64_t t = 0;
     const auto r = std::from_chars(e.json.data(), e.json.data() + e.json.size(), t);
     if (r.ec != std::errc() || r.ptr != e.json.data() + e.json.size()) throw bad("bad sweep instant");
@@ -86,10 +86,7 @@ workflow::Engine open_engine(const std::string& path, const EngineFactory& make_
   RecoveryReport local;
   RecoveryReport& rep = report ? *report : local;
   rep = RecoveryReport{};
-  Store store = Store::open(path, Options{options.durability, true});
-  if (options.expect_seq && store.last_seq() < *options.expect_seq)
-    throw Error(Errc::corrupt, fmt::format("store {}: the journal ends at seq {} but the host last saw seq {}: the last commits were lost",
-                                           path, store.last_seq(), *options.expect_seq));
+  Store store = Store::open(path, Options{options.durability, true, options.expect_seq});
   workflow::Engine engine = make_engine();
   int64_t from = 0;
   if (auto snap = store.latest_snapshot(workflow::Engine::kSnapshotFormat, &rep.warnings)) {

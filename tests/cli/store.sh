@@ -19,6 +19,27 @@ cmp -s "$tmp/memory.json" "$tmp/again.json" || fail "KPIs after recovery differ"
 
 out=$("$crmkit" store check --db "$tmp/q.db")
 [[ "$out" == *"ok" ]] || fail "store check: $out"
+# The journal end is printed; a host that saw a longer journal is told commits were lost.
+grep -q "^journal end: seq [0-9]*, " <<<"$out" || fail "no journal end: $out"
+end=$(sed -n 's/^journal end: seq \([0-9]*\),.*/\1/p' <<<"$out")
+"$crmkit" store check --db "$tmp/q.db" --expect-seq "$end" >/dev/null || fail "--expect-seq $end"
+if "$crmkit" store check --db "$tmp/q.db" --expect-seq $((end + 1)) >/dev/null 2>"$tmp/err"; then fail "--expect-seq past the end accepted"; fi
+grep -q "the last commits were lost" "$tmp/err" || fail "expect-seq: $(cat "$tmp/err")"
+# A row edited behind the store's back fails its checksum: check is not ok, export refuses.
+if command -v sqlite3 >/dev/null; then
+  cp "$tmp/q.db" "$tmp/edited.db"
+  sqlite3 "$tmp/edited.db" "UPDATE events SET body = replace(body, 'receive', 'resolve') WHERE seq = 5"
+  if "$crmkit" store check --db "$tmp/edited.db" >"$tmp/out"; then fail "edited row: check ok"; fi
+  grep -q "problem: journal: journal record 5 (event .* of case .*) fails its checksum" "$tmp/out" || fail "edited row: $(cat "$tmp/out")"
+  grep -q "NOT OK" "$tmp/out" || fail "edited row: no NOT OK"
+  if "$crmkit" store export --db "$tmp/edited.db" >/dev/null 2>"$tmp/err"; then fail "edited row: export succeeded"; fi
+  grep -q "fails its checksum" "$tmp/err" || fail "edited row export: $(cat "$tmp/err")"
+fi
+# A store reachable by two names (a hard link) is refused.
+ln "$tmp/q.db" "$tmp/twice.db"
+if "$crmkit" store check --db "$tmp/twice.db" 2>"$tmp/err" >/dev/null; then fail "hard-linked store accepted"; fi
+grep -q "hard links" "$tmp/err" || fail "hard link: $(cat "$tmp/err")"
+rm "$tmp/twice.db"
 "$crmkit" store export --db "$tmp/q.db" > "$tmp/export.jsonl"
 [[ $(wc -l < "$tmp/export.jsonl") == 19562 ]] || fail "export count"
 head -1 "$tmp/export.jsonl" | grep -q '"id":"e-1"' || fail "export order"
