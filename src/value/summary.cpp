@@ -108,20 +108,24 @@ SummaryTable read_summary_csv(std::string_view text) {
                                 ln, line));
       continue;
     }
+    if (static_cast<size_t>(col[0]) >= fields.size()) throw Error(Errc::parse, fmt::format("line {}: missing ID", ln));
+    const std::string_view id = fields[col[0]];
     double v[5] = {0, 0, 0, 0, 0};
     for (int role = 1; role < 5; ++role) {
       if (col[role] < 0) continue;
       if (static_cast<size_t>(col[role]) >= fields.size())
-        throw Error(Errc::parse, fmt::format("line {}: missing field {}", ln, kNames[role]));
+        throw Error(Errc::parse, fmt::format("line {} (customer '{}'): missing field {}", ln, id, kNames[role]));
       std::string_view f = fields[col[role]];
       if (!detail::parse_number(f, v[role]) || !std::isfinite(v[role]))
-        throw Error(Errc::parse, fmt::format("line {}: field {} '{}' is not a finite number", ln, kNames[role], f));
+        throw Error(Errc::parse,
+                    fmt::format("line {} (customer '{}'): field {} '{}' is not a finite number", ln, id, kNames[role], f));
       if (v[role] < 0)
-        throw Error(Errc::invalid_argument, fmt::format("line {}: field {} '{}' is negative", ln, kNames[role], f));
+        throw Error(Errc::invalid_argument,
+                    fmt::format("line {} (customer '{}'): field {} '{}' is negative", ln, id, kNames[role], f));
     }
     if (v[2] > v[3] + 1e-9)
-      throw Error(Errc::invalid_argument, fmt::format("line {}: t_x {} is greater than T {}", ln, v[2], v[3]));
-    if (static_cast<size_t>(col[0]) >= fields.size()) throw Error(Errc::parse, fmt::format("line {}: missing ID", ln));
+      throw Error(Errc::invalid_argument,
+                  fmt::format("line {} (customer '{}'): t_x {} is greater than T {}", ln, id, v[2], v[3]));
     table.ids.emplace_back(fields[col[0]]);
     table.rows.push_back(CustomerSummary{v[1], v[2], v[3], v[4]});
   }
