@@ -13,6 +13,10 @@ namespace crmkit::value {
 void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
                        std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
                        uint8_t* observed) {
+  // The counting sort below counts rows in uint32_t, and customer indices are uint32_t.
+  if (n > UINT32_MAX) throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, UINT32_MAX));
+  if (n_customers > UINT32_MAX)
+    throw Error(Errc::limit, fmt::format("{} customers: at most {} per call", n_customers, UINT32_MAX));
   for (size_t i = 0; i < n; ++i) {
     if (customer[i] >= n_customers)
       throw Error(Errc::invalid_argument,
@@ -55,8 +59,9 @@ void summarize_columns(const uint32_t* customer, const int32_t* day, const doubl
       if (p->day != first) repeat_total += p->amount;
     }
     out[c].x = static_cast<double>(distinct - 1);
-    out[c].t_x = (last - first) * scale;
-    out[c].T = (end_day - first) * scale;
+    // In 64 bits: days are any int32_t, so their difference may not fit in one.
+    out[c].t_x = static_cast<double>(int64_t{last} - first) * scale;
+    out[c].T = static_cast<double>(int64_t{end_day} - first) * scale;
     out[c].m = distinct > 1 ? repeat_total / static_cast<double>(distinct - 1) : 0.0;
   }
 }
