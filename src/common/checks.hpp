@@ -12,11 +12,13 @@
 
 namespace crmkit::detail {
 
-/// count * size in bytes. Error(limit) naming `what` when the product does not fit in size_t (a
-/// hostile count such as SIZE_MAX would otherwise wrap to a small allocation and a large write).
+/// count * size in bytes. Error(limit) naming `what` when the product is larger than any object
+/// can be (PTRDIFF_MAX): a hostile count such as SIZE_MAX would otherwise wrap to a small
+/// allocation and a large write, or reach std::vector as a length_error.
 inline size_t checked_product(size_t count, size_t size, std::string_view what) {
-  if (size != 0 && count > std::numeric_limits<size_t>::max() / size)
-    throw Error(Errc::limit, fmt::format("{}: {} elements of {} bytes overflow the address space", what, count, size));
+  constexpr size_t kMaxObjectBytes = static_cast<size_t>(std::numeric_limits<std::ptrdiff_t>::max());
+  if (size != 0 && count > kMaxObjectBytes / size)
+    throw Error(Errc::limit, fmt::format("{} = {}: {} elements of {} bytes do not fit in memory", what, count, count, size));
   return count * size;
 }
 
