@@ -171,6 +171,25 @@ def encode(text: Any) -> bytes:
     raise TypeError(f"expected str, got {type(text).__name__}")
 
 
+# ---- files -------------------------------------------------------------------------------------
+
+MAX_CONFIG_FILE_BYTES = 16 << 20  # kMaxConfigFileBytes (crmkit/limits.hpp)
+
+
+def read_config_file(path: Any) -> str:
+    """A configuration file's text, with the C library's rules: a regular file or a pipe (not
+    /dev/zero, whose read never ends), at most MAX_CONFIG_FILE_BYTES."""
+    import stat
+    with open(path, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise InvalidArgument(f"config file '{path}' is not a regular file or a pipe")
+        data = fh.read(MAX_CONFIG_FILE_BYTES + 1)
+    if len(data) > MAX_CONFIG_FILE_BYTES:
+        raise LimitExceeded(f"config file '{path}' is larger than the maximum of {MAX_CONFIG_FILE_BYTES} bytes")
+    return data.decode("utf-8")
+
+
 # ---- time --------------------------------------------------------------------------------------
 
 def to_unix(t: Any) -> int:

@@ -6,7 +6,7 @@ import json as _json
 import os
 from typing import List, Optional, Sequence, Union
 
-from ._lib import Column, InvalidArgument, check, declare, require_length, take_string
+from ._lib import Column, InvalidArgument, check, declare, read_config_file, require_length, take_string
 
 _names = declare("crmkit_tiers_names", _c.c_char_p, _c.POINTER(_c.c_void_p))
 _individual = declare("crmkit_tiers_individual", _c.c_char_p, _c.POINTER(_c.c_double), _c.POINTER(_c.c_char_p),
@@ -28,8 +28,7 @@ def _config(config: Optional[Union[str, dict, os.PathLike]]) -> Optional[bytes]:
         return _json.dumps(config).encode("utf-8")
     text = str(config)
     if not text.lstrip().startswith("{"):
-        with open(text, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_config_file(text)
     return text.encode("utf-8")
 
 

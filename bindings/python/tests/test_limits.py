@@ -78,3 +78,5 @@ def test_time_outside_the_supported_range():
 def test_devices_are_not_files():
     with pytest.raises(crmkit.InvalidArgument, match="/dev/zero"):
         Calendar.from_file("/dev/zero")
+    with pytest.raises(crmkit.InvalidArgument, match="/dev/zero"):
+        tiers.names("/dev/zero")  # the binding reads tier configs itself
