@@ -1,10 +1,10 @@
 // C ABI: business calendars.
 #include <fmt/core.h>
 
+#include "common/checks.hpp"
 #include "crmkit/calendar.hpp"
 #include "handle_types.hpp"
 #include "handles.hpp"
-
 
 using namespace crmkit;
 using namespace crmkit::capi;
@@ -101,6 +101,7 @@ int crmkit_calendar_add_batch(const crmkit_calendar* h, const int64_t* starts, c
   CRMKIT_REQUIRE(out);
   size_t i = 0;
   return guard([&] {
+    detail::checked_product(n, sizeof(int64_t), "n");  // a count no array can hold
     try {
       for (; i < n; ++i) out[i] = c->add(Instant::from_unix_seconds(starts[i]), Duration::seconds(secs[i])).unix_seconds();
     } catch (const Error& e) {
@@ -120,6 +121,7 @@ int crmkit_calendar_between_batch(const crmkit_calendar* h, const int64_t* from,
   CRMKIT_REQUIRE(out);
   size_t i = 0;
   return guard([&] {
+    detail::checked_product(n, sizeof(int64_t), "n");  // a count no array can hold
     try {
       for (; i < n; ++i)
         out[i] = c->between(Instant::from_unix_seconds(from[i]), Instant::from_unix_seconds(to[i])).count_seconds();

@@ -41,7 +41,7 @@ std::optional<Instant> instant_field(const json& j, const char* key) {
   else
     throw Error(Errc::invalid_argument, fmt::format("{}: expected an RFC 3339 instant or Unix seconds", key));
   if (!in_supported_range(t))
-    throw Error(Errc::invalid_argument, fmt::format("{}: {} is outside the supported range 1900-01-01 .. 2499-12-31", key, it->dump()));
+    throw Error(Errc::invalid_argument, fmt::format("{}: {} is outside the supported range {}", key, it->dump(), kSupportedRangeText));
   return t;
 }
 
@@ -215,7 +215,7 @@ int crmkit_engine_sweep(crmkit_engine* h, int64_t now, char** out_json, size_t* 
   if (!e) return CRMKIT_EINVAL;
   return guard([&] {
     const Instant t = Instant::from_unix_seconds(now);
-    if (!in_supported_range(t)) throw Error(Errc::invalid_argument, fmt::format("sweep: time {} is outside the supported range", now));
+    if (!in_supported_range(t)) throw Error(Errc::invalid_argument, fmt::format("sweep: time {} is outside the supported range {}", now, kSupportedRangeText));
     auto fired = e->engine.sweep(t);
     if (out_json) {
       std::string s = "[";
@@ -280,7 +280,7 @@ json due_json(const std::vector<workflow::DueClock>& due) {
 }
 Instant instant_arg(int64_t t, const char* what) {
   const Instant i = Instant::from_unix_seconds(t);
-  if (!in_supported_range(i)) throw Error(Errc::invalid_argument, fmt::format("{}: time {} is outside the supported range", what, t));
+  if (!in_supported_range(i)) throw Error(Errc::invalid_argument, fmt::format("{}: time {} is outside the supported range {}", what, t, kSupportedRangeText));
   return i;
 }
 }  // namespace

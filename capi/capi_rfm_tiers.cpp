@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/checks.hpp"
 #include "crmkit/rfm.hpp"
 #include "crmkit/tiering.hpp"
 #include "handles.hpp"
@@ -39,6 +40,9 @@ int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double*
   }
   if (n_customers > 0) CRMKIT_REQUIRE(out_present);
   return guard([&] {
+    // The widest per-customer buffer bounds the others (8-byte frequency and monetary).
+    detail::checked_product(n_customers, sizeof(int64_t), "n_customers");
+    detail::checked_product(n, sizeof(double), "n");
     rfm::Config c = rfm_config(config_json);
     std::vector<int32_t> rec(n_customers);
     std::vector<int64_t> freq(n_customers);
@@ -92,6 +96,7 @@ int crmkit_tiers_individual(const char* config_json, const double* spend, const 
   }
   size_t i = 0;
   return guard([&] {
+    detail::checked_product(n, sizeof(double), "n");  // spend, the widest input
     auto c = tier_config(config_json);
     std::vector<int32_t> tier(n), b(n), change(n);
     try {
@@ -126,7 +131,7 @@ int crmkit_tiers_enterprise(const char* config_json, const char* account_class, 
   size_t i = 0;
   return guard([&] {
     auto c = tier_config(config_json);
-    std::vector<char> out(3 * n);
+    std::vector<char> out(detail::checked_product(n, 3, "n"));  // 3 bytes per grade
     try {
       for (; i < n; ++i) {
         auto g = tiering::enterprise_grade(account_class[i], revenue[i], c);
@@ -148,6 +153,7 @@ int crmkit_tiers_pyramid(const char* config_json, const double* values, size_t n
     CRMKIT_REQUIRE(out_level);
   }
   return guard([&] {
+    detail::checked_product(n, sizeof(tiering::Grade), "n");  // one Grade per value
     auto c = tier_config(config_json);
     auto grades = tiering::pyramid(std::span<const double>(values, n), c);
     for (size_t i = 0; i < n; ++i)
@@ -163,6 +169,7 @@ int crmkit_tiers_abc(const char* config_json, const double* clv, size_t n, char*
     CRMKIT_REQUIRE(out_class);
   }
   return guard([&] {
+    detail::checked_product(n, sizeof(tiering::Grade), "n");  // one Grade per CLV
     auto grades = tiering::abc_by_clv(std::span<const double>(clv, n), tier_config(config_json));
     for (size_t i = 0; i < n; ++i) out_class[i] = grades[i].tier[0];
     return ok();

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "common/checks.hpp"
 #include "crmkit/calendar.hpp"
 #include "crmkit/sla.hpp"
 #include "handle_types.hpp"
@@ -172,6 +173,7 @@ int crmkit_clocks_sweep(crmkit_clocks* h, int64_t now, crmkit_clock_event* event
   CRMKIT_REQUIRE(out_count);
   if (capacity > 0) CRMKIT_REQUIRE(events);
   return with_clocks(h, [&](crmkit_clocks& c) {
+    detail::checked_product(capacity, sizeof(crmkit_clock_event), "capacity");  // a count no array can hold
     std::vector<sla::ClockEvent> fired;
     c.scheduler.sweep(Instant::from_unix_seconds(now), fired);
     c.pending.insert(c.pending.end(), fired.begin(), fired.end());

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common/checks.hpp"
 #include "crmkit/value.hpp"
 #include "handles.hpp"
 
@@ -17,6 +18,7 @@ value::PeriodUnit to_unit(int p) { return p == CRMKIT_PERIOD_DAY ? value::Period
 
 std::vector<value::CustomerSummary> gather(const double* x, const double* t_x, const double* T, const double* m,
                                            size_t n) {
+  detail::checked_product(n, sizeof(value::CustomerSummary), "n");  // a hostile count: ELIMIT, not a wrap
   std::vector<value::CustomerSummary> rows(n);
   for (size_t i = 0; i < n; ++i) rows[i] = {x[i], t_x ? t_x[i] : 0.0, T ? T[i] : 0.0, m ? m[i] : 0.0};
   return rows;
@@ -49,6 +51,7 @@ int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const d
     CRMKIT_REQUIRE(out_observed);
   }
   return guard([&] {
+    detail::checked_product(n_customers, sizeof(value::CustomerSummary), "n_customers");
     std::vector<value::CustomerSummary> rows(n_customers);
     std::vector<uint8_t> observed(n_customers);
     value::summarize_columns(customer, day, amount, n, n_customers, end_day, to_unit(period), rows.data(),
@@ -115,8 +118,6 @@ int crmkit_value_predict(const crmkit_bgnbd* bg, const crmkit_gammagamma* gg, co
   return guard([&] {
     value::BgNbd model{bg->r, bg->alpha, bg->a, bg->b};
     value::GammaGamma spend{gg->p, gg->q, gg->v};
-    for (double v : {model.r, model.alpha, model.a, model.b, spend.p, spend.q, spend.v})
-      if (!(v > 0) || !std::isfinite(v)) throw Error(Errc::invalid_argument, "model parameters must be finite and > 0");
     auto values = value::predict(model, spend, gather(x, t_x, T, m, n), t, o);
     for (size_t i = 0; i < n; ++i) {
       if (out_expected) out_expected[i] = values[i].expected_purchases;

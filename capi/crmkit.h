@@ -6,12 +6,23 @@
  *    back through out-parameters, which are written only on success.
  *  - On failure, crmkit_last_error() returns a message for the calling thread (UTF-8, owned by
  *    the library, valid until the next crmkit call on that thread).
- *  - Handles are opaque. Each has a _free function; passing NULL to _free is a no-op. A handle
- *    that was freed, or a pointer that never was a handle, is detected and gives
- *    CRMKIT_EINVAL instead of a crash.
+ *  - Handles are opaque. Each has a _free function; passing NULL to _free is a no-op, and so is
+ *    a second free or freeing a handle as another type. A handle that was freed, a handle of
+ *    another type, or a pointer that never was a handle gives CRMKIT_EINVAL. This detection is
+ *    best effort: each handle carries a type-specific magic word that is checked without a lock,
+ *    so a freed handle whose memory a new handle of the same type reuses cannot be told apart
+ *    from it (and reading a foreign pointer may itself fault). Builds configured with
+ *    CRMKIT_HARDENED_HANDLES (the sanitizer and fuzz builds) keep a registry of live handles and
+ *    quarantine freed ones, which makes it reliable at the cost of one lock per call.
  *  - Strings passed in are UTF-8 and NUL-terminated and are copied; strings returned as
  *    char** belong to the caller, who frees them with crmkit_string_free().
- *  - Instants are int64 seconds since 1970-01-01T00:00:00Z; durations are int64 seconds.
+ *  - Instants are int64 seconds since 1970-01-01T00:00:00Z; durations are int64 seconds. The
+ *    supported range is 1900-01-01T00:00:00Z (-2208988800) .. 2499-12-31T23:59:59Z
+ *    (16725225599), inclusive; an instant outside it gives CRMKIT_EINVAL.
+ *  - Counts (n, n_customers, capacity) whose arrays could not fit in memory give CRMKIT_ELIMIT
+ *    before any element is read; a NULL array with a nonzero count gives CRMKIT_EINVAL. Other
+ *    documented limits (file sizes, CLV horizon, periods) give CRMKIT_ELIMIT: see README.md,
+ *    "Limits".
  *  - No C++ exception ever crosses this boundary.
  *  - Thread safety: functions taking only const inputs (calendars, policies: immutable after
  *    loading) may be called from any number of threads at once. Each function says otherwise.
@@ -69,10 +80,11 @@ CRMKIT_API void crmkit_string_free(char* s);
 /* ---- time --------------------------------------------------------------------------------- */
 
 /** Parses an RFC 3339 instant ("2026-03-06T17:30:00+08:00") into *out_unix_seconds.
- *  Errors: CRMKIT_EINVAL (NULL), CRMKIT_EPARSE. */
+ *  Errors: CRMKIT_EINVAL (NULL, an instant outside the supported range), CRMKIT_EPARSE. */
 CRMKIT_API int crmkit_time_parse(const char* text, int64_t* out_unix_seconds);
-/** Formats an instant as "YYYY-MM-DDTHH:MM:SSZ" into buf (needs 21 bytes incl. NUL).
- *  Errors: CRMKIT_EINVAL (NULL buf or size < 21). */
+/** Formats an instant as "YYYY-MM-DDTHH:MM:SSZ" into buf (needs 21 bytes incl. NUL), owned by
+ *  the caller. Errors: CRMKIT_EINVAL (NULL buf, size < 21, an instant outside the supported
+ *  range 1900-01-01T00:00:00Z .. 2499-12-31T23:59:59Z). */
 CRMKIT_API int crmkit_time_format(int64_t unix_seconds, char* buf, size_t size);
 
 /* ---- business calendars (domain.md §3) ----------------------------------------------------- */
@@ -83,7 +95,8 @@ typedef struct crmkit_calendar crmkit_calendar;
  *  with crmkit_calendar_free(). Errors: CRMKIT_EINVAL (NULL, or a bad calendar: the message
  *  names the field), CRMKIT_EPARSE (malformed JSON), CRMKIT_ENOTFOUND (unknown zone). */
 CRMKIT_API int crmkit_calendar_from_json(const char* json, crmkit_calendar** out);
-/** As crmkit_calendar_from_json, reading a file; CRMKIT_EIO if it cannot be read. */
+/** As crmkit_calendar_from_json, reading a file: CRMKIT_EIO if it cannot be read, CRMKIT_EINVAL
+ *  if it is not a regular file or a pipe, CRMKIT_ELIMIT above 16 MiB. */
 CRMKIT_API int crmkit_calendar_from_file(const char* path, crmkit_calendar** out);
 /** A 24x7 UTC calendar. */
 CRMKIT_API int crmkit_calendar_always_open(crmkit_calendar** out);
@@ -95,7 +108,7 @@ CRMKIT_API int crmkit_calendar_to_json(const crmkit_calendar* calendar, char** o
 /** Deadline: the instant at which `business_seconds` of working time has elapsed after start.
  *  A start outside working time counts from the next opening; a deadline landing on a
  *  closing time is that closing time. Errors: CRMKIT_EINVAL (bad handle, NULL out, negative
- *  duration, instant outside 1900..2499, no working time left). */
+ *  duration or one above 100 years, instant outside the supported range, no working time left). */
 CRMKIT_API int crmkit_calendar_add(const crmkit_calendar* calendar, int64_t start, int64_t business_seconds,
                                    int64_t* out_deadline);
 /** Working seconds in [from, to) (negative when to < from). Errors: CRMKIT_EINVAL. */
@@ -107,7 +120,8 @@ CRMKIT_API int crmkit_calendar_is_working(const crmkit_calendar* calendar, int64
 CRMKIT_API int crmkit_calendar_next_working(const crmkit_calendar* calendar, int64_t t, int64_t* out_next);
 /** Batch deadlines over plain arrays: out_deadlines[i] = add(starts[i], business_seconds[i]).
  *  All arrays hold n elements (n = 0 is fine; pointers may then be NULL). On error nothing is
- *  guaranteed about out_deadlines and the message names the failing index. */
+ *  guaranteed about out_deadlines and the message names the failing index. Errors: CRMKIT_EINVAL
+ *  (bad handle, NULL array, a bad row), CRMKIT_ELIMIT (n past what memory can hold). */
 CRMKIT_API int crmkit_calendar_add_batch(const crmkit_calendar* calendar, const int64_t* starts,
                                          const int64_t* business_seconds, size_t n, int64_t* out_deadlines);
 /** Batch between(): out_business_seconds[i] = between(from[i], to[i]). */
@@ -125,7 +139,8 @@ typedef struct crmkit_clocks crmkit_clocks;
  *  bad handle, bad policy: the message names the field), CRMKIT_EPARSE (malformed JSON or
  *  duration), CRMKIT_ENOTFOUND (unknown calendar name). Immutable once loaded: thread-safe. */
 CRMKIT_API int crmkit_policy_from_json(const char* json, const crmkit_calendar* calendar, crmkit_policy** out);
-/** As crmkit_policy_from_json, reading a file; CRMKIT_EIO if it cannot be read. */
+/** As crmkit_policy_from_json, reading a file: CRMKIT_EIO if it cannot be read, CRMKIT_EINVAL
+ *  if it is not a regular file or a pipe, CRMKIT_ELIMIT above 16 MiB. */
 CRMKIT_API int crmkit_policy_from_file(const char* path, const crmkit_calendar* calendar, crmkit_policy** out);
 /** Frees a policy. NULL is a no-op. */
 CRMKIT_API void crmkit_policy_free(crmkit_policy* policy);
@@ -188,7 +203,8 @@ CRMKIT_API int crmkit_clocks_status(crmkit_clocks* clocks, uint64_t id, int64_t 
 /** Fires every warning and breach up to `now` not yet fired, ordered by instant then clock id,
  *  into events[0..capacity); *out_count receives how many were written. Events that do not fit
  *  stay queued and come first on the next call (call again with the same `now` until
- *  *out_count < capacity). events may be NULL when capacity is 0. Errors: CRMKIT_EINVAL. */
+ *  *out_count < capacity). events (owned by the caller) may be NULL when capacity is 0.
+ *  Errors: CRMKIT_EINVAL, CRMKIT_ELIMIT (capacity past what memory can hold). */
 CRMKIT_API int crmkit_clocks_sweep(crmkit_clocks* clocks, int64_t now, crmkit_clock_event* events,
                                    size_t capacity, size_t* out_count);
 /** Number of clocks and the bytes they use. Errors: CRMKIT_EINVAL. */
@@ -326,29 +342,34 @@ CRMKIT_API int crmkit_clv_options_init(crmkit_clv_options* options);
  *  amount[i] >= 0. Purchases on the same day are one purchase; the calibration period ends on
  *  end_day (inclusive). The caller provides output arrays of n_customers elements;
  *  out_observed[c] is 1 when customer c bought on or before end_day (else 0 and zeros).
- *  out_m may be NULL. Errors: CRMKIT_EINVAL (NULL arrays with n > 0, index out of range, NaN or
- *  negative amount: the message names the row). Thread-safe. */
+ *  out_m may be NULL. Errors: CRMKIT_EINVAL (NULL arrays with n > 0, index out of range, NaN,
+ *  infinite or negative amount: the message names the row), CRMKIT_ELIMIT (n or n_customers
+ *  above 2^32 - 1). Thread-safe. */
 CRMKIT_API int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const double* amount,
                                       size_t n, size_t n_customers, int32_t end_day, int period, double* out_x,
                                       double* out_t_x, double* out_T, double* out_m, uint8_t* out_observed);
 
 /** Maximum-likelihood BG/NBD fit over n customers (x, t_x, T arrays). Writes *out and, when
  *  out_loglik is not NULL, the log-likelihood. Errors: CRMKIT_EINVAL (NULL, n = 0, a negative,
- *  non-finite or inconsistent summary: the message names the index), CRMKIT_ENOCONVERGE.
- *  Thread-safe. */
+ *  non-finite or inconsistent summary: the message names the index), CRMKIT_ELIMIT (n past what
+ *  memory can hold), CRMKIT_ENOCONVERGE. Thread-safe. */
 CRMKIT_API int crmkit_value_bgnbd_fit(const double* x, const double* t_x, const double* T, size_t n,
                                       crmkit_bgnbd* out, double* out_loglik);
 
 /** Maximum-likelihood Gamma-Gamma fit on the customers with x > 0 (m = mean repeat spend).
  *  *out_used (may be NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no
- *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ENOCONVERGE. Thread-safe. */
+ *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ELIMIT (n past what memory can
+ *  hold), CRMKIT_ENOCONVERGE. Thread-safe. */
 CRMKIT_API int crmkit_value_gammagamma_fit(const double* x, const double* m, size_t n, crmkit_gammagamma* out,
                                            double* out_loglik, size_t* out_used);
 
 /** Predictions for n customers: expected purchases in the next t periods, P(alive), expected
  *  spend per purchase and CLV (options NULL = defaults). Each output array (n elements) may be
- *  NULL when not wanted. Errors: CRMKIT_EINVAL (NULL inputs, bad options, q <= 1, bad summary).
- *  Thread-safe. */
+ *  NULL when not wanted (the caller owns them). Errors: CRMKIT_EINVAL (NULL inputs with n > 0,
+ *  bad options, a model parameter that is not finite and > 0, q <= 1, a summary value (x, t_x,
+ *  T, m) that is NaN, infinite or negative, t_x > T: the message names the field and the
+ *  customer index), CRMKIT_ELIMIT (options->horizon_months above 1200, n past what memory can
+ *  hold). Thread-safe. */
 CRMKIT_API int crmkit_value_predict(const crmkit_bgnbd* bgnbd, const crmkit_gammagamma* gammagamma,
                                     const double* x, const double* t_x, const double* T, const double* m,
                                     size_t n, double t, const crmkit_clv_options* options,
@@ -356,7 +377,8 @@ CRMKIT_API int crmkit_value_predict(const crmkit_bgnbd* bgnbd, const crmkit_gamm
                                     double* out_expected_spend, double* out_clv);
 
 /** Simple CLV: sum over t = 1..periods of margin * retention^(t-1) / (1+discount)^t.
- *  Errors: CRMKIT_EINVAL (retention outside [0, 1], discount <= -1, periods < 0). */
+ *  Errors: CRMKIT_EINVAL (NULL out, retention outside [0, 1], discount <= -1, margin or discount
+ *  not finite, periods < 0), CRMKIT_ELIMIT (periods above 100000). */
 CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double discount, int periods,
                                        double* out_clv);
 
@@ -371,7 +393,8 @@ CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double d
  *  crmkit_rfm_segment_names returns for the same config. Ties: equal values get equal scores
  *  (score = 1 + floor(5 L / N), L = customers strictly worse). Errors: CRMKIT_EINVAL (NULL
  *  input arrays with n > 0, index >= n_customers, NaN/negative amount, bad config: the message
- *  names the row or field), CRMKIT_EPARSE (malformed config JSON). Thread-safe. */
+ *  names the row or field), CRMKIT_EPARSE (malformed config JSON), CRMKIT_ELIMIT (n above
+ *  2^31 - 1, n_customers past what memory can hold). Thread-safe. */
 CRMKIT_API int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double* amount, size_t n,
                                 size_t n_customers, int32_t asof_day, const char* config_json, int32_t* out_recency_days,
                                 int64_t* out_frequency, double* out_monetary, uint8_t* out_r, uint8_t* out_f,
@@ -398,19 +421,25 @@ CRMKIT_API int crmkit_tiers_names(const char* config_json, char** out_json);
  *  previous tier with hysteresis. previous_tiers (may be NULL, entries may be NULL = none) and
  *  periods_below (may be NULL = 0) describe the last period. Outputs (n each): out_tier indexes
  *  the "individual" names; out_periods_below and out_change (enum crmkit_tier_change) may be NULL.
- *  Errors: CRMKIT_EINVAL (NULL, NaN or negative spend naming the row, bad config), CRMKIT_EPARSE.
- *  Thread-safe. */
+ *  Errors: CRMKIT_EINVAL (NULL, NaN, infinite or negative spend naming the row, periods_below
+ *  outside 0..1000, bad config), CRMKIT_EPARSE, CRMKIT_ELIMIT (n past what memory can hold).
+ *  The caller keeps the arrays it passes and owns the outputs. Bindings must pass n-element
+ *  previous_tiers and periods_below arrays: they are read at every index. Thread-safe. */
 CRMKIT_API int crmkit_tiers_individual(const char* config_json, const double* avg_monthly_spend,
                                        const char* const* previous_tiers, const int32_t* periods_below, size_t n,
                                        int32_t* out_tier, int32_t* out_periods_below, int32_t* out_change);
 /** Enterprise grades: account_class[i] is 'A' or 'B'; out_grade receives 3 bytes per customer
- *  ("1A\0" .. "5B\0", so out_grade needs 3*n bytes). Errors: CRMKIT_EINVAL. Thread-safe. */
+ *  ("1A\0" .. "5B\0", so out_grade needs 3*n bytes). Errors: CRMKIT_EINVAL (NULL arrays with
+ *  n > 0, a bad class, NaN, infinite or negative revenue naming the row), CRMKIT_ELIMIT (3*n
+ *  past what memory can hold). Thread-safe. */
 CRMKIT_API int crmkit_tiers_enterprise(const char* config_json, const char* account_class, const double* annual_revenue,
                                        size_t n, char* out_grade);
 /** Pyramid level (index into the "pyramid" names) of each value (revenue or profit), by share of
- *  customers ranked by value. Errors: CRMKIT_EINVAL. Thread-safe. */
+ *  customers ranked by value. Errors: CRMKIT_EINVAL (NULL arrays with n > 0, a non-finite
+ *  value), CRMKIT_ELIMIT (n past what memory can hold). Thread-safe. */
 CRMKIT_API int crmkit_tiers_pyramid(const char* config_json, const double* values, size_t n, int32_t* out_level);
-/** A/B/C class ('A', 'B', 'C') of each customer by CLV. Errors: CRMKIT_EINVAL. Thread-safe. */
+/** A/B/C class ('A', 'B', 'C') of each customer by CLV. Errors: CRMKIT_EINVAL (NULL arrays with
+ *  n > 0, a non-finite CLV), CRMKIT_ELIMIT (n past what memory can hold). Thread-safe. */
 CRMKIT_API int crmkit_tiers_abc(const char* config_json, const double* clv, size_t n, char* out_class);
 
 #ifdef __cplusplus

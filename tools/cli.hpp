@@ -17,7 +17,8 @@ int register_command(int order, Setup setup);
 /// data/ (when run from a build tree), or the installed share/crmkit/.
 std::string data_path(const std::string& relative);
 
-/// Reads all of standard input / a file (Error(io) if it cannot).
+/// Reads all of standard input / a file: Error(io) if it cannot, Error(limit) past
+/// kMaxDataFileBytes, Error(invalid_argument) for a path that is not a regular file or a pipe.
 std::string read_stdin();
 std::string read_file(const std::string& path);
 

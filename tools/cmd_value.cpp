@@ -152,7 +152,7 @@ void setup_value(CLI::App& app) {
     o.monthly_discount = discount;
     o.unit = unit_of(pred_in.period);
     o.margin = margin;
-    auto values = value::predict(bg.model, gg.model, table.rows, t, o);
+    auto values = value::predict_table(bg.model, gg.model, table, t, o);
     Out out;
     out.print("id,expected_purchases,p_alive,expected_spend,clv\n");
     for (size_t i = 0; i < values.size(); ++i)

@@ -5,13 +5,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 #include <vector>
 
+#include <unistd.h>
+
 #include "cli.hpp"
+#include "common/files.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/version.hpp"
 
@@ -39,22 +40,13 @@ std::string data_path(const std::string& relative) {
   return (fs::path(CRMKIT_INSTALL_DATA_DIR) / relative).string();
 }
 
+// Both read through the library's reader: the same size cap (kMaxDataFileBytes) and, for a
+// path, no devices, so `--summary /dev/zero` fails at once instead of filling memory.
 std::string read_stdin() {
-  std::string out;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) out.append(buf, n);
-  if (std::ferror(stdin)) throw Error(Errc::io, "cannot read standard input");
-  return out;
+  return detail::read_descriptor(STDIN_FILENO, "input", "standard input", kMaxDataFileBytes);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot open '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const std::string& path) { return detail::read_file(path, "input file", kMaxDataFileBytes); }
 
 }  // namespace crmkit::cli
 

@@ -68,6 +68,9 @@ struct Grade {
 /// The tier an average monthly spend qualifies for. Error(invalid_argument) for NaN or < 0.
 Grade individual_tier(double average_monthly_spend, const Config& config);
 
+/// The most consecutive periods below a tier that a history or a re-rating may carry.
+inline constexpr int kMaxPeriodsBelow = 1000;
+
 /// A re-rating with hysteresis.
 struct Rerating {
   std::string tier;       ///< the tier after this period
@@ -82,7 +85,7 @@ struct Rerating {
 /// period below the tier held is "held" (counter + 1) until the counter reaches downgrade_after,
 /// then the customer drops to the tier qualified for now (counter 0); qualifying again for the
 /// tier held resets the counter. Empty or unknown previous tiers give "new". Error(invalid_argument)
-/// when qualified.tier is not a configured tier.
+/// when qualified.tier is not a configured tier or periods_below > kMaxPeriodsBelow.
 Rerating rerate(const Grade& qualified, std::string_view previous, int periods_below, const Config& config);
 
 /// Enterprise grade "1A".."5B". Error(invalid_argument) for a class other than 'A'/'B' or a bad revenue.
@@ -117,7 +120,7 @@ struct History {
   /// CSV with a header naming customer_id (or id), tier and optionally periods_below (0 when
   /// absent or empty), in any order, other columns ignored — the output of `crmkit tiers
   /// --history` is itself a valid history for the next period. Error(parse) naming the line for a
-  /// missing column, a bad periods_below (not 0..1000) or a customer listed twice.
+  /// missing column, a bad periods_below (not 0..kMaxPeriodsBelow) or a customer listed twice.
   static History from_csv(std::string_view text);
 };
 

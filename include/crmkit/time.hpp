@@ -59,10 +59,17 @@ class Instant {
   int64_t s_ = 0;
 };
 
-/// The instants crmkit computes with: calendars count business time, clocks run and events
-/// happen from 1900-01-01T00:00:00Z to 2499-12-31T23:59:59Z (one definition for every module).
+/// The supported time range, inclusive at both ends: 1900-01-01T00:00:00Z .. 2499-12-31T23:59:59Z.
+/// Calendars, SLA clocks and the C API refuse instants outside it with Error(invalid_argument)
+/// (CRMKIT_EINVAL): the tz rules are expanded through 2500 and no business deadline needs more,
+/// and every int64 arithmetic on instants inside it (plus a business duration of at most 100
+/// years) stays far from overflow. This is the one definition; everything else refers to it.
 inline constexpr int64_t kFirstSupportedUnixSeconds = -2208988800;  // 1900-01-01T00:00:00Z
 inline constexpr int64_t kLastSupportedUnixSeconds = 16725225599;   // 2499-12-31T23:59:59Z
+/// The range as it appears in error messages.
+inline constexpr std::string_view kSupportedRangeText = "1900-01-01T00:00:00Z .. 2499-12-31T23:59:59Z";
+
+/// Whether t is inside [kFirstSupportedUnixSeconds, kLastSupportedUnixSeconds].
 constexpr bool in_supported_range(Instant t) {
   return t.unix_seconds() >= kFirstSupportedUnixSeconds && t.unix_seconds() <= kLastSupportedUnixSeconds;
 }

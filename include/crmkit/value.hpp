@@ -187,6 +187,11 @@ struct ClvOptions {
   double margin = 1.0;  ///< profit share of spend; 1 = revenue CLV
 };
 
+/// Longest CLV horizon: 1200 months (100 years). predict() refuses more with Error(limit).
+inline constexpr int kMaxHorizonMonths = 1200;
+/// Most periods simple_clv sums: 100,000 (273 years of days). More is Error(limit).
+inline constexpr int kMaxSimpleClvPeriods = 100'000;
+
 /// Periods per month for a unit: 4.345 (week) or 30 (day).
 constexpr double periods_per_month(PeriodUnit u) { return u == PeriodUnit::week ? 4.345 : 30.0; }
 
@@ -200,15 +205,22 @@ struct CustomerValue {
 
 /// Predicts every customer: expected purchases over t periods, P(alive), expected spend and CLV.
 /// Computes each distinct (x, t_x, T) once, so repeated profiles cost nothing. Throws
-/// Error(invalid_argument) for bad options (negative t, horizon < 0, discount <= -1, q <= 1).
+/// Error(invalid_argument) for bad options (negative t, horizon < 0, discount <= -1, q <= 1), a
+/// model parameter that is not finite and > 0, or a summary with a NaN, infinite or negative
+/// value (m included) or t_x > T, naming the field and the customer's index; Error(limit) for a
+/// horizon above kMaxHorizonMonths.
 std::vector<CustomerValue> predict(const BgNbd& bgnbd, const GammaGamma& gg, std::span<const CustomerSummary> customers,
                                    double t, const ClvOptions& options = {});
+/// The same for a summary table (rows in table order): errors name the customer's id.
+std::vector<CustomerValue> predict_table(const BgNbd& bgnbd, const GammaGamma& gg, const SummaryTable& table, double t,
+                                         const ClvOptions& options = {});
 
 /// The CLV of one customer (see ClvOptions).
 double clv(const BgNbd& bgnbd, const GammaGamma& gg, const CustomerSummary& c, const ClvOptions& options = {});
 
 /// Simple CLV: Σ_{t=1..periods} margin · retention^(t−1) / (1+discount)^t. Throws
-/// Error(invalid_argument) unless 0 <= retention <= 1, discount > -1 and periods >= 0.
+/// Error(invalid_argument) unless 0 <= retention <= 1, discount > -1, margin and discount are
+/// finite and periods >= 0; Error(limit) for periods above kMaxSimpleClvPeriods.
 double simple_clv(double margin, double retention, double discount, int periods);
 /// The same summed to infinity: margin / (1 + discount − retention) (needs discount > retention - 1).
 double simple_clv_perpetual(double margin, double retention, double discount);

@@ -17,10 +17,11 @@ namespace {
 
 constexpr const char* kDayKeys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 constexpr int64_t kDay = 86400;
-// Instants outside [1900, 2500) are refused: the tz rules are expanded through 2500 and no
-// business deadline needs more.
-const int64_t kMinInstant = CivilDate{1900, 1, 1}.days_since_epoch() * kDay;
-const int64_t kMaxInstant = CivilDate{2500, 1, 1}.days_since_epoch() * kDay;
+// Instants outside the supported range (crmkit/time.hpp) are refused; kMaxInstant is its
+// exclusive end (2500-01-01T00:00:00Z), a whole day, which the day arithmetic below relies on.
+constexpr int64_t kMinInstant = kFirstSupportedUnixSeconds;
+constexpr int64_t kMaxInstant = kLastSupportedUnixSeconds + 1;
+static_assert(kMinInstant % kDay == 0 && kMaxInstant % kDay == 0);
 // Business durations above 100 years are refused (they would only walk the calendar for long).
 constexpr int64_t kMaxBusiness = int64_t{100} * 366 * kDay;
 // The precomputed table covers these local years at least.
@@ -30,9 +31,9 @@ constexpr int kTableEndYear = 2061;
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 void check_instant(Instant t, const char* what) {
-  if (t.unix_seconds() < kMinInstant || t.unix_seconds() >= kMaxInstant)
+  if (!in_supported_range(t))
     throw Error(Errc::invalid_argument,
-                fmt::format("{} {} is outside the supported range 1900-01-01 .. 2499-12-31", what, t.unix_seconds()));
+                fmt::format("{} {} is outside the supported range {}", what, t.unix_seconds(), kSupportedRangeText));
 }
 
 // Sorts and validates the intervals of one day; merges touching ones.
@@ -180,7 +181,7 @@ struct Calendar::Impl {
         throw Error(Errc::invalid_argument,
                     fmt::format("calendar has no working time after {}", CivilDate::from_days_since_epoch(day - 1).to_string()));
       if (day * kDay - 2 * kDay >= kMaxInstant)
-        throw Error(Errc::invalid_argument, "deadline beyond 2499-12-31");
+        throw Error(Errc::invalid_argument, fmt::format("deadline beyond the supported range {}", kSupportedRangeText));
       iv.clear();
       emit_day(day, iv);
       for (auto [bi, ei] : iv) {

@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <vector>
 
 #include "crmkit/error.hpp"
 #include "crmkit/time.hpp"
+#include "common/files.hpp"
 
 namespace crmkit {
 
@@ -30,7 +29,7 @@ struct TimeZone::Data {
 
 namespace {
 
-constexpr int kLastExpandedYear = 2500;
+constexpr int kLastExpandedYear = 2500;  // past the supported range (crmkit/time.hpp), which ends in 2499
 
 // ---- POSIX TZ strings (the TZif footer) -----------------------------------------------------
 struct PosixRuleDate {
@@ -282,11 +281,14 @@ TimeZone TimeZone::load(std::string_view name) {
   }
   const char* dir = std::getenv("TZDIR");
   std::string path = fmt::format("{}/{}", dir && *dir ? dir : "/usr/share/zoneinfo", name);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::not_found, fmt::format("unknown time zone '{}' (no {} in the tz database)", name, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::shared_ptr<const Data> d = parse_tzif(std::string(name), ss.str());
+  std::string tzif;
+  try {
+    tzif = detail::read_file(path, "time zone file", kMaxConfigFileBytes);
+  } catch (const Error& e) {
+    if (e.code() != Errc::io) throw;  // a device or an oversized file: say so
+    throw Error(Errc::not_found, fmt::format("unknown time zone '{}' (no {} in the tz database)", name, path));
+  }
+  std::shared_ptr<const Data> d = parse_tzif(std::string(name), tzif);
   std::lock_guard lock(mu);
   cache.emplace(std::string(name), d);
   return TimeZone(d);

@@ -1,28 +1,75 @@
-// Reading whole files for the modules' from_file functions.
+// Reading whole files for the modules' from_file functions, with a size cap and no devices.
 #include "common/files.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 
 namespace crmkit::detail {
 
-std::string read_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
-  std::string text;
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  if (size >= 0) {  // a regular file: one read of the known size (transaction logs are large)
-    text.resize(static_cast<size_t>(size));
-    in.seekg(0);
-    in.read(text.data(), size);
-  } else {  // a pipe or device: read to the end
-    in.clear();
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+namespace {
+
+/// Closes the descriptor on every path out (the readers throw).
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+[[noreturn]] void too_big(std::string_view what, std::string_view name, size_t max_bytes) {
+  throw Error(Errc::limit, fmt::format("{} '{}' is larger than the maximum of {} bytes", what, name, max_bytes));
+}
+
+/// Reads fd to its end into text (appending), failing once it holds more than max_bytes.
+void read_all(int fd, std::string& text, std::string_view what, std::string_view name, size_t max_bytes) {
+  constexpr size_t kChunk = size_t{1} << 16;
+  for (;;) {
+    const size_t used = text.size();
+    // Read at most one byte past the cap: enough to tell "exactly the cap" from "more".
+    const size_t room = std::max(kChunk, text.capacity() - used);  // a regular file: one read
+    const size_t want = std::min(room, max_bytes - std::min(max_bytes, used) + 1);
+    text.resize(used + want);
+    const ssize_t got = ::read(fd, text.data() + used, want);
+    if (got < 0 && errno == EINTR) {
+      text.resize(used);
+      continue;
+    }
+    if (got < 0) {
+      const int err = errno;
+      throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, name, std::strerror(err)));
+    }
+    text.resize(used + static_cast<size_t>(got));
+    if (got == 0) return;
+    if (text.size() > max_bytes) too_big(what, name, max_bytes);
   }
-  if (in.bad() || (!in && !in.eof())) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
+}
+
+}  // namespace
+
+std::string read_descriptor(int fd, std::string_view what, std::string_view name, size_t max_bytes) {
+  std::string text;
+  read_all(fd, text, what, name, max_bytes);
+  return text;
+}
+
+std::string read_file(const std::string& path, std::string_view what, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw Error(Errc::invalid_argument, fmt::format("{} '{}' is not a regular file or a pipe", what, path));
+  std::string text;
+  if (S_ISREG(st.st_mode)) {  // refuse a big file before reading it; one allocation for the rest
+    if (static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
+    text.reserve(static_cast<size_t>(st.st_size) + 1);
+  }
+  read_all(fd, text, what, path, max_bytes);
   return text;
 }
 

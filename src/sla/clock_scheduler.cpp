@@ -24,10 +24,10 @@ namespace crmkit::sla {
 namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-// Calendars count business time from 1900 to the end of 2499: a sweep or a status asked for a
-// later instant is answered as of the last supported second (nothing can cross after it).
-constexpr int64_t kLastSupported = 16725225600LL - 1;  // 2499-12-31T23:59:59Z
-constexpr int64_t kFirstSupported = -2208988800LL;     // 1900-01-01T00:00:00Z
+// Calendars count business time only inside the supported range (crmkit/time.hpp): a sweep or
+// a status asked for a later instant is answered as of its last second (nothing can cross after).
+constexpr int64_t kLastSupported = kLastSupportedUnixSeconds;
+constexpr int64_t kFirstSupported = kFirstSupportedUnixSeconds;
 Instant clamp_supported(Instant t) {
   return Instant::from_unix_seconds(std::clamp(t.unix_seconds(), kFirstSupported, kLastSupported));
 }

@@ -10,6 +10,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/tiering.hpp"
+#include "common/checks.hpp"
 #include "common/files.hpp"
 
 namespace crmkit::tiering {
@@ -151,8 +152,7 @@ Config Config::from_file(const std::string& path) {
 
 Grade individual_tier(double spend, const Config& c) {
   c.validate();
-  if (!std::isfinite(spend) || spend < 0)
-    throw Error(Errc::invalid_argument, fmt::format("average monthly spend must be finite and >= 0, got {}", spend));
+  detail::require_finite(spend, detail::Sign::nonnegative, "average monthly spend");
   for (const auto& t : c.individual)
     if (spend >= t.min_monthly_spend)
       return {t.tier, t.min_monthly_spend > 0
@@ -167,6 +167,9 @@ Rerating rerate(const Grade& qualified, std::string_view previous, int periods_b
   c.validate();
   Rerating r;
   r.previous = std::string(previous);
+  if (periods_below > kMaxPeriodsBelow)  // the counter + 1 below must not overflow
+    throw Error(Errc::invalid_argument,
+                fmt::format("periods_below {} is above the maximum of {}", periods_below, kMaxPeriodsBelow));
   periods_below = std::max(periods_below, 0);
   const int now = rank_of(c, qualified.tier), before = rank_of(c, previous);
   if (now < 0) throw Error(Errc::invalid_argument, fmt::format("tier '{}' is not one of the configured tiers", qualified.tier));
@@ -202,8 +205,7 @@ Grade enterprise_grade(char account_class, double revenue, const Config& c) {
   c.validate();
   if (account_class != 'A' && account_class != 'B')
     throw Error(Errc::invalid_argument, fmt::format("account class must be A or B, got '{}'", account_class));
-  if (!std::isfinite(revenue) || revenue < 0)
-    throw Error(Errc::invalid_argument, fmt::format("annual revenue must be finite and >= 0, got {}", revenue));
+  detail::require_finite(revenue, detail::Sign::nonnegative, "annual revenue");
   const auto& b = account_class == 'A' ? c.enterprise_a : c.enterprise_b;
   for (size_t i = 0; i < b.size(); ++i)
     if (revenue >= b[i])
@@ -219,7 +221,7 @@ std::vector<size_t> ranked(std::span<const double> values, const char* what) {
   std::vector<size_t> order(values.size());
   std::iota(order.begin(), order.end(), size_t{0});
   for (size_t i = 0; i < values.size(); ++i)
-    if (!std::isfinite(values[i])) throw Error(Errc::invalid_argument, fmt::format("{} {} is not finite", what, i));
+    if (!std::isfinite(values[i])) crmkit::detail::throw_not_finite(values[i], crmkit::detail::Sign::any, fmt::format("{} {}", what, i));
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] > values[b]; });
   return order;
 }
@@ -330,7 +332,8 @@ History History::from_csv(std::string_view text) {
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), below);
       if (ec != std::errc() || p != v.data() + v.size())
         throw Error(Errc::parse, fmt::format("history line {}: periods_below '{}' is not a whole number", line_no, v));
-      if (below < 0 || below > 1000) throw Error(Errc::parse, fmt::format("history line {}: periods_below {} not in 0..1000", line_no, below));
+      if (below < 0 || below > kMaxPeriodsBelow)
+        throw Error(Errc::parse, fmt::format("history line {}: periods_below {} not in 0..{}", line_no, below, kMaxPeriodsBelow));
     }
     if (auto [it, fresh] = seen.emplace(f[col_id], line_no); !fresh)
       throw Error(Errc::parse, fmt::format("history line {}: customer {} already on line {}", line_no, f[col_id], it->second));

@@ -7,6 +7,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/value.hpp"
+#include "common/checks.hpp"
 #include "value/dedupe.hpp"
 #include "value/model_math.hpp"
 
@@ -17,10 +18,43 @@ void check_options(double t, const ClvOptions& o, const GammaGamma& gg) {
   if (!(t >= 0) || !std::isfinite(t)) throw Error(Errc::invalid_argument, fmt::format("t must be finite and >= 0, got {}", t));
   if (o.horizon_months < 0)
     throw Error(Errc::invalid_argument, fmt::format("horizon_months must be >= 0, got {}", o.horizon_months));
+  if (o.horizon_months > kMaxHorizonMonths)  // the sum below is one term per month
+    throw Error(Errc::limit, fmt::format("horizon_months {} is above the maximum of {}", o.horizon_months, kMaxHorizonMonths));
   if (!(o.monthly_discount > -1) || !std::isfinite(o.monthly_discount))
     throw Error(Errc::invalid_argument, fmt::format("monthly_discount must be > -1, got {}", o.monthly_discount));
   if (!std::isfinite(o.margin)) throw Error(Errc::invalid_argument, "margin must be finite");
   if (!(gg.q > 1)) throw Error(Errc::invalid_argument, fmt::format("Gamma-Gamma expected spend needs q > 1 (q = {})", gg.q));
+}
+
+/// Model parameters built by hand (or passed through the C API) must be usable.
+void check_models(const BgNbd& bg, const GammaGamma& gg) {
+  const std::pair<const char*, double> params[] = {{"bgnbd.r", bg.r}, {"bgnbd.alpha", bg.alpha}, {"bgnbd.a", bg.a},
+                                                   {"bgnbd.b", bg.b}, {"gammagamma.p", gg.p},    {"gammagamma.q", gg.q},
+                                                   {"gammagamma.v", gg.v}};
+  for (const auto& [name, v] : params) crmkit::detail::require_finite(v, crmkit::detail::Sign::positive, name);
+}
+
+/// How a message names customer i: by id when the input has ids, else by index.
+std::string customer_name(std::span<const std::string> ids, size_t i) {
+  return ids.empty() ? fmt::format("customer {}", i) : fmt::format("customer '{}'", ids[i]);
+}
+
+/// Every summary finite and non-negative with t_x <= T: a NaN, infinite or negative spend would
+/// otherwise come out as a NaN or negative CLV.
+void check_customers(std::span<const CustomerSummary> customers, std::span<const std::string> ids) {
+  for (size_t i = 0; i < customers.size(); ++i) {
+    const CustomerSummary& c = customers[i];
+    try {
+      crmkit::detail::require_finite(c.x, crmkit::detail::Sign::nonnegative, "x");
+      crmkit::detail::require_finite(c.t_x, crmkit::detail::Sign::nonnegative, "t_x");
+      crmkit::detail::require_finite(c.T, crmkit::detail::Sign::nonnegative, "T");
+      crmkit::detail::require_finite(c.m, crmkit::detail::Sign::nonnegative, "m (mean spend)");
+      if (c.t_x > c.T * (1 + 1e-12) + 1e-12)
+        throw Error(Errc::invalid_argument, fmt::format("t_x {} is greater than T {}", c.t_x, c.T));
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: {}", customer_name(ids, i), e.what()));
+    }
+  }
 }
 
 /// Σ_i (E[X(k·i)] − E[X(k·(i−1))]) / (1+d)^i for one (x, t_x, T) profile: the discounted expected
@@ -41,9 +75,13 @@ double discounted_purchases(const BgNbd& m, const CustomerSummary& c, const ClvO
 
 }  // namespace
 
-std::vector<CustomerValue> predict(const BgNbd& bgnbd, const GammaGamma& gg, std::span<const CustomerSummary> customers,
-                                   double t, const ClvOptions& options) {
+namespace {
+
+std::vector<CustomerValue> predict_named(const BgNbd& bgnbd, const GammaGamma& gg, std::span<const CustomerSummary> customers,
+                                         std::span<const std::string> ids, double t, const ClvOptions& options) {
   check_options(t, options, gg);
+  check_models(bgnbd, gg);
+  check_customers(customers, ids);
   auto d = detail::distinct_rows<3>(
       customers.size(), [&](size_t i) { return std::array<double, 3>{customers[i].x, customers[i].t_x, customers[i].T}; },
       true);
@@ -53,10 +91,6 @@ std::vector<CustomerValue> predict(const BgNbd& bgnbd, const GammaGamma& gg, std
   std::vector<ProfileValue> pv(d.keys.size());
   for (size_t j = 0; j < d.keys.size(); ++j) {
     CustomerSummary c{d.keys[j][0], d.keys[j][1], d.keys[j][2], 0};
-    if (!std::isfinite(c.x) || !std::isfinite(c.t_x) || !std::isfinite(c.T) || c.x < 0 || c.t_x < 0 ||
-        c.t_x > c.T * (1 + 1e-12) + 1e-12)
-      throw Error(Errc::invalid_argument,
-                  fmt::format("customer profile x={}, t_x={}, T={} is invalid (need 0 <= t_x <= T, x >= 0)", c.x, c.t_x, c.T));
     pv[j] = ProfileValue{bgnbd.conditional_expected_purchases(c, t), bgnbd.probability_alive(c),
                          discounted_purchases(bgnbd, c, options)};
   }
@@ -69,6 +103,20 @@ std::vector<CustomerValue> predict(const BgNbd& bgnbd, const GammaGamma& gg, std
   return out;
 }
 
+}  // namespace
+
+std::vector<CustomerValue> predict(const BgNbd& bgnbd, const GammaGamma& gg, std::span<const CustomerSummary> customers,
+                                   double t, const ClvOptions& options) {
+  return predict_named(bgnbd, gg, customers, {}, t, options);
+}
+
+std::vector<CustomerValue> predict_table(const BgNbd& bgnbd, const GammaGamma& gg, const SummaryTable& table, double t,
+                                         const ClvOptions& options) {
+  if (table.ids.size() != table.rows.size())
+    throw Error(Errc::invalid_argument, fmt::format("summary table has {} ids for {} rows", table.ids.size(), table.rows.size()));
+  return predict_named(bgnbd, gg, table.rows, table.ids, t, options);
+}
+
 double clv(const BgNbd& bgnbd, const GammaGamma& gg, const CustomerSummary& c, const ClvOptions& options) {
   return predict(bgnbd, gg, std::span<const CustomerSummary>(&c, 1), 0.0, options)[0].clv;
 }
@@ -77,6 +125,10 @@ double simple_clv(double margin, double retention, double discount, int periods)
   if (!(retention >= 0 && retention <= 1)) throw Error(Errc::invalid_argument, fmt::format("retention must be in [0, 1], got {}", retention));
   if (!(discount > -1)) throw Error(Errc::invalid_argument, fmt::format("discount must be > -1, got {}", discount));
   if (periods < 0) throw Error(Errc::invalid_argument, fmt::format("periods must be >= 0, got {}", periods));
+  if (periods > kMaxSimpleClvPeriods)  // one term per period
+    throw Error(Errc::limit, fmt::format("periods {} is above the maximum of {}", periods, kMaxSimpleClvPeriods));
+  crmkit::detail::require_finite(margin, crmkit::detail::Sign::any, "margin");
+  crmkit::detail::require_finite(discount, crmkit::detail::Sign::any, "discount");
   double total = 0, survive = 1, disc = 1;
   for (int t = 1; t <= periods; ++t) {
     disc /= 1 + discount;
@@ -87,6 +139,8 @@ double simple_clv(double margin, double retention, double discount, int periods)
 }
 
 double simple_clv_perpetual(double margin, double retention, double discount) {
+  crmkit::detail::require_finite(margin, crmkit::detail::Sign::any, "margin");
+  crmkit::detail::require_finite(discount, crmkit::detail::Sign::any, "discount");
   if (!(retention >= 0 && retention <= 1)) throw Error(Errc::invalid_argument, fmt::format("retention must be in [0, 1], got {}", retention));
   if (!(1 + discount - retention > 0))
     throw Error(Errc::invalid_argument, fmt::format("perpetual CLV needs discount > retention - 1 (discount {}, retention {})", discount, retention));

@@ -13,6 +13,10 @@ namespace crmkit::value {
 void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
                        std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
                        uint8_t* observed) {
+  // The counting sort below counts rows in uint32_t, and customer indices are uint32_t.
+  if (n > UINT32_MAX) throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, UINT32_MAX));
+  if (n_customers > UINT32_MAX)
+    throw Error(Errc::limit, fmt::format("{} customers: at most {} per call", n_customers, UINT32_MAX));
   for (size_t i = 0; i < n; ++i) {
     if (customer[i] >= n_customers)
       throw Error(Errc::invalid_argument,
@@ -55,8 +59,9 @@ void summarize_columns(const uint32_t* customer, const int32_t* day, const doubl
       if (p->day != first) repeat_total += p->amount;
     }
     out[c].x = static_cast<double>(distinct - 1);
-    out[c].t_x = (last - first) * scale;
-    out[c].T = (end_day - first) * scale;
+    // In 64 bits: days are any int32_t, so their difference may not fit in one.
+    out[c].t_x = static_cast<double>(int64_t{last} - first) * scale;
+    out[c].T = static_cast<double>(int64_t{end_day} - first) * scale;
     out[c].m = distinct > 1 ? repeat_total / static_cast<double>(distinct - 1) : 0.0;
   }
 }
@@ -108,20 +113,24 @@ SummaryTable read_summary_csv(std::string_view text) {
                                 ln, line));
       continue;
     }
+    if (static_cast<size_t>(col[0]) >= fields.size()) throw Error(Errc::parse, fmt::format("line {}: missing ID", ln));
+    const std::string_view id = fields[col[0]];
     double v[5] = {0, 0, 0, 0, 0};
     for (int role = 1; role < 5; ++role) {
       if (col[role] < 0) continue;
       if (static_cast<size_t>(col[role]) >= fields.size())
-        throw Error(Errc::parse, fmt::format("line {}: missing field {}", ln, kNames[role]));
+        throw Error(Errc::parse, fmt::format("line {} (customer '{}'): missing field {}", ln, id, kNames[role]));
       std::string_view f = fields[col[role]];
       if (!detail::parse_number(f, v[role]) || !std::isfinite(v[role]))
-        throw Error(Errc::parse, fmt::format("line {}: field {} '{}' is not a finite number", ln, kNames[role], f));
+        throw Error(Errc::parse,
+                    fmt::format("line {} (customer '{}'): field {} '{}' is not a finite number", ln, id, kNames[role], f));
       if (v[role] < 0)
-        throw Error(Errc::invalid_argument, fmt::format("line {}: field {} '{}' is negative", ln, kNames[role], f));
+        throw Error(Errc::invalid_argument,
+                    fmt::format("line {} (customer '{}'): field {} '{}' is negative", ln, id, kNames[role], f));
     }
     if (v[2] > v[3] + 1e-9)
-      throw Error(Errc::invalid_argument, fmt::format("line {}: t_x {} is greater than T {}", ln, v[2], v[3]));
-    if (static_cast<size_t>(col[0]) >= fields.size()) throw Error(Errc::parse, fmt::format("line {}: missing ID", ln));
+      throw Error(Errc::invalid_argument,
+                  fmt::format("line {} (customer '{}'): t_x {} is greater than T {}", ln, id, v[2], v[3]));
     table.ids.emplace_back(fields[col[0]]);
     table.rows.push_back(CustomerSummary{v[1], v[2], v[3], v[4]});
   }

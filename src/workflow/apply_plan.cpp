@@ -35,10 +35,7 @@ void check_shape(const Event& e) {
   if (e.id.size() > kMaxFieldBytes || e.case_id.size() > kMaxFieldBytes || e.actor.size() > kMaxFieldBytes)
     refuse(Errc::limit, e, fmt::format("id, case or actor longer than {} bytes", kMaxFieldBytes));
   if (!in_supported_range(e.at))
-    refuse(Errc::invalid_argument, e,
-           fmt::format("time {} is outside the supported range {} .. {}", e.at.unix_seconds(),
-                       format_utc(Instant::from_unix_seconds(kFirstSupportedUnixSeconds)),
-                       format_utc(Instant::from_unix_seconds(kLastSupportedUnixSeconds))));
+    refuse(Errc::invalid_argument, e, fmt::format("time {} is outside the supported range {}", e.at.unix_seconds(), kSupportedRangeText));
   for (uint32_t bits = e.present | (e.note.empty() ? 0u : 1u << static_cast<unsigned>(Field::note)); bits; bits &= bits - 1) {
     const Field f = static_cast<Field>(__builtin_ctz(bits));
     const size_t n = e.text(f).size();

@@ -104,4 +104,11 @@ grep -q ":3: skipped" "$tmp/err" && grep -q ":4: skipped" "$tmp/err" || fail "sk
 # Empty input: a header and nothing else.
 printf 'customer_id,date,amount\n' > "$tmp/empty.csv"
 [[ $("$crmkit" rfm --transactions "$tmp/empty.csv" --asof 2024-02-01 | wc -l) == 1 ]] || fail "empty input"
+# A device is not a file: it is refused at once (reading /dev/zero grew to 16 GB before).
+if timeout 10 "$crmkit" value fit --summary /dev/zero 2> "$tmp/err"; then fail "/dev/zero accepted"; fi
+grep -q "invalid_argument.*'/dev/zero' is not a regular file or a pipe" "$tmp/err" || fail "/dev/zero: $(cat "$tmp/err")"
+# A summary with a negative spend names the customer.
+printf 'ID,x,t_x,T,zbar\nC-9,1,2,3,-4\n' > "$tmp/neg.csv"
+if "$crmkit" value predict --summary "$tmp/neg.csv" 2> "$tmp/err"; then fail "negative spend accepted"; fi
+grep -q "customer 'C-9'" "$tmp/err" || fail "negative spend: $(cat "$tmp/err")"
 echo "value CLI OK"

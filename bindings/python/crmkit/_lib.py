@@ -171,15 +171,33 @@ def encode(text: Any) -> bytes:
     raise TypeError(f"expected str, got {type(text).__name__}")
 
 
+# ---- files -------------------------------------------------------------------------------------
+
+MAX_CONFIG_FILE_BYTES = 16 << 20  # kMaxConfigFileBytes (crmkit/limits.hpp)
+
+
+def read_config_file(path: Any) -> str:
+    """A configuration file's text, with the C library's rules: a regular file or a pipe (not
+    /dev/zero, whose read never ends), at most MAX_CONFIG_FILE_BYTES."""
+    import stat
+    with open(path, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise InvalidArgument(f"config file '{path}' is not a regular file or a pipe")
+        data = fh.read(MAX_CONFIG_FILE_BYTES + 1)
+    if len(data) > MAX_CONFIG_FILE_BYTES:
+        raise LimitExceeded(f"config file '{path}' is larger than the maximum of {MAX_CONFIG_FILE_BYTES} bytes")
+    return data.decode("utf-8")
+
+
 # ---- time --------------------------------------------------------------------------------------
 
 def to_unix(t: Any) -> int:
     """Unix seconds from an int, an aware datetime, or an RFC 3339 string."""
     if isinstance(t, bool):
         raise TypeError("a bool is not an instant")
-    if isinstance(t, int):
-        return t
-    if _np is not None and isinstance(t, _np.integer):
+    if isinstance(t, int) or (_np is not None and isinstance(t, _np.integer)):
+        _check_int_range(int(t), int(t), _c.c_int64, "instant")  # ctypes would wrap it silently
         return int(t)
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
@@ -216,6 +234,8 @@ class Column:
             if values.ndim != 1:
                 raise InvalidArgument(f"{name}: expected a 1-D array")
             if np_dtype == "float64" or values.dtype.kind in "iu":
+                if np_dtype != "float64" and values.size:
+                    _check_int_range(int(values.min()), int(values.max()), ctype, name)
                 arr = _np.ascontiguousarray(values, dtype=np_dtype)
             else:
                 raise InvalidArgument(f"{name}: expected integers, got dtype {values.dtype}")
@@ -226,6 +246,8 @@ class Column:
             return
         seq = list(values)
         self.n = len(seq)
+        if ctype is not _c.c_double and seq and all(isinstance(v, int) for v in seq):
+            _check_int_range(min(seq), max(seq), ctype, name)
         try:
             buf = (ctype * self.n)(*seq)
         except TypeError as e:
@@ -233,6 +255,44 @@ class Column:
         self._keep = buf
         self.ptr = _c.cast(buf, _c.POINTER(ctype))
         self.is_numpy = False
+
+
+_INT_RANGES = {_c.c_int64: (-2**63, 2**63 - 1), _c.c_int32: (-2**31, 2**31 - 1), _c.c_uint32: (0, 2**32 - 1),
+               _c.c_uint8: (0, 255)}
+
+
+def _check_int_range(lo: int, hi: int, ctype, name: str) -> None:
+    """ctypes and numpy wrap integers that do not fit silently: refuse them instead."""
+    low, high = _INT_RANGES[ctype]
+    if lo < low or hi > high:
+        bad = lo if lo < low else hi
+        raise InvalidArgument(f"{name}: {bad} does not fit in {ctype.__name__} ({low}..{high})")
+
+
+def require_length(col: Optional[Column], n: int, name: str) -> None:
+    """The C side reads n elements of every array it is given: a shorter one would be read past
+    its end, a longer one means the caller's columns do not line up."""
+    if col is not None and col.n != n:
+        raise InvalidArgument(f"{name} has {col.n} elements, expected {n}")
+
+
+def require_finite_nonnegative(col: Column, name: str, ids: Optional[Sequence[Any]] = None) -> None:
+    """InvalidArgument naming `name` and the customer id (else the row) of the first NaN,
+    infinite or negative value of a float64 column (the C side would only know the row)."""
+    if col.n == 0:
+        return
+    if _np is not None:
+        arr = _np.ctypeslib.as_array(col.ptr, shape=(col.n,))
+        bad = _np.flatnonzero(~(_np.isfinite(arr) & (arr >= 0)))
+        if bad.size == 0:
+            return
+        i = int(bad[0])
+    else:
+        i = next((k for k in range(col.n) if not (0 <= col.ptr[k] < float("inf"))), -1)
+        if i < 0:
+            return
+    who = f"customer {ids[i]!r}" if ids is not None else f"row {i}"
+    raise InvalidArgument(f"{who}: {name} must be a finite number >= 0, got {col.ptr[i]}")
 
 
 def out_array(ctype, n: int, as_numpy: bool):

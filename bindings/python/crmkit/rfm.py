@@ -6,7 +6,8 @@ import datetime as _dt
 import json as _json
 from typing import Any, Dict, Optional, Union
 
-from ._lib import Column, InvalidArgument, _np, check, declare, out_array, result, same_length, take_string
+from ._lib import (Column, InvalidArgument, _np, check, declare, out_array, require_finite_nonnegative, result,
+                   same_length, take_string)
 
 _rfm_score = declare("crmkit_rfm_score", _c.POINTER(_c.c_uint32), _c.POINTER(_c.c_int32), _c.POINTER(_c.c_double),
                      _c.c_size_t, _c.c_size_t, _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_int64),
@@ -48,6 +49,7 @@ def score(customer_ids, dates, amounts, asof: Union[str, _dt.date], config: Opti
     day = Column(days, _c.c_int32, "dates")
     amount = Column(amounts, _c.c_double, "amounts")
     n = same_length(cust, day, amount)
+    require_finite_nonnegative(amount, "amount", ids)
     k = len(index)
     as_np = _np is not None
     bufs = {"monetary": out_array(_c.c_double, k, as_np), "frequency": out_array(_c.c_int64, k, as_np),

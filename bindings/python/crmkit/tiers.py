@@ -6,7 +6,7 @@ import json as _json
 import os
 from typing import List, Optional, Sequence, Union
 
-from ._lib import Column, check, declare, take_string
+from ._lib import Column, InvalidArgument, check, declare, read_config_file, require_length, take_string
 
 _names = declare("crmkit_tiers_names", _c.c_char_p, _c.POINTER(_c.c_void_p))
 _individual = declare("crmkit_tiers_individual", _c.c_char_p, _c.POINTER(_c.c_double), _c.POINTER(_c.c_char_p),
@@ -28,8 +28,7 @@ def _config(config: Optional[Union[str, dict, os.PathLike]]) -> Optional[bytes]:
         return _json.dumps(config).encode("utf-8")
     text = str(config)
     if not text.lstrip().startswith("{"):
-        with open(text, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_config_file(text)
     return text.encode("utf-8")
 
 
@@ -48,8 +47,12 @@ def individual(avg_monthly_spend, previous: Optional[Sequence[Optional[str]]] = 
     n = spend.n
     prev = None
     if previous is not None:
+        previous = list(previous)
+        if len(previous) != n:  # the C side reads n entries
+            raise InvalidArgument(f"previous has {len(previous)} elements, expected {n}")
         prev = (_c.c_char_p * n)(*[p.encode("utf-8") if p else None for p in previous])
     below = Column(periods_below, _c.c_int32, "periods_below") if periods_below is not None else None
+    require_length(below, n, "periods_below")
     tier, held, change = (_c.c_int32 * n)(), (_c.c_int32 * n)(), (_c.c_int32 * n)()
     check(_individual(cfg, spend.ptr, prev, below.ptr if below else None, n, tier, held, change))
     labels = names(config)["individual"]
@@ -61,7 +64,6 @@ def enterprise(account_class: Sequence[str], annual_revenue, config=None) -> Lis
     classes = "".join(account_class).encode("ascii")
     rev = Column(annual_revenue, _c.c_double, "annual_revenue")
     if len(classes) != rev.n:
-        from ._lib import InvalidArgument
         raise InvalidArgument("account_class and annual_revenue differ in length")
     out = _c.create_string_buffer(3 * rev.n + 1)
     check(_enterprise(_config(config), classes, rev.ptr, rev.n, out))

@@ -9,7 +9,8 @@ import ctypes as _c
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ._lib import Column, InvalidArgument, check, declare, out_array, result, same_length
+from ._lib import (Column, InvalidArgument, check, declare, out_array, require_finite_nonnegative, result,
+                   same_length)
 
 _pd = _c.POINTER(_c.c_double)
 
@@ -73,6 +74,18 @@ def _summary_columns(summary: Any, x=None, t_x=None, T=None, m=None):
     return x, t_x, T, m
 
 
+def _summary_ids(summary: Any):
+    """The customer ids of a summary with an ID column (for error messages), else None."""
+    if summary is None:
+        return None
+    cols = summary if isinstance(summary, dict) else {c: summary[c] for c in summary.columns}
+    for name in ("ID", "id", "customer_id"):
+        if name in cols:
+            col = cols[name]
+            return col.tolist() if hasattr(col, "tolist") else list(col)
+    return None
+
+
 def fit_bgnbd(summary: Any = None, *, x=None, t_x=None, T=None) -> BgNbd:
     """Maximum-likelihood BG/NBD fit (raises NoConvergence if it does not converge)."""
     x, t_x, T, _ = _summary_columns(summary, x, t_x, T)
@@ -107,6 +120,7 @@ def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None
     cx, ct, cT = Column(x, _c.c_double, "x"), Column(t_x, _c.c_double, "t_x"), Column(T, _c.c_double, "T")
     cm = Column(m if m is not None else [0.0] * cx.n, _c.c_double, "m")
     n = same_length(cx, ct, cT, cm)
+    require_finite_nonnegative(cm, "m (mean spend)", _summary_ids(summary))
     bg = _BgNbd(bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b)
     gg = _GammaGamma(gammagamma.p, gammagamma.q, gammagamma.v)
     opts = _ClvOptions(int(horizon_months), float(monthly_discount), _PERIODS[period], float(margin))
@@ -139,6 +153,7 @@ def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week
     day = Column(_days(dates), _c.c_int32, "dates")
     amount = Column(amounts, _c.c_double, "amounts")
     n = same_length(cust, day, amount)
+    require_finite_nonnegative(amount, "amount", ids)
     k = len(index)
     outs = [(_c.c_double * k)() for _ in range(4)]
     seen = (_c.c_uint8 * k)()
