@@ -192,7 +192,8 @@ TEST_CASE("README's limits table quotes every limit constant") {
   const std::string table = readme.substr(section);
   for (const char* name : {"kMaxDataFileBytes", "kMaxConfigFileBytes", "kFirstSupportedUnixSeconds",
                            "kLastSupportedUnixSeconds", "kMaxHorizonMonths", "kMaxSimpleClvPeriods", "kMaxPeriodsBelow",
-                           "kMaxEventJsonBytes", "kMaxDescriptionBytes", "kMaxFieldBytes", "kMaxCases"})
+                           "kMaxEventJsonBytes", "kMaxDescriptionBytes", "kMaxFieldBytes", "kMaxCases", "kMaxEventsPerCase",
+                           "kMaxCasePoolBytes", "kMaxEscalationLevel"})
     CHECK_MESSAGE(table.find(name) != std::string::npos, name);
   // ... with the values the headers define.
   CHECK(kMaxDataFileBytes == size_t{1} << 30);
@@ -209,4 +210,9 @@ TEST_CASE("README's limits table quotes every limit constant") {
   CHECK(workflow::kMaxFieldBytes == 4 * 1024);
   CHECK(workflow::kMaxCases == 50'000'000);
   CHECK(table.find("50,000,000") != std::string::npos);
+  CHECK(workflow::kMaxEventsPerCase == 100'000);
+  CHECK(workflow::kMaxCasePoolBytes == (size_t{1} << 32) - (size_t{64} << 20));
+  CHECK(table.find("4 GiB − 64 MiB") != std::string::npos);
+  CHECK(sla::kMaxEscalationLevel == 15);
+  CHECK(table.find("0..15") != std::string::npos);
 }
