@@ -57,7 +57,17 @@ inline constexpr unsigned kArchiveFlags = boost::archive::no_header | boost::arc
 
 // ---- streams over memory -------------------------------------------------------------------
 
-/// Appends what an archive writes to a string (no ostringstream copy at the end).
+/// Copies n bytes: inline for the few bytes of one field (a memcpy call costs more than the copy).
+/// (Loading only: std::string::append already does this when saving.)
+inline void copy_bytes(char* to, const char* from, size_t n) {
+  if (n <= 16) {
+    for (size_t i = 0; i < n; ++i) to[i] = from[i];
+  } else {
+    std::memcpy(to, from, n);
+  }
+}
+
+/// Appends what an archive writes to a string (reserved by the caller: no ostringstream copy).
 class StringSink : public std::streambuf {
  public:
   explicit StringSink(std::string& out) : out_(out) {}
@@ -87,10 +97,10 @@ class MemorySource : public std::streambuf {
 
  protected:
   std::streamsize xsgetn(char* s, std::streamsize n) override {
-    const auto k = static_cast<std::streamsize>(std::min<uint64_t>(static_cast<uint64_t>(n), left()));
-    std::memcpy(s, gptr(), static_cast<size_t>(k));
+    const auto k = static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n), left()));
+    copy_bytes(s, gptr(), k);
     setg(eback(), gptr() + k, egptr());
-    return k;
+    return static_cast<std::streamsize>(k);
   }
 };
 
@@ -289,10 +299,13 @@ inline std::string_view body_of(std::string_view bytes, const SnapshotKind& kind
 }
 }  // namespace frame
 
-/// A snapshot: header, then the archive `write(binary_oarchive&)` fills.
+/// A snapshot: header, then the archive `write(binary_oarchive&)` fills. `expected_bytes`
+/// reserves the output (growing a string of many megabytes copies it several times).
 template <class Write>
-std::string write_snapshot(const SnapshotKind& kind, Write&& write) {
-  std::string out(kind.magic);
+std::string write_snapshot(const SnapshotKind& kind, size_t expected_bytes, Write&& write) {
+  std::string out;
+  out.reserve(kSnapshotHeaderBytes + expected_bytes);
+  out.append(kind.magic);
   frame::put_le(out, kind.format, 4);
   out.push_back(static_cast<char>(kHostByteOrder));
   out.push_back(static_cast<char>(sizeof(std::size_t)));

@@ -235,14 +235,23 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
   }
 }
 
+/// About the size of a snapshot's body without the scheduler (to reserve it once): per case its
+/// fixed fields, records (30 bytes each) and pool, plus the interned strings.
+size_t expected_bytes(const Engine::Impl& m) {
+  size_t n = 4096 + 16 * (m.case_ids.size() + m.syms.size()) + 5 * m.clock_case.size() + 40 * m.target_sets.size() +
+             12 * (m.repeat_index.size() + m.target_set_index.size());
+  for (const auto& c : m.cases) n += 160 + 30 * c.events.size() + c.pool.size() + 8 * c.comp_pending.size();
+  return n;
+}
+
 }  // namespace
 
 std::string Engine::snapshot() const {
   std::shared_lock lock(impl_->mutex);
   Impl& m = *impl_;
-  return detail::write_snapshot(kEngineSnapshot, [&](boost::archive::binary_oarchive& ar) {
+  std::string scheduler = m.scheduler.to_bytes();
+  return detail::write_snapshot(kEngineSnapshot, expected_bytes(m) + scheduler.size(), [&](boost::archive::binary_oarchive& ar) {
     uint64_t fp = fingerprint(m);
-    std::string scheduler = m.scheduler.to_bytes();
     ar << fp;
     detail::text(ar, scheduler);
     ar << PersistedState(m);
