@@ -47,7 +47,8 @@ namespace crmkit::detail {
 struct SnapshotKind {
   std::string_view magic;  ///< 8 bytes
   uint32_t format;
-  const char* what;  ///< "engine snapshot", for messages
+  const char* what;        ///< "engine snapshot", for messages
+  bool legacy_numbered;    ///< format 1 of this kind wrote its format number (see legacy_format)
 };
 
 inline constexpr size_t kSnapshotHeaderBytes = 24;
@@ -245,8 +246,9 @@ inline const char* byte_order_name(uint8_t order) {
 }
 
 /// The format of a crmkit 0.1 snapshot (format 1: "<length>\n" then a Boost text archive); nullopt
-/// when the bytes are not one. The engine's format number is its third token; the scheduler's had none.
-inline std::optional<uint32_t> legacy_format(std::string_view bytes) {
+/// when the bytes are not one. A numbered one (the engine's) has its format as the third token
+/// after the archive signature; the scheduler's had none.
+inline std::optional<uint32_t> legacy_format(std::string_view bytes, bool numbered) {
   const size_t nl = bytes.find('\n');
   if (nl == 0 || nl > 20 || nl == std::string_view::npos) return std::nullopt;
   for (size_t i = 0; i < nl; ++i)
@@ -254,6 +256,7 @@ inline std::optional<uint32_t> legacy_format(std::string_view bytes) {
   constexpr std::string_view kSignature = "22 serialization::archive ";
   std::string_view rest = bytes.substr(nl + 1);
   if (!rest.starts_with(kSignature)) return std::nullopt;
+  if (!numbered) return 1;
   rest.remove_prefix(kSignature.size());
   std::string_view tokens[3];  // library version, the engine magic's length (22), the format
   for (auto& t : tokens) {
@@ -277,7 +280,7 @@ inline std::string_view body_of(std::string_view bytes, const SnapshotKind& kind
                                            kind.format));
   };
   if (bytes.size() < kSnapshotHeaderBytes || bytes.substr(0, 8) != kind.magic) {
-    if (auto legacy = legacy_format(bytes)) refuse_format(*legacy);
+    if (auto legacy = legacy_format(bytes, kind.legacy_numbered)) refuse_format(*legacy);
     if (bytes.size() < kSnapshotHeaderBytes && kind.magic.starts_with(bytes.substr(0, 8)) && !bytes.empty())
       corrupt(fmt::format("{} truncated in its header ({} bytes)", kind.what, bytes.size()));
     corrupt(fmt::format("the bytes are not a crmkit {}", kind.what));

@@ -529,7 +529,7 @@ BOOST_CLASS_TRACKING(crmkit::sla::Scheduler::Impl, boost::serialization::track_n
 namespace crmkit::sla {
 namespace {
 
-constexpr detail::SnapshotKind kSchedulerSnapshot{std::string_view("crmkSCH\0", 8), 2, "scheduler snapshot"};
+constexpr detail::SnapshotKind kSchedulerSnapshot{std::string_view("crmkSCH\0", 8), 2, "scheduler snapshot", false};
 
 template <class Archive>
 void serialize(Archive& ar, Clock& c, const unsigned /*version*/) {
@@ -636,8 +636,14 @@ namespace {
 /// After loading: every reference inside the snapshot, then the derived tables.
 void check_and_index(Scheduler::Impl& s) {
   if (s.clocks.size() >= kNotInHeap) detail::corrupt("too many clocks");
-  for (const Clock& c : s.clocks)
+  for (const Clock& c : s.clocks) {
     if (c.target >= s.targets.size()) detail::corrupt("a clock names an unknown target");
+    // Calendars count only 1900..2499 (and the arithmetic on these must not overflow).
+    const bool in_range = c.segment_start >= kFirstSupported && c.segment_start <= kLastSupported &&
+                          (c.last_change == INT64_MIN || (c.last_change >= kFirstSupported && c.last_change <= kLastSupported)) &&
+                          c.accumulated >= 0 && c.accumulated <= kLastSupported - kFirstSupported;
+    if (!in_range) detail::corrupt("a clock's times are outside 1900..2499");
+  }
   for (const Deferred& d : s.deferred)
     if (d.clock == 0 || d.clock > s.clocks.size() || d.index > 6 || (d.kind == ClockEvent::breach && d.index != 0) ||
         !(d.fraction > 0 && d.fraction <= 1))

@@ -178,7 +178,7 @@ void serialize(Archive& ar, PersistedState& m, const unsigned /*version*/) {
 
 namespace {
 
-constexpr detail::SnapshotKind kEngineSnapshot{std::string_view("crmkENG\0", 8), Engine::kSnapshotFormat, "engine snapshot"};
+constexpr detail::SnapshotKind kEngineSnapshot{std::string_view("crmkENG\0", 8), Engine::kSnapshotFormat, "engine snapshot", true};
 
 /// Which configuration a snapshot belongs to: states, event types, roles and clocks (FNV-1a over
 /// their names).
