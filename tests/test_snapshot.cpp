@@ -354,6 +354,17 @@ TEST_CASE("A snapshot of another format is refused with Error(version) naming bo
     CHECK(message.find("format 3") != std::string::npos);
     CHECK(message.find("format 2") != std::string::npos);
   }
+  SUBCASE("a newer class version inside the archive") {
+    workflow::Engine a = fresh_engine();
+    replay(a, quarter_lines(), 0, 300);
+    std::string newer = a.snapshot();
+    uint64_t scheduler_bytes = 0;
+    std::memcpy(&scheduler_bytes, newer.data() + 32, 8);
+    const size_t version_at = 40 + static_cast<size_t>(scheduler_bytes) + 1;  // the state's class info: tracking u8, version u32
+    REQUIRE(newer[version_at] == 1);
+    newer[version_at] = 2;
+    CHECK(code_of([&] { b.restore(newer); }) == Errc::version);
+  }
   SUBCASE("another byte order or word size") {
     workflow::Engine a = fresh_engine();
     replay(a, quarter_lines(), 0, 300);

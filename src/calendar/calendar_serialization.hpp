@@ -18,6 +18,17 @@
 #include "common/snapshot_archive.hpp"
 #include "crmkit/calendar.hpp"
 
+// The small parts are written without per-object class information (their layout is part of
+// the snapshot format); a calendar carries its class version (written once per archive).
+BOOST_CLASS_IMPLEMENTATION(crmkit::DayInterval, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::DayInterval, boost::serialization::track_never)
+BOOST_CLASS_IMPLEMENTATION(crmkit::CivilDate, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::CivilDate, boost::serialization::track_never)
+BOOST_CLASS_IMPLEMENTATION(crmkit::CalendarSpec, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::CalendarSpec, boost::serialization::track_never)
+BOOST_CLASS_VERSION(crmkit::Calendar, 1)
+BOOST_CLASS_TRACKING(crmkit::Calendar, boost::serialization::track_never)
+
 namespace crmkit {
 
 template <class Archive>
@@ -46,7 +57,8 @@ void serialize(Archive& ar, CalendarSpec& s, const unsigned /*version*/) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, Calendar& c, const unsigned /*version*/) {
+void serialize(Archive& ar, Calendar& c, const unsigned version) {
+  detail::check_class_version<Calendar>(version, "a calendar");
   if constexpr (Archive::is_saving::value) {
     ar & c.spec();
   } else {
@@ -57,14 +69,3 @@ void serialize(Archive& ar, Calendar& c, const unsigned /*version*/) {
 }
 
 }  // namespace crmkit
-
-// The small parts are written without per-object class information (their layout is part of
-// the snapshot format); a calendar carries its class version (written once per archive).
-BOOST_CLASS_IMPLEMENTATION(crmkit::DayInterval, boost::serialization::object_serializable)
-BOOST_CLASS_TRACKING(crmkit::DayInterval, boost::serialization::track_never)
-BOOST_CLASS_IMPLEMENTATION(crmkit::CivilDate, boost::serialization::object_serializable)
-BOOST_CLASS_TRACKING(crmkit::CivilDate, boost::serialization::track_never)
-BOOST_CLASS_IMPLEMENTATION(crmkit::CalendarSpec, boost::serialization::object_serializable)
-BOOST_CLASS_TRACKING(crmkit::CalendarSpec, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::Calendar, 1)
-BOOST_CLASS_TRACKING(crmkit::Calendar, boost::serialization::track_never)

@@ -27,6 +27,7 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/array_wrapper.hpp>
+#include <boost/serialization/version.hpp>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -199,6 +200,16 @@ void sorted_map(Archive& ar, std::unordered_map<std::string, V>& m, const char* 
       ar & value;
     }
   }
+}
+
+/// The class version Boost read for T (it passes it to serialize() but refuses no newer one): a
+/// newer version than BOOST_CLASS_VERSION(T) is Error(version), an older one does not exist.
+template <class T>
+void check_class_version(unsigned found, const char* what) {
+  constexpr unsigned reads = boost::serialization::version<T>::value;
+  if (found > reads)
+    throw Error(Errc::version, fmt::format("{} has class version {}; this build reads version {}", what, found, reads));
+  if (found < reads) corrupt(fmt::format("{} has an unknown class version {}", what, found));
 }
 
 // ---- enums as explicit codes -------------------------------------------------------------

@@ -573,7 +573,8 @@ CalendarTable& calendar_table(Archive& ar) {
 /// A target; its calendar as an index into the snapshot's calendar table, its thresholds derived
 /// again on load.
 template <class Archive>
-void serialize(Archive& ar, TargetInfo& info, const unsigned /*version*/) {
+void serialize(Archive& ar, TargetInfo& info, const unsigned version) {
+  detail::check_class_version<TargetInfo>(version, "a target");
   Target& t = info.target;
   int64_t business = t.business.count_seconds();
   uint32_t calendar = 0;
@@ -617,7 +618,8 @@ CalendarTable calendars_of(const std::vector<TargetInfo>& targets) {
 /// What a scheduler snapshot stores; the heap of next fires, the clocks' heap positions, the
 /// target index and the live count are derived from it on load.
 template <class Archive>
-void serialize(Archive& ar, Scheduler::Impl& s, const unsigned /*version*/) {
+void serialize(Archive& ar, Scheduler::Impl& s, const unsigned version) {
+  detail::check_class_version<Scheduler::Impl>(version, "the scheduler state");
   detail::sequence(ar, s.clocks, "the clocks");
   if constexpr (Archive::is_saving::value) {
     std::vector<Deferred> deferred = s.deferred;

@@ -70,7 +70,8 @@ namespace crmkit::workflow {
 /// The strings in id order: their lengths, then their bytes. Offsets (prefix sums of the lengths:
 /// intern() appends) and the lookup table are rebuilt, which also checks that no string occurs twice.
 template <class Archive>
-void serialize(Archive& ar, Interner& in, const unsigned /*version*/) {
+void serialize(Archive& ar, Interner& in, const unsigned version) {
+  detail::check_class_version<Interner>(version, "an interner");
   detail::sequence(ar, in.lengths_, "an interner's lengths");
   detail::text(ar, in.arena_, "an interner's strings");
   if constexpr (Archive::is_loading::value) {
@@ -92,7 +93,8 @@ void serialize(Archive& ar, Interner& in, const unsigned /*version*/) {
 /// The entries in ascending key order (u64 count, then key u64 + value u32 each): the table's
 /// layout depends on its history, the entries do not. Loading rebuilds the table.
 template <class Archive>
-void serialize(Archive& ar, FlatMap64& map, const unsigned /*version*/) {
+void serialize(Archive& ar, FlatMap64& map, const unsigned version) {
+  detail::check_class_version<FlatMap64>(version, "an index");
   uint64_t n = map.size_;
   ar & n;
   if constexpr (Archive::is_saving::value) {
@@ -165,7 +167,8 @@ void serialize(Archive& ar, TargetSet& t, const unsigned /*version*/) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, PersistedState& m, const unsigned /*version*/) {
+void serialize(Archive& ar, PersistedState& m, const unsigned version) {
+  detail::check_class_version<PersistedState>(version, "the engine state");
   ar & m.case_ids & m.syms;
   detail::sequence(ar, m.cases, "the cases");
   detail::sequence(ar, m.clock_case, "the clocks' cases");
