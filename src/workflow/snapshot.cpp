@@ -198,6 +198,25 @@ uint64_t fingerprint(const Engine::Impl& m) {
   return h;
 }
 
+/// Whether a record's data decodes inside its own bytes (decode_data trusts the encoding).
+bool data_well_formed(const std::string& pool, const Record& r) {
+  const char* p = pool.data() + r.off + r.id_len;
+  const char* const end = p + r.data_len;
+  while (p < end) {
+    const auto field = static_cast<Field>(static_cast<uint8_t>(*p++));
+    if (field >= Field::count_) return false;
+    size_t n = field == Field::manual || field == Field::level ? 1 : field == Field::amount ? 8 : 4;
+    if (static_cast<size_t>(end - p) < n) return false;
+    if (n == 4) {  // a text: its length, then its bytes
+      n = get_u32(p);
+      p += 4;
+      if (static_cast<size_t>(end - p) < n) return false;
+    }
+    p += n;
+  }
+  return true;
+}
+
 /// Every cross-reference of a loaded state must stay inside it (and the configuration); derives
 /// the records' id tags and the cases' Bloom filters.
 void check_references(const Engine::Impl& m, LoadedState& f, const sla::Scheduler& scheduler) {
@@ -232,6 +251,7 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
           (r.from != kNoState && r.from >= n_states) || (r.to != kNoState && r.to >= n_states) ||
           (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
         detail::corrupt("engine snapshot: an event record points outside its case");
+      if (!data_well_formed(c.pool, r)) detail::corrupt("engine snapshot: an event record's data is malformed");
       r.id_tag = Record::tag_of(record_id(c.pool, r));
       c.id_bloom |= CaseRec::bloom_bit(r.id_tag);
     }
