@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <boost/serialization/level.hpp>
 #include <boost/serialization/tracking.hpp>
 #include <boost/serialization/version.hpp>
@@ -198,7 +199,27 @@ uint64_t fingerprint(const Engine::Impl& m) {
   return h;
 }
 
-/// Whether a record's data decodes inside its own bytes (decode_data trusts the encoding).
+// Values the engine produces only within these bounds (RFC 3339 years 0000..9999, UTC offsets
+// under a day, amounts of at most 10^13 units): outside them formatting or sums would overflow.
+constexpr int64_t kFirstInstant = -62167219200;  // 0000-01-01T00:00:00Z
+constexpr int64_t kLastInstant = 253402300799;   // 9999-12-31T23:59:59Z
+constexpr int64_t kMaxAmountCents = 1'000'000'000'000'000;
+constexpr int64_t kMaxGrantedCents = int64_t{1} << 62;
+
+bool valid_instant(int64_t t) { return t >= kFirstInstant && t <= kLastInstant; }
+bool valid_offset(int16_t minutes) { return minutes > -24 * 60 && minutes < 24 * 60; }
+
+/// A case's own values (times, offsets, amounts) are in the ranges the engine produces.
+bool values_in_range(const CaseRec& c) {
+  const bool times = valid_instant(c.last_at) && valid_instant(c.received_at) && (c.resolved_at == kNone || valid_instant(c.resolved_at)) &&
+                     (c.closed_at == kNone || valid_instant(c.closed_at)) && valid_offset(c.received_offset_minutes);
+  const bool amounts = c.comp_granted >= 0 && c.comp_granted <= kMaxGrantedCents &&
+                       std::all_of(c.comp_pending.begin(), c.comp_pending.end(), [](int64_t a) { return a >= 0 && a <= kMaxAmountCents; });
+  return times && amounts;
+}
+
+/// Whether a record's data decodes inside its own bytes (decode_data trusts the encoding), its
+/// amounts in range.
 bool data_well_formed(const std::string& pool, const Record& r) {
   const char* p = pool.data() + r.off + r.id_len;
   const char* const end = p + r.data_len;
@@ -211,6 +232,10 @@ bool data_well_formed(const std::string& pool, const Record& r) {
       n = get_u32(p);
       p += 4;
       if (static_cast<size_t>(end - p) < n) return false;
+    } else if (field == Field::amount) {
+      int64_t cents;
+      std::memcpy(&cents, p, 8);
+      if (cents < 0 || cents > kMaxAmountCents) return false;
     }
     p += n;
   }
@@ -225,18 +250,20 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
   if (f.case_ids.size() != cases.size() + 1) detail::corrupt("engine snapshot: case ids and cases disagree");
   if (f.clock_case.size() != f.clock_slot.size() || f.clock_case.size() > scheduler.size() + (1u << 20))
     detail::corrupt("engine snapshot: clock tables disagree");
+  const size_t n_clocks = std::min(m.d->clocks.size(), kMaxClocks);
   for (size_t i = 0; i < f.clock_case.size(); ++i)
-    if (f.clock_case[i] >= cases.size() || f.clock_slot[i] >= kMaxClocks || !scheduler.contains(i + 1))
+    if (f.clock_case[i] >= cases.size() || f.clock_slot[i] >= n_clocks || !scheduler.contains(i + 1))
       detail::corrupt("engine snapshot: a clock of no case");
   try {
     for (const auto& t : f.target_sets)
-      for (size_t k = 0; k < m.d->clocks.size() && k < kMaxClocks; ++k) (void)scheduler.target(t.target[k]);
+      for (size_t k = 0; k < n_clocks; ++k) (void)scheduler.target(t.target[k]);
   } catch (const Error&) {
     detail::corrupt("engine snapshot: a target set names an unknown target");
   }
   for (auto& c : cases) {
     if (c.state >= n_states || c.target_set >= f.target_sets.size() || c.repeat_of > cases.size() || c.merged_into > cases.size())
       detail::corrupt("engine snapshot: a case points outside the snapshot");
+    if (!values_in_range(c)) detail::corrupt("engine snapshot: a case's times or amounts are out of range");
     const size_t index = static_cast<size_t>(&c - cases.data());
     for (size_t k = 0; k < kMaxClocks; ++k) {
       const uint32_t id = c.clock_id[k];
@@ -252,6 +279,7 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
           (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
         detail::corrupt("engine snapshot: an event record points outside its case");
       if (!data_well_formed(c.pool, r)) detail::corrupt("engine snapshot: an event record's data is malformed");
+      if (!valid_instant(r.at) || !valid_offset(r.offset_minutes)) detail::corrupt("engine snapshot: an event record's time is out of range");
       r.id_tag = Record::tag_of(record_id(c.pool, r));
       c.id_bloom |= CaseRec::bloom_bit(r.id_tag);
     }
