@@ -163,8 +163,24 @@ class Scheduler {
   /// Bytes used by the clocks and the heap (excluding interned targets).
   size_t memory_bytes() const;
 
-  /// The whole scheduler (clocks, heaps, targets with their calendars) as a portable byte
-  /// string, and back. from_bytes throws Error(corrupt) for bytes it cannot read.
+  /// The whole scheduler (clocks, deferred events, targets with their calendars) as bytes, and
+  /// back; two snapshots of the same state are byte-identical. from_bytes throws Error(version)
+  /// for another format (format 1 of crmkit 0.1, or a newer one), byte order or word size, naming
+  /// the format found and the one this build reads, and Error(corrupt) for bytes it cannot read.
+  ///
+  /// Format 2: the 24-byte header described at workflow::Engine::kSnapshotFormat with magic
+  /// "crmkSCH\0", then a Boost.Serialization binary archive (writer's byte order):
+  ///   clocks    u64 count + per clock: segment_start, accumulated, last_change, next_fire
+  ///             (i64 each), target u32, state code u8 (0 idle, 1 running, 2 paused, 3 stopped),
+  ///             fired bits u8 (bit i: warning i, bit 7: breach), erased u8 (0/1)
+  ///   deferred  u64 count + per event, in (at, clock, kind, index, fraction) order: at i64,
+  ///             clock u64, kind code u8 (0 warning, 1 breach), index u8, fraction f32
+  ///   calendars u64 count + per calendar (class version, once) its spec: zone, weekday
+  ///             intervals, holidays, make-up days, name
+  ///   targets   u64 count + per target (class version, once): clock name, business seconds
+  ///             i64, calendar index u32, warnings (u64 count + f64 each), escalate_to i32, rule
+  /// (strings: u64 length + bytes). The heap of next fires, target thresholds and the target
+  /// index are rebuilt on load.
   std::string to_bytes() const;
   static Scheduler from_bytes(std::string_view bytes);
 

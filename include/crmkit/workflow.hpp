@@ -456,12 +456,38 @@ class Engine {
   /// Counts and memory; O(1).
   EngineStats stats() const;
 
-  /// The engine's state (cases, audit trails, clocks, indexes) as a portable byte string
-  /// (Boost.Serialization text archive), and back. restore() needs an engine built from the same
-  /// workflow, policy and rules with no events yet; it refuses a snapshot of another
-  /// configuration or an unreadable one with Error(corrupt), a newer format with Error(version),
-  /// and then leaves the engine unchanged.
-  static constexpr uint32_t kSnapshotFormat = 1;
+  /// The engine's state (cases, audit trails, clocks, indexes) as bytes, and back. restore()
+  /// needs an engine built from the same workflow, policy and rules with no events yet. It
+  /// refuses, leaving the engine unchanged: a snapshot of another format (format 1 of crmkit 0.1,
+  /// or a newer one), byte order or word size with Error(version), whose message names the
+  /// format found and the one this build reads; a snapshot of another configuration, a
+  /// truncated, damaged or inconsistent one with Error(corrupt). Two snapshots of the same state
+  /// are byte-identical.
+  ///
+  /// Format 2: a 24-byte header, little-endian whatever the host: magic "crmkENG\0", format u32,
+  /// body byte order u8 (1 little-endian, 2 big-endian), sizeof(size_t) u8, 2 zero bytes, body
+  /// length u64. The body is a Boost.Serialization binary archive (no Boost header) in the
+  /// writer's byte order (little-endian on every platform crmkit supports), fixed-width fields:
+  ///   fingerprint u64 of the configuration (states, event types, roles, clocks)
+  ///   scheduler   text: an sla::Scheduler::to_bytes() snapshot
+  ///   state       (class version, once): case ids and symbols (interners), cases, clock -> case
+  ///               (u32 each), clock -> slot (u8 each), repeat index, target sets, target set
+  ///               index (map), wide target set index (text key -> u32, in key order)
+  /// where text = u64 length + bytes; table = u64 count + elements; interner = table of u32
+  /// lengths + text of the strings in id order (id 0 is ""); map = u64 count + (key u64,
+  /// value u32) in ascending key order; target set = 8 target ids u32 + 8 escalation levels i8;
+  /// case = table of records, pool text, last_at i64, 8 clock ids u32, 8 clock state codes,
+  ///   target_set u32, tier u32, state u8, level u8, flags u8, attempts u8, reopens u8,
+  ///   satisfaction code, customer, category, channel, severity, owner, department,
+  ///   first_owner, repeat_of, merged_into (u32 each), received_at, resolved_at, closed_at,
+  ///   comp_granted (i64 each), table of pending compensations i64, 8 clock instances u8,
+  ///   3 ratings u8, received_offset_minutes i16;
+  /// record = at i64, off u32, data_len u32, actor u32, type u16, id_len u16, offset_minutes i16,
+  ///   role u8, from u8, to u8, flags u8.
+  /// Enum codes (u8, checked on load): satisfaction 0 none, 1 very_satisfied, 2 satisfied,
+  /// 3 unsatisfied, 4 unknown; clock state 0 idle, 1 running, 2 paused, 3 stopped. Derived data
+  /// (hash tables, id tags, Bloom filters, the scheduler's heap) is rebuilt on load.
+  static constexpr uint32_t kSnapshotFormat = 2;
   std::string snapshot() const;
   void restore(std::string_view bytes);
   const Definition& definition() const;

@@ -9,13 +9,9 @@
 #include <limits>
 #include <unordered_map>
 
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/serialization/string.hpp>
-#include <boost/serialization/vector.hpp>
-#include <map>
-
-#include "common/pod_io.hpp"
+#include "calendar/calendar_serialization.hpp"
+#include "common/snapshot_archive.hpp"
+#include "common/snapshot_codes.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/sla.hpp"
 
@@ -44,8 +40,7 @@ struct Clock {
   uint32_t heap_pos = kNotInHeap;
   ClockState state = ClockState::idle;
   uint8_t fired = 0;   // bit i: warning i fired; bit 7: breach fired
-  uint8_t erased = 0;  // a byte, not bool: snapshots load clocks as raw bytes
-  uint8_t pad = 0;
+  uint8_t erased = 0;  // 0 or 1
 };
 static_assert(sizeof(Clock) <= 48);
 
@@ -76,6 +71,32 @@ struct TargetInfo {
   Target target;
   std::vector<int64_t> thresholds;  // warnings (ascending), then the breach = business seconds
 };
+
+/// Error(invalid_argument) for a target the scheduler cannot hold (intern() and snapshots).
+void check_target(const Target& target) {
+  if (target.business.count_seconds() <= 0) throw Error(Errc::invalid_argument, "target duration must be positive");
+  if (target.warnings.size() > 7) throw Error(Errc::invalid_argument, "at most 7 warnings per target");
+  for (size_t i = 0; i < target.warnings.size(); ++i)
+    if (!(target.warnings[i] > 0 && target.warnings[i] < 1) || (i > 0 && !(target.warnings[i] > target.warnings[i - 1])))
+      throw Error(Errc::invalid_argument, "warning fractions must be ascending in (0, 1)");
+}
+
+/// A checked target with its thresholds in business seconds.
+TargetInfo info_of(Target target) {
+  check_target(target);
+  TargetInfo info{std::move(target), {}};
+  const int64_t total = info.target.business.count_seconds();
+  for (double f : info.target.warnings)
+    info.thresholds.push_back(std::clamp<int64_t>(std::llround(f * static_cast<double>(total)), 1, total));
+  info.thresholds.push_back(total);
+  return info;
+}
+
+/// Equal targets have equal keys (the calendar by identity).
+std::string index_key(const Target& target) {
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, target.business.count_seconds(), fmt::ptr(target.calendar.id()),
+                     fmt::join(target.warnings, ","), target.escalate_to, target.rule);
+}
 
 }  // namespace
 
@@ -270,20 +291,10 @@ Scheduler& Scheduler::operator=(const Scheduler& o) {
 }
 
 TargetId Scheduler::intern(const Target& target) {
-  if (target.business.count_seconds() <= 0) throw Error(Errc::invalid_argument, "target duration must be positive");
-  if (target.warnings.size() > 7) throw Error(Errc::invalid_argument, "at most 7 warnings per target");
-  for (size_t i = 0; i < target.warnings.size(); ++i)
-    if (!(target.warnings[i] > 0 && target.warnings[i] < 1) || (i > 0 && !(target.warnings[i] > target.warnings[i - 1])))
-      throw Error(Errc::invalid_argument, "warning fractions must be ascending in (0, 1)");
-  std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, target.business.count_seconds(),
-                                fmt::ptr(target.calendar.id()), fmt::join(target.warnings, ","), target.escalate_to, target.rule);
+  std::string key = index_key(target);
   if (auto it = impl_->target_index.find(key); it != impl_->target_index.end()) return it->second;
-  TargetInfo info{target, {}};
-  const int64_t total = target.business.count_seconds();
-  for (double f : target.warnings) info.thresholds.push_back(std::clamp<int64_t>(std::llround(f * static_cast<double>(total)), 1, total));
-  info.thresholds.push_back(total);
   TargetId id = static_cast<TargetId>(impl_->targets.size());
-  impl_->targets.push_back(std::move(info));
+  impl_->targets.push_back(info_of(target));
   impl_->target_index.emplace(std::move(key), id);
   return id;
 }
@@ -539,112 +550,180 @@ size_t Scheduler::memory_bytes() const {
 
 }  // namespace crmkit::sla
 
-// ---- snapshots: Boost.Serialization text archives (portable across platforms) ----------------
+// ---- snapshots (format 2; the layout is documented at Scheduler::to_bytes) -------------------
+
+// Clocks and deferred events are written without per-object class information (their layout is
+// part of the snapshot format); a target and the scheduler carry a class version (once per archive).
+BOOST_CLASS_IMPLEMENTATION(crmkit::sla::Clock, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::sla::Clock, boost::serialization::track_never)
+BOOST_CLASS_IMPLEMENTATION(crmkit::sla::Deferred, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::sla::Deferred, boost::serialization::track_never)
+BOOST_CLASS_VERSION(crmkit::sla::TargetInfo, 1)
+BOOST_CLASS_TRACKING(crmkit::sla::TargetInfo, boost::serialization::track_never)
+BOOST_CLASS_VERSION(crmkit::sla::Scheduler::Impl, 1)
+BOOST_CLASS_TRACKING(crmkit::sla::Scheduler::Impl, boost::serialization::track_never)
+
 
 namespace crmkit::sla {
 namespace {
 
+constexpr detail::SnapshotKind kSchedulerSnapshot{std::string_view("crmkSCH\0", 8), 2, "scheduler snapshot", false};
+
+template <class Archive>
+void serialize(Archive& ar, Clock& c, const unsigned /*version*/) {
+  ar & c.segment_start & c.accumulated & c.last_change & c.next_fire & c.target;
+  detail::enum_code(ar, c.state, detail::kClockStateCodes);
+  ar & c.fired & c.erased;
+  if constexpr (Archive::is_loading::value)
+    if (c.erased > 1) detail::corrupt("a clock's erased flag is neither 0 nor 1");
+}
+
+template <class Archive>
+void serialize(Archive& ar, Deferred& d, const unsigned /*version*/) {
+  auto kind = static_cast<ClockEvent::Kind>(d.kind);
+  ar & d.at & d.clock;
+  detail::enum_code(ar, kind, detail::kClockEventKindCodes);
+  ar & d.index & d.fraction;
+  d.kind = static_cast<uint8_t>(kind);
+}
+
+/// Archive helper: the calendars of a scheduler snapshot, which its targets name by index.
+struct CalendarTable {
+  std::vector<Calendar> calendars;
+
+  uint32_t index_of(const Calendar& c) const {
+    for (size_t i = 0; i < calendars.size(); ++i)
+      if (calendars[i].id() == c.id()) return static_cast<uint32_t>(i);
+    throw Error(Errc::internal, "scheduler snapshot: a target's calendar is not in the table");
+  }
+  const Calendar& at(uint32_t index) const {
+    if (index >= calendars.size()) detail::corrupt("a target names an unknown calendar");
+    return calendars[index];
+  }
+};
+char kCalendarTableId;
+
+template <class Archive>
+CalendarTable& calendar_table(Archive& ar) {
+  return ar.template get_helper<CalendarTable>(&kCalendarTableId);
+}
+
+/// A target; its calendar as an index into the snapshot's calendar table, its thresholds derived
+/// again on load.
+template <class Archive>
+void serialize(Archive& ar, TargetInfo& info, const unsigned version) {
+  detail::check_class_version<TargetInfo>(version, "a target");
+  Target& t = info.target;
+  int64_t business = t.business.count_seconds();
+  uint32_t calendar = 0;
+  int32_t escalate_to = t.escalate_to;
+  if constexpr (Archive::is_saving::value) calendar = calendar_table(ar).index_of(t.calendar);
+  detail::text(ar, t.clock, "a clock name");
+  ar & business & calendar;
+  detail::sequence(ar, t.warnings, "a target's warnings");
+  ar & escalate_to;
+  detail::text(ar, t.rule, "a target's rule");
+  if constexpr (Archive::is_loading::value) {
+    if (escalate_to < -1 || escalate_to > 3) detail::corrupt("a target's escalation level is outside -1..3");
+    t.business = Duration::seconds(business);
+    t.calendar = calendar_table(ar).at(calendar);
+    t.escalate_to = escalate_to;
+    info = info_of(std::move(t));
+  }
+}
+
+/// Total order of deferred events (deferred_later, then the fraction): a vector sorted by it is
+/// also a heap for deferred_later, and snapshots do not depend on the heap's history.
+bool deferred_before(const Deferred& a, const Deferred& b) {
+  if (deferred_later(b, a)) return true;
+  if (deferred_later(a, b)) return false;
+  return std::bit_cast<uint32_t>(a.fraction) < std::bit_cast<uint32_t>(b.fraction);
+}
+
+/// The calendars of the targets, each once, in order of first use.
+CalendarTable calendars_of(const std::vector<TargetInfo>& targets) {
+  CalendarTable table;
+  for (const auto& t : targets) {
+    const bool known = std::any_of(table.calendars.begin(), table.calendars.end(),
+                                   [&](const Calendar& c) { return c.id() == t.target.calendar.id(); });
+    if (!known) table.calendars.push_back(t.target.calendar);
+  }
+  return table;
+}
+
+}  // namespace
+
+/// What a scheduler snapshot stores; the heap of next fires, the clocks' heap positions, the
+/// target index and the live count are derived from it on load.
+template <class Archive>
+void serialize(Archive& ar, Scheduler::Impl& s, const unsigned version) {
+  detail::check_class_version<Scheduler::Impl>(version, "the scheduler state");
+  detail::sequence(ar, s.clocks, "the clocks");
+  if constexpr (Archive::is_saving::value) {
+    std::vector<Deferred> deferred = s.deferred;
+    std::sort(deferred.begin(), deferred.end(), deferred_before);
+    detail::sequence(ar, deferred, "the deferred events");
+    calendar_table(ar) = calendars_of(s.targets);
+  } else {
+    detail::sequence(ar, s.deferred, "the deferred events");
+  }
+  detail::sequence(ar, calendar_table(ar).calendars, "the calendars");
+  detail::sequence(ar, s.targets, "the targets");
+}
+
+namespace {
+
+/// After loading: every reference inside the snapshot, then the derived tables.
+void check_and_index(Scheduler::Impl& s) {
+  if (s.clocks.size() >= kNotInHeap) detail::corrupt("too many clocks");
+  for (const Clock& c : s.clocks) {
+    if (c.target >= s.targets.size()) detail::corrupt("a clock names an unknown target");
+    // Calendars count only 1900..2499 (and the arithmetic on these must not overflow).
+    const bool in_range = c.segment_start >= kFirstSupported && c.segment_start <= kLastSupported &&
+                          (c.last_change == INT64_MIN || (c.last_change >= kFirstSupported && c.last_change <= kLastSupported)) &&
+                          c.accumulated >= 0 && c.accumulated <= kLastSupported - kFirstSupported;
+    if (!in_range) detail::corrupt("a clock's times are outside 1900..2499");
+  }
+  for (const Deferred& d : s.deferred)
+    if (d.clock == 0 || d.clock > s.clocks.size() || d.index > 6 || (d.kind == ClockEvent::breach && d.index != 0) ||
+        !(d.fraction > 0 && d.fraction <= 1))
+      detail::corrupt("a deferred event is out of range");
+  std::sort(s.deferred.begin(), s.deferred.end(), deferred_before);
+  s.deferred_heaped = s.deferred.size();
+  // The heap holds exactly the live clocks with a next fire (heap_set keeps it so); a sorted
+  // array is a heap of any arity.
+  s.heap.clear();
+  s.live = 0;
+  for (size_t i = 0; i < s.clocks.size(); ++i) {
+    Clock& c = s.clocks[i];
+    c.heap_pos = kNotInHeap;
+    s.live += !c.erased;
+    if (!c.erased && c.next_fire != kNever) s.heap.push_back({c.next_fire, i + 1});
+  }
+  std::sort(s.heap.begin(), s.heap.end(), Scheduler::Impl::less);
+  for (size_t i = 0; i < s.heap.size(); ++i) s.clocks[s.heap[i].clock - 1].heap_pos = static_cast<uint32_t>(i);
+  // Targets are indexed by their calendar's identity: restored calendars are new objects, so
+  // later interning of the policy's targets adds new ids instead of reusing these.
+  s.target_index.clear();
+  for (size_t i = 0; i < s.targets.size(); ++i) s.target_index.emplace(index_key(s.targets[i].target), static_cast<TargetId>(i));
+}
+
 }  // namespace
 
 std::string Scheduler::to_bytes() const {
-  return detail::save_framed([&](boost::archive::text_oarchive& ar) {
-    const Impl& s = *impl_;
-    detail::pod_vector(ar, const_cast<std::vector<Clock>&>(s.clocks), 0);
-    detail::pod_vector(ar, const_cast<std::vector<HeapEntry>&>(s.heap), 0);
-    detail::pod_vector(ar, const_cast<std::vector<Deferred>&>(s.deferred), 0);
-    uint64_t t = s.targets.size();
-    ar << t;
-    for (const auto& info : s.targets) {
-      int64_t secs = info.target.business.count_seconds();
-      std::string clock = info.target.clock, cal = info.target.calendar.to_json(), rule = info.target.rule;
-      std::vector<double> warnings = info.target.warnings;
-      std::vector<int64_t> thresholds = info.thresholds;
-      int escalate_to = info.target.escalate_to;
-      detail::bounded_string(ar, clock, 0);
-      ar << secs;
-      detail::bounded_string(ar, cal, 0);
-      detail::pod_vector(ar, warnings, 0);
-      ar << escalate_to;
-      detail::bounded_string(ar, rule, 0);
-      detail::pod_vector(ar, thresholds, 0);
-    }
-    uint64_t live = s.live;
-    ar << live;
-  });
+  // Per clock 39 bytes, per deferred event 22; targets and calendars are few.
+  const size_t expected = 39 * impl_->clocks.size() + 22 * impl_->deferred.size() + 256 * impl_->targets.size() + 4096;
+  return detail::write_snapshot(kSchedulerSnapshot, expected, [&](boost::archive::binary_oarchive& ar) { ar << *impl_; });
 }
 
 Scheduler Scheduler::from_bytes(std::string_view bytes) {
   Scheduler out;
-  Impl& s = *out.impl_;
-  try {
-    detail::load_framed(bytes, [&](boost::archive::text_iarchive& ar) {
-      uint64_t t = 0, live = 0;
-      detail::pod_vector(ar, s.clocks, uint64_t{1} << 32);
-      detail::pod_vector(ar, s.heap, s.clocks.size());
-      detail::pod_vector(ar, s.deferred, 8 * s.clocks.size() + 8);
-      for (const auto& c : s.clocks)
-        if (static_cast<uint8_t>(c.state) > 3 || c.erased > 1) throw Error(Errc::corrupt, "clock state out of range");
-      for (const auto& e : s.deferred)
-        if (e.kind > 1 || e.index > 7) throw Error(Errc::corrupt, "deferred event out of range");
-      ar >> t;
-      if (t > (uint64_t{1} << 24) || t > bytes.size()) throw Error(Errc::corrupt, "target count out of range");
-      std::map<std::string, Calendar> calendars;  // compile each distinct calendar once
-      for (uint64_t i = 0; i < t; ++i) {
-        TargetInfo info;
-        int64_t secs = 0;
-        std::string cal;
-        const uint64_t limit = bytes.size();
-        detail::bounded_string(ar, info.target.clock, limit);
-        ar >> secs;
-        detail::bounded_string(ar, cal, limit);
-        detail::pod_vector(ar, info.target.warnings, 8);
-        ar >> info.target.escalate_to;
-        detail::bounded_string(ar, info.target.rule, limit);
-        detail::pod_vector(ar, info.thresholds, 9);
-        if (secs <= 0 || info.target.escalate_to < -1 || info.target.escalate_to > 3) throw Error(Errc::corrupt, "target values");
-        info.target.business = Duration::seconds(secs);
-        auto it = calendars.find(cal);
-        if (it == calendars.end()) it = calendars.emplace(cal, Calendar::from_json(cal)).first;
-        info.target.calendar = it->second;
-        if (info.thresholds.size() != info.target.warnings.size() + 1) throw Error(Errc::corrupt, "target thresholds");
-        s.targets.push_back(std::move(info));
-      }
-      ar >> live;
-      s.live = live;
-    });
-  } catch (const Error& e) {
-    throw Error(Errc::corrupt, fmt::format("scheduler snapshot: {}", e.what()));
-  } catch (const std::exception& e) {
-    throw Error(Errc::corrupt, fmt::format("scheduler snapshot unreadable: {}", e.what()));
-  }
-  // Consistency: every reference must point inside the restored vectors.
-  for (size_t i = 0; i < s.heap.size(); ++i) {
-    const auto& e = s.heap[i];
-    if (e.clock == 0 || e.clock > s.clocks.size() || s.clocks[e.clock - 1].heap_pos != i)
-      throw Error(Errc::corrupt, "scheduler snapshot: heap and clocks disagree");
-  }
-  for (const auto& c : s.clocks)
-    if (c.target >= s.targets.size() || (c.heap_pos != kNotInHeap && c.heap_pos >= s.heap.size()))
-      throw Error(Errc::corrupt, "scheduler snapshot: a clock points outside the snapshot");
-  // A sorted array is a heap of any arity: this restores the order whatever the snapshot held
-  // (a binary heap in snapshots of earlier builds, or a corrupt order).
-  // Positions are re-derived from the heap alone, so no clock keeps a stray one.
-  std::sort(s.heap.begin(), s.heap.end(), Impl::less);
-  for (auto& c : s.clocks) c.heap_pos = kNotInHeap;
-  for (size_t i = 0; i < s.heap.size(); ++i) s.clocks[s.heap[i].clock - 1].heap_pos = static_cast<uint32_t>(i);
-  std::make_heap(s.deferred.begin(), s.deferred.end(), deferred_later);
-  s.deferred_heaped = s.deferred.size();
-  for (const auto& e : s.deferred)
-    if (e.clock == 0 || e.clock > s.clocks.size()) throw Error(Errc::corrupt, "scheduler snapshot: deferred event of no clock");
-  // Re-index the targets (their calendars are new objects now).
-  for (size_t i = 0; i < s.targets.size(); ++i) {
-    const Target& target = s.targets[i].target;
-    s.target_index.emplace(fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, target.business.count_seconds(),
-                                       fmt::ptr(target.calendar.id()), fmt::join(target.warnings, ","), target.escalate_to,
-                                       target.rule),
-                           static_cast<TargetId>(i));
-  }
+  detail::read_snapshot(bytes, kSchedulerSnapshot, [&](boost::archive::binary_iarchive& ar) {
+    ar >> *out.impl_;
+    check_and_index(*out.impl_);
+  });
   return out;
 }
 
 }  // namespace crmkit::sla
+

@@ -17,7 +17,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/pod_io.hpp"
 #include "common/rw_lock.hpp"
 #include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
@@ -155,29 +154,9 @@ class Interner {
   std::vector<uint32_t> lengths_;
   std::vector<Slot> slots_;
 
- public:
-  /// Snapshots (src/workflow/snapshot.cpp); `limit` bounds every size read back. The lookup
-  /// table is not stored (an empty table is written where format 1 had one; a stored one is read
-  /// and ignored): it is rebuilt from the strings, which also checks that they are distinct.
+  /// Snapshots (src/workflow/snapshot.cpp): the strings; the lookup table is rebuilt on load.
   template <class Archive>
-  void io(Archive& ar, uint64_t limit) {
-    detail::bounded_string(ar, arena_, limit);
-    detail::pod_vector(ar, offsets_, limit);
-    detail::pod_vector(ar, lengths_, limit);
-    std::vector<uint64_t> stored_table;
-    detail::pod_vector(ar, stored_table, limit);
-    if constexpr (Archive::is_loading::value) {
-      if (offsets_.size() != lengths_.size() || offsets_.empty()) throw Error(Errc::corrupt, "snapshot: interner tables disagree");
-      for (size_t i = 0; i < offsets_.size(); ++i)
-        if (offsets_[i] > arena_.size() || lengths_[i] > arena_.size() - offsets_[i])
-          throw Error(Errc::corrupt, "snapshot: interned string outside its arena");
-      if (offsets_.size() > UINT32_MAX - 1) throw Error(Errc::corrupt, "snapshot: too many interned strings");
-      size_t n = 16;
-      while (n < offsets_.size() * 2) n *= 2;
-      if (!rebuild(n)) throw Error(Errc::corrupt, "snapshot: a string is interned twice");
-      if (lengths_[0] != 0) throw Error(Errc::corrupt, "snapshot: interned string 0 is not empty");
-    }
-  }
+  friend void serialize(Archive& ar, Interner& interner, unsigned version);
 };
 
 /// uint64 -> uint32 open-addressing map (keys != UINT64_MAX).
@@ -228,22 +207,9 @@ class FlatMap64 {
   std::vector<uint32_t> values_;
   size_t size_ = 0;
 
- public:
+  /// Snapshots (src/workflow/snapshot.cpp): the entries in key order; the table is rebuilt on load.
   template <class Archive>
-  void io(Archive& ar, uint64_t limit) {
-    detail::pod_vector(ar, keys_, limit);
-    detail::pod_vector(ar, values_, limit);
-    uint64_t n = size_;
-    ar & n;
-    size_ = static_cast<size_t>(n);
-    if constexpr (Archive::is_loading::value) {
-      if (keys_.size() != values_.size() || size_ > keys_.size() || (!keys_.empty() && (keys_.size() & (keys_.size() - 1))))
-        throw Error(Errc::corrupt, "snapshot: hash table sizes disagree");
-      size_t used = 0;
-      for (uint64_t k : keys_) used += k != kEmpty;
-      if (used != size_ || (!keys_.empty() && used >= keys_.size())) throw Error(Errc::corrupt, "snapshot: hash table count");
-    }
-  }
+  friend void serialize(Archive& ar, FlatMap64& map, unsigned version);
 };
 
 /// Record flags.
