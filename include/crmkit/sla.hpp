@@ -169,7 +169,8 @@ class Scheduler {
   /// the format found and the one this build reads, and Error(corrupt) for bytes it cannot read.
   ///
   /// Format 2: the 24-byte header described at workflow::Engine::kSnapshotFormat with magic
-  /// "crmkSCH\0", then a Boost.Serialization binary archive (writer's byte order):
+  /// "crmkSCH\0", then a Boost.Serialization binary archive (writer's byte order) of the
+  /// scheduler state (class info once: tracking u8, version u32 = 1):
   ///   clocks    u64 count + per clock: segment_start, accumulated, last_change, next_fire
   ///             (i64 each), target u32, state code u8 (0 idle, 1 running, 2 paused, 3 stopped),
   ///             fired bits u8 (bit i: warning i, bit 7: breach), erased u8 (0/1)

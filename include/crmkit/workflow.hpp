@@ -470,7 +470,8 @@ class Engine {
   /// writer's byte order (little-endian on every platform crmkit supports), fixed-width fields:
   ///   fingerprint u64 of the configuration (states, event types, roles, clocks)
   ///   scheduler   text: an sla::Scheduler::to_bytes() snapshot
-  ///   state       (class version, once): case ids and symbols (interners), cases, clock -> case
+  ///   state       class info (tracking u8, version u32 = 1; likewise once before the first
+  ///               interner and index), then: case ids and symbols (interners), cases, clock -> case
   ///               (u32 each), clock -> slot (u8 each), repeat index, target sets, target set
   ///               index (map), wide target set index (text key -> u32, in key order)
   /// where text = u64 length + bytes; table = u64 count + elements; interner = table of u32

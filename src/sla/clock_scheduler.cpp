@@ -563,7 +563,6 @@ BOOST_CLASS_TRACKING(crmkit::sla::TargetInfo, boost::serialization::track_never)
 BOOST_CLASS_VERSION(crmkit::sla::Scheduler::Impl, 1)
 BOOST_CLASS_TRACKING(crmkit::sla::Scheduler::Impl, boost::serialization::track_never)
 
-
 namespace crmkit::sla {
 namespace {
 
