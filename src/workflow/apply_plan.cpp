@@ -2,6 +2,7 @@
 // limits, targets of a new case), against the current state, without changing it. The result
 // is a Plan that commit (apply_commit.cpp) carries out without failing.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,12 +17,6 @@ namespace {
 
 [[noreturn]] void refuse(Errc code, const Event& e, const std::string& what) {
   throw Error(code, fmt::format("event '{}' (case '{}', {}): {}", e.id, e.case_id, e.type, what));
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
 }
 
 bool contains(const std::vector<std::string>& v, std::string_view x) {
@@ -94,7 +89,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   if (!c && cases.size() >= kMaxCases) refuse(Errc::limit, e, fmt::format("the engine holds the maximum of {} cases", kMaxCases));
   if (e.actor.empty()) refuse(Errc::invalid_argument, e, "missing 'actor'");
   const int role = static_cast<int>(role_names.find(e.role)) - 1;
-  if (role < 0) refuse(Errc::permission, e, fmt::format("unknown role '{}' (roles: {})", e.role, join(d->roles)));
+  if (role < 0) refuse(Errc::permission, e, fmt::format("unknown role '{}' (roles: {})", e.role, fmt::join(d->roles, ", ")));
   p.role = static_cast<uint8_t>(role);
   if (c && e.at.unix_seconds() < c->last_at)
     refuse(Errc::invalid_argument, e,
@@ -137,7 +132,7 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
     for (uint16_t ti : candidates)
       for (size_t s = 0; s < d->states.size(); ++s)
         if (d->compiled[ti].from(static_cast<uint8_t>(s)) && !contains(allowed, d->states[s].name)) allowed.push_back(d->states[s].name);
-    refuse(Errc::invalid_state, e, fmt::format("not allowed in state '{}' (allowed in: {})", d->states[state].name, join(allowed)));
+    refuse(Errc::invalid_state, e, fmt::format("not allowed in state '{}' (allowed in: {})", d->states[state].name, fmt::join(allowed, ", ")));
   }
   if (!p.t) {
     // Name the condition that failed.
@@ -154,11 +149,11 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
       }
     }
     refuse(Errc::invalid_argument, e,
-           fmt::format("data.{} '{}' is not accepted here (expected one of: {})", field_name(field), e.text(field), join(ok)));
+           fmt::format("data.{} '{}' is not accepted here (expected one of: {})", field_name(field), e.text(field), fmt::join(ok, ", ")));
   }
   const CompiledTransition& t = *p.t;
   if (!t.role_ok(p.role))
-    refuse(Errc::permission, e, fmt::format("role '{}' may not fire '{}' (allowed: {})", e.role, e.type, join(d->transitions[t.index].roles)));
+    refuse(Errc::permission, e, fmt::format("role '{}' may not fire '{}' (allowed: {})", e.role, e.type, fmt::join(d->transitions[t.index].roles, ", ")));
   if (uint32_t missing = t.required_mask & ~e.present)
     refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(static_cast<Field>(__builtin_ctz(missing)))));
   for (uint32_t bits = t.required_mask; bits; bits &= bits - 1) {
@@ -180,12 +175,12 @@ void Engine::Impl::check_values(const Event& e, Plan& p) const {
     if (accepted.empty()) continue;
     if (sym < 0 || std::find(accepted.begin(), accepted.end(), static_cast<uint32_t>(sym)) == accepted.end())
       refuse(Errc::invalid_argument, e,
-             fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), join(d->values[static_cast<size_t>(f)])));
+             fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), fmt::join(d->values[static_cast<size_t>(f)], ", ")));
   }
   for (Field f : {Field::outcome, Field::decision}) {
     const auto& vals = d->values[static_cast<size_t>(f)];
     if (!vals.empty() && e.has(f) && !contains(vals, e.text(f)))
-      refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), join(vals)));
+      refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), fmt::join(vals, ", ")));
   }
   if (e.has(Field::outcome)) p.outcome = d->outcome_meaning(e.outcome);
 }

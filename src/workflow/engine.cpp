@@ -2,6 +2,7 @@
 // apply_batch, sweep — each under the exclusive lock: validate (apply_plan.cpp), journal,
 // commit (apply_commit.cpp). Queries are in queries.cpp, JSON in case_json.cpp.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,16 +13,6 @@
 #include "common/files.hpp"
 
 namespace crmkit::workflow {
-
-namespace {
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-}  // namespace
 
 void ApplyResult::clear() {
   event_id.clear();
@@ -62,13 +53,13 @@ Engine::Engine(Definition definition, sla::Policy policy, Rules rules, TimeZone 
   for (size_t i = 0; i < m.d->clocks.size(); ++i)
     if (!m.policy.has_clock(m.d->clocks[i]))
       throw Error(Errc::not_found, fmt::format("workflow.clocks[{}]: unknown clock '{}': the SLA policy defines {}", i,
-                                               m.d->clocks[i], join(m.policy.clock_names())));
+                                               m.d->clocks[i], fmt::join(m.policy.clock_names(), ", ")));
   m.role_limit.assign(m.d->roles.size(), int64_t{0});
   for (const auto& [role, limit] : m.rules.compensation_limits) {
     int r = m.d->role_index(role);
     if (r < 0)
       throw Error(Errc::not_found, fmt::format("policy.compensation_limits.{}: unknown role (the workflow has {})", role,
-                                               join(m.d->roles)));
+                                               fmt::join(m.d->roles, ", ")));
     m.role_limit[static_cast<size_t>(r)] = limit;
   }
   m.escalate_type = m.d->type_index("escalate");
