@@ -45,17 +45,10 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   check_shape(e);
   const int type = static_cast<int>(type_names.find(e.type)) - 1;
   if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}'", e.type));
+  p.reset();
   p.type = type;
   p.receive = type == d->receive_type;
   p.c = const_cast<CaseRec*>(find_case(e.case_id));
-  p.into = nullptr;
-  p.exhausted = p.comp_granted = false;
-  p.outcome = CallbackMeaning::none;
-  p.target_set = -1;
-  p.symbols = {-1, -1, -1, -1};
-  p.new_targets.clear();
-  p.due.clear();
-  p.new_clocks = 0;
   CaseRec* const c = p.c;
   if (c) {
     // The case's audit trail and pool are about to be appended to: start loading their ends

@@ -349,8 +349,22 @@ struct Plan {
   /// Per clock action of the transition: the deadline a start/restart/resume gives.
   std::vector<std::optional<Instant>> due;
   size_t new_clocks = 0;
-  /// sweep_before_apply: the level the sweep to the event's time leaves the case at.
-  int level_after_sweep = 0;
+  /// Back to a fresh plan, keeping the vectors' capacity (one Plan serves every event).
+  void reset() {
+    type = -1;
+    role = 0;
+    receive = exhausted = comp_granted = false;
+    t = nullptr;
+    c = into = nullptr;
+    from = kNoState;
+    id_tag = 0;
+    outcome = CallbackMeaning::none;
+    symbols = {-1, -1, -1, -1};
+    target_set = -1;
+    new_targets.clear();
+    due.clear();
+    new_clocks = 0;
+  }
 };
 
 struct TargetSet {
