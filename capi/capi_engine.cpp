@@ -10,9 +10,7 @@
 #include "handles.hpp"
 
 struct crmkit_engine {
-  crmkit::workflow::Engine engine;            // in memory, or with the store's journal attached
-  crmkit::store::RecoveryReport recovery;     // durable engines: what opening recovered
-  bool durable = false;
+  crmkit::workflow::Engine engine;  // in memory, or with the store's journal attached
 };
 
 using namespace crmkit;
@@ -96,7 +94,7 @@ int crmkit_engine_from_json(const char* workflow_json, const char* policy_json, 
   CRMKIT_REQUIRE(calendar_json);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    *out = make_handle(new crmkit_engine{build(workflow_json, policy_json, calendar_json), {}, false});
+    *out = make_handle(new crmkit_engine{build(workflow_json, policy_json, calendar_json)});
     return ok();
   });
 }
@@ -108,7 +106,7 @@ int crmkit_engine_from_files(const char* workflow_path, const char* policy_path,
   CRMKIT_REQUIRE(calendar_path);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    *out = make_handle(new crmkit_engine{workflow::Engine::from_files(workflow_path, policy_path, calendar_path), {}, false});
+    *out = make_handle(new crmkit_engine{workflow::Engine::from_files(workflow_path, policy_path, calendar_path)});
     return ok();
   });
 }
@@ -136,9 +134,7 @@ int crmkit_engine_open(const char* db_path, const char* workflow_path, const cha
     o.engine = engine_options(j, "options");
     const std::string wf = workflow_path, pol = policy_path, cal = calendar_path;
     auto factory = [&] { return workflow::Engine::from_files(wf, pol, cal); };
-    store::RecoveryReport report;
-    workflow::Engine engine = store::open_engine(db_path, factory, o, &report);
-    *out = make_handle(new crmkit_engine{std::move(engine), std::move(report), true});
+    *out = make_handle(new crmkit_engine{store::open_engine(db_path, factory, o)});
     return ok();
   });
 }
@@ -165,7 +161,6 @@ int crmkit_engine_journal_position(crmkit_engine* h, int64_t* out_seq) {
 int crmkit_engine_snapshot(crmkit_engine* h) {
   crmkit_engine* e = get(h);
   if (!e) return CRMKIT_EINVAL;
-  if (!e->durable) return fail(CRMKIT_ESTATE, "the engine has no store (open it with crmkit_engine_open)");
   return guard([&] {
     e->engine.save_snapshot();
     return ok();

@@ -1,4 +1,4 @@
-// crmkit/workflow.hpp — the data-driven complaint workflow engine (docs/domain.md, "Workflow").
+// crmkit/workflow.hpp — the data-driven complaint workflow engine.
 //
 // A workflow Definition (JSON) lists states, transitions (event type, from-states, to-state, the
 // roles that may fire it, required fields, conditions on the event data, and the SLA clocks it
@@ -423,13 +423,14 @@ class Engine {
   size_t sweep(Instant now, const std::function<void(const SweepEvent&)>& on_event);
 
   void set_options(const EngineOptions& options);
-  const EngineOptions& options() const;
+  EngineOptions options() const;
   /// Attaches a journal (replaces any); from now on every committed change is written to it
   /// first. Use crmkit::store::open_engine for the SQLite one (it recovers, then attaches).
   void attach_journal(std::unique_ptr<Journal> journal);
   /// The attached journal's position (0 without one).
   int64_t journal_position() const;
-  /// Stores a snapshot in the attached journal now; Error(invalid_state) without one.
+  /// Stores a snapshot in the attached journal now; Error(invalid_state) without one, Error(io)
+  /// when the store cannot write it.
   void save_snapshot();
 
   /// A case with its clocks (as of its last event, or `as_of`) and full audit trail.

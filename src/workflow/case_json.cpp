@@ -1,5 +1,5 @@
-// JSON of the engine's values: a case, an apply result, a sweep event (docs/schemas/ has
-// their schemas).
+// JSON of the engine's values: a case, an apply result, a sweep event (their layout is in
+// include/crmkit/workflow.hpp, beside the to_json declarations).
 #include <fmt/format.h>
 
 #include "workflow/engine_impl.hpp"

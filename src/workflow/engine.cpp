@@ -97,7 +97,10 @@ void Engine::set_options(const EngineOptions& options) {
   std::unique_lock lock(impl_->mutex);
   impl_->options = options;
 }
-const EngineOptions& Engine::options() const { return impl_->options; }
+EngineOptions Engine::options() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->options;
+}
 
 void Engine::attach_journal(std::unique_ptr<Journal> journal) {
   std::unique_lock lock(impl_->mutex);
@@ -113,7 +116,7 @@ int64_t Engine::journal_position() const {
 void Engine::save_snapshot() {
   std::unique_lock lock(impl_->mutex);
   Impl& m = *impl_;
-  if (!m.journal) throw Error(Errc::invalid_state, "the engine has no journal to store a snapshot in");
+  if (!m.journal) throw Error(Errc::invalid_state, "the engine has no store to keep a snapshot in (open it on a store)");
   m.check_writable();
   m.journal->put_snapshot(m.snapshot_bytes(), kSnapshotFormat);
 }

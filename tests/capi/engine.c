@@ -93,6 +93,7 @@ int main(void) {
     int64_t seq = -1;
     CHECK(crmkit_engine_journal_position(e, &seq) == CRMKIT_OK && seq == 0);
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
+    CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
   CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 2);
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
