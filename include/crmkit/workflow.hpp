@@ -378,6 +378,8 @@ struct BatchResult {
   std::vector<size_t> duplicate_indexes;  ///< input positions of the duplicates
   /// With sweep_before_apply: the breaches the batch's sweeps fired and the escalations they caused.
   size_t breaches = 0, escalations = 0;
+  /// The latest time among the events the batch could parse (accepted, duplicate or refused).
+  std::optional<Instant> latest_at;
 };
 
 /// Memory estimate.

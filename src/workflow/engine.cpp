@@ -196,6 +196,7 @@ BatchResult Engine::apply_batch(std::span<const std::string_view> event_jsons) {
   for (size_t i = 0; i < event_jsons.size(); ++i) {
     try {
       parse_event(event_jsons[i], e);
+      if (!result.latest_at || e.at > *result.latest_at) result.latest_at = e.at;
       const bool sweep_first = m.options.sweep_before_apply && m.sweep_due_by(e.at);
       if (!m.plan(e, m.plan_buf, out, sweep_first)) {
         ++result.duplicates;
