@@ -166,9 +166,11 @@ TEST_CASE("One durable engine, several writer threads: time order is per case, e
   for (const char* s : {"", "-wal", "-shm"}) std::remove((db + s).c_str());
   const auto lines = quarter();
   crmkit_engine* engine = nullptr;
-  REQUIRE(crmkit_engine_open(db.c_str(), (kData + "workflows/default.json").c_str(), (kData + "policies/default.json").c_str(),
-                             (kData + "calendars/cn-2026.json").c_str(), R"({"durability":"off","snapshot_every":3000})",
-                             &engine) == CRMKIT_OK);
+  auto open_store = [&](const char* options) {
+    REQUIRE(crmkit_engine_open(db.c_str(), (kData + "workflows/default.json").c_str(), (kData + "policies/default.json").c_str(),
+                               (kData + "calendars/cn-2026.json").c_str(), options, &engine) == CRMKIT_OK);
+  };
+  open_store(R"({"durability":"off","snapshot_every":3000})");
   // A merge needs the case it merges into: such cases go to one thread together.
   std::map<std::string, std::string> group;
   auto root = [&](std::string c) {
@@ -219,8 +221,7 @@ TEST_CASE("One durable engine, several writer threads: time order is per case, e
   crmkit_engine_free(engine);
   // Reopened: the same cases. (Not necessarily those of one thread applying the log: a repeat
   // complaint links to the customer's last closed case, which depends on the order across cases.)
-  REQUIRE(crmkit_engine_open(db.c_str(), (kData + "workflows/default.json").c_str(), (kData + "policies/default.json").c_str(),
-                             (kData + "calendars/cn-2026.json").c_str(), nullptr, &engine) == CRMKIT_OK);
+  open_store(nullptr);
   CHECK((all_cases(engine) == live));
   crmkit_engine_free(engine);
   for (const char* s : {"", "-wal", "-shm"}) std::remove((db + s).c_str());
