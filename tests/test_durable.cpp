@@ -325,6 +325,40 @@ TEST_CASE("A receive whose clock has no deadline is refused whole (finding 1 and
   std::remove(long_policy_path.c_str());
 }
 
+TEST_CASE("A resume whose clock can no longer get a deadline is refused and changes nothing") {
+  // Working time only in June 2026: a case paused then is resumed in 2027.
+  std::string days;
+  for (int d = 1; d <= 30; ++d) days += fmt::format("{}\"2026-06-{:02}\":[[\"09:00\",\"18:00\"]]", d > 1 ? "," : "", d);
+  const std::string june = write_file("crmkit-june.json", R"({"name":"june","zone":"UTC","week":{},"holidays":[],"workdays":{)" + days + "}}");
+  auto make = [&] { return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json", june); };
+  auto ev = [](const std::string& id, const std::string& type, const std::string& at, const std::string& data) {
+    return R"({"id":")" + id + R"(","case":"K-1","type":")" + type + R"(","at":")" + at + R"(","actor":"u-1","role":"agent","data":)" +
+           data + "}";
+  };
+  for (bool durable : {false, true}) {
+    CAPTURE(durable);
+    TempDb db;
+    std::string live;
+    {
+      workflow::Engine e = durable ? store::open_engine(db.path, make, fast(0)) : make();
+      e.apply_json(receive_at("2026-06-01T09:00:00Z"));
+      e.apply_json(ev("a", "acknowledge", "2026-06-01T09:30:00Z", "{}"));
+      e.apply_json(ev("d", "dispatch", "2026-06-01T10:00:00Z", R"({"department":"billing","owner":"u-2"})"));
+      e.apply_json(ev("w", "wait_customer", "2026-06-01T11:00:00Z", R"({"reason":"need the meter number"})"));
+      const std::string before = observable(e);
+      const std::string resume = ev("r", "resume", "2027-01-05T10:00:00Z", "{}");
+      CHECK(testing::error_of([&] { (void)e.apply_json(resume); }).find("deadline") != std::string::npos);
+      CHECK((observable(e) == before));
+      std::vector<std::string_view> batch{resume};
+      CHECK(e.apply_batch(batch).rejected.size() == 1);
+      CHECK((observable(e) == before));
+      live = engine_dump(e);
+    }
+    if (durable) CHECK((engine_dump(store::open_engine(db.path, make, fast(0))) == live));
+  }
+  std::remove(june.c_str());
+}
+
 TEST_CASE("A refused event does not sweep, in memory or on disk (finding 3)") {
   for (bool durable : {false, true}) {
     CAPTURE(durable);
