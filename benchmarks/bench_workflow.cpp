@@ -104,6 +104,32 @@ void BM_apply_event_with_sweep(benchmark::State& state) {
 }
 BENCHMARK(BM_apply_event_with_sweep)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
+/// What `complaints replay` runs: the engine sweeps to each accepted event's time itself.
+void BM_apply_event_sweep_before_apply(benchmark::State& state) {
+  const Fixture& f = fixture();
+  ApplyResult r;
+  size_t rejected = 0;
+  std::optional<Engine> e;
+  EngineOptions options;
+  options.sweep_before_apply = true;
+  for (auto _ : state) {
+    state.PauseTiming();
+    e.emplace(f.engine());
+    e->set_options(options);
+    state.ResumeTiming();
+    for (const Event& ev : f.events) {
+      try {
+        e->apply(ev, r);
+      } catch (const Error&) {
+        ++rejected;
+      }
+    }
+  }
+  report(state, *e, f.events.size());
+  state.counters["rejected"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_apply_event_sweep_before_apply)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
 void BM_apply_json_with_sweep(benchmark::State& state) {
   const Fixture& f = fixture();
   Event ev;

@@ -90,8 +90,8 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
                        format_utc(Instant::from_unix_seconds(c->last_at))));
   if (c && c->events.size() >= kMaxEventsPerCase)
     refuse(Errc::limit, e, fmt::format("the case has the maximum of {} events", kMaxEventsPerCase));
-  const size_t record_bytes = e.id.size() + encoded_data_size(e);
-  if (!pool_fits(c ? c->pool.size() : 0, record_bytes))
+  p.data_bytes = encoded_data_size(e);
+  if (!pool_fits(c ? c->pool.size() : 0, e.id.size() + p.data_bytes))
     refuse(Errc::limit, e, fmt::format("the case's event data would pass {} bytes", kMaxCasePoolBytes));
 
   select_transition(e, p);
@@ -161,10 +161,10 @@ void Engine::Impl::check_values(const Event& e, Plan& p) const {
   // receive stores them), outcome and decision by text.
   for (size_t k = 0; k < std::size(kSymbolFields); ++k) {
     const Field f = kSymbolFields[k];
-    if (!e.has(f)) continue;
+    const auto& accepted = accepted_symbols[static_cast<size_t>(f)];
+    if (!e.has(f) || (accepted.empty() && !p.receive)) continue;  // the symbol is needed to check or to store it
     const int64_t sym = syms.find(e.text(f));
     p.symbols[k] = sym;
-    const auto& accepted = accepted_symbols[static_cast<size_t>(f)];
     if (accepted.empty()) continue;
     if (sym < 0 || std::find(accepted.begin(), accepted.end(), static_cast<uint32_t>(sym)) == accepted.end())
       refuse(Errc::invalid_argument, e,

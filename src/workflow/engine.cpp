@@ -189,7 +189,7 @@ BatchResult Engine::apply_batch(std::span<const std::string_view> event_jsons) {
   std::vector<JournalEntry> entries;
   Event e;
   ApplyResult out;
-  const std::function<void(const SweepEvent&)> count_sweep = [&](const SweepEvent& s) {
+  const Impl::SweepSink count_sweep = [&](SweepEvent& s) {
     result.breaches += s.kind == sla::ClockEvent::breach;
     result.escalations += s.escalated_to >= 0;
   };
@@ -236,20 +236,23 @@ std::vector<SweepEvent> Engine::sweep(Instant now) {
 }
 
 size_t Engine::sweep(Instant now, std::vector<SweepEvent>& out) {
-  return sweep(now, [&](const SweepEvent& s) { out.push_back(s); });
+  return impl_->sweep_journaled(now, [&](SweepEvent& s) { out.push_back(std::move(s)); });
 }
 
 size_t Engine::sweep(Instant now, const std::function<void(const SweepEvent&)>& on_event) {
-  std::unique_lock lock(impl_->mutex);
-  Impl& m = *impl_;
-  m.check_writable();
-  if (!m.sweep_due_by(now)) return 0;
-  if (m.journal) {
+  return impl_->sweep_journaled(now, [&](SweepEvent& s) { on_event(s); });
+}
+
+size_t Engine::Impl::sweep_journaled(Instant now, const SweepSink& sink) {
+  std::unique_lock lock(mutex);
+  check_writable();
+  if (!sweep_due_by(now)) return 0;
+  if (journal) {
     const JournalEntry entry{JournalEntry::Kind::sweep, {}, {}, {}, now};
-    m.journal->write(std::span<const JournalEntry>(&entry, 1));
+    journal->write(std::span<const JournalEntry>(&entry, 1));
   }
-  const size_t fired = m.sweep_locked(now, on_event);
-  m.snapshot_if_wanted();
+  const size_t fired = sweep_locked(now, sink);
+  snapshot_if_wanted();
   return fired;
 }
 

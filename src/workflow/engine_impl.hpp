@@ -338,6 +338,7 @@ struct Plan {
   CaseRec* into = nullptr;  ///< merge: the surviving case
   uint8_t from = kNoState;
   uint16_t id_tag = 0;
+  size_t data_bytes = 0;    ///< encoded_data_size of the event's record
   bool exhausted = false;   ///< callback: attempts exhausted
   bool comp_granted = false;
   CallbackMeaning outcome = CallbackMeaning::none;
@@ -358,6 +359,7 @@ struct Plan {
     c = into = nullptr;
     from = kNoState;
     id_tag = 0;
+    data_bytes = 0;
     outcome = CallbackMeaning::none;
     symbols = {-1, -1, -1, -1};
     target_set = -1;
@@ -455,8 +457,12 @@ struct Engine::Impl {
   int64_t find_target_set(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const;
   /// Applies a plan made for `e` against the current state; cannot fail (only allocation).
   void commit(const Event& e, const Plan& plan, ApplyResult& out);
-  /// Fires crossings up to `now` and commits their escalations; cannot fail.
-  size_t sweep_locked(Instant now, const std::function<void(const SweepEvent&)>& on_event);
+  /// Receives each fired event; may move from it (the sweep refills it for the next one).
+  using SweepSink = std::function<void(SweepEvent&)>;
+  /// Fires crossings up to `now` and commits their escalations; cannot fail. `sink` may be empty.
+  size_t sweep_locked(Instant now, const SweepSink& sink);
+  /// The public sweep: under the exclusive lock, journaled first when anything will fire.
+  size_t sweep_journaled(Instant now, const SweepSink& sink);
   /// The effects of a plan's transition (src/workflow/apply_effects.cpp), one function each.
   void effect_assign(CaseRec& c, const Event& e);
   void effect_escalate(CaseRec& c, const Event& e);

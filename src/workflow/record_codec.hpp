@@ -37,12 +37,12 @@ inline size_t encoded_data_size(const Event& e) {
   return data;
 }
 
-/// Appends the event's id and its encoded data to the pool in one resize (many small appends
-/// cost a capacity check and a memcpy call each); returns the data's length. The caller has
-/// checked (in validation) that the pool stays within kMaxCasePoolBytes.
-inline uint32_t encode_record(const Event& e, std::string& pool) {
+/// Appends the event's id and its encoded data (`data` bytes: encoded_data_size(e), which
+/// validation computed already) to the pool in one resize (many small appends cost a capacity
+/// check and a memcpy call each); returns the data's length. The caller has checked (in
+/// validation) that the pool stays within kMaxCasePoolBytes.
+inline uint32_t encode_record(const Event& e, size_t data, std::string& pool) {
   const uint32_t text_fields = codec_detail::text_fields(e);
-  const size_t data = encoded_data_size(e);
   const size_t at = pool.size();
   pool.resize(at + e.id.size() + data);
   char* p = pool.data() + at;

@@ -10,7 +10,7 @@
 
 namespace crmkit::workflow {
 
-size_t Engine::Impl::sweep_locked(Instant now, const std::function<void(const SweepEvent&)>& on_event) {
+size_t Engine::Impl::sweep_locked(Instant now, const SweepSink& sink) {
   const Definition::Impl& def = *d;
   sweep_buf.clear();
   scheduler.sweep(now, sweep_buf);
@@ -37,7 +37,7 @@ size_t Engine::Impl::sweep_locked(Instant now, const std::function<void(const Sw
       }
     }
     ++fired;
-    if (on_event) on_event(se);
+    if (sink) sink(se);
   }
   return fired;
 }
@@ -57,7 +57,7 @@ void Engine::Impl::record_breach_escalation(CaseRec& c, uint8_t slot, Instant at
   rec.off = static_cast<uint32_t>(c.pool.size());
   rec.id_len = static_cast<uint16_t>(e.id.size());
   rec.id_tag = Record::tag_of(e.id);
-  rec.data_len = encode_record(e, c.pool);
+  rec.data_len = encode_record(e, encoded_data_size(e), c.pool);
   rec.actor = system_actor;
   rec.type = escalate_type >= 0 ? static_cast<uint16_t>(escalate_type) : kSystemType;
   rec.offset_minutes = c.received_offset_minutes;
