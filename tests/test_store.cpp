@@ -15,6 +15,7 @@
 
 #include "crmkit/error.hpp"
 #include "test_support.hpp"
+#include "common/crc32c.hpp"
 #include "crmkit/store.hpp"
 
 using namespace crmkit;
@@ -82,7 +83,8 @@ uint32_t documented_checksum(int64_t seq, int kind, const std::string& case_id, 
     for (int i = 0; i < 4; ++i) bytes += static_cast<char>(field->size() >> (8 * i));
     bytes += *field;
   }
-  boost::crc_32_type crc;
+  // CRC-32C as Boost defines it (RFC 3720 parameters), independently of the store's own path.
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
 }
@@ -434,6 +436,14 @@ TEST_CASE("A dangling symlink is not followed to create a store") {
 namespace {
 
 /// A format-1 store as crmkit 1 wrote it: kinds as letters, events keyed "case/id", no checksums.
+/// Format 1 summed snapshots with CRC-32 (Boost's crc_32_type).
+const std::string_view kV1SnapshotBody = "a format-1 snapshot body";
+uint32_t legacy_crc32(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
+
 void write_v1_store(const std::string& path, const char* extra_rows = "") {
   const std::string sql = std::string(
                               "PRAGMA journal_mode=WAL;"
@@ -447,7 +457,8 @@ void write_v1_store(const std::string& path, const char* extra_rows = "") {
                               "INSERT INTO events VALUES(3, 'e', 'A/B/x', 'A/B', '{\"id\":\"x\"}');"
                               "INSERT INTO events VALUES(4, 'e', 'C-1/e/2', 'C-1', '{\"id\":\"e/2\"}');"
                               "INSERT INTO snapshots VALUES(4, 1, ") +
-                          std::to_string(boost::crc_32_type().checksum() ^ 0) + ", 0, CAST('' AS BLOB));" + extra_rows;
+                          std::to_string(legacy_crc32(kV1SnapshotBody)) + ", " + std::to_string(kV1SnapshotBody.size()) +
+                          ", CAST('" + std::string(kV1SnapshotBody) + "' AS BLOB));" + extra_rows;
   raw_sql(path, sql.c_str());
 }
 
@@ -466,6 +477,9 @@ TEST_CASE("A format-1 store is upgraded on open: ids split from their case, kind
   auto r = s.check();
   CHECK_MESSAGE(r.ok, (r.problems.empty() ? "" : r.problems[0]));
   CHECK(r.snapshots == 1);
+  CHECK(r.bad_snapshots == 0);  // its CRC-32 verified, and it was re-summed with CRC-32C
+  CHECK(static_cast<uint32_t>(raw_int(db.path, "SELECT checksum FROM snapshots WHERE seq = 4")) ==
+        crmkit::detail::Crc32c::reference(kV1SnapshotBody));
   CHECK(s.contains_event("A/B", "x"));
   CHECK(s.append(Record{"B/x", "A", "{}"}) == 5);  // collided with "A/B/x" in format 1
   CHECK(raw_int(db.path, "SELECT checksum FROM events WHERE seq = 3") == documented_checksum(3, 1, "A/B", "x", R"({"id":"x"})"));

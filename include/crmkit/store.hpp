@@ -5,12 +5,12 @@
 // durability (full) a call that returned has reached the disk and survives a kill -9 or a power
 // loss.
 //
-// Honesty of the journal: every journal row carries a CRC-32 over all its fields (seq, kind,
+// Honesty of the journal: every journal row carries a CRC-32C over all its fields (seq, kind,
 // case, id, body), so a flipped byte or a row edited behind the store's back is reported
 // (Errc::corrupt from scan, a problem from check) instead of being replayed. SQLite discards WAL
 // frames that fail its own checksums, which silently drops the last commits; a host that records
 // the journal position it last saw (end().seq) can pass it back as Options::expect_seq and gets
-// Errc::corrupt when the journal is shorter. Snapshots carry a format version and a CRC-32 of
+// Errc::corrupt when the journal is shorter. Snapshots carry a format version and a CRC-32C of
 // their bytes and are written in one transaction; one that fails its checksum is skipped (with a
 // warning) in favour of an older one or the journal alone.
 //

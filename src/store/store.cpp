@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/crc.hpp>
 #include <algorithm>
+#include <boost/crc.hpp>  // CRC-32 of format-1 snapshots (the upgrade)
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -19,6 +19,7 @@
 #include <set>
 #include <utility>
 
+#include "common/crc32c.hpp"
 #include "crmkit/error.hpp"
 
 namespace crmkit::store {
@@ -27,11 +28,7 @@ namespace {
 constexpr int kApplicationId = 0x63726d6b;  // "crmk"
 constexpr size_t kProblemsListed = 5;       // per kind of problem in check(); then a count
 
-uint32_t crc32(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
+uint32_t crc32(std::string_view bytes) { return detail::crc32c(bytes); }
 
 Errc errc_of(int sqlite_rc) {
   switch (sqlite_rc) {
@@ -123,32 +120,32 @@ std::string_view shape_problem(RecordKind kind, std::string_view case_id, std::s
   return {};
 }
 
-void crc_u64_le(boost::crc_32_type& crc, uint64_t v) {
+void crc_u64_le(detail::Crc32c& crc, uint64_t v) {
   unsigned char b[8];
   for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-  crc.process_bytes(b, sizeof b);
+  crc.update(b, sizeof b);
 }
 
 /// A length-prefixed field (4 bytes LE), so that moving bytes between fields changes the sum.
-void crc_field(boost::crc_32_type& crc, std::string_view bytes) {
+void crc_field(detail::Crc32c& crc, std::string_view bytes) {
   const auto n = static_cast<uint32_t>(bytes.size());
   const unsigned char len[4] = {static_cast<unsigned char>(n), static_cast<unsigned char>(n >> 8),
                                 static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 24)};
-  crc.process_bytes(len, sizeof len);
-  crc.process_bytes(bytes.data(), bytes.size());
+  crc.update(len, sizeof len);
+  crc.update(bytes);
 }
 
-/// CRC-32 over the canonical encoding of every field of a row: seq (8 bytes LE), kind (1 byte),
+/// CRC-32C over the canonical encoding of every field of a row: seq (8 bytes LE), kind (1 byte),
 /// then case, id and body, each length-prefixed. A missing case or id encodes as empty.
 uint32_t row_checksum(int64_t seq, int64_t kind, std::string_view case_id, std::string_view event_id, std::string_view body) {
-  boost::crc_32_type crc;
+  detail::Crc32c crc;
   crc_u64_le(crc, static_cast<uint64_t>(seq));
   const auto k = static_cast<unsigned char>(kind);
-  crc.process_bytes(&k, 1);
+  crc.update(&k, 1);
   crc_field(crc, case_id);
   crc_field(crc, event_id);
   crc_field(crc, body);
-  return crc.checksum();
+  return crc.value();
 }
 
 /// Binds ?1..?6 of an INSERT made by insert_row_sql.
@@ -485,8 +482,28 @@ struct Store::Impl {
       old = Statement();  // DROP TABLE needs no statement reading it
       exec("DROP TABLE events");
       exec("ALTER TABLE events_v2 RENAME TO events");
+      resum_v1_snapshots();
       exec(fmt::format("PRAGMA user_version={}", kFormatVersion));
     });
+  }
+
+  /// Format 1 summed snapshots with CRC-32, format 2 with CRC-32C: a snapshot whose old sum
+  /// verifies gets the new one; one that did not verify keeps its sum and stays detected.
+  void resum_v1_snapshots() {
+    Statement q(db, "SELECT seq, checksum, body FROM snapshots");
+    Statement upd(db, "UPDATE snapshots SET checksum = ?2 WHERE seq = ?1");
+    for (int rc; (rc = sqlite3_step(q.get())) != SQLITE_DONE;) {
+      if (rc != SQLITE_ROW) fail(errc_of(rc), "cannot read the format-1 snapshots");
+      const void* body = sqlite3_column_blob(q.get(), 2);
+      const std::string_view bytes(static_cast<const char*>(body ? body : ""), static_cast<size_t>(sqlite3_column_bytes(q.get(), 2)));
+      boost::crc_32_type legacy;
+      legacy.process_bytes(bytes.data(), bytes.size());
+      if (legacy.checksum() != static_cast<uint32_t>(sqlite3_column_int64(q.get(), 1))) continue;
+      ResetOnExit reset{upd.get()};
+      sqlite3_bind_int64(upd.get(), 1, sqlite3_column_int64(q.get(), 0));
+      sqlite3_bind_int64(upd.get(), 2, crc32(bytes));
+      if (int urc = sqlite3_step(upd.get()); urc != SQLITE_DONE) fail(errc_of(urc), "cannot re-sum a format-1 snapshot");
+    }
   }
 
   Statement select_v1_rows() {
