@@ -427,7 +427,11 @@ TEST_CASE("A journal write that fails leaves the engine unchanged; a failed batc
   std::vector<std::string_view> batch(lines.begin() + 201, lines.begin() + 300);
   CHECK(testing::code_of([&] { (void)e.apply_batch(batch); }) == Errc::io);
   j->fail = false;
+  const std::string stopped = observable(e);
   CHECK(testing::code_of([&] { (void)e.apply_json(lines[300]); }) == Errc::io);  // until reopened
+  CHECK(testing::code_of([&] { (void)e.apply_batch(batch); }) == Errc::io);
+  CHECK(testing::code_of([&] { (void)e.sweep(parse_instant("2026-04-30T00:00:00Z")); }) == Errc::io);
+  CHECK((observable(e) == stopped));
 }
 
 TEST_CASE("Options: sweeping is explicit by default, the same in memory and on disk") {
