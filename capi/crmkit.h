@@ -258,7 +258,7 @@ CRMKIT_API int crmkit_engine_snapshot(crmkit_engine* engine);
 /** Applies JSON lines (one event per line) in order; each event is accepted or refused on its
  *  own, and a refused one changes nothing. With a store, the accepted events are journaled in one
  *  transaction. *out_report_json (may be NULL; caller frees) is
- *  {"applied","duplicates","rejected":[{"line","error"}]} (line: 1-based among the non-empty
+ *  {"applied","duplicates","rejected":[{"line","code","error"}]} (line: 1-based among the non-empty
  *  lines); *out_applied (may be NULL) counts the applied events. Errors: CRMKIT_EINVAL,
  *  CRMKIT_EIO: the journal write failed — the batch is applied in memory but not on disk, and the
  *  engine refuses every later change with CRMKIT_EIO until it is reopened (which recovers the
