@@ -95,6 +95,36 @@ int crmkit_value_gammagamma_fit(const double* x, const double* m, size_t n, crmk
   });
 }
 
+int crmkit_value_bgnbd_fit_weighted(const double* x, const double* t_x, const double* T, const double* weight,
+                                    size_t n, crmkit_bgnbd* out, double* out_loglik) {
+  CRMKIT_REQUIRE(x);
+  CRMKIT_REQUIRE(t_x);
+  CRMKIT_REQUIRE(T);
+  CRMKIT_REQUIRE(weight);
+  CRMKIT_REQUIRE(out);
+  return guard([&] {
+    auto fit = value::BgNbd::fit_weighted(gather(x, t_x, T, nullptr, n), std::span<const double>(weight, n));
+    *out = crmkit_bgnbd{fit.model.r, fit.model.alpha, fit.model.a, fit.model.b};
+    if (out_loglik) *out_loglik = fit.log_likelihood;
+    return ok();
+  });
+}
+
+int crmkit_value_gammagamma_fit_weighted(const double* x, const double* m, const double* weight, size_t n,
+                                         crmkit_gammagamma* out, double* out_loglik, double* out_used) {
+  CRMKIT_REQUIRE(x);
+  CRMKIT_REQUIRE(m);
+  CRMKIT_REQUIRE(weight);
+  CRMKIT_REQUIRE(out);
+  return guard([&] {
+    auto fit = value::GammaGamma::fit_weighted(gather(x, nullptr, nullptr, m, n), std::span<const double>(weight, n));
+    *out = crmkit_gammagamma{fit.model.p, fit.model.q, fit.model.v};
+    if (out_loglik) *out_loglik = fit.log_likelihood;
+    if (out_used) *out_used = static_cast<double>(fit.customers);
+    return ok();
+  });
+}
+
 int crmkit_value_predict(const crmkit_bgnbd* bg, const crmkit_gammagamma* gg, const double* x, const double* t_x,
                          const double* T, const double* m, size_t n, double t, const crmkit_clv_options* options,
                          double* out_expected, double* out_p_alive, double* out_spend, double* out_clv) {

@@ -356,6 +356,22 @@ CRMKIT_API int crmkit_value_summarize(const uint32_t* customer, const int32_t* d
 CRMKIT_API int crmkit_value_bgnbd_fit(const double* x, const double* t_x, const double* T, size_t n,
                                       crmkit_bgnbd* out, double* out_loglik);
 
+/** crmkit_value_bgnbd_fit with row i counted weight[i] times (finite, >= 0): a table of distinct
+ *  (x, t_x, T) profiles with their customer counts fits the same parameters as the customers it
+ *  stands for. Errors: those of crmkit_value_bgnbd_fit, and CRMKIT_EINVAL for a negative or
+ *  non-finite weight or weights that sum to 0. Thread-safe. */
+CRMKIT_API int crmkit_value_bgnbd_fit_weighted(const double* x, const double* t_x, const double* T,
+                                               const double* weight, size_t n, crmkit_bgnbd* out,
+                                               double* out_loglik);
+
+/** crmkit_value_gammagamma_fit with row i counted weight[i] times; *out_used (may be NULL)
+ *  receives the total weight of the rows with x > 0, rounded. Errors: those of
+ *  crmkit_value_gammagamma_fit, and CRMKIT_EINVAL for a negative or non-finite weight.
+ *  Thread-safe. */
+CRMKIT_API int crmkit_value_gammagamma_fit_weighted(const double* x, const double* m, const double* weight,
+                                                    size_t n, crmkit_gammagamma* out, double* out_loglik,
+                                                    double* out_used);
+
 /** Maximum-likelihood Gamma-Gamma fit on the customers with x > 0 (m = mean repeat spend).
  *  *out_used (may be NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no
  *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ELIMIT (n past what memory can

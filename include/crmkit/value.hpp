@@ -140,6 +140,10 @@ struct BgNbd {
   /// negative, non-finite or inconsistent (t_x > T) value, naming its index; Error(no_convergence)
   /// when the optimizer does not converge within options.max_iterations.
   static Fit fit(std::span<const CustomerSummary> customers, const FitOptions& options = {});
+  /// The same fit with customers[i] counted weights[i] times (finite, >= 0; one per row): a
+  /// table of distinct profiles with counts gives the fit of the customers it stands for.
+  static Fit fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
+                          const FitOptions& options = {});
 };
 
 struct BgNbd::Fit {
@@ -166,6 +170,10 @@ struct GammaGamma {
   /// Maximum-likelihood fit on the customers with x > 0. Throws Error(invalid_argument) when there
   /// are none or one has m <= 0 or a non-finite value, Error(no_convergence) when the fit fails.
   static Fit fit(std::span<const CustomerSummary> customers, const FitOptions& options = {});
+  /// The same fit with customers[i] counted weights[i] times (finite, >= 0; one per row): a
+  /// table of distinct profiles with counts gives the fit of the customers it stands for.
+  static Fit fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
+                          const FitOptions& options = {});
 };
 
 struct GammaGamma::Fit {

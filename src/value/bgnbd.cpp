@@ -33,10 +33,15 @@ void check_summaries(std::span<const CustomerSummary> customers) {
 /// computed once per distinct x.
 class BgNbdLikelihood {
  public:
-  explicit BgNbdLikelihood(std::span<const CustomerSummary> customers) {
+  /// `weights` empty: every customer counts once; else customer i counts weights[i] times.
+  explicit BgNbdLikelihood(std::span<const CustomerSummary> customers, std::span<const double> weights = {}) {
     auto d = detail::distinct_rows<3>(
         customers.size(), [&](size_t i) { return std::array<double, 3>{customers[i].x, customers[i].t_x, customers[i].T}; },
-        false);
+        !weights.empty());
+    if (!weights.empty()) {
+      std::fill(d.count.begin(), d.count.end(), 0.0);
+      for (size_t i = 0; i < customers.size(); ++i) d.count[d.of_row[i]] += weights[i];
+    }
     std::map<double, uint32_t> xs;
     for (auto& k : d.keys) xs.emplace(k[0], 0);
     for (auto& [x, idx] : xs) {
@@ -217,10 +222,17 @@ double BgNbd::conditional_expected_purchases(const CustomerSummary& c, double t)
 }
 
 BgNbd::Fit BgNbd::fit(std::span<const CustomerSummary> customers, const FitOptions& options) {
+  return fit_weighted(customers, {}, options);
+}
+
+BgNbd::Fit BgNbd::fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
+                               const FitOptions& options) {
   check_summaries(customers);
   if (customers.empty()) throw Error(Errc::invalid_argument, "BG/NBD fit: no customers");
-  BgNbdLikelihood lik(customers);
+  detail::check_weights(customers.size(), weights);
+  BgNbdLikelihood lik(customers, weights);
   const double W = lik.total_weight();
+  if (!(W > 0)) throw Error(Errc::invalid_argument, "BG/NBD fit: the weights sum to 0");
   const double pen = options.penalizer;
   // Minimize the mean negative log-likelihood (+ L2 penalty) in u = log(r, α, a, b).
   auto objective = [&](const std::array<double, 4>& u, std::array<double, 4>& g) {
@@ -243,7 +255,7 @@ BgNbd::Fit BgNbd::fit(std::span<const CustomerSummary> customers, const FitOptio
   Fit fit;
   fit.model = BgNbd{std::exp(res.u[0]), std::exp(res.u[1]), std::exp(res.u[2]), std::exp(res.u[3])};
   fit.log_likelihood = lik.evaluate(fit.model.r, fit.model.alpha, fit.model.a, fit.model.b, nullptr);
-  fit.customers = customers.size();
+  fit.customers = weights.empty() ? customers.size() : static_cast<size_t>(std::llround(W));
   fit.iterations = res.iterations;
   return fit;
 }

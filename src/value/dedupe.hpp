@@ -6,10 +6,25 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "crmkit/error.hpp"
+
 namespace crmkit::value::detail {
+
+/// Weights of a weighted fit: none (every row counts once) or one finite weight >= 0 per row.
+inline void check_weights(size_t n, std::span<const double> weights) {
+  if (weights.empty()) return;
+  if (weights.size() != n) throw Error(Errc::invalid_argument, "weights: one per customer row needed");
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(weights[i]) || weights[i] < 0)
+      throw Error(Errc::invalid_argument,
+                  "weights: row " + std::to_string(i) + ": weight must be finite and >= 0, got " + std::to_string(weights[i]));
+}
 
 template <size_t K>
 struct Distinct {

@@ -19,7 +19,8 @@ using boost::math::digamma;
 /// (lgamma/digamma of p·x and p·x+q) are computed once per distinct x.
 class GammaGammaLikelihood {
  public:
-  explicit GammaGammaLikelihood(std::span<const CustomerSummary> customers) {
+  /// `weights` empty: every customer counts once; else customer i counts weights[i] times.
+  explicit GammaGammaLikelihood(std::span<const CustomerSummary> customers, std::span<const double> weights = {}) {
     std::vector<uint32_t> used;
     for (size_t i = 0; i < customers.size(); ++i) {
       const CustomerSummary& c = customers[i];
@@ -32,7 +33,17 @@ class GammaGammaLikelihood {
       used.push_back(static_cast<uint32_t>(i));
     }
     auto d = detail::distinct_rows<2>(
-        used.size(), [&](size_t j) { return std::array<double, 2>{customers[used[j]].x, customers[used[j]].m}; }, false);
+        used.size(), [&](size_t j) { return std::array<double, 2>{customers[used[j]].x, customers[used[j]].m}; },
+        !weights.empty());
+    double used_weight = static_cast<double>(used.size());
+    if (!weights.empty()) {
+      std::fill(d.count.begin(), d.count.end(), 0.0);
+      used_weight = 0;
+      for (size_t j = 0; j < used.size(); ++j) {
+        d.count[d.of_row[j]] += weights[used[j]];
+        used_weight += weights[used[j]];
+      }
+    }
     std::map<double, uint32_t> xs;
     for (auto& k : d.keys) xs.emplace(k[0], 0);
     for (auto& [x, idx] : xs) {
@@ -50,7 +61,7 @@ class GammaGammaLikelihood {
       const_ll_ -= w * std::log(m);
       x_log_mx_.push_back(x * (std::log(m) + std::log(x)));
     }
-    customers_ = used.size();
+    customers_ = static_cast<size_t>(std::llround(used_weight));
   }
 
   double total_weight() const { return total_; }
@@ -129,8 +140,15 @@ double GammaGamma::expected_spend(const CustomerSummary& c) const {
 }
 
 GammaGamma::Fit GammaGamma::fit(std::span<const CustomerSummary> customers, const FitOptions& options) {
-  GammaGammaLikelihood lik(customers);
-  if (lik.customers() == 0) throw Error(Errc::invalid_argument, "Gamma-Gamma fit: no customers with x > 0");
+  return fit_weighted(customers, {}, options);
+}
+
+GammaGamma::Fit GammaGamma::fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
+                                         const FitOptions& options) {
+  detail::check_weights(customers.size(), weights);
+  GammaGammaLikelihood lik(customers, weights);
+  if (lik.customers() == 0 || !(lik.total_weight() > 0))
+    throw Error(Errc::invalid_argument, "Gamma-Gamma fit: no customers with x > 0");
   const double W = lik.total_weight();
   const double pen = options.penalizer;
   auto objective = [&](const std::array<double, 3>& u, std::array<double, 3>& g) {
