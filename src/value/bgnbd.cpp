@@ -42,6 +42,7 @@ class BgNbdLikelihood {
       std::fill(d.count.begin(), d.count.end(), 0.0);
       for (size_t i = 0; i < customers.size(); ++i) d.count[d.of_row[i]] += weights[i];
     }
+    detail::sort_distinct(d);
     std::map<double, uint32_t> xs;
     for (auto& k : d.keys) xs.emplace(k[0], 0);
     for (auto& [x, idx] : xs) {

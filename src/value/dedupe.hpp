@@ -3,6 +3,7 @@
 // data: the same 1,016), so likelihoods and predictions are evaluated once per profile.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -100,6 +101,22 @@ Distinct<K> distinct_rows(size_t n, RowFn row, bool want_mapping) {
     }
   }
   return out;
+}
+
+/// Puts the distinct rows in ascending (lexicographic) order, with their counts: a likelihood summed
+/// in this order is the same whatever order the rows came in, so a fit on customers and one on a
+/// merged profile table with counts give the same parameters to the last bit. of_row is dropped.
+template <size_t K>
+void sort_distinct(Distinct<K>& d) {
+  std::vector<uint32_t> order(d.keys.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return d.keys[a] < d.keys[b]; });
+  std::vector<std::array<double, K>> keys(order.size());
+  std::vector<double> count(order.size());
+  for (size_t i = 0; i < order.size(); ++i) keys[i] = d.keys[order[i]], count[i] = d.count[order[i]];
+  d.keys = std::move(keys);
+  d.count = std::move(count);
+  d.of_row.clear();
 }
 
 }  // namespace crmkit::value::detail

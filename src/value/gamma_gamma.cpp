@@ -44,6 +44,7 @@ class GammaGammaLikelihood {
         used_weight += weights[used[j]];
       }
     }
+    detail::sort_distinct(d);
     std::map<double, uint32_t> xs;
     for (auto& k : d.keys) xs.emplace(k[0], 0);
     for (auto& [x, idx] : xs) {

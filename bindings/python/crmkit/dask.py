@@ -146,7 +146,8 @@ def _rfm_partial(df: pd.DataFrame, customer: str, date: str, amount: str, asof_d
     keep = (day <= asof_day) & (day >= first_day)
     part = pd.DataFrame({"customer": df[customer].to_numpy()[keep], "day": day[keep], "amount": amt[keep]})
     g = part.groupby("customer", sort=False)
-    return pd.DataFrame({"count": g["day"].size(), "total": g["amount"].sum(), "last": g["day"].max()})
+    out = pd.DataFrame({"count": g["day"].size(), "total": g["amount"].sum(), "last": g["day"].max()})
+    return out.rename_axis("customer").reset_index()
 
 
 def _threshold_values(counts: pd.Series) -> list:
@@ -198,10 +199,10 @@ def rfm(ddf: "dd.DataFrame", *, customer: str = "customer_id", date: str = "date
     first_day = asof_day - window + 1 if window > 0 else np.iinfo("int32").min
     average = cfg.get("monetary", "total") == "average"
     id_dtype = ddf._meta[customer].dtype
-    meta = pd.DataFrame({"count": pd.Series([], dtype="int64"), "total": pd.Series([], dtype="float64"),
-                         "last": pd.Series([], dtype="int32")}, index=pd.Index([], dtype=id_dtype, name="customer"))
+    meta = pd.DataFrame({"customer": pd.Series([], dtype=id_dtype), "count": pd.Series([], dtype="int64"),
+                         "total": pd.Series([], dtype="float64"), "last": pd.Series([], dtype="int32")})
     partial = ddf.map_partitions(_rfm_partial, customer, date, amount, asof_day, first_day, meta=meta)
-    agg = partial.groupby(level=0).agg({"count": "sum", "total": "sum", "last": "max"},
+    agg = partial.groupby("customer").agg({"count": "sum", "total": "sum", "last": "max"},
                                        split_out=npartitions or ddf.npartitions)
     agg = agg.persist() if _has_client() else agg
     quint = None
@@ -217,7 +218,7 @@ def rfm(ddf: "dd.DataFrame", *, customer: str = "customer_id", date: str = "date
         if any(k not in cuts for k in ("recency", "frequency", "monetary")):
             raise InvalidArgument("crmkit.dask.rfm: cut_points scoring needs the config's cuts for recency, "
                                   "frequency and monetary")
-    out_meta = _score_rfm_part(meta, asof_day, average, quint or ([0.0] * 4,) * 3, cuts, table, id_dtype)
+    out_meta = _score_rfm_part(meta.set_index("customer"), asof_day, average, quint or ([0.0] * 4,) * 3, cuts, table, id_dtype)
     return agg.map_partitions(_score_rfm_part, asof_day, average, quint, cuts, table, id_dtype, meta=out_meta)
 
 

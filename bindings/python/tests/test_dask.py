@@ -25,12 +25,25 @@ def client():
 
 
 def transactions(n=6000, customers=700, seed=7):
+    """BG/NBD-like purchases: gamma purchase rates, geometric dropout, staggered starts (about n rows)."""
     rng = np.random.default_rng(seed)
-    cust = rng.integers(0, customers, n) * 3 + 1000  # ids not dense, not sorted
+    rate = rng.gamma(0.8, 1 / 60.0, customers) * (n / customers / 4.0)  # purchases per day
+    start = rng.integers(0, 400, customers)
+    ids, days = [], []
+    for c in range(customers):
+        d = float(start[c])
+        ids.append(c), days.append(int(d))
+        while rng.random() > 0.15:  # p = 0.15 of dropping out after each purchase
+            d += rng.exponential(1 / max(rate[c], 1e-3))
+            if d >= 600:
+                break
+            ids.append(c), days.append(int(d))
+    ids, days = np.asarray(ids) * 3 + 1000, np.asarray(days)  # ids not dense
+    order = rng.permutation(len(ids))  # rows not sorted by customer or date
     day0 = np.datetime64("2023-01-01", "D")
-    dates = day0 + rng.integers(0, 600, n).astype("timedelta64[D]")  # some after ASOF
-    amounts = rng.integers(1, 400, n) * 0.25  # exact sums in any order
-    return pd.DataFrame({"customer_id": cust, "date": dates.astype("datetime64[ns]"), "amount": amounts})
+    dates = day0 + days[order].astype("timedelta64[D]")  # some after ASOF
+    amounts = rng.integers(1, 400, len(ids)) * 0.25  # exact sums in any order
+    return pd.DataFrame({"customer_id": ids[order], "date": dates.astype("datetime64[ns]"), "amount": amounts})
 
 
 @pytest.fixture(scope="module")
