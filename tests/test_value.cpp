@@ -318,3 +318,50 @@ TEST_CASE("Several quoted fields with doubled quotes on one line stay intact (fu
   CHECK(log.customer_ids[1] == "e\"f");
   CHECK(log.amount[0] == 1.5);
 }
+
+TEST_CASE("Weighted fits: a profile table with counts fits what the customers fit, bit for bit") {
+  auto rows = cdnow_summary();
+  // The distinct profiles with their counts, in another order (reversed first appearance).
+  std::vector<CustomerSummary> profiles;
+  std::vector<double> counts;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    size_t k = 0;
+    while (k < profiles.size() && !(profiles[k].x == it->x && profiles[k].t_x == it->t_x && profiles[k].T == it->T)) ++k;
+    if (k == profiles.size()) {
+      profiles.push_back(*it);
+      counts.push_back(0);
+    }
+    counts[k] += 1;
+  }
+  REQUIRE(profiles.size() < rows.size());
+  auto plain = BgNbd::fit(rows);
+  auto weighted = BgNbd::fit_weighted(profiles, counts);
+  CHECK(weighted.model.r == plain.model.r);
+  CHECK(weighted.model.alpha == plain.model.alpha);
+  CHECK(weighted.model.a == plain.model.a);
+  CHECK(weighted.model.b == plain.model.b);
+  CHECK(weighted.log_likelihood == plain.log_likelihood);
+  CHECK(weighted.customers == rows.size());
+  // Weight 0 is a row left out; a negative or NaN weight, or a count mismatch, is refused.
+  std::vector<CustomerSummary> padded = rows;
+  padded.push_back(CustomerSummary{40, 1, 2, 0});
+  std::vector<double> w(padded.size(), 1.0);
+  w.back() = 0;
+  CHECK(BgNbd::fit_weighted(padded, w).model.r == plain.model.r);
+  w.back() = -1;
+  CHECK_THROWS_AS(BgNbd::fit_weighted(padded, w), Error);
+  w.back() = std::nan("");
+  CHECK_THROWS_AS(BgNbd::fit_weighted(padded, w), Error);
+  CHECK_THROWS_AS(BgNbd::fit_weighted(padded, std::vector<double>(3, 1.0)), Error);
+
+  auto spend = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
+  auto gg = GammaGamma::fit(spend);
+  std::vector<double> twice(spend.size(), 2.0);
+  auto gg2 = GammaGamma::fit_weighted(spend, twice);
+  CHECK(gg2.customers == 2 * gg.customers);
+  CHECK(gg2.model.p == doctest::Approx(gg.model.p).epsilon(1e-9));
+  CHECK(gg2.model.q == doctest::Approx(gg.model.q).epsilon(1e-9));
+  CHECK(gg2.model.v == doctest::Approx(gg.model.v).epsilon(1e-9));
+  CHECK(gg2.log_likelihood == doctest::Approx(2 * gg.log_likelihood).epsilon(1e-12));
+  CHECK_THROWS_AS(GammaGamma::fit_weighted(spend, std::vector<double>(spend.size(), 0.0)), Error);
+}
