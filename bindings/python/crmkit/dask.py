@@ -65,11 +65,11 @@ def _days(col: pd.Series) -> np.ndarray:
 
 def _day_pairs(df: pd.DataFrame, customer: str, date: str, amount: str, end_day: int) -> pd.DataFrame:
     day = _days(df[date])
-    keep = day <= end_day
-    part = pd.DataFrame({"customer": df[customer].to_numpy()[keep], "day": day[keep],
-                         "amount": df[amount].to_numpy(dtype="float64")[keep]})
-    if (part["amount"] < 0).any() or not np.isfinite(part["amount"].to_numpy()).all():
+    amt = df[amount].to_numpy(dtype="float64")
+    if (amt < 0).any() or not np.isfinite(amt).all():  # as crmkit.value.summarize: every row, also later ones
         raise InvalidArgument("amount must be finite and >= 0")
+    keep = day <= end_day
+    part = pd.DataFrame({"customer": df[customer].to_numpy()[keep], "day": day[keep], "amount": amt[keep]})
     return part.groupby(["customer", "day"], sort=False, as_index=False)["amount"].sum()
 
 

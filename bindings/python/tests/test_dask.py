@@ -122,6 +122,15 @@ def test_rfm_ties_use_the_global_rule(client):
     assert list(got["r"]) == [int(v) for v in s["r"]]
 
 
+def test_bad_amount_is_refused(client, tx):
+    bad = tx.copy()
+    bad.loc[bad.index[-1], "amount"] = -1.0
+    with pytest.raises(crmkit.InvalidArgument, match="amount"):
+        cdask.summarize(ddf_of(bad), asof=ASOF).compute()
+    with pytest.raises(crmkit.InvalidArgument, match="amount"):
+        cdask.rfm(ddf_of(bad), asof=ASOF).compute()
+
+
 def test_fits_and_predict_equal_single_machine(client, tx):
     summary = cdask.summarize(ddf_of(tx), asof=ASOF).persist()
     want_summary = single_summary(tx)
