@@ -1,4 +1,4 @@
-// Lifetime value: transaction readers, summaries, BG/NBD, Gamma-Gamma, CLV — against domain.md §6.
+// Lifetime value: transaction readers, summaries, BG/NBD, Gamma-Gamma, CLV — against docs/domain.md#reference-figures.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -31,7 +31,7 @@ std::vector<CustomerSummary> cdnow_summary() {
 }
 }  // namespace
 
-TEST_CASE("BG/NBD reproduces the CDNOW reference fit (domain.md §6)") {
+TEST_CASE("BG/NBD reproduces the CDNOW reference fit (docs/domain.md#reference-figures)") {
   auto rows = cdnow_summary();
   REQUIRE(rows.size() == 2357);
   auto fit = BgNbd::fit(rows);
@@ -62,7 +62,7 @@ TEST_CASE("Both summary header styles read the same figures") {
   CHECK(b.rows[0].m == doctest::Approx(22.35));
 }
 
-TEST_CASE("Gamma-Gamma reproduces the CDNOW reference fit (domain.md §6)") {
+TEST_CASE("Gamma-Gamma reproduces the CDNOW reference fit (docs/domain.md#reference-figures)") {
   auto rows = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
   auto fit = GammaGamma::fit(rows);
   CHECK(fit.customers == 946);

@@ -1,4 +1,4 @@
-// crmkit/kpi.hpp — complaint-handling measures (domain.md §2.4).
+// crmkit/kpi.hpp — complaint-handling measures (docs/domain.md#kpis).
 //
 // Computed by workflow::Engine::kpi() over the cases received in [from, to). Each case is
 // counted in the buckets of its receipt (day, ISO week, month in the report zone) and of its

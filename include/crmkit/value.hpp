@@ -78,7 +78,7 @@ enum class PeriodUnit { day, week };
 /// Days per period unit (1 or 7).
 constexpr double days_per_period(PeriodUnit u) { return u == PeriodUnit::week ? 7.0 : 1.0; }
 
-/// The BG/NBD / Gamma-Gamma sufficient statistics of one customer (domain.md §5).
+/// The BG/NBD / Gamma-Gamma sufficient statistics of one customer (docs/domain.md#customer-lifetime-value).
 struct CustomerSummary {
   double x = 0;    ///< repeat purchases: distinct purchase days - 1
   double t_x = 0;  ///< time from the first to the last purchase
@@ -177,7 +177,7 @@ struct GammaGamma::Fit {
 
 // ---- lifetime value ------------------------------------------------------------------------------
 
-/// Options of the probabilistic CLV (domain.md §5):
+/// Options of the probabilistic CLV (docs/domain.md#customer-lifetime-value):
 /// CLV = margin · Σ_{i=1..H} m̂ · (E[X(k·i)|·] − E[X(k·(i−1))|·]) / (1+d)^i, with k periods per month
 /// (4.345 weeks or 30 days, as in the lifetimes library).
 struct ClvOptions {

@@ -1,4 +1,4 @@
-// Complaint KPIs (domain.md §2.4) over the engine's cases.
+// Complaint KPIs (docs/domain.md#kpis) over the engine's cases.
 #include <fmt/format.h>
 
 #include <algorithm>
