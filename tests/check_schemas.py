@@ -161,6 +161,26 @@ def main():
             if rc != 0:
                 raise RuntimeError(f"{what}: rc {rc}: {L.crmkit_last_error().decode()}")
 
+        # The library accepts what the input schemas accept: "schema": 1 on every input document.
+        def read(*parts):
+            with open(os.path.join(data, *parts), encoding="utf-8") as fh:
+                return json.load(fh)
+        L.crmkit_engine_from_json.argtypes = [cp, cp, cp, ctypes.POINTER(vp)]
+        L.crmkit_tiers_names.argtypes = [cp, ctypes.POINTER(vp)]
+        versioned = [json.dumps(dict(read(*f), schema=1)).encode() for f in
+                     (("workflows", "default.json"), ("policies", "default.json"), ("calendars", "cn-2026.json"))]
+        e1 = vp()
+        ok(L.crmkit_engine_from_json(*versioned, ctypes.byref(e1)), "engine_from_json with \"schema\": 1")
+        L.crmkit_engine_free(e1)
+        names = vp()
+        ok(L.crmkit_tiers_names(json.dumps(dict(read("tiers", "default.json"), schema=1)).encode(), ctypes.byref(names)),
+           "tiers with \"schema\": 1")
+        take(names)
+        cal2 = dict(read("calendars", "cn-2026.json"), schema=2)
+        if L.crmkit_engine_from_json(versioned[0], versioned[1], json.dumps(cal2).encode(), ctypes.byref(e1)) == 0:
+            L.crmkit_engine_free(e1)
+            fail("the library accepted a calendar with \"schema\": 2")
+
         eng = vp()
         ok(L.crmkit_engine_from_files(os.path.join(data, "workflows", "default.json").encode(),
                                       os.path.join(data, "policies", "default.json").encode(),
