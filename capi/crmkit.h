@@ -87,7 +87,7 @@ CRMKIT_API int crmkit_time_parse(const char* text, int64_t* out_unix_seconds);
  *  range 1900-01-01T00:00:00Z .. 2499-12-31T23:59:59Z). */
 CRMKIT_API int crmkit_time_format(int64_t unix_seconds, char* buf, size_t size);
 
-/* ---- business calendars (docs/domain.md#business-calendars) ----------------------------------------------------- */
+/* ---- business calendars (docs/domain.md#business-calendars) ---------------------------------- */
 
 typedef struct crmkit_calendar crmkit_calendar;
 
@@ -128,7 +128,7 @@ CRMKIT_API int crmkit_calendar_add_batch(const crmkit_calendar* calendar, const 
 CRMKIT_API int crmkit_calendar_between_batch(const crmkit_calendar* calendar, const int64_t* from,
                                              const int64_t* to, size_t n, int64_t* out_business_seconds);
 
-/* ---- SLA policies and clocks (docs/domain.md#time-targets, docs/domain.md#sla-clocks) ------------------------------------------ */
+/* ---- SLA policies and clocks (docs/domain.md#time-targets, docs/domain.md#sla-clocks) -------- */
 
 typedef struct crmkit_policy crmkit_policy;
 typedef struct crmkit_clocks crmkit_clocks;
@@ -210,7 +210,7 @@ CRMKIT_API int crmkit_clocks_sweep(crmkit_clocks* clocks, int64_t now, crmkit_cl
 /** Number of clocks and the bytes they use. Errors: CRMKIT_EINVAL. */
 CRMKIT_API int crmkit_clocks_size(crmkit_clocks* clocks, size_t* out_count, size_t* out_bytes);
 
-/* ---- complaint workflow engine (docs/domain.md#complaint-handling) ------------------------------------------------ */
+/* ---- complaint workflow engine (docs/domain.md#complaint-handling) --------------------------- */
 
 typedef struct crmkit_engine crmkit_engine;
 
@@ -310,7 +310,7 @@ CRMKIT_API int crmkit_engine_kpi(crmkit_engine* engine, const char* options_json
 /** Counts and memory, in O(1): any out-parameter may be NULL. Thread-safe. */
 CRMKIT_API int crmkit_engine_stats(crmkit_engine* engine, size_t* out_cases, size_t* out_events, size_t* out_bytes);
 
-/* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (docs/domain.md#customer-lifetime-value) ------------------- */
+/* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (docs/domain.md#customer-lifetime-value) --- */
 
 /* Period unit of t_x and T (and of the model's time scale). */
 enum crmkit_period { CRMKIT_PERIOD_DAY = 0, CRMKIT_PERIOD_WEEK = 1 };
@@ -382,7 +382,7 @@ CRMKIT_API int crmkit_value_predict(const crmkit_bgnbd* bgnbd, const crmkit_gamm
 CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double discount, int periods,
                                        double* out_clv);
 
-/* ---- RFM (docs/domain.md#rfm) ------------------------------------------------------------------ */
+/* ---- RFM (docs/domain.md#rfm) ---------------------------------------------------------------- */
 
 /** RFM scores over plain arrays: n transactions (customer[i] a dense index < n_customers, day[i]
  *  days since 1970-01-01, amount[i] >= 0) scored as of asof_day (later days ignored).
@@ -402,7 +402,7 @@ CRMKIT_API int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, co
 /** The segment names of a config (NULL = default) as a JSON array; the last is the fallback. */
 CRMKIT_API int crmkit_rfm_segment_names(const char* config_json, char** out_json);
 
-/* ---- tiers (docs/domain.md#customer-tiers) ------------------------------------------------------------------- */
+/* ---- tiers (docs/domain.md#customer-tiers) --------------------------------------------------- */
 
 /** Tier-change codes of crmkit_tiers_individual. */
 enum crmkit_tier_change {
