@@ -134,6 +134,8 @@ def main():
             broken = dict(cases[0])
             del broken["state"]
             must_reject(case_v, broken, "case without a state")
+            must_reject(case_v, {k: v for k, v in cases[0].items() if k != "schema"}, "case without its format version")
+            must_reject(kpi_v, dict(report, schema=2), "KPI report of format version 2")
             print(f"CLI: {len(cases)} cases and the KPI report valid")
     else:
         print("note: no --cli given; CLI outputs not checked")
