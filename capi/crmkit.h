@@ -258,7 +258,7 @@ CRMKIT_API int crmkit_engine_snapshot(crmkit_engine* engine);
 /** Applies JSON lines (one event per line) in order; each event is accepted or refused on its
  *  own, and a refused one changes nothing. With a store, the accepted events are journaled in one
  *  transaction. *out_report_json (may be NULL; caller frees) is
- *  {"applied","duplicates","rejected":[{"line","code","error"}]} (line: 1-based among the non-empty
+ *  {"schema":1,"applied","duplicates","rejected":[{"line","code","error"}]} (line: 1-based among the non-empty
  *  lines); *out_applied (may be NULL) counts the applied events. Errors: CRMKIT_EINVAL,
  *  CRMKIT_EIO: the journal write failed — the batch is applied in memory but not on disk, and the
  *  engine refuses every later change with CRMKIT_EIO until it is reopened (which recovers the
@@ -280,7 +280,7 @@ CRMKIT_API void crmkit_engine_free(crmkit_engine* engine);
 CRMKIT_API int crmkit_engine_apply(crmkit_engine* engine, const char* event_json, char** out_result_json);
 /** Fires the SLA warnings and breaches up to `now` (Unix seconds in 1900..2499; automatic
  *  escalation included; journaled on a durable engine when anything fired). When
- *  out_json is not NULL it receives a JSON array of {"case","clock","kind","at","fraction",
+ *  out_json is not NULL it receives a JSON array of {"schema":1,"case","clock","kind","at","fraction",
  *  "escalated_from","escalated_to"} (caller frees); *out_count (may be NULL) their number.
  *  Errors: CRMKIT_EINVAL. Thread-safe. */
 CRMKIT_API int crmkit_engine_sweep(crmkit_engine* engine, int64_t now, char** out_json, size_t* out_count);
