@@ -9,7 +9,7 @@ import ctypes as _c
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ._lib import (Column, InvalidArgument, check, declare, out_array, require_finite_nonnegative, result,
+from ._lib import (Column, InvalidArgument, c_int, check, declare, out_array, require_finite_nonnegative, result,
                    same_length)
 
 _pd = _c.POINTER(_c.c_double)
@@ -123,7 +123,7 @@ def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None
     require_finite_nonnegative(cm, "m (mean spend)", _summary_ids(summary))
     bg = _BgNbd(bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b)
     gg = _GammaGamma(gammagamma.p, gammagamma.q, gammagamma.v)
-    opts = _ClvOptions(int(horizon_months), float(monthly_discount), _PERIODS[period], float(margin))
+    opts = _ClvOptions(c_int(horizon_months, _c.c_int, "horizon_months"), float(monthly_discount), _PERIODS[period], float(margin))
     as_np = cx.is_numpy
     outs = [out_array(_c.c_double, n, as_np) for _ in range(4)]
     check(_predict(_c.byref(bg), _c.byref(gg), cx.ptr, ct.ptr, cT.ptr, cm.ptr, n, float(t), _c.byref(opts),
@@ -135,7 +135,7 @@ def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None
 def simple_clv(margin: float, retention: float, discount: float, periods: int) -> float:
     """Sum over t = 1..periods of margin * retention**(t-1) / (1+discount)**t."""
     out = _c.c_double()
-    check(_simple(margin, retention, discount, periods, _c.byref(out)))
+    check(_simple(margin, retention, discount, c_int(periods, _c.c_int, "periods"), _c.byref(out)))
     return out.value
 
 
