@@ -139,28 +139,39 @@ def simple_clv(margin: float, retention: float, discount: float, periods: int) -
     return out.value
 
 
-def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week") -> dict:
+def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week", *, missing: str = "raise") -> dict:
     """Per-customer summaries (x, t_x, T, m) from transactions, for a calibration period ending on
     `calibration_end` (inclusive; later purchases are ignored). Purchases on one day are one
-    purchase. Returns columns id, x, t_x, T, m for customers with a purchase in the period."""
-    from .rfm import _day, _days  # the same date handling as RFM
+    purchase. Returns columns id, x, t_x, T, m for customers with a purchase in the period.
+
+    Dates are read as in rfm.score: a datetime's own wall-clock date (a tz-aware column keeps
+    its local dates; naive datetimes are taken as written). A missing date (None, NaN, NaT)
+    raises InvalidArgument naming its row and customer id; with missing="skip" such
+    transactions are left out, the result's ``skipped_rows`` says how many and a
+    rfm.MissingDateWarning is issued."""
+    from .rfm import Columns, _day, _days, _note_skipped, _take  # the same date handling as RFM
     if period not in _PERIODS:
         raise InvalidArgument(f"period must be 'day' or 'week', got {period!r}")
     ids = customer_ids.tolist() if hasattr(customer_ids, "tolist") else list(customer_ids)
+    days, keep = _days(dates, ids, missing)
+    skipped = 0 if keep is None else len(ids) - len(keep)
+    if keep is not None:
+        ids, days, amounts = _take(ids, keep), _take(days, keep), _take(amounts, keep)
     index = {}
     dense = [index.setdefault(c, len(index)) for c in ids]
     cust = Column(dense, _c.c_uint32, "customer_ids")
-    day = Column(_days(dates), _c.c_int32, "dates")
+    day = Column(days, _c.c_int32, "dates")
     amount = Column(amounts, _c.c_double, "amounts")
     n = same_length(cust, day, amount)
     require_finite_nonnegative(amount, "amount", ids)
     k = len(index)
     outs = [(_c.c_double * k)() for _ in range(4)]
     seen = (_c.c_uint8 * k)()
-    check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, _day(calibration_end), _PERIODS[period], *outs, seen))
+    end = _day(calibration_end, "calibration_end")
+    check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, end, _PERIODS[period], *outs, seen))
     keys = list(index.keys())
-    keep = [i for i in range(k) if seen[i]]
-    cols = {"id": [keys[i] for i in keep]}
+    keep_customers = [i for i in range(k) if seen[i]]
+    cols = Columns({"id": [keys[i] for i in keep_customers]})
     for name, buf in zip(("x", "t_x", "T", "m"), outs):
-        cols[name] = [buf[i] for i in keep]
-    return cols
+        cols[name] = [buf[i] for i in keep_customers]
+    return _note_skipped(cols, skipped, "value.summarize")
