@@ -413,8 +413,8 @@ enum crmkit_tier_change {
   CRMKIT_TIER_HELD = 4       /* below the tier held, not yet long enough to downgrade */
 };
 
-/** The names a tier config (NULL = the built-in defaults; data/tiers/default.json is the shipped
- *  one) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
+/** The names a tier config (NULL = the shipped data/tiers/default.json, the CLI's and Python's
+ *  default too: diamond >= 50, gold >= 18, silver >= 4 average monthly spend) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
  *  "enterprise": ["1A".."5A","1B".."5B"]} (caller frees). Errors: CRMKIT_EPARSE, CRMKIT_EINVAL. */
 CRMKIT_API int crmkit_tiers_names(const char* config_json, char** out_json);
 /** Individual tiers of n customers from their average monthly spend, re-rated against their

@@ -24,7 +24,7 @@ def test_individual_checks_the_length_of_previous():
         tiers.individual([100, 600], previous=["gold"])
     with pytest.raises(crmkit.InvalidArgument, match="previous"):
         tiers.individual([100], previous=["gold", "silver"])
-    out = tiers.individual([100, 600], previous=["gold", None], periods_below=[0, 0])
+    out = tiers.individual([10, 600], previous=["gold", None], periods_below=[0, 0])  # 10: silver
     assert out["change"] == ["held", "new"]
 
 
