@@ -356,10 +356,12 @@ CRMKIT_API int crmkit_value_summarize(const uint32_t* customer, const int32_t* d
 CRMKIT_API int crmkit_value_bgnbd_fit(const double* x, const double* t_x, const double* T, size_t n,
                                       crmkit_bgnbd* out, double* out_loglik);
 
-/** Maximum-likelihood Gamma-Gamma fit on the customers with x > 0 (m = mean repeat spend).
- *  *out_used (may be NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no
- *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ELIMIT (n past what memory can
- *  hold), CRMKIT_ENOCONVERGE. Thread-safe. */
+/** Maximum-likelihood Gamma-Gamma fit (m = mean repeat spend). The rule, shared with the CLI
+ *  and Python: customers with x = 0 are left out; customers with x > 0 and m = 0 are left out
+ *  too (a Gamma spend is > 0): they number (customers with x > 0) - *out_used. *out_used (may be
+ *  NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no customer with x > 0
+ *  and m > 0, m < 0 for one with x > 0, NaN or infinity: the message names the row),
+ *  CRMKIT_ELIMIT (n past what memory can hold), CRMKIT_ENOCONVERGE. Thread-safe. */
 CRMKIT_API int crmkit_value_gammagamma_fit(const double* x, const double* m, size_t n, crmkit_gammagamma* out,
                                            double* out_loglik, size_t* out_used);
 
