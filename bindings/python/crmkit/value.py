@@ -55,7 +55,8 @@ class GammaGamma:
     q: float
     v: float
     loglik: float = float("nan")
-    customers: int = 0
+    customers: int = 0  # customers the fit used (x > 0 and m > 0)
+    excluded_zero_spend: int = 0  # customers with x > 0 and m == 0 left out of the fit
 
 
 def _summary_columns(summary: Any, x=None, t_x=None, T=None, m=None):
@@ -97,16 +98,25 @@ def fit_bgnbd(summary: Any = None, *, x=None, t_x=None, T=None) -> BgNbd:
 
 
 def fit_gammagamma(summary: Any = None, *, x=None, m=None) -> GammaGamma:
-    """Maximum-likelihood Gamma-Gamma fit on the customers with x > 0."""
+    """Maximum-likelihood Gamma-Gamma fit, with the rule of the C++ core (the CLI's too):
+    customers with x == 0 are left out (the model has no repeat spend for them); customers with
+    x > 0 and m == 0 are left out as well and counted in the result's ``excluded_zero_spend``
+    (a Gamma spend is > 0); a NaN, infinite or negative x or m raises InvalidArgument naming the
+    customer id (from the summary's ID / id / customer_id column, else the row). ``customers``
+    is how many customers the fit used."""
+    ids = _summary_ids(summary)
     if summary is not None:
         x, _, _, m = _summary_columns(summary)
     if m is None:
         raise InvalidArgument("Gamma-Gamma needs the mean repeat spend m (zbar / monetary_value)")
     cx, cm = Column(x, _c.c_double, "x"), Column(m, _c.c_double, "m")
     n = same_length(cx, cm)
+    require_finite_nonnegative(cx, "x (repeat purchases)", ids)
+    require_finite_nonnegative(cm, "m (mean spend)", ids)
+    repeaters = sum(1 for i in range(n) if cx.ptr[i] > 0)
     out, ll, used = _GammaGamma(), _c.c_double(), _c.c_size_t()
     check(_gg_fit(cx.ptr, cm.ptr, n, _c.byref(out), _c.byref(ll), _c.byref(used)))
-    return GammaGamma(out.p, out.q, out.v, ll.value, used.value)
+    return GammaGamma(out.p, out.q, out.v, ll.value, used.value, repeaters - used.value)
 
 
 def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None, t_x=None, T=None, m=None,
