@@ -356,10 +356,12 @@ CRMKIT_API int crmkit_value_summarize(const uint32_t* customer, const int32_t* d
 CRMKIT_API int crmkit_value_bgnbd_fit(const double* x, const double* t_x, const double* T, size_t n,
                                       crmkit_bgnbd* out, double* out_loglik);
 
-/** Maximum-likelihood Gamma-Gamma fit on the customers with x > 0 (m = mean repeat spend).
- *  *out_used (may be NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no
- *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ELIMIT (n past what memory can
- *  hold), CRMKIT_ENOCONVERGE. Thread-safe. */
+/** Maximum-likelihood Gamma-Gamma fit (m = mean repeat spend). The rule, shared with the CLI
+ *  and Python: customers with x = 0 are left out; customers with x > 0 and m = 0 are left out
+ *  too (a Gamma spend is > 0): they number (customers with x > 0) - *out_used. *out_used (may be
+ *  NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no customer with x > 0
+ *  and m > 0, m < 0 for one with x > 0, NaN or infinity: the message names the row),
+ *  CRMKIT_ELIMIT (n past what memory can hold), CRMKIT_ENOCONVERGE. Thread-safe. */
 CRMKIT_API int crmkit_value_gammagamma_fit(const double* x, const double* m, size_t n, crmkit_gammagamma* out,
                                            double* out_loglik, size_t* out_used);
 
@@ -413,8 +415,8 @@ enum crmkit_tier_change {
   CRMKIT_TIER_HELD = 4       /* below the tier held, not yet long enough to downgrade */
 };
 
-/** The names a tier config (NULL = the built-in defaults; data/tiers/default.json is the shipped
- *  one) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
+/** The names a tier config (NULL = the shipped data/tiers/default.json, the CLI's and Python's
+ *  default too: diamond >= 50, gold >= 18, silver >= 4 average monthly spend) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
  *  "enterprise": ["1A".."5A","1B".."5B"]} (caller frees). Errors: CRMKIT_EPARSE, CRMKIT_EINVAL. */
 CRMKIT_API int crmkit_tiers_names(const char* config_json, char** out_json);
 /** Individual tiers of n customers from their average monthly spend, re-rated against their

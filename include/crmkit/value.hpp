@@ -154,7 +154,7 @@ struct BgNbd::Fit {
 struct GammaGamma {
   double p = 1, q = 1, v = 1;  ///< v is γ
 
-  /// Log-likelihood over the customers with x > 0 (others are ignored).
+  /// Log-likelihood over the customers with x > 0 and m > 0 (others are ignored, as in fit).
   double log_likelihood(std::span<const CustomerSummary> customers) const;
   /// Population mean spend per transaction p·γ/(q−1). Throws Error(invalid_argument) if q <= 1.
   double mean_spend() const;
@@ -163,15 +163,21 @@ struct GammaGamma {
   double expected_spend(const CustomerSummary& c) const;
 
   struct Fit;
-  /// Maximum-likelihood fit on the customers with x > 0. Throws Error(invalid_argument) when there
-  /// are none or one has m <= 0 or a non-finite value, Error(no_convergence) when the fit fails.
+  /// Maximum-likelihood fit. The rule (the same for the CLI, the C API and Python): customers
+  /// with x = 0 are left out (the model has no repeat spend for them); customers with x > 0 and
+  /// m = 0 are left out and counted in Fit::excluded_zero_spend (a Gamma spend is > 0); a
+  /// non-finite x or m, or m < 0, is Error(invalid_argument) naming the customer (its row here,
+  /// its id in fit_table). Error(invalid_argument) when no customer is left,
+  /// Error(no_convergence) when the fit fails.
   static Fit fit(std::span<const CustomerSummary> customers, const FitOptions& options = {});
+  static Fit fit_table(const SummaryTable& table, const FitOptions& options = {});
 };
 
 struct GammaGamma::Fit {
   GammaGamma model;
   double log_likelihood = 0;
-  std::size_t customers = 0;  ///< customers with x > 0 used
+  std::size_t customers = 0;  ///< customers with x > 0 and m > 0 used
+  std::size_t excluded_zero_spend = 0;  ///< customers with x > 0 and m = 0 left out
   int iterations = 0;
 };
 
