@@ -72,7 +72,7 @@ for a, b in zip(ours, pd_out):
     elif a.strftime("%H:%M") in ("12:00", "18:00") and (b - a) > dt.timedelta(0) and \
             b.strftime("%H:%M") in ("13:30", "09:00"):
         # pandas rolls a deadline that lands on a closing time to the next opening; crmkit
-        # reports the closing time (domain.md §3). Same business time, different convention.
+        # reports the closing time (docs/domain.md#business-calendars). Same business time, different convention.
         closing_vs_next_opening += 1
 
 # ---- crmkit CLI end to end on 1M rows ----

@@ -188,7 +188,7 @@ int crmkit_engine_apply_batch(crmkit_engine* h, const char* events_jsonl, size_t
       json rejected = json::array();
       for (const auto& rej : r.rejected)
         rejected.push_back({{"line", rej.index + 1}, {"code", errc_name(rej.code)}, {"error", rej.message}});
-      *out_report_json = dup_string(json{{"applied", r.applied}, {"duplicates", r.duplicates}, {"rejected", rejected}}.dump());
+      *out_report_json = dup_string(json{{"schema", 1}, {"applied", r.applied}, {"duplicates", r.duplicates}, {"rejected", rejected}}.dump());
     }
     return ok();
   });

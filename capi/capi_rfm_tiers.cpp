@@ -15,7 +15,15 @@ using nlohmann::json;
 namespace {
 
 rfm::Config rfm_config(const char* text) { return text && *text ? rfm::Config::from_json(text) : rfm::Config{}; }
-tiering::Config tier_config(const char* text) { return text && *text ? tiering::Config::from_json(text) : tiering::Config{}; }
+/// The default of a NULL config: the shipped data/tiers/default.json, whose individual thresholds
+/// (average monthly spend 50 / 18 / 4, set for the CDNOW data) are also the CLI's and Python's
+/// default; every other field equals tiering::Config{}. tests/capi/rfm_tiers.c checks they agree.
+tiering::Config shipped_tier_config() {
+  tiering::Config c;
+  c.individual = {{"diamond", 50}, {"gold", 18}, {"silver", 4}, {"basic", 0}};
+  return c;
+}
+tiering::Config tier_config(const char* text) { return text && *text ? tiering::Config::from_json(text) : shipped_tier_config(); }
 
 int change_code(const std::string& change) {
   if (change == "same") return CRMKIT_TIER_SAME;

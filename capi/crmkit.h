@@ -87,7 +87,7 @@ CRMKIT_API int crmkit_time_parse(const char* text, int64_t* out_unix_seconds);
  *  range 1900-01-01T00:00:00Z .. 2499-12-31T23:59:59Z). */
 CRMKIT_API int crmkit_time_format(int64_t unix_seconds, char* buf, size_t size);
 
-/* ---- business calendars (domain.md §3) ----------------------------------------------------- */
+/* ---- business calendars (docs/domain.md#business-calendars) ---------------------------------- */
 
 typedef struct crmkit_calendar crmkit_calendar;
 
@@ -128,7 +128,7 @@ CRMKIT_API int crmkit_calendar_add_batch(const crmkit_calendar* calendar, const 
 CRMKIT_API int crmkit_calendar_between_batch(const crmkit_calendar* calendar, const int64_t* from,
                                              const int64_t* to, size_t n, int64_t* out_business_seconds);
 
-/* ---- SLA policies and clocks (domain.md §2.3, §3) ------------------------------------------ */
+/* ---- SLA policies and clocks (docs/domain.md#time-targets, docs/domain.md#sla-clocks) -------- */
 
 typedef struct crmkit_policy crmkit_policy;
 typedef struct crmkit_clocks crmkit_clocks;
@@ -210,7 +210,7 @@ CRMKIT_API int crmkit_clocks_sweep(crmkit_clocks* clocks, int64_t now, crmkit_cl
 /** Number of clocks and the bytes they use. Errors: CRMKIT_EINVAL. */
 CRMKIT_API int crmkit_clocks_size(crmkit_clocks* clocks, size_t* out_count, size_t* out_bytes);
 
-/* ---- complaint workflow engine (domain.md §2) ------------------------------------------------ */
+/* ---- complaint workflow engine (docs/domain.md#complaint-handling) --------------------------- */
 
 typedef struct crmkit_engine crmkit_engine;
 
@@ -258,7 +258,7 @@ CRMKIT_API int crmkit_engine_snapshot(crmkit_engine* engine);
 /** Applies JSON lines (one event per line) in order; each event is accepted or refused on its
  *  own, and a refused one changes nothing. With a store, the accepted events are journaled in one
  *  transaction. *out_report_json (may be NULL; caller frees) is
- *  {"applied","duplicates","rejected":[{"line","code","error"}]} (line: 1-based among the non-empty
+ *  {"schema":1,"applied","duplicates","rejected":[{"line","code","error"}]} (line: 1-based among the non-empty
  *  lines); *out_applied (may be NULL) counts the applied events. Errors: CRMKIT_EINVAL,
  *  CRMKIT_EIO: the journal write failed — the batch is applied in memory but not on disk, and the
  *  engine refuses every later change with CRMKIT_EIO until it is reopened (which recovers the
@@ -280,7 +280,7 @@ CRMKIT_API void crmkit_engine_free(crmkit_engine* engine);
 CRMKIT_API int crmkit_engine_apply(crmkit_engine* engine, const char* event_json, char** out_result_json);
 /** Fires the SLA warnings and breaches up to `now` (Unix seconds in 1900..2499; automatic
  *  escalation included; journaled on a durable engine when anything fired). When
- *  out_json is not NULL it receives a JSON array of {"case","clock","kind","at","fraction",
+ *  out_json is not NULL it receives a JSON array of {"schema":1,"case","clock","kind","at","fraction",
  *  "escalated_from","escalated_to"} (caller frees); *out_count (may be NULL) their number.
  *  Errors: CRMKIT_EINVAL. Thread-safe. */
 CRMKIT_API int crmkit_engine_sweep(crmkit_engine* engine, int64_t now, char** out_json, size_t* out_count);
@@ -310,7 +310,7 @@ CRMKIT_API int crmkit_engine_kpi(crmkit_engine* engine, const char* options_json
 /** Counts and memory, in O(1): any out-parameter may be NULL. Thread-safe. */
 CRMKIT_API int crmkit_engine_stats(crmkit_engine* engine, size_t* out_cases, size_t* out_events, size_t* out_bytes);
 
-/* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (domain.md §5) ------------------- */
+/* ---- customer value: summaries, BG/NBD, Gamma-Gamma, CLV (docs/domain.md#customer-lifetime-value) --- */
 
 /* Period unit of t_x and T (and of the model's time scale). */
 enum crmkit_period { CRMKIT_PERIOD_DAY = 0, CRMKIT_PERIOD_WEEK = 1 };
@@ -372,10 +372,12 @@ CRMKIT_API int crmkit_value_gammagamma_fit_weighted(const double* x, const doubl
                                                     size_t n, crmkit_gammagamma* out, double* out_loglik,
                                                     double* out_used);
 
-/** Maximum-likelihood Gamma-Gamma fit on the customers with x > 0 (m = mean repeat spend).
- *  *out_used (may be NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no
- *  customer with x > 0, m <= 0 for one with x > 0, NaN), CRMKIT_ELIMIT (n past what memory can
- *  hold), CRMKIT_ENOCONVERGE. Thread-safe. */
+/** Maximum-likelihood Gamma-Gamma fit (m = mean repeat spend). The rule, shared with the CLI
+ *  and Python: customers with x = 0 are left out; customers with x > 0 and m = 0 are left out
+ *  too (a Gamma spend is > 0): they number (customers with x > 0) - *out_used. *out_used (may be
+ *  NULL) receives how many customers were used. Errors: CRMKIT_EINVAL (no customer with x > 0
+ *  and m > 0, m < 0 for one with x > 0, NaN or infinity: the message names the row),
+ *  CRMKIT_ELIMIT (n past what memory can hold), CRMKIT_ENOCONVERGE. Thread-safe. */
 CRMKIT_API int crmkit_value_gammagamma_fit(const double* x, const double* m, size_t n, crmkit_gammagamma* out,
                                            double* out_loglik, size_t* out_used);
 
@@ -398,7 +400,7 @@ CRMKIT_API int crmkit_value_predict(const crmkit_bgnbd* bgnbd, const crmkit_gamm
 CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double discount, int periods,
                                        double* out_clv);
 
-/* ---- RFM (domain.md §5) ------------------------------------------------------------------ */
+/* ---- RFM (docs/domain.md#rfm) ---------------------------------------------------------------- */
 
 /** RFM scores over plain arrays: n transactions (customer[i] a dense index < n_customers, day[i]
  *  days since 1970-01-01, amount[i] >= 0) scored as of asof_day (later days ignored).
@@ -418,7 +420,7 @@ CRMKIT_API int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, co
 /** The segment names of a config (NULL = default) as a JSON array; the last is the fallback. */
 CRMKIT_API int crmkit_rfm_segment_names(const char* config_json, char** out_json);
 
-/* ---- tiers (domain.md §4) ------------------------------------------------------------------- */
+/* ---- tiers (docs/domain.md#customer-tiers) --------------------------------------------------- */
 
 /** Tier-change codes of crmkit_tiers_individual. */
 enum crmkit_tier_change {
@@ -429,8 +431,8 @@ enum crmkit_tier_change {
   CRMKIT_TIER_HELD = 4       /* below the tier held, not yet long enough to downgrade */
 };
 
-/** The names a tier config (NULL = the built-in defaults; data/tiers/default.json is the shipped
- *  one) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
+/** The names a tier config (NULL = the shipped data/tiers/default.json, the CLI's and Python's
+ *  default too: diamond >= 50, gold >= 18, silver >= 4 average monthly spend) uses, as JSON {"individual": [...highest first], "pyramid": [...top first],
  *  "enterprise": ["1A".."5A","1B".."5B"]} (caller frees). Errors: CRMKIT_EPARSE, CRMKIT_EINVAL. */
 CRMKIT_API int crmkit_tiers_names(const char* config_json, char** out_json);
 /** Individual tiers of n customers from their average monthly spend, re-rated against their

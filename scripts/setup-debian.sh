@@ -7,7 +7,7 @@ packages=(
   build-essential cmake make pkg-config g++ git tzdata
   libboost-date-time-dev libboost-serialization-dev libboost-math-dev
   libfmt-dev doctest-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libbenchmark-dev
-  python3 python3-numpy python3-pandas python3-pytest python3-pip python3-dask python3-distributed
+  python3 python3-numpy python3-pandas python3-pytest python3-jsonschema python3-pip python3-dask python3-distributed
 )
 if [[ "${CRMKIT_FUZZ:-0}" == "1" ]]; then
   packages+=(clang libclang-rt-dev)

@@ -46,7 +46,7 @@ TEST_CASE("parse_duration") {
     if (std::string(bad) != "2") CHECK_MESSAGE(code_of([&] { (void)parse_duration(bad); }) == Errc::parse, bad);
 }
 
-TEST_CASE("The default policy gives the targets of domain.md §2.3") {
+TEST_CASE("The default policy gives the targets of docs/domain.md#time-targets") {
   Calendar cal = china();
   Policy p = default_policy(cal);
   CHECK(p.clock_names() == std::vector<std::string>{"callback", "contact_after_dispatch", "first_response", "resolution"});

@@ -1,4 +1,4 @@
-// Lifetime value: transaction readers, summaries, BG/NBD, Gamma-Gamma, CLV — against domain.md §6.
+// Lifetime value: transaction readers, summaries, BG/NBD, Gamma-Gamma, CLV — against docs/domain.md#reference-figures.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -31,7 +31,7 @@ std::vector<CustomerSummary> cdnow_summary() {
 }
 }  // namespace
 
-TEST_CASE("BG/NBD reproduces the CDNOW reference fit (domain.md §6)") {
+TEST_CASE("BG/NBD reproduces the CDNOW reference fit (docs/domain.md#reference-figures)") {
   auto rows = cdnow_summary();
   REQUIRE(rows.size() == 2357);
   auto fit = BgNbd::fit(rows);
@@ -62,7 +62,7 @@ TEST_CASE("Both summary header styles read the same figures") {
   CHECK(b.rows[0].m == doctest::Approx(22.35));
 }
 
-TEST_CASE("Gamma-Gamma reproduces the CDNOW reference fit (domain.md §6)") {
+TEST_CASE("Gamma-Gamma reproduces the CDNOW reference fit (docs/domain.md#reference-figures)") {
   auto rows = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
   auto fit = GammaGamma::fit(rows);
   CHECK(fit.customers == 946);
@@ -297,7 +297,20 @@ TEST_CASE("Invalid summaries are rejected with the customer named") {
     CHECK(std::string(e.what()).find("customer 1") != std::string::npos);
   }
   std::vector<CustomerSummary> zero_m{{2, 3, 4, 0}};
-  CHECK_THROWS_AS(GammaGamma::fit(zero_m), Error);
+  CHECK_THROWS_AS(GammaGamma::fit(zero_m), Error);  // nobody left once m = 0 is left out
+  // x > 0 with m = 0 is left out and counted; m < 0 is refused naming the customer id.
+  SummaryTable table{{"a", "b", "c", "d"}, {{2, 3, 4, 10}, {1, 2, 4, 0}, {0, 0, 4, 0}, {3, 3, 4, 20}}};
+  auto fit = GammaGamma::fit_table(table);
+  CHECK(fit.customers == 2);
+  CHECK(fit.excluded_zero_spend == 1);
+  table.rows[1].m = -1;
+  try {
+    (void)GammaGamma::fit_table(table);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::invalid_argument);
+    CHECK(std::string(e.what()).find("customer b") != std::string::npos);
+  }
   // All x = 0: the BG/NBD fit has no information on a, b — it must not claim success silently with garbage.
   std::vector<CustomerSummary> nobody_returns(50, CustomerSummary{0, 0, 10, 0});
   try {

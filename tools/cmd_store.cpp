@@ -8,7 +8,7 @@ namespace {
 
 using namespace crmkit;
 
-/// Personal data in exports (domain.md §2.2): a run of 7 or more digits — a phone or ID number —
+/// Personal data in exports (docs/domain.md#case-records-and-personal-data): a run of 7 or more digits — a phone or ID number —
 /// keeps its last 4 digits, e.g. 13812345678 -> *******5678.
 std::string mask_personal_numbers(const std::string& text) {
   std::string out = text;

@@ -103,12 +103,13 @@ struct SummaryInput {
   }
 };
 
-/// Gamma-Gamma needs m > 0: customers with x > 0 and a zero mean spend are left out of its fit.
-value::GammaGamma::Fit fit_spend(const std::vector<value::CustomerSummary>& rows) {
-  std::vector<value::CustomerSummary> used;
-  for (const auto& c : rows)
-    if (c.x > 0 && c.m > 0) used.push_back(c);
-  return value::GammaGamma::fit(used);
+/// The core's rule (GammaGamma::fit): x = 0 and x > 0 with m = 0 are left out (the latter counted
+/// and reported), m < 0 or a non-finite value is an error naming the customer id.
+value::GammaGamma::Fit fit_spend(const value::SummaryTable& table) {
+  auto fit = value::GammaGamma::fit_table(table);
+  if (fit.excluded_zero_spend)
+    fmt::print(stderr, "gamma-gamma: {} customer(s) with x > 0 and m = 0 left out of the fit\n", fit.excluded_zero_spend);
+  return fit;
 }
 
 void setup_value(CLI::App& app) {
@@ -125,9 +126,9 @@ void setup_value(CLI::App& app) {
     for (const auto& c : table.rows) has_spend = has_spend || (c.x > 0 && c.m > 0);
     std::string gg = "null";
     if (has_spend) {
-      auto g = fit_spend(table.rows);
-      gg = fmt::format(R"({{"p": {:.6g}, "q": {:.6g}, "v": {:.6g}, "loglik": {:.6f}, "customers": {}}})", g.model.p, g.model.q,
-                       g.model.v, g.log_likelihood, g.customers);
+      auto g = fit_spend(table);
+      gg = fmt::format(R"({{"p": {:.6g}, "q": {:.6g}, "v": {:.6g}, "loglik": {:.6f}, "customers": {}, "excluded_zero_spend": {}}})",
+                       g.model.p, g.model.q, g.model.v, g.log_likelihood, g.customers, g.excluded_zero_spend);
     }
     fmt::print(R"({{"bgnbd": {{"r": {:.6g}, "alpha": {:.6g}, "a": {:.6g}, "b": {:.6g}, "loglik": {:.6f}}}, "gammagamma": {}, "customers": {}}})"
                "\n",
@@ -146,7 +147,7 @@ void setup_value(CLI::App& app) {
   predict->callback([] {
     auto table = pred_in.load();
     auto bg = value::BgNbd::fit(table.rows);
-    auto gg = fit_spend(table.rows);
+    auto gg = fit_spend(table);
     value::ClvOptions o;
     o.horizon_months = horizon;
     o.monthly_discount = discount;

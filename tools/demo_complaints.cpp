@@ -90,7 +90,7 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
   const auto& o = report.overall;
   fmt::print("{} events replayed into {} cases ({} rejected); {} SLA breaches, {} automatic escalations\n", applied,
              engine.size(), rejected, breaches, escalations);
-  fmt::print("\nKPI report (domain.md §2.4), cases received in the quarter, as of {}\n", format_utc(report.as_of));
+  fmt::print("\nKPI report (docs/domain.md#kpis), cases received in the quarter, as of {}\n", format_utc(report.as_of));
   fmt::print("{:<24} {:>9} {:>14} {:>10}   {}\n", "measure", "value", "of", "target", "");
   const kpi::Targets& t = report.targets;
   struct Row {

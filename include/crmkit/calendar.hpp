@@ -1,4 +1,4 @@
-// crmkit/calendar.hpp — business calendars (domain.md §3).
+// crmkit/calendar.hpp — business calendars (docs/domain.md#business-calendars).
 //
 // A calendar is a time zone, working intervals per weekday (any number a day, e.g. a lunch
 // break), holidays (dates without work) and make-up working days (调休: dates that work with

@@ -1,4 +1,4 @@
-// crmkit/kpi.hpp — complaint-handling measures (domain.md §2.4).
+// crmkit/kpi.hpp — complaint-handling measures (docs/domain.md#kpis).
 //
 // Computed by workflow::Engine::kpi() over the cases received in [from, to). Each case is
 // counted in the buckets of its receipt (day, ISO week, month in the report zone) and of its
@@ -79,7 +79,7 @@ struct Report {
   std::vector<ReasonCount> dissatisfaction_reasons;  ///< reasons of unsatisfied callbacks, most frequent first
 };
 
-/// {"as_of","zone","overall":{...},"by_day":[...],...,"dissatisfaction_reasons":[{"reason","count"}]}
+/// {"schema":1,"as_of","zone","overall":{...},"by_day":[...],...,"dissatisfaction_reasons":[{"reason","count"}]}
 /// where each measures object is {"key","received","ratings":{"very_satisfied","satisfied","unsatisfied"},
 /// "satisfaction":{"value","numerator","denominator","target","met"},...}.
 std::string to_json(const Report& r);

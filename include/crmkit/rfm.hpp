@@ -1,4 +1,4 @@
-// crmkit/rfm.hpp — RFM scoring (domain.md §5): recency, frequency, monetary; scores 1–5 by
+// crmkit/rfm.hpp — RFM scoring (docs/domain.md#rfm): recency, frequency, monetary; scores 1–5 by
 // quintiles or fixed cut points; segments from a configurable map.
 //
 // For each customer with a purchase on or before the as-of date (and inside the window, when one

@@ -1,4 +1,4 @@
-// crmkit/sla.hpp — SLA policies, clocks and the clock scheduler (domain.md §2.3, §3).
+// crmkit/sla.hpp — SLA policies, clocks and the clock scheduler (docs/domain.md#time-targets, docs/domain.md#sla-clocks).
 //
 // A Policy (JSON) resolves, for a case's attributes (channel, category, severity, tier), the
 // Target of each named clock: a business duration, the calendar to count it in, the warning

@@ -1,4 +1,4 @@
-// crmkit/tiering.hpp — customer tiers (domain.md §4).
+// crmkit/tiering.hpp — customer tiers (docs/domain.md#customer-tiers).
 //
 // - Individual customers: diamond / gold / silver / basic from the average monthly spend over a
 //   trailing window of whole months ending on the as-of date (thresholds configurable).

@@ -78,7 +78,7 @@ enum class PeriodUnit { day, week };
 /// Days per period unit (1 or 7).
 constexpr double days_per_period(PeriodUnit u) { return u == PeriodUnit::week ? 7.0 : 1.0; }
 
-/// The BG/NBD / Gamma-Gamma sufficient statistics of one customer (domain.md §5).
+/// The BG/NBD / Gamma-Gamma sufficient statistics of one customer (docs/domain.md#customer-lifetime-value).
 struct CustomerSummary {
   double x = 0;    ///< repeat purchases: distinct purchase days - 1
   double t_x = 0;  ///< time from the first to the last purchase
@@ -158,7 +158,7 @@ struct BgNbd::Fit {
 struct GammaGamma {
   double p = 1, q = 1, v = 1;  ///< v is γ
 
-  /// Log-likelihood over the customers with x > 0 (others are ignored).
+  /// Log-likelihood over the customers with x > 0 and m > 0 (others are ignored, as in fit).
   double log_likelihood(std::span<const CustomerSummary> customers) const;
   /// Population mean spend per transaction p·γ/(q−1). Throws Error(invalid_argument) if q <= 1.
   double mean_spend() const;
@@ -167,9 +167,14 @@ struct GammaGamma {
   double expected_spend(const CustomerSummary& c) const;
 
   struct Fit;
-  /// Maximum-likelihood fit on the customers with x > 0. Throws Error(invalid_argument) when there
-  /// are none or one has m <= 0 or a non-finite value, Error(no_convergence) when the fit fails.
+  /// Maximum-likelihood fit. The rule (the same for the CLI, the C API and Python): customers
+  /// with x = 0 are left out (the model has no repeat spend for them); customers with x > 0 and
+  /// m = 0 are left out and counted in Fit::excluded_zero_spend (a Gamma spend is > 0); a
+  /// non-finite x or m, or m < 0, is Error(invalid_argument) naming the customer (its row here,
+  /// its id in fit_table). Error(invalid_argument) when no customer is left,
+  /// Error(no_convergence) when the fit fails.
   static Fit fit(std::span<const CustomerSummary> customers, const FitOptions& options = {});
+  static Fit fit_table(const SummaryTable& table, const FitOptions& options = {});
   /// The same fit with customers[i] counted weights[i] times (finite, >= 0; one per row): a
   /// table of distinct profiles with counts gives the fit of the customers it stands for.
   static Fit fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
@@ -179,13 +184,14 @@ struct GammaGamma {
 struct GammaGamma::Fit {
   GammaGamma model;
   double log_likelihood = 0;
-  std::size_t customers = 0;  ///< customers with x > 0 used
+  std::size_t customers = 0;  ///< customers with x > 0 and m > 0 used
+  std::size_t excluded_zero_spend = 0;  ///< customers with x > 0 and m = 0 left out
   int iterations = 0;
 };
 
 // ---- lifetime value ------------------------------------------------------------------------------
 
-/// Options of the probabilistic CLV (domain.md §5):
+/// Options of the probabilistic CLV (docs/domain.md#customer-lifetime-value):
 /// CLV = margin · Σ_{i=1..H} m̂ · (E[X(k·i)|·] − E[X(k·(i−1))|·]) / (1+d)^i, with k periods per month
 /// (4.345 weeks or 30 days, as in the lifetimes library).
 struct ClvOptions {

@@ -503,8 +503,8 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-/// JSON serializers (used by the CLI and the C API).
-/// Case: {"id","state","channel","category","severity","customer","tier","owner","department",
+/// JSON serializers (used by the CLI and the C API; schemas in docs/schemas/).
+/// Case: {"schema":1,"id","state","channel","category","severity","customer","tier","owner","department",
 ///  "first_owner","escalation_level","over_level","repeat_of","merged_into","received_at",
 ///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
 ///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},
@@ -515,7 +515,7 @@ std::string to_json(const Case& c, bool with_events = true);
 ///  "clocks":[{"clock","op","due"}],"repeat_of","over_level","compensation","callback_attempts",
 ///  "manual_callback_required","attempts_exhausted"}
 std::string to_json(const ApplyResult& r);
-/// {"case","clock","kind","at","fraction","escalated_from","escalated_to"}
+/// {"schema":1,"case","clock","kind","at","fraction","escalated_from","escalated_to"}
 std::string to_json(const SweepEvent& s);
 
 }  // namespace crmkit::workflow

@@ -404,6 +404,9 @@ Calendar Calendar::from_json(std::string_view text) {
         const std::string field = "calendar.workdays." + date;
         spec.workdays.emplace_back(parse_date_field(date, field), parse_intervals(ivs, field));
       }
+    } else if (key == "schema") {  // the document format version (docs/schemas/calendar.schema.json)
+      if (!value.is_number_integer() || value.get<int64_t>() != 1)
+        throw Error(Errc::invalid_argument, "calendar.schema: expected 1");
     } else if (key.empty() || key[0] != '_') {  // "_comment" and the like are allowed
       throw Error(Errc::invalid_argument, fmt::format("calendar.{}: unknown field", key));
     }

@@ -102,6 +102,8 @@ Config Config::from_json(std::string_view text) {
       c.abc_a_share = number(v.value("a", json(0.7)), where + ".a", 0, 1);
       c.abc_b_share = number(v.value("b", json(0.2)), where + ".b", 0, 1);
       if (c.abc_a_share + c.abc_b_share > 1) bad(where, "a + b must be <= 1");
+    } else if (key == "schema") {  // the document format version (docs/schemas/tiers.schema.json)
+      if (!v.is_number_integer() || v.get<int64_t>() != 1) bad(where, "expected 1");
     } else if (key != "description") {
       bad(where, "unknown field");
     }

@@ -15,21 +15,30 @@ namespace {
 
 using boost::math::digamma;
 
-/// Likelihood over distinct (x, m) pairs of the customers with x > 0; terms that depend only on x
-/// (lgamma/digamma of p·x and p·x+q) are computed once per distinct x.
+/// Likelihood over distinct (x, m) pairs of the customers with x > 0 and m > 0; terms that depend
+/// only on x (lgamma/digamma of p·x and p·x+q) are computed once per distinct x. The rule (see
+/// GammaGamma::fit): x = 0 is left out (no repeat spend), x > 0 with m = 0 is left out and
+/// counted (a Gamma spend is > 0), a non-finite value or m < 0 is refused naming the customer
+/// (its id when `ids` are given, else its row).
 class GammaGammaLikelihood {
  public:
   /// `weights` empty: every customer counts once; else customer i counts weights[i] times.
-  explicit GammaGammaLikelihood(std::span<const CustomerSummary> customers, std::span<const double> weights = {}) {
+  explicit GammaGammaLikelihood(std::span<const CustomerSummary> customers, std::span<const double> weights = {},
+                                std::span<const std::string> ids = {}) {
+    auto who = [&](size_t i) { return i < ids.size() ? fmt::format("customer {}", ids[i]) : fmt::format("row {}", i); };
     std::vector<uint32_t> used;
     for (size_t i = 0; i < customers.size(); ++i) {
       const CustomerSummary& c = customers[i];
       if (!std::isfinite(c.x) || !std::isfinite(c.m))
-        throw Error(Errc::invalid_argument, fmt::format("customer {}: x and m must be finite", i));
+        throw Error(Errc::invalid_argument, fmt::format("{}: x and m must be finite (x={}, m={})", who(i), c.x, c.m));
       if (!(c.x > 0)) continue;
-      if (!(c.m > 0))
+      if (c.m < 0)
         throw Error(Errc::invalid_argument,
-                    fmt::format("customer {}: Gamma-Gamma needs m > 0 for customers with x > 0 (x={}, m={})", i, c.x, c.m));
+                    fmt::format("{}: Gamma-Gamma needs m >= 0 for customers with x > 0 (x={}, m={})", who(i), c.x, c.m));
+      if (c.m == 0) {
+        ++excluded_;
+        continue;
+      }
       used.push_back(static_cast<uint32_t>(i));
     }
     auto d = detail::distinct_rows<2>(
@@ -67,6 +76,7 @@ class GammaGammaLikelihood {
 
   double total_weight() const { return total_; }
   size_t customers() const { return customers_; }
+  size_t excluded() const { return excluded_; }
 
   double evaluate(double p, double q, double v, double* grad) const {
     const bool want = grad != nullptr;
@@ -113,7 +123,7 @@ class GammaGammaLikelihood {
   std::vector<double> x_values_, x_weight_, x_log_mx_;
   std::vector<Pair> pairs_;
   double total_ = 0, const_ll_ = 0;
-  size_t customers_ = 0;
+  size_t customers_ = 0, excluded_ = 0;
 };
 
 void require_q_above_one(double q) {
@@ -140,16 +150,33 @@ double GammaGamma::expected_spend(const CustomerSummary& c) const {
   return p * (v + c.m * c.x) / (p * c.x + q - 1);
 }
 
+namespace {
+
+GammaGamma::Fit fit_likelihood(const GammaGammaLikelihood& lik, const FitOptions& options);
+
+}  // namespace
+
 GammaGamma::Fit GammaGamma::fit(std::span<const CustomerSummary> customers, const FitOptions& options) {
-  return fit_weighted(customers, {}, options);
+  return fit_likelihood(GammaGammaLikelihood(customers), options);
+}
+
+GammaGamma::Fit GammaGamma::fit_table(const SummaryTable& table, const FitOptions& options) {
+  return fit_likelihood(GammaGammaLikelihood(table.rows, {}, table.ids), options);
 }
 
 GammaGamma::Fit GammaGamma::fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
                                          const FitOptions& options) {
   detail::check_weights(customers.size(), weights);
-  GammaGammaLikelihood lik(customers, weights);
+  return fit_likelihood(GammaGammaLikelihood(customers, weights), options);
+}
+
+namespace {
+
+GammaGamma::Fit fit_likelihood(const GammaGammaLikelihood& lik, const FitOptions& options) {
   if (lik.customers() == 0 || !(lik.total_weight() > 0))
-    throw Error(Errc::invalid_argument, "Gamma-Gamma fit: no customers with x > 0");
+    throw Error(Errc::invalid_argument,
+                fmt::format("Gamma-Gamma fit: no customers with x > 0 and m > 0 ({} with x > 0 and m = 0 left out)",
+                            lik.excluded()));
   const double W = lik.total_weight();
   const double pen = options.penalizer;
   auto objective = [&](const std::array<double, 3>& u, std::array<double, 3>& g) {
@@ -169,12 +196,15 @@ GammaGamma::Fit GammaGamma::fit_weighted(std::span<const CustomerSummary> custom
     throw Error(Errc::no_convergence,
                 fmt::format("Gamma-Gamma fit did not converge after {} iterations (p={:.4g}, q={:.4g}, v={:.4g})",
                             res.iterations, std::exp(res.u[0]), std::exp(res.u[1]), std::exp(res.u[2])));
-  Fit fit;
+  GammaGamma::Fit fit;
   fit.model = GammaGamma{std::exp(res.u[0]), std::exp(res.u[1]), std::exp(res.u[2])};
   fit.log_likelihood = lik.evaluate(fit.model.p, fit.model.q, fit.model.v, nullptr);
   fit.customers = lik.customers();
+  fit.excluded_zero_spend = lik.excluded();
   fit.iterations = res.iterations;
   return fit;
 }
+
+}  // namespace
 
 }  // namespace crmkit::value

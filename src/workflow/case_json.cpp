@@ -30,7 +30,7 @@ void opt_instant(std::string& out, const std::optional<Instant>& t) {
 std::string to_json(const Case& c, bool with_events) {
   std::string o;
   o.reserve(512 + (with_events ? c.events.size() * 160 : 0));
-  o += "{\"id\":";
+  o += "{\"schema\":1,\"id\":";  // docs/schemas/case.schema.json, format version 1
   json_str(o, c.id);
   o += ",\"state\":";
   json_str(o, c.state);
@@ -142,7 +142,7 @@ std::string to_json(const ApplyResult& r) {
 }
 
 std::string to_json(const SweepEvent& s) {
-  std::string o = "{\"case\":";
+  std::string o = "{\"schema\":1,\"case\":";  // docs/schemas/sweep-event.schema.json, format version 1
   json_str(o, s.case_id);
   o += ",\"clock\":";
   json_str(o, s.clock);

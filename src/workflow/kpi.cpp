@@ -1,4 +1,4 @@
-// Complaint KPIs (domain.md §2.4) over the engine's cases.
+// Complaint KPIs (docs/domain.md#kpis) over the engine's cases.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -66,7 +66,7 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
 std::string to_json(const Report& r) {
   std::string o;
   o.reserve(4096);
-  o += "{\"as_of\":";
+  o += "{\"schema\":1,\"as_of\":";  // docs/schemas/kpi-report.schema.json, format version 1
   workflow::json_instant(o, r.as_of);
   o += ",\"zone\":";
   workflow::json_str(o, r.zone);

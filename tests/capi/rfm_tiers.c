@@ -6,6 +6,33 @@
 #include "crmkit.h"
 
 
+/* NULL config = the shipped data/tiers/default.json (the CLI's and Python's default): the same
+ * tiers at and around every threshold, the same pyramid levels and A/B/C classes. */
+static void shipped_default(void) {
+  static char text[1 << 16];
+  double spend[9] = {2500, 50, 49.99, 18, 17.99, 4, 3.99, 0, 600};
+  double values[100], clv[6] = {900, 500, 300, 100, 60, 1};
+  int32_t a[9], b[9], la[100], lb[100];
+  char ca[6], cb[6];
+  size_t len;
+  int i;
+  FILE* f = fopen(CRMKIT_SOURCE_DIR "/data/tiers/default.json", "rb");
+  CHECK(f != NULL);
+  if (!f) return;
+  len = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[len] = 0;
+  CHECK(crmkit_tiers_individual(NULL, spend, NULL, NULL, 9, a, NULL, NULL) == CRMKIT_OK);
+  CHECK(crmkit_tiers_individual(text, spend, NULL, NULL, 9, b, NULL, NULL) == CRMKIT_OK);
+  for (i = 0; i < 9; ++i) CHECK(a[i] == b[i]);
+  CHECK(a[1] == 0 && a[2] == 1 && a[3] == 1 && a[4] == 2 && a[5] == 2 && a[6] == 3 && a[8] == 0);
+  for (i = 0; i < 100; ++i) values[i] = (i * 37) % 100;
+  CHECK(crmkit_tiers_pyramid(NULL, values, 100, la) == CRMKIT_OK && crmkit_tiers_pyramid(text, values, 100, lb) == CRMKIT_OK);
+  for (i = 0; i < 100; ++i) CHECK(la[i] == lb[i]);
+  CHECK(crmkit_tiers_abc(NULL, clv, 6, ca) == CRMKIT_OK && crmkit_tiers_abc(text, clv, 6, cb) == CRMKIT_OK);
+  CHECK(memcmp(ca, cb, 6) == 0);
+}
+
 int main(void) {
   /* 5 customers, customer 4 has no purchase before the as-of day 100. */
   uint32_t cust[] = {0, 0, 0, 1, 1, 2, 3, 4};
@@ -18,7 +45,7 @@ int main(void) {
   uint16_t seg[5];
   char* names = NULL;
   int32_t tier[3], below[3], change[3], level[100];
-  double spend[3] = {600, 20, 1};
+  double spend[3] = {30, 10, 1};
   const char* previous[3] = {NULL, "diamond", "silver"};
   int32_t prev_below[3] = {0, 0, 0};
   char grades[9], classes[5];
@@ -41,7 +68,7 @@ int main(void) {
   CHECK(crmkit_rfm_score(NULL, NULL, NULL, 0, 0, 100, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) == CRMKIT_OK);
 
   CHECK(crmkit_tiers_individual(NULL, spend, previous, prev_below, 3, tier, below, change) == CRMKIT_OK);
-  /* defaults: diamond >= 2000, gold >= 500, silver >= 100, basic */
+  /* defaults (data/tiers/default.json): diamond >= 50, gold >= 18, silver >= 4, basic */
   CHECK(tier[0] == 1 && change[0] == CRMKIT_TIER_NEW);
   CHECK(tier[1] == 0 && change[1] == CRMKIT_TIER_HELD && below[1] == 1);
   CHECK(tier[2] == 2 && change[2] == CRMKIT_TIER_HELD);
@@ -58,5 +85,6 @@ int main(void) {
   CHECK(crmkit_tiers_pyramid(NULL, values, 100, level) == CRMKIT_OK && level[99] == 0 && level[0] == 3);
   CHECK(crmkit_tiers_abc(NULL, clv, 5, classes) == CRMKIT_OK && classes[0] == 'A' && classes[1] == 'B' && classes[4] == 'C');
   CHECK(crmkit_tiers_abc(NULL, NULL, 5, classes) == CRMKIT_EINVAL);
+  shipped_default();
   return report();
 }

@@ -84,8 +84,11 @@ int main(void) {
   txs[5] = Ts[5] + 1;
   CHECK(crmkit_value_bgnbd_fit(xs, txs, Ts, n, &bg, NULL) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "5") != NULL);
-  ms[0] = 0; /* customer 0 has x = 2 */
+  ms[0] = 0; /* customer 0 has x = 2: m = 0 is left out of the fit, not an error */
+  CHECK(crmkit_value_gammagamma_fit(xs, ms, n, &gg, NULL, &used) == CRMKIT_OK && used == 945);
+  ms[0] = -1; /* a negative mean spend is refused, naming the row */
   CHECK(crmkit_value_gammagamma_fit(xs, ms, n, &gg, NULL, NULL) == CRMKIT_EINVAL);
+  CHECK(strstr(crmkit_last_error(), "row 0") != NULL);
 
   return report();
 }

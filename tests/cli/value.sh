@@ -8,7 +8,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The reference figures of domain.md §6, from both summary header styles.
+# The reference figures of docs/domain.md#reference-figures, from both summary header styles.
 for f in cdnow_customers_summary.csv cdnow_customers_summary_with_transactions.csv; do
   out=$("$crmkit" value fit --summary "$cdnow/$f")
   [[ "$out" == *'"r": 0.242593'* && "$out" == *'"alpha": 4.41353'* && "$out" == *'"a": 0.792886'* && "$out" == *'"b": 2.42575'* ]] ||
@@ -23,7 +23,7 @@ out=$("$crmkit" value predict --summary "$cdnow/cdnow_customers_summary_with_tra
 [[ $(echo "$out" | wc -l) == 2358 ]] || fail "predict rows"
 [[ $(echo "$out" | sed -n 2p) == 1,1.2259*,0.7266*,* ]] || fail "customer 1 (x=2, t_x=30.43, T=38.86): $(echo "$out" | sed -n 2p)"
 
-# The reference figures rounded as domain.md §6 quotes them (r = 0.243, alpha = 4.414, a = 0.793,
+# The reference figures rounded as docs/domain.md#reference-figures quotes them (r = 0.243, alpha = 4.414, a = 0.793,
 # b = 2.426, loglik -9582.4), read from the JSON rather than matched as text.
 python=${PYTHON:-python3}
 if command -v "$python" >/dev/null; then

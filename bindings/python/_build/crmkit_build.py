@@ -31,6 +31,24 @@ def _library():
     return None
 
 
+# Data files the package reads at run time: (path in the package, where a source checkout has it).
+DATA = [("data/tiers/default.json", "data/tiers/default.json")]
+
+
+def _data_files():
+    """(arcname relative to the package dir, bytes): the package's own copy (an unpacked sdist)
+    if present, else the repository's file."""
+    out = []
+    for rel, repo_rel in DATA:
+        for src in (HERE / NAME / rel, HERE.parent.parent / repo_rel):
+            if src.is_file():
+                out.append((rel, src.read_bytes()))
+                break
+        else:
+            raise FileNotFoundError(f"crmkit_build: {repo_rel} not found (needed as {NAME}/{rel})")
+    return out
+
+
 def _metadata(version):
     return (f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {version}\n"
             "Summary: ctypes bindings of crmkit\nRequires-Python: >=3.9\nLicense: MIT\n")
@@ -64,6 +82,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     if lib:
         tag = "py3-none-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
     files = [(f"{NAME}/{p.name}", p.read_bytes()) for p in sorted((HERE / NAME).glob("*.py"))]
+    files += [(f"{NAME}/{rel}", data) for rel, data in _data_files()]
     if lib:
         files.append((f"{NAME}/libcrmkit.so", lib.read_bytes()))
     info = f"{NAME}-{version}.dist-info"
@@ -87,4 +106,9 @@ def build_sdist(sdist_directory, config_settings=None):
     with tarfile.open(path, "w:gz") as tar:
         for rel in ["pyproject.toml", "_build/crmkit_build.py", *[f"{NAME}/{p.name}" for p in (HERE / NAME).glob("*.py")]]:
             tar.add(HERE / rel, arcname=f"{name}/{rel}")
+        for rel, data in _data_files():
+            import io
+            member = tarfile.TarInfo(f"{name}/{NAME}/{rel}")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
     return path.name

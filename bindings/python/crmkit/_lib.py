@@ -18,7 +18,7 @@ try:  # numpy is optional: used without copying when the caller passes arrays
 except ImportError:  # pragma: no cover - exercised on interpreters without numpy
     _np = None
 
-__all__ = ["lib", "Error", "check", "take_string", "to_unix", "from_unix"]
+__all__ = ["lib", "Error", "check", "take_string", "to_unix", "from_unix", "c_int"]
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -197,8 +197,7 @@ def to_unix(t: Any) -> int:
     if isinstance(t, bool):
         raise TypeError("a bool is not an instant")
     if isinstance(t, int) or (_np is not None and isinstance(t, _np.integer)):
-        _check_int_range(int(t), int(t), _c.c_int64, "instant")  # ctypes would wrap it silently
-        return int(t)
+        return c_int(t, _c.c_int64, "instant")  # ctypes would wrap it silently
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
             raise InvalidArgument("naive datetime: attach a time zone (an instant needs one)")
@@ -258,7 +257,25 @@ class Column:
 
 
 _INT_RANGES = {_c.c_int64: (-2**63, 2**63 - 1), _c.c_int32: (-2**31, 2**31 - 1), _c.c_uint32: (0, 2**32 - 1),
-               _c.c_uint8: (0, 255)}
+               _c.c_uint8: (0, 255), _c.c_uint64: (0, 2**64 - 1), _c.c_int: (-2**31, 2**31 - 1)}
+
+
+def c_int(value: Any, ctype, name: str) -> int:
+    """`value` as a Python int for a ctypes argument or field of type `ctype`: ctypes would wrap
+    an int that does not fit silently (2**32 + 5 as a c_int is 5), so it is refused with
+    InvalidArgument naming `name`; so are bools, non-integral floats and non-numbers."""
+    if isinstance(value, bool) or (_np is not None and isinstance(value, _np.bool_)):
+        raise InvalidArgument(f"{name}: expected an integer, got a bool")
+    if isinstance(value, int) or (_np is not None and isinstance(value, _np.integer)):
+        v = int(value)
+    elif isinstance(value, float) or (_np is not None and isinstance(value, _np.floating)):
+        if not float(value).is_integer():
+            raise InvalidArgument(f"{name}: expected an integer, got {value!r}")
+        v = int(value)
+    else:
+        raise InvalidArgument(f"{name}: expected an integer, got {type(value).__name__}")
+    _check_int_range(v, v, ctype, name)
+    return v
 
 
 def _check_int_range(lo: int, hi: int, ctype, name: str) -> None:

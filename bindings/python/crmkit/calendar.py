@@ -7,7 +7,7 @@ import json as _json
 import os
 from typing import Any, Union
 
-from ._lib import Column, Handle, check, declare, encode, from_unix, out_array, result, same_length, take_string, to_unix
+from ._lib import Column, Handle, c_int, check, declare, encode, from_unix, out_array, result, same_length, take_string, to_unix
 
 _P = _c.c_void_p
 _i64 = _c.c_int64
@@ -33,9 +33,10 @@ def _like(t: Any, seconds: int):
 
 
 def _seconds(d: Any) -> int:
+    """Seconds of a timedelta (whole seconds) or an integer, range-checked for int64."""
     if isinstance(d, _dt.timedelta):
-        return int(d.total_seconds())
-    return int(d)
+        d = d // _dt.timedelta(seconds=1)
+    return c_int(d, _i64, "business")
 
 
 class Calendar(Handle):

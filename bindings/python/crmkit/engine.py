@@ -6,7 +6,7 @@ import json as _json
 import os
 from typing import Any, Dict, Iterable, List, Optional, Union
 
-from ._lib import Handle, check, declare, encode, take_string, to_unix
+from ._lib import Handle, InvalidArgument, ParseError, c_int, check, declare, encode, take_string, to_unix
 
 _P = _c.c_void_p
 _size = _c.c_size_t
@@ -148,8 +148,23 @@ class Engine(Handle):
         check(_get_case(self._h(), case_id.encode("utf-8"), _c.byref(out)))
         return Case(_json.loads(take_string(out)))
 
-    def find(self, **query) -> List[str]:
-        """Case ids by state, owner, department, customer, escalation_level, min_escalation_level, limit."""
+    def find(self, *, state: Optional[str] = None, owner: Optional[str] = None, department: Optional[str] = None,
+             customer: Optional[str] = None, escalation_level: Optional[int] = None,
+             min_escalation_level: Optional[int] = None, limit: Optional[int] = None) -> List[str]:
+        """Ids of the cases matching every given filter, in order of receipt (no filter: all).
+        An unknown keyword is a TypeError (a typo never widens the query to every case); a bad
+        value (a state the workflow does not have, a level outside 0..15, a negative limit) is
+        InvalidArgument naming the parameter."""
+        query: Dict[str, Any] = {}
+        for key, v in (("state", state), ("owner", owner), ("department", department), ("customer", customer)):
+            if v is not None:
+                if not isinstance(v, str):
+                    raise InvalidArgument(f"find: {key} must be a str, got {type(v).__name__}")
+                query[key] = v
+        for key, v in (("escalation_level", escalation_level), ("min_escalation_level", min_escalation_level),
+                       ("limit", limit)):
+            if v is not None:
+                query[key] = c_int(v, _c.c_int64, f"find: {key}")
         out = _P()
         check(_find(self._h(), _json.dumps(query).encode("utf-8"), _c.byref(out)))
         return _json.loads(take_string(out))
@@ -170,8 +185,32 @@ class Engine(Handle):
         check(_due_before(self._h(), to_unix(t), _c.byref(out)))
         return _json.loads(take_string(out))
 
-    def kpi(self, **options) -> dict:
-        """The KPI report; options: from, to, as_of (RFC 3339), top_reasons."""
+    def kpi(self, *, since=None, until=None, as_of=None, top_reasons: Optional[int] = None, **legacy) -> dict:
+        """The KPI report. since / until: the period of receipt (the C API's "from" / "to");
+        as_of: the report's reference time; each an int of Unix seconds, an aware datetime or an
+        RFC 3339 str. top_reasons: how many complaint reasons to list (0..1000). The C API's own
+        names ``to`` and ``**{"from": ...}`` are still accepted; any other keyword is a
+        TypeError, a bad value InvalidArgument naming the parameter."""
+        if "from" in legacy:
+            if since is not None:
+                raise TypeError("kpi() got both 'since' and 'from'")
+            since = legacy.pop("from")
+        if "to" in legacy:
+            if until is not None:
+                raise TypeError("kpi() got both 'until' and 'to'")
+            until = legacy.pop("to")
+        if legacy:
+            raise TypeError(f"kpi() got an unexpected keyword argument {next(iter(legacy))!r} "
+                            "(known: since, until, as_of, top_reasons)")
+        options: Dict[str, Any] = {}
+        for key, name, v in (("from", "since", since), ("to", "until", until), ("as_of", "as_of", as_of)):
+            if v is not None:
+                try:
+                    options[key] = to_unix(v)
+                except (TypeError, InvalidArgument, ParseError) as e:
+                    raise InvalidArgument(f"kpi: {name}: {e}") from None
+        if top_reasons is not None:
+            options["top_reasons"] = c_int(top_reasons, _c.c_int64, "kpi: top_reasons")
         out = _P()
         check(_kpi(self._h(), _json.dumps(options).encode("utf-8") if options else None, _c.byref(out)))
         return _json.loads(take_string(out))

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, Union
 
-from ._lib import Handle, check, declare, encode, from_unix, take_string, to_unix
+from ._lib import Handle, c_int, check, declare, encode, from_unix, take_string, to_unix
 from .calendar import Calendar
 
 _P = _c.c_void_p
@@ -115,23 +115,23 @@ class Clocks(Handle):
         return out.value
 
     def start(self, clock_id: int, at) -> None:
-        check(_ops["start"](self._h(), clock_id, to_unix(at)))
+        check(_ops["start"](self._h(), c_int(clock_id, _u64, "clock_id"), to_unix(at)))
 
     def pause(self, clock_id: int, at) -> None:
-        check(_ops["pause"](self._h(), clock_id, to_unix(at)))
+        check(_ops["pause"](self._h(), c_int(clock_id, _u64, "clock_id"), to_unix(at)))
 
     def resume(self, clock_id: int, at) -> None:
-        check(_ops["resume"](self._h(), clock_id, to_unix(at)))
+        check(_ops["resume"](self._h(), c_int(clock_id, _u64, "clock_id"), to_unix(at)))
 
     def stop(self, clock_id: int, at) -> None:
-        check(_ops["stop"](self._h(), clock_id, to_unix(at)))
+        check(_ops["stop"](self._h(), c_int(clock_id, _u64, "clock_id"), to_unix(at)))
 
     def retarget(self, clock_id: int, policy: Policy, clock: str, case: Optional[dict], at) -> None:
-        check(_clocks_retarget(self._h(), clock_id, policy._h(), clock.encode("utf-8"), _case(case), to_unix(at)))
+        check(_clocks_retarget(self._h(), c_int(clock_id, _u64, "clock_id"), policy._h(), clock.encode("utf-8"), _case(case), to_unix(at)))
 
     def status(self, clock_id: int, as_of) -> ClockStatus:
         s = _Status()
-        check(_clocks_status(self._h(), clock_id, to_unix(as_of), _c.byref(s)))
+        check(_clocks_status(self._h(), c_int(clock_id, _u64, "clock_id"), to_unix(as_of), _c.byref(s)))
         return ClockStatus(_STATES[s.state], s.elapsed_seconds, s.remaining_seconds, s.target_seconds,
                            from_unix(s.due) if s.has_due else None, bool(s.breached), s.warnings_fired)
 

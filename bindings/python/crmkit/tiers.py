@@ -1,9 +1,17 @@
-"""Customer tiers: individual tiers with hysteresis, enterprise grades, pyramid, A/B/C by CLV."""
+"""Customer tiers: individual tiers with hysteresis, enterprise grades, pyramid, A/B/C by CLV.
+
+Without a config every function uses the shipped rules, data/tiers/default.json (individual
+tiers by average monthly spend: diamond >= 50, gold >= 18, silver >= 4, else basic), the same
+default as the CLI's and the C API's (a NULL config). A wheel carries its copy as
+crmkit/data/tiers/default.json; a source checkout reads the repository's data/tiers/default.json.
+"""
 from __future__ import annotations
 
 import ctypes as _c
 import json as _json
 import os
+import pathlib
+from functools import lru_cache
 from typing import List, Optional, Sequence, Union
 
 from ._lib import Column, InvalidArgument, check, declare, read_config_file, require_length, take_string
@@ -20,10 +28,28 @@ _abc = declare("crmkit_tiers_abc", _c.c_char_p, _c.POINTER(_c.c_double), _c.c_si
 _CHANGES = ["new", "same", "upgrade", "downgrade", "held"]
 
 
+def default_config_path() -> Optional[pathlib.Path]:
+    """The shipped default tier rules: the package's copy (crmkit/data/tiers/default.json, in a
+    wheel), else the source checkout's data/tiers/default.json; None if neither exists."""
+    here = pathlib.Path(__file__).resolve().parent
+    for path in (here / "data" / "tiers" / "default.json", here.parent.parent.parent / "data" / "tiers" / "default.json"):
+        if path.is_file():
+            return path
+    return None
+
+
+@lru_cache(maxsize=1)
+def _default_text() -> Optional[bytes]:
+    path = default_config_path()
+    # Without the file the C library's NULL default is used: the same rules, built in.
+    return read_config_file(path).encode("utf-8") if path is not None else None
+
+
 def _config(config: Optional[Union[str, dict, os.PathLike]]) -> Optional[bytes]:
-    """A config as JSON text: a dict, JSON text, or a path to a JSON file."""
+    """A config as JSON text: a dict, JSON text, or a path to a JSON file; None = the shipped
+    data/tiers/default.json."""
     if config is None:
-        return None
+        return _default_text()
     if isinstance(config, dict):
         return _json.dumps(config).encode("utf-8")
     text = str(config)

@@ -9,7 +9,7 @@ import ctypes as _c
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ._lib import (Column, InvalidArgument, check, declare, out_array, require_finite_nonnegative, result,
+from ._lib import (Column, InvalidArgument, c_int, check, declare, out_array, require_finite_nonnegative, result,
                    same_length)
 
 _pd = _c.POINTER(_c.c_double)
@@ -55,7 +55,8 @@ class GammaGamma:
     q: float
     v: float
     loglik: float = float("nan")
-    customers: int = 0
+    customers: int = 0  # customers the fit used (x > 0 and m > 0)
+    excluded_zero_spend: int = 0  # customers with x > 0 and m == 0 left out of the fit
 
 
 def _summary_columns(summary: Any, x=None, t_x=None, T=None, m=None):
@@ -97,16 +98,25 @@ def fit_bgnbd(summary: Any = None, *, x=None, t_x=None, T=None) -> BgNbd:
 
 
 def fit_gammagamma(summary: Any = None, *, x=None, m=None) -> GammaGamma:
-    """Maximum-likelihood Gamma-Gamma fit on the customers with x > 0."""
+    """Maximum-likelihood Gamma-Gamma fit, with the rule of the C++ core (the CLI's too):
+    customers with x == 0 are left out (the model has no repeat spend for them); customers with
+    x > 0 and m == 0 are left out as well and counted in the result's ``excluded_zero_spend``
+    (a Gamma spend is > 0); a NaN, infinite or negative x or m raises InvalidArgument naming the
+    customer id (from the summary's ID / id / customer_id column, else the row). ``customers``
+    is how many customers the fit used."""
+    ids = _summary_ids(summary)
     if summary is not None:
         x, _, _, m = _summary_columns(summary)
     if m is None:
         raise InvalidArgument("Gamma-Gamma needs the mean repeat spend m (zbar / monetary_value)")
     cx, cm = Column(x, _c.c_double, "x"), Column(m, _c.c_double, "m")
     n = same_length(cx, cm)
+    require_finite_nonnegative(cx, "x (repeat purchases)", ids)
+    require_finite_nonnegative(cm, "m (mean spend)", ids)
+    repeaters = sum(1 for i in range(n) if cx.ptr[i] > 0)
     out, ll, used = _GammaGamma(), _c.c_double(), _c.c_size_t()
     check(_gg_fit(cx.ptr, cm.ptr, n, _c.byref(out), _c.byref(ll), _c.byref(used)))
-    return GammaGamma(out.p, out.q, out.v, ll.value, used.value)
+    return GammaGamma(out.p, out.q, out.v, ll.value, used.value, repeaters - used.value)
 
 
 def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None, t_x=None, T=None, m=None,
@@ -123,7 +133,7 @@ def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None
     require_finite_nonnegative(cm, "m (mean spend)", _summary_ids(summary))
     bg = _BgNbd(bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b)
     gg = _GammaGamma(gammagamma.p, gammagamma.q, gammagamma.v)
-    opts = _ClvOptions(int(horizon_months), float(monthly_discount), _PERIODS[period], float(margin))
+    opts = _ClvOptions(c_int(horizon_months, _c.c_int, "horizon_months"), float(monthly_discount), _PERIODS[period], float(margin))
     as_np = cx.is_numpy
     outs = [out_array(_c.c_double, n, as_np) for _ in range(4)]
     check(_predict(_c.byref(bg), _c.byref(gg), cx.ptr, ct.ptr, cT.ptr, cm.ptr, n, float(t), _c.byref(opts),
@@ -135,32 +145,43 @@ def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None
 def simple_clv(margin: float, retention: float, discount: float, periods: int) -> float:
     """Sum over t = 1..periods of margin * retention**(t-1) / (1+discount)**t."""
     out = _c.c_double()
-    check(_simple(margin, retention, discount, periods, _c.byref(out)))
+    check(_simple(margin, retention, discount, c_int(periods, _c.c_int, "periods"), _c.byref(out)))
     return out.value
 
 
-def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week") -> dict:
+def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week", *, missing: str = "raise") -> dict:
     """Per-customer summaries (x, t_x, T, m) from transactions, for a calibration period ending on
     `calibration_end` (inclusive; later purchases are ignored). Purchases on one day are one
-    purchase. Returns columns id, x, t_x, T, m for customers with a purchase in the period."""
-    from .rfm import _day, _days  # the same date handling as RFM
+    purchase. Returns columns id, x, t_x, T, m for customers with a purchase in the period.
+
+    Dates are read as in rfm.score: a datetime's own wall-clock date (a tz-aware column keeps
+    its local dates; naive datetimes are taken as written). A missing date (None, NaN, NaT)
+    raises InvalidArgument naming its row and customer id; with missing="skip" such
+    transactions are left out, the result's ``skipped_rows`` says how many and a
+    rfm.MissingDateWarning is issued."""
+    from .rfm import Columns, _day, _days, _note_skipped, _take  # the same date handling as RFM
     if period not in _PERIODS:
         raise InvalidArgument(f"period must be 'day' or 'week', got {period!r}")
     ids = customer_ids.tolist() if hasattr(customer_ids, "tolist") else list(customer_ids)
+    days, keep = _days(dates, ids, missing)
+    skipped = 0 if keep is None else len(ids) - len(keep)
+    if keep is not None:
+        ids, days, amounts = _take(ids, keep), _take(days, keep), _take(amounts, keep)
     index = {}
     dense = [index.setdefault(c, len(index)) for c in ids]
     cust = Column(dense, _c.c_uint32, "customer_ids")
-    day = Column(_days(dates), _c.c_int32, "dates")
+    day = Column(days, _c.c_int32, "dates")
     amount = Column(amounts, _c.c_double, "amounts")
     n = same_length(cust, day, amount)
     require_finite_nonnegative(amount, "amount", ids)
     k = len(index)
     outs = [(_c.c_double * k)() for _ in range(4)]
     seen = (_c.c_uint8 * k)()
-    check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, _day(calibration_end), _PERIODS[period], *outs, seen))
+    end = _day(calibration_end, "calibration_end")
+    check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, end, _PERIODS[period], *outs, seen))
     keys = list(index.keys())
-    keep = [i for i in range(k) if seen[i]]
-    cols = {"id": [keys[i] for i in keep]}
+    keep_customers = [i for i in range(k) if seen[i]]
+    cols = Columns({"id": [keys[i] for i in keep_customers]})
     for name, buf in zip(("x", "t_x", "T", "m"), outs):
-        cols[name] = [buf[i] for i in keep]
-    return cols
+        cols[name] = [buf[i] for i in keep_customers]
+    return _note_skipped(cols, skipped, "value.summarize")

@@ -1,3 +1,6 @@
+import math
+import os
+import pathlib
 import datetime as dt
 
 import pytest
@@ -80,8 +83,10 @@ def test_value_errors():
         value.fit_bgnbd(x=[], t_x=[], T=[])
     with pytest.raises(crmkit.InvalidArgument, match="customer 1"):
         value.fit_bgnbd(x=[1, 1], t_x=[2, 5], T=[3, 3])
-    with pytest.raises(crmkit.InvalidArgument):
-        value.fit_gammagamma(x=[1, 2], m=[0.0, 3.0])
+    with pytest.raises(crmkit.InvalidArgument, match="row 0"):
+        value.fit_gammagamma(x=[1, 2], m=[-1.0, 3.0])
+    with pytest.raises(crmkit.InvalidArgument, match="no customers with x > 0 and m > 0"):
+        value.fit_gammagamma(x=[1, 2, 0], m=[0.0, 0.0, 5.0])  # m = 0 is left out: nobody is left
     assert value.simple_clv(100, 0.8, 0.1, 2) == pytest.approx(100 / 1.1 + 80 / 1.21)
     with pytest.raises(crmkit.InvalidArgument):
         value.simple_clv(100, 1.5, 0.1, 2)
@@ -100,3 +105,46 @@ def test_summarize_matches_the_published_cdnow_summary(data):
     assert abs(first["T"] - ref.loc[0, "T"]) < 0.01
     bg = value.fit_bgnbd(s)
     assert round(bg.r, 3) == 0.243
+
+
+def _cdnow_master(data):
+    ids, dates, amounts = [], [], []
+    with open(data / "cdnow" / "CDNOW_master.txt") as fh:
+        next(fh)
+        for line in fh:
+            cid, day, _, amount = line.split()
+            ids.append(cid)
+            dates.append(f"{day[:4]}-{day[4:6]}-{day[6:]}")
+            amounts.append(float(amount))
+    return ids, dates, amounts
+
+
+def test_gammagamma_on_the_shipped_log_follows_the_cores_rule(data):
+    # Customer 10244 has x > 0 and m = 0: the fit failed on "customer 10243" (a row index).
+    summary = value.summarize(*_cdnow_master(data), "1997-09-30")
+    i = summary["id"].index("10244")
+    assert summary["x"][i] > 0 and summary["m"][i] == 0
+    gg = value.fit_gammagamma(summary)
+    zero = sum(1 for x, m in zip(summary["x"], summary["m"]) if x > 0 and m == 0)
+    assert zero >= 1 and gg.excluded_zero_spend == zero
+    assert gg.customers == sum(1 for x, m in zip(summary["x"], summary["m"]) if x > 0 and m > 0)
+    # The CLI applies the same rule to the same log and reports the same counts.
+    import json
+    import subprocess
+    cli = pathlib.Path(os.environ["CRMKIT_LIBRARY"]).parent / "tools" / "crmkit" if "CRMKIT_LIBRARY" in os.environ else None
+    if cli is not None and cli.exists():
+        out = subprocess.run([str(cli), "value", "fit", "--transactions", str(data / "cdnow" / "CDNOW_master.txt"),
+                              "--calibration-end", "1997-09-30"], check=True, capture_output=True, text=True)
+        j = json.loads(out.stdout)["gammagamma"]
+        assert (j["customers"], j["excluded_zero_spend"]) == (gg.customers, gg.excluded_zero_spend)
+        assert j["p"] == pytest.approx(gg.p, rel=1e-5) and j["v"] == pytest.approx(gg.v, rel=1e-5)
+    # A negative or NaN mean spend is refused naming the customer id, not its row.
+    bad = dict(summary, m=list(summary["m"]))
+    bad["m"][i] = -1.0
+    with pytest.raises(crmkit.InvalidArgument, match="customer '10244'"):
+        value.fit_gammagamma(bad)
+    bad["m"][i] = math.nan
+    with pytest.raises(crmkit.InvalidArgument, match="customer '10244'"):
+        value.fit_gammagamma(bad)
+    with pytest.raises(crmkit.InvalidArgument, match="row 1"):  # no ids: the row
+        value.fit_gammagamma(x=[2, 1], m=[20.0, -3.0])

@@ -126,11 +126,11 @@ def test_durable_engine_equals_the_in_memory_one(data, tmp_path):
 
 def test_query_typos_and_paged_due_clocks(engine, data):
     engine.apply_batch(_quarter(data)[:6000])
-    with pytest.raises(crmkit.InvalidArgument):
+    with pytest.raises(TypeError, match="stat"):  # a typo never widens the query to every case
         engine.find(stat="closed")
     with pytest.raises(crmkit.InvalidArgument):
         engine.find(state="clozed")
-    with pytest.raises(crmkit.InvalidArgument):
+    with pytest.raises(TypeError, match="start"):
         engine.kpi(start="2026-01-01T00:00:00Z")
     before = "2026-02-20T00:00:00Z"
     whole = engine.due_before(before)
@@ -143,3 +143,27 @@ def test_query_typos_and_paged_due_clocks(engine, data):
         pages += page
         after = page[-1]
     assert pages == whole
+
+
+def test_query_parameters_have_python_names_and_bad_values_raise(engine, data):
+    engine.apply_batch(_quarter(data)[:3000])
+    everything = engine.kpi()
+    early = engine.kpi(since="2026-01-01T00:00:00Z", until="2026-01-15T00:00:00Z")
+    assert early != everything  # since/until are used, not ignored
+    assert engine.kpi(**{"from": "2026-01-01T00:00:00Z", "to": "2026-01-15T00:00:00Z"}) == early  # the C names
+    assert engine.kpi(since=1767225600, until="2026-01-15T00:00:00Z") == early
+    for bad in ({"since": "yesterday"}, {"until": 2.5}, {"as_of": 2**70}, {"top_reasons": -1},
+                {"top_reasons": 2**64}, {"top_reasons": "3"}):
+        with pytest.raises(crmkit.InvalidArgument, match=next(iter(bad))):
+            engine.kpi(**bad)
+    with pytest.raises(TypeError):
+        engine.kpi(since="2026-01-01T00:00:00Z", **{"from": "2026-01-01T00:00:00Z"})
+    with pytest.raises(TypeError, match="stat"):
+        engine.find(stat="closed")
+    with pytest.raises(TypeError):
+        engine.find("closed")  # filters are keywords only
+    for bad in ({"state": 3}, {"escalation_level": 99}, {"min_escalation_level": -1}, {"limit": -1},
+                {"limit": 2**64 + 3}, {"owner": ["u-1"]}):
+        with pytest.raises(crmkit.InvalidArgument, match=next(iter(bad))):
+            engine.find(**bad)
+    assert len(engine.find(limit=3)) == 3

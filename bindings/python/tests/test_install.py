@@ -22,3 +22,14 @@ def test_pip_install_offline(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import crmkit; print(crmkit.version(), crmkit.__file__)"],
                          check=True, env=env, capture_output=True, text=True, cwd=tmp_path).stdout
     assert str(target) in out
+    # The shipped tier rules travel in the wheel: the installed package's default is that file.
+    shipped = PKG.parents[1] / "data" / "tiers" / "default.json"
+    packaged = target / "crmkit" / "data" / "tiers" / "default.json"
+    assert packaged.read_bytes() == shipped.read_bytes()
+    code = ("from crmkit import tiers\n"
+            "print(tiers.default_config_path())\n"
+            "print(tiers.individual([50, 49.99, 18, 4, 3.99])['tier'])\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True,
+                         cwd=tmp_path).stdout.splitlines()
+    assert out[0] == str(packaged)
+    assert out[1] == "['diamond', 'gold', 'gold', 'silver', 'basic']"

@@ -24,7 +24,7 @@ def test_individual_checks_the_length_of_previous():
         tiers.individual([100, 600], previous=["gold"])
     with pytest.raises(crmkit.InvalidArgument, match="previous"):
         tiers.individual([100], previous=["gold", "silver"])
-    out = tiers.individual([100, 600], previous=["gold", None], periods_below=[0, 0])
+    out = tiers.individual([10, 600], previous=["gold", None], periods_below=[0, 0])  # 10: silver
     assert out["change"] == ["held", "new"]
 
 
@@ -80,3 +80,34 @@ def test_devices_are_not_files():
         Calendar.from_file("/dev/zero")
     with pytest.raises(crmkit.InvalidArgument, match="/dev/zero"):
         tiers.names("/dev/zero")  # the binding reads tier configs itself
+
+
+def test_scalar_integers_that_do_not_fit_are_refused_not_wrapped():
+    # ctypes kept the low bits: periods=2**32+5 computed 5 periods, horizon 2**32+12 was 12.
+    assert value.simple_clv(100, 0.8, 0.1, 5) > 0
+    for bad in (2**32 + 5, 2**31, -2**31 - 1, 2**64):
+        with pytest.raises(crmkit.InvalidArgument, match="periods"):
+            value.simple_clv(100, 0.8, 0.1, bad)
+    bg = value.BgNbd(0.24, 4.4, 0.79, 2.4)
+    gg = value.GammaGamma(6.25, 3.74, 15.4)
+    with pytest.raises(crmkit.InvalidArgument, match="horizon_months"):
+        value.predict(bg, gg, x=[2], t_x=[30], T=[38], m=[20.0], horizon_months=2**32 + 12)
+    with pytest.raises(crmkit.InvalidArgument, match="periods"):
+        value.simple_clv(100, 0.8, 0.1, True)
+    with Calendar.always_open() as cal:
+        t = 1_790_000_000
+        assert cal.add(t, 60) == t + 60
+        for bad in (2**64 + 60, 2**63, -2**63 - 1):
+            with pytest.raises(crmkit.InvalidArgument, match="business"):
+                cal.add(t, bad)
+        with pytest.raises(crmkit.InvalidArgument, match="business"):
+            cal.add(t, 1.5)
+
+
+def test_clock_ids_that_do_not_fit_are_refused():
+    from crmkit.sla import Clocks
+    clocks = Clocks()
+    with pytest.raises(crmkit.InvalidArgument, match="clock_id"):
+        clocks.start(2**64 + 1, 0)
+    with pytest.raises(crmkit.InvalidArgument, match="clock_id"):
+        clocks.status(-1, 0)

@@ -50,3 +50,27 @@ def test_tiers(data):
         tiers.individual([1, -1])
     with pytest.raises(crmkit.InvalidArgument):
         tiers.enterprise(["Z"], [1.0])
+
+
+def test_the_default_tier_rules_are_the_shipped_file_everywhere(data):
+    # Python's default was 2000/500/100 built in, the CLI's data/tiers/default.json (50/18/4).
+    import ctypes
+    import json
+
+    cfg = data / "tiers" / "default.json"
+    spend = [2500, 600, 50, 49.99, 18, 17.99, 4, 3.99, 0]
+    want = tiers.individual(spend, config=cfg)
+    assert tiers.individual(spend) == want
+    assert want["tier"] == ["diamond", "diamond", "diamond", "gold", "gold", "silver", "silver", "basic", "basic"]
+    assert tiers.names() == tiers.names(cfg)
+    assert tiers.default_config_path().read_bytes() == cfg.read_bytes()
+    # The C API's NULL config is the same rules.
+    fn = crmkit._lib.lib.crmkit_tiers_individual
+    n = len(spend)
+    out = (ctypes.c_int32 * n)()
+    assert fn(None, (ctypes.c_double * n)(*spend), None, None, n, out, None, None) == 0
+    labels = json.loads(cfg.read_text())["individual"]["thresholds"]
+    assert [labels[i]["tier"] for i in out] == want["tier"]
+    values = [float((i * 37) % 100) for i in range(100)]
+    assert tiers.pyramid(values) == tiers.pyramid(values, config=cfg)
+    assert tiers.abc([900, 500, 300, 100, 60, 1]) == tiers.abc([900, 500, 300, 100, 60, 1], config=cfg)
