@@ -167,7 +167,11 @@ GammaGamma::Fit GammaGamma::fit_table(const SummaryTable& table, const FitOption
 GammaGamma::Fit GammaGamma::fit_weighted(std::span<const CustomerSummary> customers, std::span<const double> weights,
                                          const FitOptions& options) {
   detail::check_weights(customers.size(), weights);
-  return fit_likelihood(GammaGammaLikelihood(customers, weights), options);
+  GammaGammaLikelihood lik(customers, weights);
+  Fit fit = fit_likelihood(lik, options);
+  // A weighted row stands for weight customers: report the customers, not the rows.
+  fit.customers = static_cast<std::size_t>(std::llround(lik.total_weight()));
+  return fit;
 }
 
 namespace {
