@@ -34,13 +34,14 @@ int change_code(const std::string& change) {
 }
 
 }  // namespace
+namespace {
 
-extern "C" {
-
-int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
-                     int32_t asof_day, const char* config_json, int32_t* out_recency, int64_t* out_frequency,
-                     double* out_monetary, uint8_t* out_r, uint8_t* out_f, uint8_t* out_m, uint16_t* out_segment,
-                     uint8_t* out_present) {
+/// crmkit_rfm_score and its minor-units twin: `score` is the kernel for the amount type.
+template <class Amount, class Kernel>
+int score_arrays(const uint32_t* customer, const int32_t* day, const Amount* amount, size_t n, size_t n_customers,
+                 int32_t asof_day, const char* config_json, int32_t* out_recency, int64_t* out_frequency,
+                 double* out_monetary, uint8_t* out_r, uint8_t* out_f, uint8_t* out_m, uint16_t* out_segment,
+                 uint8_t* out_present, Kernel score) {
   if (n > 0) {
     CRMKIT_REQUIRE(customer);
     CRMKIT_REQUIRE(day);
@@ -57,8 +58,8 @@ int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double*
     std::vector<double> mon(n_customers);
     std::vector<uint8_t> r(n_customers), f(n_customers), m(n_customers), present(n_customers);
     std::vector<uint16_t> seg(n_customers);
-    rfm::score_columns(customer, day, amount, n, n_customers, asof_day, c, rec.data(), freq.data(), mon.data(), r.data(),
-                       f.data(), m.data(), seg.data(), present.data());
+    score(customer, day, amount, n, n_customers, asof_day, c, rec.data(), freq.data(), mon.data(), r.data(), f.data(),
+          m.data(), seg.data(), present.data());
     auto copy = [&](auto* out, const auto& v) {
       if (out) std::copy(v.begin(), v.end(), out);
     };
@@ -72,6 +73,26 @@ int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double*
     copy(out_present, present);
     return ok();
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
+                     int32_t asof_day, const char* config_json, int32_t* out_recency, int64_t* out_frequency,
+                     double* out_monetary, uint8_t* out_r, uint8_t* out_f, uint8_t* out_m, uint16_t* out_segment,
+                     uint8_t* out_present) {
+  return score_arrays(customer, day, amount, n, n_customers, asof_day, config_json, out_recency, out_frequency,
+                      out_monetary, out_r, out_f, out_m, out_segment, out_present, rfm::score_columns);
+}
+
+int crmkit_rfm_score_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor, size_t n,
+                           size_t n_customers, int32_t asof_day, const char* config_json, int32_t* out_recency,
+                           int64_t* out_frequency, double* out_monetary, uint8_t* out_r, uint8_t* out_f, uint8_t* out_m,
+                           uint16_t* out_segment, uint8_t* out_present) {
+  return score_arrays(customer, day, amount_minor, n, n_customers, asof_day, config_json, out_recency, out_frequency,
+                      out_monetary, out_r, out_f, out_m, out_segment, out_present, rfm::score_columns_minor);
 }
 
 int crmkit_rfm_segment_names(const char* config_json, char** out) {

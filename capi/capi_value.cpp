@@ -35,9 +35,15 @@ int crmkit_clv_options_init(crmkit_clv_options* o) {
   return ok();
 }
 
-int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const double* amount, size_t n,
-                           size_t n_customers, int32_t end_day, int period, double* out_x, double* out_t_x,
-                           double* out_T, double* out_m, uint8_t* out_observed) {
+}  // extern "C"
+
+namespace {
+
+/// crmkit_value_summarize and its minor-units twin: `summarize` is the kernel for the amount type.
+template <class Amount, class Kernel>
+int summarize_arrays(const uint32_t* customer, const int32_t* day, const Amount* amount, size_t n, size_t n_customers,
+                     int32_t end_day, int period, double* out_x, double* out_t_x, double* out_T, double* out_m,
+                     uint8_t* out_observed, Kernel summarize) {
   if (!valid_period(period)) return fail(CRMKIT_EINVAL, fmt::format("period must be 0 (day) or 1 (week), got {}", period));
   if (n > 0) {
     CRMKIT_REQUIRE(customer);
@@ -54,8 +60,7 @@ int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const d
     detail::checked_product(n_customers, sizeof(value::CustomerSummary), "n_customers");
     std::vector<value::CustomerSummary> rows(n_customers);
     std::vector<uint8_t> observed(n_customers);
-    value::summarize_columns(customer, day, amount, n, n_customers, end_day, to_unit(period), rows.data(),
-                             observed.data());
+    summarize(customer, day, amount, n, n_customers, end_day, to_unit(period), rows.data(), observed.data());
     for (size_t c = 0; c < n_customers; ++c) {
       out_x[c] = rows[c].x;
       out_t_x[c] = rows[c].t_x;
@@ -65,6 +70,24 @@ int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const d
     }
     return ok();
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const double* amount, size_t n,
+                           size_t n_customers, int32_t end_day, int period, double* out_x, double* out_t_x,
+                           double* out_T, double* out_m, uint8_t* out_observed) {
+  return summarize_arrays(customer, day, amount, n, n_customers, end_day, period, out_x, out_t_x, out_T, out_m,
+                          out_observed, value::summarize_columns);
+}
+
+int crmkit_value_summarize_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor, size_t n,
+                                 size_t n_customers, int32_t end_day, int period, double* out_x, double* out_t_x,
+                                 double* out_T, double* out_m, uint8_t* out_observed) {
+  return summarize_arrays(customer, day, amount_minor, n, n_customers, end_day, period, out_x, out_t_x, out_T, out_m,
+                          out_observed, value::summarize_columns_minor);
 }
 
 int crmkit_value_bgnbd_fit(const double* x, const double* t_x, const double* T, size_t n, crmkit_bgnbd* out,

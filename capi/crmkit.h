@@ -342,12 +342,22 @@ CRMKIT_API int crmkit_clv_options_init(crmkit_clv_options* options);
  *  amount[i] >= 0. Purchases on the same day are one purchase; the calibration period ends on
  *  end_day (inclusive). The caller provides output arrays of n_customers elements;
  *  out_observed[c] is 1 when customer c bought on or before end_day (else 0 and zeros).
- *  out_m may be NULL. Errors: CRMKIT_EINVAL (NULL arrays with n > 0, index out of range, NaN,
- *  infinite or negative amount: the message names the row), CRMKIT_ELIMIT (n or n_customers
- *  above 2^32 - 1). Thread-safe. */
+ *  out_m may be NULL. Money is summed exactly: each amount is rounded to integer minor units of
+ *  1/10,000 (amount * 10000 rounded to nearest, ties to even; include/crmkit/money.hpp), so m
+ *  is the same in any row order. Nothing is written on error. Errors: CRMKIT_EINVAL (NULL
+ *  arrays with n > 0, index out of range, an amount that is NaN, infinite, negative or above
+ *  9e14: the message names the row), CRMKIT_ELIMIT (n or n_customers above 2^32 - 1, a
+ *  customer's total above 9e14: the message names the customer index). Thread-safe. */
 CRMKIT_API int crmkit_value_summarize(const uint32_t* customer, const int32_t* day, const double* amount,
                                       size_t n, size_t n_customers, int32_t end_day, int period, double* out_x,
                                       double* out_t_x, double* out_T, double* out_m, uint8_t* out_observed);
+/** crmkit_value_summarize with amounts already in integer minor units of 1/10,000 (as billing
+ *  systems keep them), 0 <= amount_minor[i] <= 9e18; no rounding happens. The same errors (an
+ *  amount out of range is CRMKIT_EINVAL naming the row). Thread-safe. */
+CRMKIT_API int crmkit_value_summarize_minor(const uint32_t* customer, const int32_t* day,
+                                            const int64_t* amount_minor, size_t n, size_t n_customers,
+                                            int32_t end_day, int period, double* out_x, double* out_t_x,
+                                            double* out_T, double* out_m, uint8_t* out_observed);
 
 /** Maximum-likelihood BG/NBD fit over n customers (x, t_x, T arrays). Writes *out and, when
  *  out_loglik is not NULL, the log-likelihood. Errors: CRMKIT_EINVAL (NULL, n = 0, a negative,
@@ -409,14 +419,24 @@ CRMKIT_API int crmkit_value_simple_clv(double margin, double retention, double d
  *  Every output array has n_customers elements; each may be NULL except out_present, which is 1
  *  for customers with a purchase in the window. out_segment indexes the names that
  *  crmkit_rfm_segment_names returns for the same config. Ties: equal values get equal scores
- *  (score = 1 + floor(5 L / N), L = customers strictly worse). Errors: CRMKIT_EINVAL (NULL
- *  input arrays with n > 0, index >= n_customers, NaN/negative amount, bad config: the message
- *  names the row or field), CRMKIT_EPARSE (malformed config JSON), CRMKIT_ELIMIT (n above
- *  2^31 - 1, n_customers past what memory can hold). Thread-safe. */
+ *  (score = 1 + floor(5 L / N), L = customers strictly worse). Money is summed exactly in
+ *  minor units of 1/10,000 (as crmkit_value_summarize), so totals, averages and scores are the
+ *  same in any row order. Nothing is written on error. Errors: CRMKIT_EINVAL (NULL input
+ *  arrays with n > 0, index >= n_customers, an amount that is NaN, infinite, negative or above
+ *  9e14, bad config: the message names the row or field), CRMKIT_EPARSE (malformed config
+ *  JSON), CRMKIT_ELIMIT (n above 2^31 - 1, n_customers past what memory can hold, a customer's
+ *  total above 9e14). Thread-safe. */
 CRMKIT_API int crmkit_rfm_score(const uint32_t* customer, const int32_t* day, const double* amount, size_t n,
                                 size_t n_customers, int32_t asof_day, const char* config_json, int32_t* out_recency_days,
                                 int64_t* out_frequency, double* out_monetary, uint8_t* out_r, uint8_t* out_f,
                                 uint8_t* out_m, uint16_t* out_segment, uint8_t* out_present);
+/** crmkit_rfm_score with amounts already in integer minor units of 1/10,000,
+ *  0 <= amount_minor[i] <= 9e18; no rounding happens. The same outputs and errors. Thread-safe. */
+CRMKIT_API int crmkit_rfm_score_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor,
+                                      size_t n, size_t n_customers, int32_t asof_day, const char* config_json,
+                                      int32_t* out_recency_days, int64_t* out_frequency, double* out_monetary,
+                                      uint8_t* out_r, uint8_t* out_f, uint8_t* out_m, uint16_t* out_segment,
+                                      uint8_t* out_present);
 /** The segment names of a config (NULL = default) as a JSON array; the last is the fallback. */
 CRMKIT_API int crmkit_rfm_segment_names(const char* config_json, char** out_json);
 

@@ -17,6 +17,7 @@
 #include "crmkit/calendar.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/limits.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/tiering.hpp"
 #include "crmkit/time.hpp"
 #include "crmkit/value.hpp"
@@ -193,7 +194,7 @@ TEST_CASE("README's limits table quotes every limit constant") {
   for (const char* name : {"kMaxDataFileBytes", "kMaxConfigFileBytes", "kFirstSupportedUnixSeconds",
                            "kLastSupportedUnixSeconds", "kMaxHorizonMonths", "kMaxSimpleClvPeriods", "kMaxPeriodsBelow",
                            "kMaxEventJsonBytes", "kMaxDescriptionBytes", "kMaxFieldBytes", "kMaxCases", "kMaxEventsPerCase",
-                           "kMaxCasePoolBytes", "kMaxEscalationLevel"})
+                           "kMaxCasePoolBytes", "kMaxEscalationLevel", "kMaxAmount", "kMaxMinorUnits"})
     CHECK_MESSAGE(table.find(name) != std::string::npos, name);
   // ... with the values the headers define.
   CHECK(kMaxDataFileBytes == size_t{1} << 30);
@@ -215,4 +216,7 @@ TEST_CASE("README's limits table quotes every limit constant") {
   CHECK(table.find("4 GiB − 64 MiB") != std::string::npos);
   CHECK(sla::kMaxEscalationLevel == 15);
   CHECK(table.find("0..15") != std::string::npos);
+  CHECK(money::kMaxAmount == 9e14);
+  CHECK(money::kMaxMinorUnits == 9'000'000'000'000'000'000);
+  CHECK(table.find("0 .. 900,000,000,000,000 (9·10^18 minor units)") != std::string::npos);
 }

@@ -13,6 +13,7 @@
 
 #include "crmkit/error.hpp"
 #include "test_support.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/rfm.hpp"
 
 using namespace crmkit;
@@ -411,4 +412,112 @@ TEST_CASE("Raw arrays and the log give the same scores; quintiles of a big rando
     CHECK(f[c] == 1 + 5 * lf / N);
     CHECK(m[c] == 1 + 5 * lm / N);
   }
+}
+
+// ---- money summed exactly (crmkit/money.hpp) --------------------------------------------------
+
+namespace {
+/// The CDNOW log with its rows in a shuffled order (seed), customer ids kept.
+value::TransactionLog shuffled(const value::TransactionLog& log, unsigned seed) {
+  std::vector<size_t> order(log.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  value::TransactionLog out;
+  out.customer_ids = log.customer_ids;
+  for (size_t i : order) {
+    out.customer.push_back(log.customer[i]);
+    out.day.push_back(log.day[i]);
+    out.amount.push_back(log.amount[i]);
+    out.quantity.push_back(log.quantity[i]);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("Money rule: amounts to minor units of 1/10,000, ties to even, totals exact") {
+  CHECK(money::to_minor(133.95) == 1339500);
+  CHECK(money::to_minor(0.30000000000000004) == 3000);
+  CHECK(money::to_minor(0.00005) == 0);   // 0.5 minor units: ties to even
+  CHECK(money::to_minor(0.00015) == 1);   // 1.4999999999999998
+  CHECK(money::to_minor(1.00005) == 10001);  // 10000.500000000002
+  CHECK(money::to_minor(2.5) == 25000);
+  CHECK(money::to_minor(money::kMaxAmount) == money::kMaxMinorUnits);
+  CHECK(!money::admissible(-0.01));
+  CHECK(!money::admissible(std::nan("")));
+  CHECK(!money::admissible(9.000000000000001e14));
+  CHECK(money::to_amount(1339500) == 133.95);
+  CHECK(money::average(4429 * 3, 3) == 0.4429);
+  int64_t total = money::kMaxMinorUnits - 1;
+  CHECK(money::add(total, 1));
+  CHECK(!money::add(total, 1));
+  CHECK(total == money::kMaxMinorUnits);
+}
+
+TEST_CASE("CDNOW: the same r, f, m and segment in any row order, monetary total and average") {
+  const auto log = value::read_transactions_file(CRMKIT_SOURCE_DIR "/data/cdnow/CDNOW_master.txt");
+  for (auto monetary : {Config::Monetary::total, Config::Monetary::average}) {
+    Config c;
+    c.monetary = monetary;
+    const Table base = score(log, CivilDate{1998, 6, 30}, c);
+    REQUIRE(base.size() == 23570);
+    for (unsigned seed = 1; seed <= 5; ++seed) {
+      const Table t = score(shuffled(log, seed), CivilDate{1998, 6, 30}, c);
+      REQUIRE(t.ids == base.ids);  // the customer order is the interned order, kept by shuffled()
+      CHECK(t.monetary == base.monetary);
+      CHECK(t.code == base.code);
+      CHECK(t.segment == base.segment);
+    }
+  }
+}
+
+TEST_CASE("score_columns_minor equals score_columns on amounts with at most four decimals") {
+  const auto log = value::read_transactions_file(CRMKIT_SOURCE_DIR "/data/cdnow/CDNOW_master.txt");
+  const size_t k = log.customer_count(), n = log.size();
+  std::vector<int64_t> minor(n);
+  for (size_t i = 0; i < n; ++i) minor[i] = std::llround(log.amount[i] * 100) * 100;  // CDNOW has cents
+  std::vector<int32_t> rec1(k), rec2(k);
+  std::vector<int64_t> freq1(k), freq2(k);
+  std::vector<double> mon1(k), mon2(k);
+  std::vector<uint8_t> r1(k), f1(k), m1(k), p1(k), r2(k), f2(k), m2(k), p2(k);
+  std::vector<uint16_t> s1(k), s2(k);
+  const int32_t asof = static_cast<int32_t>(CivilDate{1998, 6, 30}.days_since_epoch());
+  score_columns(log.customer.data(), log.day.data(), log.amount.data(), n, k, asof, {}, rec1.data(), freq1.data(),
+                mon1.data(), r1.data(), f1.data(), m1.data(), s1.data(), p1.data());
+  score_columns_minor(log.customer.data(), log.day.data(), minor.data(), n, k, asof, {}, rec2.data(), freq2.data(),
+                      mon2.data(), r2.data(), f2.data(), m2.data(), s2.data(), p2.data());
+  CHECK(mon1 == mon2);
+  CHECK(m1 == m2);
+  CHECK(s1 == s2);
+}
+
+TEST_CASE("Money limits: an amount above kMaxAmount or a total past it is refused, nothing written") {
+  const uint32_t cust[] = {0, 0};
+  const int32_t day[] = {1, 2};
+  int32_t rec[1] = {-7};
+  int64_t freq[1] = {-7};
+  double mon[1] = {-7};
+  uint8_t r[1] = {9}, f[1] = {9}, m[1] = {9}, present[1] = {9};
+  uint16_t seg[1] = {9};
+  const double too_big[] = {1, 9.1e14};
+  CHECK_THROWS_WITH_AS(score_columns(cust, day, too_big, 2, 1, 10, {}, rec, freq, mon, r, f, m, seg, present),
+                       doctest::Contains("transaction 1: amount must be a finite number in [0, 900000000000000]"),
+                       Error);
+  const double at_limit[] = {9e14, 9e14};
+  try {
+    score_columns(cust, day, at_limit, 2, 1, 10, {}, rec, freq, mon, r, f, m, seg, present);
+    FAIL("expected Error(limit)");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::limit);
+    CHECK(std::string(e.what()).find("customer 0: total amount above") != std::string::npos);
+  }
+  const int64_t minor_bad[] = {1, -1};
+  CHECK_THROWS_WITH_AS(score_columns_minor(cust, day, minor_bad, 2, 1, 10, {}, rec, freq, mon, r, f, m, seg, present),
+                       doctest::Contains("transaction 1: amount must be in [0, 9000000000000000000] minor units"), Error);
+  CHECK(rec[0] == -7);
+  CHECK(mon[0] == -7);
+  CHECK(present[0] == 9);
+  const double one_limit[] = {9e14, 0};
+  score_columns(cust, day, one_limit, 2, 1, 10, {}, rec, freq, mon, r, f, m, seg, present);
+  CHECK(mon[0] == 9e14);
 }

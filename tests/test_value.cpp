@@ -1,7 +1,9 @@
 // Lifetime value: transaction readers, summaries, BG/NBD, Gamma-Gamma, CLV — against docs/domain.md#reference-figures.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <fstream>
 #include <sstream>
 
@@ -377,4 +379,47 @@ TEST_CASE("Weighted fits: a profile table with counts fits what the customers fi
   CHECK(gg2.model.v == doctest::Approx(gg.model.v).epsilon(1e-9));
   CHECK(gg2.log_likelihood == doctest::Approx(2 * gg.log_likelihood).epsilon(1e-12));
   CHECK_THROWS_AS(GammaGamma::fit_weighted(spend, std::vector<double>(spend.size(), 0.0)), Error);
+}
+
+TEST_CASE("Summaries: m summed exactly in minor units, the same in any row order; minor entry agrees") {
+  const auto log = read_transactions_file(kData + "CDNOW_master.txt");
+  const size_t n = log.size(), k = log.customer_count();
+  const int32_t end = static_cast<int32_t>(CivilDate{1997, 9, 30}.days_since_epoch());
+  std::vector<CustomerSummary> base(k), again(k);
+  std::vector<uint8_t> seen(k), seen2(k);
+  summarize_columns(log.customer.data(), log.day.data(), log.amount.data(), n, k, end, PeriodUnit::week, base.data(),
+                    seen.data());
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::mt19937 rng(11);
+  for (int round = 0; round < 3; ++round) {
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<uint32_t> c(n);
+    std::vector<int32_t> d(n);
+    std::vector<double> a(n);
+    for (size_t i = 0; i < n; ++i) c[i] = log.customer[order[i]], d[i] = log.day[order[i]], a[i] = log.amount[order[i]];
+    summarize_columns(c.data(), d.data(), a.data(), n, k, end, PeriodUnit::week, again.data(), seen2.data());
+    for (size_t i = 0; i < k; ++i) {
+      REQUIRE(base[i].m == again[i].m);
+      REQUIRE(base[i].t_x == again[i].t_x);
+    }
+  }
+  std::vector<int64_t> minor(n);
+  for (size_t i = 0; i < n; ++i) minor[i] = std::llround(log.amount[i] * 100) * 100;  // CDNOW has cents
+  summarize_columns_minor(log.customer.data(), log.day.data(), minor.data(), n, k, end, PeriodUnit::week, again.data(),
+                          seen2.data());
+  for (size_t i = 0; i < k; ++i) REQUIRE(base[i].m == again[i].m);
+  // A customer with repeat purchases of 0.1 + 0.2 and 0.3: m = 0.3 exactly as a decimal would say.
+  const uint32_t cust[] = {0, 0, 0, 0};
+  const int32_t day[] = {1, 2, 2, 3};
+  const double amount[] = {5, 0.1, 0.2, 0.3};
+  CustomerSummary one[1];
+  uint8_t obs[1];
+  summarize_columns(cust, day, amount, 4, 1, 10, PeriodUnit::day, one, obs);
+  CHECK(one[0].m == 0.3);
+  const double bad[] = {5, 0.1, 9.5e14, 0.3};
+  one[0].m = -1;
+  CHECK_THROWS_WITH_AS(summarize_columns(cust, day, bad, 4, 1, 10, PeriodUnit::day, one, obs),
+                       doctest::Contains("transaction 2: amount must be a finite number in [0, 900000000000000]"), Error);
+  CHECK(one[0].m == -1);
 }

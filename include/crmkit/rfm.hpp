@@ -6,7 +6,8 @@
 //   recency   = days from the customer's last purchase to the as-of date (0 = bought that day),
 //   frequency = number of transaction rows (every row counts, also several on one day; note that
 //               value::summarize counts purchase days instead),
-//   monetary  = the total of their amounts, or the average per row (Config::monetary).
+//   monetary  = the total of their amounts, or the average per row (Config::monetary), summed
+//               exactly in minor units (crmkit/money.hpp): independent of row order.
 //
 // Quintile scores, and ties (deterministic, independent of row order): a customer's score is
 // 1 + floor(5 · L / N), where N is the number of customers scored and L the number whose value is
@@ -95,12 +96,21 @@ Table score(const value::TransactionLog& log, CivilDate asof, const Config& conf
 /// The same over plain arrays (n transactions of n_customers dense indices; day = days since
 /// 1970-01-01). Output arrays have n_customers elements; present[c] = 0 for customers without a
 /// purchase in the window (their other outputs are 0). segment[c] indexes segment_names(config).
-/// Throws Error(invalid_argument) for an index >= n_customers, a NaN/infinite/negative amount, a
-/// recency that does not fit in int32 or a bad config, Error(limit) for n > INT32_MAX; nothing is
-/// written then.
+/// Amounts are summed exactly in integer minor units (crmkit/money.hpp): monetary is
+/// money::to_amount(total) or money::average(total, frequency), the same in any row order.
+/// Throws Error(invalid_argument) for an index >= n_customers, an amount that is NaN, infinite,
+/// negative or above money::kMaxAmount, a recency that does not fit in int32 or a bad config;
+/// Error(limit) for n > INT32_MAX or a customer's total above money::kMaxAmount (naming the
+/// customer index); nothing is written then.
 void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
                    int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
                    uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present);
+
+/// The same with amounts already in integer minor units (1/10,000; 0..money::kMaxMinorUnits).
+void score_columns_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor, size_t n,
+                         size_t n_customers, int32_t asof_day, const Config& config, int32_t* recency_days,
+                         int64_t* frequency, double* monetary, uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment,
+                         uint8_t* present);
 
 /// The map's segment names followed by the fallback.
 std::vector<std::string> segment_names(const Config& config);

@@ -83,7 +83,8 @@ struct CustomerSummary {
   double x = 0;    ///< repeat purchases: distinct purchase days - 1
   double t_x = 0;  ///< time from the first to the last purchase
   double T = 0;    ///< time from the first purchase to the end of the calibration period
-  double m = 0;    ///< mean amount of the repeat purchases (each purchase day's total); 0 if x = 0
+  double m = 0;    ///< mean amount of the repeat purchases (each purchase day's total); 0 if x = 0.
+                   ///< Summed exactly in minor units: money::average(repeat total, x).
 };
 
 /// Summaries with the customers' external ids (ids[i] belongs to rows[i]).
@@ -101,11 +102,18 @@ SummaryTable summarize(const TransactionLog& log, CivilDate calibration_end, Per
 
 /// The same over plain arrays of n transactions of n_customers dense customer indices. Writes one
 /// summary per customer index to out[n_customers] and observed[c] = 1 when customer c has a
-/// purchase on or before end_day (else 0 and a zero summary). Throws Error(invalid_argument) for a
-/// customer index >= n_customers or a NaN, infinite or negative amount (naming the row).
+/// purchase on or before end_day (else 0 and a zero summary). Amounts are summed exactly in minor
+/// units (crmkit/money.hpp), so m does not depend on row order. Throws Error(invalid_argument)
+/// for a customer index >= n_customers or an amount that is NaN, infinite, negative or above
+/// money::kMaxAmount (naming the row), Error(limit) when a customer's total passes
+/// money::kMaxAmount (naming the customer index); nothing is written then.
 void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
                        std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
                        uint8_t* observed);
+/// The same with amounts already in integer minor units (1/10,000; 0..money::kMaxMinorUnits).
+void summarize_columns_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor,
+                             std::size_t n, std::size_t n_customers, int32_t end_day, PeriodUnit unit,
+                             CustomerSummary* out, uint8_t* observed);
 
 /// Reads summaries from CSV with header `ID,x,t_x,T,zbar` or `ID,frequency,recency,T[,monetary_value]`
 /// (customer_id is accepted for ID; m is 0 when absent). Throws Error(parse) naming the line and

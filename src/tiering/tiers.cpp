@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "crmkit/error.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/tiering.hpp"
 #include "common/checks.hpp"
 #include "common/files.hpp"
@@ -353,14 +354,20 @@ std::vector<TierRow> individual_tiers(const value::TransactionLog& log, CivilDat
   while (m < 1) m += 12, --y;
   const int64_t first = CivilDate{y, m, 1}.days_since_epoch(), last = asof.days_since_epoch();
   const size_t k_count = log.customer_count();
-  std::vector<double> spend(k_count, 0.0);
+  // Spend is summed exactly in minor units (crmkit/money.hpp), so tiers do not depend on row order.
+  std::vector<int64_t> spend(k_count, 0);
   std::vector<uint8_t> seen(k_count, 0);
   for (size_t i = 0; i < log.size(); ++i) {
     const uint32_t k = log.customer[i];
     if (k >= k_count) throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= {}", i, k, k_count));
+    if (!money::admissible(log.amount[i]))
+      throw Error(Errc::invalid_argument, fmt::format("transaction {} (customer {}): amount must be a finite number in [0, {}], got {}",
+                                                      i, log.customer_ids[k], money::kMaxAmount, log.amount[i]));
     if (log.day[i] > last) continue;
     seen[k] = 1;
-    if (log.day[i] >= first) spend[k] += log.amount[i];
+    if (log.day[i] >= first && !money::add(spend[k], money::to_minor(log.amount[i])))
+      throw Error(Errc::limit, fmt::format("customer {}: total spend above {} (money::kMaxAmount)", log.customer_ids[k],
+                                           money::kMaxAmount));
   }
   std::unordered_map<std::string_view, size_t> past;
   if (history) {
@@ -370,10 +377,10 @@ std::vector<TierRow> individual_tiers(const value::TransactionLog& log, CivilDat
   }
   std::vector<TierRow> rows;
   std::vector<uint8_t> rated(history ? history->customer_ids.size() : 0, 0);
-  auto rate = [&](const std::string& id, double total) {
+  auto rate = [&](const std::string& id, int64_t total_minor) {
     TierRow row;
     row.customer_id = id;
-    row.average_monthly_spend = total / c.window_months;
+    row.average_monthly_spend = money::average(total_minor, c.window_months);
     Grade g = individual_tier(row.average_monthly_spend, c);
     if (auto it = past.find(row.customer_id); it != past.end()) {
       rated[it->second] = 1;
@@ -388,7 +395,7 @@ std::vector<TierRow> individual_tiers(const value::TransactionLog& log, CivilDat
   // Graded customers without a purchase up to the as-of date keep being re-rated (spend 0), so
   // their downgrade counter advances instead of their grade silently disappearing.
   for (size_t i = 0; i < rated.size(); ++i)
-    if (!rated[i]) rate(history->customer_ids[i], 0.0);
+    if (!rated[i]) rate(history->customer_ids[i], 0);
   return rows;
 }
 

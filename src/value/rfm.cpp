@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crmkit/error.hpp"
+#include "crmkit/money.hpp"
 #include "common/files.hpp"
 
 namespace crmkit::rfm {
@@ -252,9 +253,15 @@ std::vector<uint8_t> quintile_scores(const std::vector<double>& values, bool low
   return out;
 }
 
-void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
-                   int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
-                   uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present) {
+namespace {
+
+/// score_columns over amounts given in minor units by minor_of(i), which validates the row's
+/// amount (throwing, naming row i) and converts it. Totals are integers, so monetary values,
+/// thresholds and scores do not depend on row order.
+template <class MinorOf>
+void score_minor_units(const uint32_t* customer, const int32_t* day, MinorOf minor_of, size_t n, size_t n_customers,
+                       int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency,
+                       double* monetary, uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present) {
   config.validate();
   if (n > static_cast<size_t>(INT32_MAX))
     throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, INT32_MAX));
@@ -264,25 +271,24 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
   // One 16-byte accumulator per customer: a transaction touches one cache line, not three arrays.
   // Rows are checked in the same pass; the outputs are written only after it succeeds.
   struct Acc {
-    double monetary;
+    int64_t minor;  // total in minor units (money.hpp)
     int32_t last;
     int32_t count;
   };
-  std::vector<Acc> acc(n_customers, Acc{0.0, INT32_MIN, 0});
+  std::vector<Acc> acc(n_customers, Acc{0, INT32_MIN, 0});
   constexpr size_t kAhead = 48;  // prefetch distance: customers are in random order in big logs (48 measured >= 16)
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n && customer[i + kAhead] < n_customers) __builtin_prefetch(&acc[customer[i + kAhead]], 1);
     const uint32_t c = customer[i];
     if (c >= n_customers)
       throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= customer count {}", i, c, n_customers));
-    const double a = amount[i];
-    if (!(a >= 0) || !std::isfinite(a))
-      throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be finite and >= 0, got {}", i, a));
+    const int64_t a = minor_of(i);
     const int32_t d = day[i];
     if (d > asof_day || d < first_day) continue;
     Acc& x = acc[c];
     ++x.count;
-    x.monetary += a;
+    if (!money::add(x.minor, a))
+      throw Error(Errc::limit, fmt::format("customer {}: total amount above {} (money::kMaxAmount)", c, money::kMaxAmount));
     if (d > x.last) x.last = d;
   }
   for (size_t c = 0; c < n_customers; ++c)
@@ -305,7 +311,7 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
     }
     present[c] = 1;
     recency_days[c] = static_cast<int32_t>(int64_t{asof_day} - x.last);
-    monetary[c] = config.monetary == Config::Monetary::average ? x.monetary / x.count : x.monetary;
+    monetary[c] = config.monetary == Config::Monetary::average ? money::average(x.minor, x.count) : money::to_amount(x.minor);
     idx.push_back(static_cast<uint32_t>(c));
   }
   std::vector<Acc>().swap(acc);  // give the memory back before the scoring buffers are allocated
@@ -344,6 +350,37 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
     }
   }
   for (uint32_t c : idx) segment[c] = cell[static_cast<size_t>((r[c] - 1) * 25 + (f[c] - 1) * 5 + (m[c] - 1))];
+}
+
+}  // namespace
+
+void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
+                   int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
+                   uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present) {
+  auto minor_of = [amount](size_t i) {
+    const double a = amount[i];
+    if (!money::admissible(a)) [[unlikely]]
+      throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be a finite number in [0, {}], got {}",
+                                                      i, money::kMaxAmount, a));
+    return money::to_minor(a);
+  };
+  score_minor_units(customer, day, minor_of, n, n_customers, asof_day, config, recency_days, frequency, monetary, r, f,
+                    m, segment, present);
+}
+
+void score_columns_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor, size_t n,
+                         size_t n_customers, int32_t asof_day, const Config& config, int32_t* recency_days,
+                         int64_t* frequency, double* monetary, uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment,
+                         uint8_t* present) {
+  auto minor_of = [amount_minor](size_t i) {
+    const int64_t a = amount_minor[i];
+    if (a < 0 || a > money::kMaxMinorUnits) [[unlikely]]
+      throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be in [0, {}] minor units, got {}", i,
+                                                      money::kMaxMinorUnits, a));
+    return a;
+  };
+  score_minor_units(customer, day, minor_of, n, n_customers, asof_day, config, recency_days, frequency, monetary, r, f,
+                    m, segment, present);
 }
 
 Table score(const value::TransactionLog& log, CivilDate asof, const Config& config) {

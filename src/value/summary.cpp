@@ -5,26 +5,21 @@
 #include <cmath>
 
 #include "crmkit/error.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
 #include "value/text_scan.hpp"
 
 namespace crmkit::value {
 
-void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
-                       std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
-                       uint8_t* observed) {
-  // The counting sort below counts rows in uint32_t, and customer indices are uint32_t.
-  if (n > UINT32_MAX) throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, UINT32_MAX));
-  if (n_customers > UINT32_MAX)
-    throw Error(Errc::limit, fmt::format("{} customers: at most {} per call", n_customers, UINT32_MAX));
-  for (size_t i = 0; i < n; ++i) {
-    if (customer[i] >= n_customers)
-      throw Error(Errc::invalid_argument,
-                  fmt::format("transaction {}: customer index {} >= customer count {}", i, customer[i], n_customers));
-    if (!(amount[i] >= 0) || !std::isfinite(amount[i]))
-      throw Error(Errc::invalid_argument,
-                  fmt::format("transaction {}: amount must be finite and >= 0, got {}", i, amount[i]));
-  }
+namespace {
+
+/// The summaries of n transactions whose amounts are given in minor units by amount_minor(i)
+/// (already checked to be in [0, kMaxMinorUnits]). Repeat spend is summed in integer minor units,
+/// so m does not depend on row order.
+template <class MinorOf>
+void summarize_minor_units(const uint32_t* customer, const int32_t* day, MinorOf amount_minor, std::size_t n,
+                           std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
+                           uint8_t* observed) {
   // Group the calibration-period rows by customer (counting sort), then walk each group by day.
   std::vector<uint32_t> start(n_customers + 1, 0);
   for (size_t i = 0; i < n; ++i)
@@ -32,13 +27,21 @@ void summarize_columns(const uint32_t* customer, const int32_t* day, const doubl
   for (size_t c = 0; c < n_customers; ++c) start[c + 1] += start[c];
   struct DayAmount {
     int32_t day;
-    double amount;
+    int64_t minor;
   };
   std::vector<DayAmount> rows(start[n_customers]);
   {
     std::vector<uint32_t> fill(start.begin(), start.end() - 1);
     for (size_t i = 0; i < n; ++i)
-      if (day[i] <= end_day) rows[fill[customer[i]]++] = DayAmount{day[i], amount[i]};
+      if (day[i] <= end_day) rows[fill[customer[i]]++] = DayAmount{day[i], amount_minor(i)};
+  }
+  // First every total is checked, then outputs are written: a refused call writes nothing.
+  for (size_t c = 0; c < n_customers; ++c) {
+    int64_t total = 0;
+    for (uint32_t k = start[c]; k < start[c + 1]; ++k)
+      if (!money::add(total, rows[k].minor))
+        throw Error(Errc::limit, fmt::format("customer {}: total amount above {} (money::kMaxAmount)", c,
+                                             money::kMaxAmount));
   }
   const double scale = 1.0 / days_per_period(unit);
   for (size_t c = 0; c < n_customers; ++c) {
@@ -49,21 +52,60 @@ void summarize_columns(const uint32_t* customer, const int32_t* day, const doubl
     if (b == e) continue;
     std::sort(b, e, [](const DayAmount& l, const DayAmount& r) { return l.day < r.day; });
     int32_t first = b->day, last = b->day;
-    double repeat_total = 0;
+    int64_t repeat_total = 0;
     int64_t distinct = 1;
     for (auto* p = b + 1; p != e; ++p) {
       if (p->day != last) {
         ++distinct;
         last = p->day;
       }
-      if (p->day != first) repeat_total += p->amount;
+      if (p->day != first) repeat_total += p->minor;
     }
     out[c].x = static_cast<double>(distinct - 1);
     // In 64 bits: days are any int32_t, so their difference may not fit in one.
     out[c].t_x = static_cast<double>(int64_t{last} - first) * scale;
     out[c].T = static_cast<double>(int64_t{end_day} - first) * scale;
-    out[c].m = distinct > 1 ? repeat_total / static_cast<double>(distinct - 1) : 0.0;
+    out[c].m = distinct > 1 ? money::average(repeat_total, distinct - 1) : 0.0;
   }
+}
+
+void check_sizes(const uint32_t* customer, std::size_t n, std::size_t n_customers) {
+  // The counting sort counts rows in uint32_t, and customer indices are uint32_t.
+  if (n > UINT32_MAX) throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, UINT32_MAX));
+  if (n_customers > UINT32_MAX)
+    throw Error(Errc::limit, fmt::format("{} customers: at most {} per call", n_customers, UINT32_MAX));
+  for (size_t i = 0; i < n; ++i)
+    if (customer[i] >= n_customers)
+      throw Error(Errc::invalid_argument,
+                  fmt::format("transaction {}: customer index {} >= customer count {}", i, customer[i], n_customers));
+}
+
+}  // namespace
+
+void summarize_columns(const uint32_t* customer, const int32_t* day, const double* amount, std::size_t n,
+                       std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
+                       uint8_t* observed) {
+  check_sizes(customer, n, n_customers);
+  for (size_t i = 0; i < n; ++i)
+    if (!money::admissible(amount[i]))
+      throw Error(Errc::invalid_argument,
+                  fmt::format("transaction {}: amount must be a finite number in [0, {}], got {}", i,
+                              money::kMaxAmount, amount[i]));
+  summarize_minor_units(customer, day, [amount](size_t i) { return money::to_minor(amount[i]); }, n, n_customers,
+                        end_day, unit, out, observed);
+}
+
+void summarize_columns_minor(const uint32_t* customer, const int32_t* day, const int64_t* amount_minor, std::size_t n,
+                             std::size_t n_customers, int32_t end_day, PeriodUnit unit, CustomerSummary* out,
+                             uint8_t* observed) {
+  check_sizes(customer, n, n_customers);
+  for (size_t i = 0; i < n; ++i)
+    if (amount_minor[i] < 0 || amount_minor[i] > money::kMaxMinorUnits)
+      throw Error(Errc::invalid_argument,
+                  fmt::format("transaction {}: amount must be in [0, {}] minor units, got {}", i,
+                              money::kMaxMinorUnits, amount_minor[i]));
+  summarize_minor_units(customer, day, [amount_minor](size_t i) { return amount_minor[i]; }, n, n_customers, end_day,
+                        unit, out, observed);
 }
 
 SummaryTable summarize(const TransactionLog& log, CivilDate calibration_end, PeriodUnit unit) {

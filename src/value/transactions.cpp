@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "crmkit/error.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
 #include "value/text_scan.hpp"
 #include "common/files.hpp"
@@ -44,8 +45,9 @@ struct RowSink {
       reject(line, Errc::parse, fmt::format("amount '{}' is not a number", amount_text));
       return false;
     }
-    if (!std::isfinite(amount) || amount < 0) {
-      reject(line, Errc::invalid_argument, fmt::format("amount '{}' must be a finite number >= 0", amount_text));
+    if (!money::admissible(amount)) {
+      reject(line, Errc::invalid_argument,
+             fmt::format("amount '{}' must be a finite number in [0, {}]", amount_text, money::kMaxAmount));
       return false;
     }
     double quantity = 1;
