@@ -9,6 +9,7 @@ import ctypes as _c
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from . import _rows
 from ._lib import (Column, InvalidArgument, c_int, check, declare, out_array, require_finite_nonnegative, result,
                    same_length)
 
@@ -36,6 +37,10 @@ _predict = declare("crmkit_value_predict", _c.POINTER(_BgNbd), _c.POINTER(_Gamma
 _simple = declare("crmkit_value_simple_clv", _c.c_double, _c.c_double, _c.c_double, _c.c_int, _pd)
 _summarize = declare("crmkit_value_summarize", _c.POINTER(_c.c_uint32), _c.POINTER(_c.c_int32), _pd, _c.c_size_t,
                      _c.c_size_t, _c.c_int32, _c.c_int, _pd, _pd, _pd, _pd, _c.POINTER(_c.c_uint8))
+
+_summarize_minor = declare("crmkit_value_summarize_minor", _c.POINTER(_c.c_uint32), _c.POINTER(_c.c_int32),
+                           _c.POINTER(_c.c_int64), _c.c_size_t, _c.c_size_t, _c.c_int32, _c.c_int, _pd, _pd, _pd, _pd,
+                           _c.POINTER(_c.c_uint8))
 
 _PERIODS = {"day": 0, "week": 1}
 
@@ -154,34 +159,31 @@ def summarize(customer_ids, dates, amounts, calibration_end, period: str = "week
     `calibration_end` (inclusive; later purchases are ignored). Purchases on one day are one
     purchase. Returns columns id, x, t_x, T, m for customers with a purchase in the period.
 
-    Dates are read as in rfm.score: a datetime's own wall-clock date (a tz-aware column keeps
-    its local dates; naive datetimes are taken as written). A missing date (None, NaN, NaT)
-    raises InvalidArgument naming its row and customer id; with missing="skip" such
-    transactions are left out, the result's ``skipped_rows`` says how many and a
-    rfm.MissingDateWarning is issued."""
-    from .rfm import Columns, _day, _days, _note_skipped, _take  # the same date handling as RFM
+    Rows are read as in rfm.score (crmkit._rows, the rule of every entry point): a datetime's
+    own wall-clock date (a tz-aware column keeps its local dates; naive datetimes are taken as
+    written); a missing date or customer id (None, NaN, NaT, pd.NA) raises InvalidArgument
+    naming its row (and customer id); with missing="skip" such transactions are left out, the
+    result's ``skipped_rows`` says how many and a MissingDateWarning / MissingIdWarning is
+    issued. m is summed exactly in minor units (docs/domain.md#money)."""
     if period not in _PERIODS:
         raise InvalidArgument(f"period must be 'day' or 'week', got {period!r}")
-    ids = customer_ids.tolist() if hasattr(customer_ids, "tolist") else list(customer_ids)
-    days, keep = _days(dates, ids, missing)
-    skipped = 0 if keep is None else len(ids) - len(keep)
-    if keep is not None:
-        ids, days, amounts = _take(ids, keep), _take(days, keep), _take(amounts, keep)
+    rows = _rows.read(customer_ids, dates, amounts, missing)
+    ids = rows.ids
     index = {}
     dense = [index.setdefault(c, len(index)) for c in ids]
     cust = Column(dense, _c.c_uint32, "customer_ids")
-    day = Column(days, _c.c_int32, "dates")
-    amount = Column(amounts, _c.c_double, "amounts")
+    day = Column(rows.days, _c.c_int32, "dates")
+    amount = Column(rows.amounts, _c.c_double, "amounts")
     n = same_length(cust, day, amount)
-    require_finite_nonnegative(amount, "amount", ids)
     k = len(index)
     outs = [(_c.c_double * k)() for _ in range(4)]
     seen = (_c.c_uint8 * k)()
-    end = _day(calibration_end, "calibration_end")
-    check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, end, _PERIODS[period], *outs, seen))
+    end = _rows.day(calibration_end, "calibration_end")
     keys = list(index.keys())
+    _rows.call_naming_customer(
+        lambda: check(_summarize(cust.ptr, day.ptr, amount.ptr, n, k, end, _PERIODS[period], *outs, seen)), keys)
     keep_customers = [i for i in range(k) if seen[i]]
-    cols = Columns({"id": [keys[i] for i in keep_customers]})
+    cols = _rows.Columns({"id": [keys[i] for i in keep_customers]})
     for name, buf in zip(("x", "t_x", "T", "m"), outs):
         cols[name] = [buf[i] for i in keep_customers]
-    return _note_skipped(cols, skipped, "value.summarize")
+    return _rows.note_skipped(cols, rows, "value.summarize")

@@ -47,9 +47,9 @@ def test_periods_below_above_the_maximum():
 
 def test_nan_or_negative_spend_names_the_customer_id():
     for bad in (math.nan, math.inf, -3.0):
-        with pytest.raises(crmkit.InvalidArgument, match="customer 'bob': amount"):
+        with pytest.raises(crmkit.InvalidArgument, match=r"row 1 \(customer 'bob'\): amount"):
             value.summarize(["ann", "bob"], ["2024-01-01", "2024-01-02"], [10.0, bad], "2024-02-01")
-        with pytest.raises(crmkit.InvalidArgument, match="customer 'bob': amount"):
+        with pytest.raises(crmkit.InvalidArgument, match=r"row 1 \(customer 'bob'\): amount"):
             rfm.score(["ann", "bob"], ["2024-01-01", "2024-01-02"], np.array([10.0, bad]), asof="2024-02-01")
     bg = value.BgNbd(0.24, 4.4, 0.79, 2.4)
     gg = value.GammaGamma(6.25, 3.74, 15.4)
