@@ -129,7 +129,7 @@ int crmkit_engine_open(const char* db_path, const char* workflow_path, const cha
       o.durability = store::parse_durability(it->get<std::string>());
     }
     o.snapshot_every = int_field(j, "options", "snapshot_every", 0, INT64_MAX).value_or(o.snapshot_every);
-    o.keep_snapshots = static_cast<int>(int_field(j, "options", "keep_snapshots", 1, 100).value_or(o.keep_snapshots));
+    o.keep_snapshots = static_cast<int>(int_field(j, "options", "keep_snapshots", 1, store::kMaxKeepSnapshots).value_or(o.keep_snapshots));
     o.expect_seq = int_field(j, "options", "expect_seq", 0, INT64_MAX);
     o.engine = engine_options(j, "options");
     const std::string wf = workflow_path, pol = policy_path, cal = calendar_path;
@@ -303,7 +303,7 @@ int crmkit_engine_due(crmkit_engine* h, const char* query_json, char** out) {
     const std::optional<Instant> before = instant_field(j, "before");
     if (!before) throw Error(Errc::invalid_argument, "query.before: required (an RFC 3339 instant)");
     q.before = *before;
-    q.limit = static_cast<size_t>(int_field(j, "query", "limit", 0, 1'000'000).value_or(1000));
+    q.limit = static_cast<size_t>(int_field(j, "query", "limit", 0, static_cast<int64_t>(workflow::kMaxDuePage)).value_or(1000));
     if (auto it = j.find("after"); it != j.end() && !it->is_null()) {
       if (!it->is_object() || !it->contains("case") || !it->contains("clock") || !it->contains("due") ||
           !(*it)["case"].is_string() || !(*it)["clock"].is_string())
@@ -327,8 +327,10 @@ int crmkit_engine_kpi(crmkit_engine* h, const char* options_json, char** out) {
     o.to = instant_field(j, "to");
     o.as_of = instant_field(j, "as_of");
     if (auto it = j.find("top_reasons"); it != j.end()) {
-      if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000)
-        throw Error(Errc::invalid_argument, "options.top_reasons: expected an integer 0..1000");
+      if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+          it->get<int64_t>() > static_cast<int64_t>(kpi::kMaxTopReasons))
+        throw Error(Errc::invalid_argument,
+                    fmt::format("options.top_reasons: expected an integer 0..{}", kpi::kMaxTopReasons));
       o.top_reasons = it->get<size_t>();
     }
     *out = dup_string(kpi::to_json(e->kpi(o)));

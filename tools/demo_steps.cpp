@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/rfm.hpp"
 #include "crmkit/tiering.hpp"
 #include "demo.hpp"
@@ -44,19 +45,22 @@ void demo_segments(const DemoValue& value, HtmlReport* html) {
   }
 
   // Pyramid by revenue (all purchases to the as-of date) and A/B/C by 12-month CLV.
-  std::vector<double> revenue(value.log.customer_count(), 0.0);
-  for (size_t i = 0; i < value.log.size(); ++i) revenue[value.log.customer[i]] += value.log.amount[i];
+  // Money summed exactly in minor units (crmkit/money.hpp), as the library sums it.
+  std::vector<int64_t> revenue_minor(value.log.customer_count(), 0);
+  for (size_t i = 0; i < value.log.size(); ++i) revenue_minor[value.log.customer[i]] += money::to_minor(value.log.amount[i]);
+  std::vector<double> revenue(revenue_minor.size());
+  for (size_t c = 0; c < revenue.size(); ++c) revenue[c] = money::to_amount(revenue_minor[c]);
   auto levels = tiering::pyramid(revenue, config);
-  std::map<std::string, std::pair<int, double>> pyramid;  // level -> customers, revenue
-  const double total = std::accumulate(revenue.begin(), revenue.end(), 0.0);
+  std::map<std::string, std::pair<int, int64_t>> pyramid;  // level -> customers, revenue in minor units
+  const double total = money::to_amount(std::accumulate(revenue_minor.begin(), revenue_minor.end(), int64_t{0}));
   for (size_t i = 0; i < levels.size(); ++i) {
     pyramid[levels[i].tier].first += 1;
-    pyramid[levels[i].tier].second += revenue[i];
+    pyramid[levels[i].tier].second += revenue_minor[i];
   }
   fmt::print("\nCustomer pyramid by revenue:\n");
   for (const auto& [level, share] : config.pyramid)
     fmt::print("  {:<9} {:>6} customers ({:>4.1f} %) bring {:>5.1f} % of revenue\n", level, pyramid[level].first,
-               100.0 * pyramid[level].first / static_cast<double>(levels.size()), 100.0 * pyramid[level].second / total);
+               100.0 * pyramid[level].first / static_cast<double>(levels.size()), 100.0 * money::to_amount(pyramid[level].second) / total);
   auto abc = tiering::abc_by_clv(value.clv, config);
   std::map<std::string, int> abc_counts;
   for (const auto& g : abc) ++abc_counts[g.tier];
@@ -71,7 +75,7 @@ void demo_segments(const DemoValue& value, HtmlReport* html) {
     html->table({"tier", "avg monthly spend", "customers"}, rows);
     std::vector<std::vector<std::string>> prow;
     for (const auto& [level, share] : config.pyramid)
-      prow.push_back({level, std::to_string(pyramid[level].first), fmt::format("{:.1f} %", 100.0 * pyramid[level].second / total)});
+      prow.push_back({level, std::to_string(pyramid[level].first), fmt::format("{:.1f} %", 100.0 * money::to_amount(pyramid[level].second) / total)});
     html->table({"pyramid level", "customers", "share of revenue"}, prow);
   }
 }

@@ -22,10 +22,13 @@
 
 namespace crmkit::store {
 
+/// Most snapshots kept in a store (DurableOptions::keep_snapshots is 1..kMaxKeepSnapshots).
+inline constexpr int kMaxKeepSnapshots = 100;
+
 struct DurableOptions {
   Durability durability = Durability::full;
   int64_t snapshot_every = 100'000;  ///< journal records between automatic snapshots; 0 = only save_snapshot()
-  int keep_snapshots = 2;            ///< 1..100
+  int keep_snapshots = 2;            ///< 1..kMaxKeepSnapshots
   /// The journal position the host last saw acknowledged: open fails with Error(corrupt) when
   /// the journal ends before it (the last commits were lost, e.g. a truncated WAL).
   std::optional<int64_t> expect_seq;

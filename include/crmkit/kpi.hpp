@@ -63,10 +63,13 @@ struct ReasonCount {
   int64_t count = 0;
 };
 
+/// Most dissatisfaction reasons a report lists (Options::top_reasons).
+inline constexpr size_t kMaxTopReasons = 1000;
+
 struct Options {
   std::optional<Instant> from, to;  ///< receipt time range [from, to); unset: all
   std::optional<Instant> as_of;     ///< clocks evaluated at this instant (default: latest event)
-  size_t top_reasons = 10;
+  size_t top_reasons = 10;  ///< 0..kMaxTopReasons
   Targets targets;
 };
 

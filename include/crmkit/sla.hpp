@@ -25,6 +25,8 @@ namespace crmkit::sla {
 
 /// The highest escalation level a policy or a workflow may name (levels are 0..15).
 inline constexpr int kMaxEscalationLevel = 15;
+/// Most warning fractions a policy or a clock may list.
+inline constexpr int kMaxWarnings = 7;
 
 /// What a case looks like to the policy.
 struct CaseAttributes {

@@ -70,6 +70,10 @@ Grade individual_tier(double average_monthly_spend, const Config& config);
 
 /// The most consecutive periods below a tier that a history or a re-rating may carry.
 inline constexpr int kMaxPeriodsBelow = 1000;
+/// Longest individual-tier window (months of spend averaged): 1..120.
+inline constexpr int kMaxWindowMonths = 120;
+/// Most periods below a tier before a downgrade (downgrade_after): 1..100.
+inline constexpr int kMaxDowngradeAfter = 100;
 
 /// A re-rating with hysteresis.
 struct Rerating {

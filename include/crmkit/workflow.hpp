@@ -174,6 +174,7 @@ struct Rules {
 inline constexpr size_t kMaxEventJsonBytes = 64 * 1024;
 inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;
 inline constexpr size_t kMaxFieldBytes = 4 * 1024;  ///< any other string
+inline constexpr size_t kMaxDuePage = 1'000'000;    ///< entries per due_before page (crmkit_engine_due "limit")
 inline constexpr size_t kMaxCases = 50'000'000;      ///< cases per engine
 inline constexpr size_t kMaxEventsPerCase = 100'000;  ///< events a host applies to one case
 /// Bytes of one case's event ids and data together (record offsets are 32-bit; the margin below

@@ -94,7 +94,7 @@ Duration duration_field(const json& j, const std::string& where) {
 
 std::vector<double> warnings_field(const json& j, const std::string& where) {
   if (!j.is_array()) bad(where, "expected an array of fractions such as [0.5, 0.75, 0.9]");
-  if (j.size() > 7) bad(where, "at most 7 warnings");
+  if (j.size() > static_cast<size_t>(kMaxWarnings)) bad(where, fmt::format("at most {} warnings", kMaxWarnings));
   std::vector<double> w;
   for (size_t i = 0; i < j.size(); ++i) {
     if (!j[i].is_number()) bad(fmt::format("{}[{}]", where, i), "expected a number");

@@ -49,7 +49,8 @@ class SqliteJournal final : public workflow::Journal {
 
 void check_options(const DurableOptions& o) {
   if (o.snapshot_every < 0) throw Error(Errc::invalid_argument, "snapshot_every must be >= 0");
-  if (o.keep_snapshots < 1 || o.keep_snapshots > 100) throw Error(Errc::invalid_argument, "keep_snapshots must be 1..100");
+  if (o.keep_snapshots < 1 || o.keep_snapshots > kMaxKeepSnapshots)
+    throw Error(Errc::invalid_argument, fmt::format("keep_snapshots must be 1..{}", kMaxKeepSnapshots));
   if (o.expect_seq && *o.expect_seq < 0) throw Error(Errc::invalid_argument, "expect_seq must be >= 0");
 }
 

@@ -60,8 +60,8 @@ Config Config::from_json(std::string_view text) {
     if (key == "individual") {
       if (!v.is_object()) bad(where, "expected an object");
       for (const auto& [k, x] : v.items()) {
-        if (k == "window_months") c.window_months = static_cast<int>(number(x, where + ".window_months", 1, 120));
-        else if (k == "downgrade_after") c.downgrade_after = static_cast<int>(number(x, where + ".downgrade_after", 1, 100));
+        if (k == "window_months") c.window_months = static_cast<int>(number(x, where + ".window_months", 1, kMaxWindowMonths));
+        else if (k == "downgrade_after") c.downgrade_after = static_cast<int>(number(x, where + ".downgrade_after", 1, kMaxDowngradeAfter));
         else if (k == "thresholds") {
           if (!x.is_array() || x.empty()) bad(where + ".thresholds", "expected a non-empty array, highest tier first");
           c.individual.clear();
@@ -114,9 +114,10 @@ Config Config::from_json(std::string_view text) {
 }
 
 void Config::validate() const {
-  if (window_months < 1 || window_months > 120) bad("tiers.individual.window_months", fmt::format("expected 1..120, got {}", window_months));
-  if (downgrade_after < 1 || downgrade_after > 100)
-    bad("tiers.individual.downgrade_after", fmt::format("expected 1..100, got {}", downgrade_after));
+  if (window_months < 1 || window_months > kMaxWindowMonths)
+    bad("tiers.individual.window_months", fmt::format("expected 1..{}, got {}", kMaxWindowMonths, window_months));
+  if (downgrade_after < 1 || downgrade_after > kMaxDowngradeAfter)
+    bad("tiers.individual.downgrade_after", fmt::format("expected 1..{}, got {}", kMaxDowngradeAfter, downgrade_after));
   if (individual.empty()) bad("tiers.individual.thresholds", "expected at least one tier");
   for (size_t i = 0; i < individual.size(); ++i) {
     const std::string w = fmt::format("tiers.individual.thresholds[{}]", i);

@@ -364,7 +364,8 @@ void parse_event(std::string_view json, Event& e) {
                 e.set(*f);
               } else if (*f == Field::level) {
                 double v = p.number("data.level");
-                if (v != std::floor(v) || v < 0 || v > 1000) p.fail("'data.level' must be a small non-negative integer");
+                if (v != std::floor(v) || v < 0 || v > sla::kMaxEscalationLevel)
+                  p.fail(fmt::format("'data.level' must be an integer 0..{}", sla::kMaxEscalationLevel));
                 e.level = static_cast<int>(v);
                 e.set(*f);
               } else if (*f == Field::amount) {
