@@ -33,6 +33,49 @@ static void shipped_default(void) {
   CHECK(memcmp(ca, cb, 6) == 0);
 }
 
+/* Money in minor units: the _minor entry points equal the double ones on amounts with at most four
+ * decimals, and a refused call (amount out of range, total past 9e14) writes nothing. */
+static void money_minor_units(void) {
+  uint32_t cust[] = {0, 0, 1, 1, 1};
+  int32_t day[] = {1, 3, 2, 2, 5};
+  double amount[] = {0.1, 0.2, 133.95, 0.3, 0.00015};
+  int64_t minor[] = {1000, 2000, 1339500, 3000, 1}; /* 0.00015 * 10000 = 1.4999999999999998 -> 1 */
+  double mon_d[2], mon_m[2], x[2], t_x[2], T[2], m_d[2], m_m[2];
+  int32_t rec[2];
+  int64_t freq[2];
+  uint8_t r[2], f[2], m[2], present[2], seen[2];
+  uint16_t seg[2];
+  CHECK(crmkit_rfm_score(cust, day, amount, 5, 2, 10, NULL, rec, freq, mon_d, r, f, m, seg, present) == CRMKIT_OK);
+  CHECK(crmkit_rfm_score_minor(cust, day, minor, 5, 2, 10, NULL, rec, freq, mon_m, r, f, m, seg, present) == CRMKIT_OK);
+  CHECK(mon_d[0] == 0.3 && mon_m[0] == 0.3); /* 0.1 + 0.2 in minor units */
+  CHECK(mon_d[1] == mon_m[1] && mon_d[1] == 134.2501);
+  CHECK(crmkit_rfm_score(cust, day, amount, 5, 2, 10, "{\"monetary\":\"average\"}", NULL, NULL, mon_d, r, f, m, NULL,
+                         present) == CRMKIT_OK);
+  CHECK(mon_d[0] == 0.15);
+  CHECK(crmkit_value_summarize(cust, day, amount, 5, 2, 10, CRMKIT_PERIOD_DAY, x, t_x, T, m_d, seen) == CRMKIT_OK);
+  CHECK(crmkit_value_summarize_minor(cust, day, minor, 5, 2, 10, CRMKIT_PERIOD_DAY, x, t_x, T, m_m, seen) == CRMKIT_OK);
+  CHECK(m_d[0] == 0.2 && m_m[0] == 0.2 && m_d[1] == 0.0001 && m_m[1] == 0.0001);
+  /* Refusals name the row or the customer and leave the outputs alone. */
+  minor[3] = -1;
+  mon_m[0] = -7;
+  m_m[0] = -7;
+  CHECK(crmkit_rfm_score_minor(cust, day, minor, 5, 2, 10, NULL, rec, freq, mon_m, r, f, m, seg, present) == CRMKIT_EINVAL);
+  CHECK(strstr(crmkit_last_error(), "transaction 3") != NULL);
+  CHECK(crmkit_value_summarize_minor(cust, day, minor, 5, 2, 10, CRMKIT_PERIOD_DAY, x, t_x, T, m_m, seen) == CRMKIT_EINVAL);
+  CHECK(mon_m[0] == -7 && m_m[0] == -7);
+  minor[3] = 9000000000000000000LL;
+  minor[2] = 1;
+  CHECK(crmkit_rfm_score_minor(cust, day, minor, 5, 2, 10, NULL, rec, freq, mon_m, r, f, m, seg, present) == CRMKIT_ELIMIT);
+  CHECK(strstr(crmkit_last_error(), "customer 1") != NULL);
+  CHECK(crmkit_value_summarize_minor(cust, day, minor, 5, 2, 10, CRMKIT_PERIOD_DAY, x, t_x, T, m_m, seen) == CRMKIT_ELIMIT);
+  CHECK(mon_m[0] == -7 && m_m[0] == -7);
+  amount[4] = 1e15;
+  CHECK(crmkit_rfm_score(cust, day, amount, 5, 2, 10, NULL, rec, freq, mon_m, r, f, m, seg, present) == CRMKIT_EINVAL);
+  CHECK(strstr(crmkit_last_error(), "transaction 4") != NULL);
+  CHECK(crmkit_rfm_score_minor(cust, day, NULL, 5, 2, 10, NULL, rec, freq, mon_m, r, f, m, seg, present) == CRMKIT_EINVAL);
+  CHECK(mon_m[0] == -7);
+}
+
 int main(void) {
   /* 5 customers, customer 4 has no purchase before the as-of day 100. */
   uint32_t cust[] = {0, 0, 0, 1, 1, 2, 3, 4};
@@ -86,5 +129,6 @@ int main(void) {
   CHECK(crmkit_tiers_abc(NULL, clv, 5, classes) == CRMKIT_OK && classes[0] == 'A' && classes[1] == 'B' && classes[4] == 'C');
   CHECK(crmkit_tiers_abc(NULL, NULL, 5, classes) == CRMKIT_EINVAL);
   shipped_default();
+  money_minor_units();
   return report();
 }
