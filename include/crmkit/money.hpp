@@ -23,6 +23,9 @@
 #pragma once
 
 #include <cstdint>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
 
 namespace crmkit::money {
 
@@ -38,13 +41,17 @@ inline constexpr int64_t kMaxMinorUnits = 9'000'000'000'000'000'000;
 /// True when `amount` is a finite number in [0, kMaxAmount].
 constexpr bool admissible(double amount) { return amount >= 0 && amount <= kMaxAmount; }
 
-/// Minor units of an admissible amount (see the rule above). Adding and subtracting 2^52 rounds a
-/// double in [0, 2^52) to an integer, ties to even, in the default rounding mode; larger doubles
-/// are integers already.
+/// Minor units of an admissible amount (see the rule above), in the default rounding mode (round
+/// to nearest, ties to even). On x86-64 one cvtsd2si does it (std::llrint would be a libm call
+/// unless built with -fno-math-errno); elsewhere, adding and subtracting 2^52 rounds a double in
+/// [0, 2^52) to an integer, and larger doubles are integers already.
 inline int64_t to_minor(double amount) {
-  double scaled = amount * static_cast<double>(kMinorPerUnit);
-  if (scaled < 0x1p52) scaled = (scaled + 0x1p52) - 0x1p52;
-  return static_cast<int64_t>(scaled);
+  const double scaled = amount * static_cast<double>(kMinorPerUnit);
+#if defined(__x86_64__) || defined(_M_X64)
+  return _mm_cvtsd_si64(_mm_set_sd(scaled));
+#else
+  return static_cast<int64_t>(scaled < 0x1p52 ? (scaled + 0x1p52) - 0x1p52 : scaled);
+#endif
 }
 
 /// The double nearest to minor / 10,000 (exact for totals below 2^53 minor units).

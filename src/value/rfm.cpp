@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <climits>
 #include <cstring>
 #include <cmath>
@@ -277,24 +278,45 @@ void score_minor_units(const uint32_t* customer, const int32_t* day, MinorOf min
   };
   std::vector<Acc> acc(n_customers, Acc{0, INT32_MIN, 0});
   constexpr size_t kAhead = 48;  // prefetch distance: customers are in random order in big logs (48 measured >= 16)
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n && customer[i + kAhead] < n_customers) __builtin_prefetch(&acc[customer[i + kAhead]], 1);
-    const uint32_t c = customer[i];
-    if (c >= n_customers)
-      throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= customer count {}", i, c, n_customers));
-    const int64_t a = minor_of(i);
-    const int32_t d = day[i];
-    if (d > asof_day || d < first_day) continue;
-    Acc& x = acc[c];
-    ++x.count;
-    if (!money::add(x.minor, a))
-      throw Error(Errc::limit, fmt::format("customer {}: total amount above {} (money::kMaxAmount)", c, money::kMaxAmount));
-    if (d > x.last) x.last = d;
+  // Totals are plain sums when no total can pass kMaxMinorUnits: n rows of at most the largest
+  // amount seen. Otherwise (amounts near the limit) the pass is run again with totals that
+  // saturate at kMaxMinorUnits + 1 (a branchless min per row, a few per cent slower).
+  auto accumulate = [&](auto saturate) {
+    int64_t largest = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && customer[i + kAhead] < n_customers) __builtin_prefetch(&acc[customer[i + kAhead]], 1);
+      const uint32_t c = customer[i];
+      if (c >= n_customers)
+        throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= customer count {}", i, c, n_customers));
+      const int64_t a = minor_of(i);
+      largest = std::max(largest, a);
+      const int32_t d = day[i];
+      if (d > asof_day || d < first_day) continue;
+      Acc& x = acc[c];
+      ++x.count;
+      // In uint64: two values <= kMaxMinorUnits + 1 add without wrapping (< 2^64), and in the
+      // plain pass a wrapped sum is discarded (that pass's bound says none can happen).
+      const uint64_t sum = static_cast<uint64_t>(x.minor) + static_cast<uint64_t>(a);
+      if constexpr (decltype(saturate)::value)
+        x.minor = static_cast<int64_t>(std::min<uint64_t>(sum, money::kMaxMinorUnits + 1));
+      else
+        x.minor = static_cast<int64_t>(sum);
+      if (d > x.last) x.last = d;
+    }
+    return largest;
+  };
+  const int64_t largest = accumulate(std::false_type{});
+  if (n > 0 && largest > money::kMaxMinorUnits / static_cast<int64_t>(n)) {
+    std::fill(acc.begin(), acc.end(), Acc{0, INT32_MIN, 0});
+    accumulate(std::true_type{});
   }
-  for (size_t c = 0; c < n_customers; ++c)
-    if (acc[c].count > 0 && int64_t{asof_day} - acc[c].last > INT32_MAX)
+  for (size_t c = 0; c < n_customers; ++c) {
+    if (acc[c].minor > money::kMaxMinorUnits) [[unlikely]]
+      throw Error(Errc::limit, fmt::format("customer {}: total amount above {} (money::kMaxAmount)", c, money::kMaxAmount));
+    if (acc[c].count > 0 && int64_t{asof_day} - acc[c].last > INT32_MAX) [[unlikely]]
       throw Error(Errc::invalid_argument,
                   fmt::format("customer {}: recency of {} days does not fit", c, int64_t{asof_day} - acc[c].last));
+  }
   // The first pass succeeded: from here on only outputs are written.
   std::vector<uint32_t> idx;  // the customers present
   idx.reserve(n_customers);
@@ -357,11 +379,19 @@ void score_minor_units(const uint32_t* customer, const int32_t* day, MinorOf min
 void score_columns(const uint32_t* customer, const int32_t* day, const double* amount, size_t n, size_t n_customers,
                    int32_t asof_day, const Config& config, int32_t* recency_days, int64_t* frequency, double* monetary,
                    uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment, uint8_t* present) {
-  auto minor_of = [amount](size_t i) {
+  // One unsigned compare of the bits admits +0 .. kMaxAmount (doubles >= +0 order as their bits;
+  // negatives, NaN and infinities compare above); -0.0 and the refusals take the cold path.
+  uint64_t max_bits;
+  std::memcpy(&max_bits, &money::kMaxAmount, sizeof max_bits);
+  auto minor_of = [amount, max_bits](size_t i) {
     const double a = amount[i];
-    if (!money::admissible(a)) [[unlikely]]
+    uint64_t bits;
+    std::memcpy(&bits, &a, sizeof bits);
+    if (bits > max_bits) [[unlikely]] {
+      if (money::admissible(a)) return int64_t{0};  // -0.0
       throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be a finite number in [0, {}], got {}",
                                                       i, money::kMaxAmount, a));
+    }
     return money::to_minor(a);
   };
   score_minor_units(customer, day, minor_of, n, n_customers, asof_day, config, recency_days, frequency, monetary, r, f,
