@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A/B timing of two `crmkit rfm` binaries on one 10 M-row CSV (1 M customers), run alternately
 in one sitting so that both see the same machine state; prints every run, the medians and the
-ratio, and checks that both write the same scores.
+ratio, and how many customers' scores differ between the two.
 
 Usage: /usr/bin/python3 benchmarks/rfm_cli_ab.py OLD_CLI NEW_CLI [ROUNDS]
 (e.g. a build of the previous commit against build/tools/crmkit).
@@ -49,6 +49,8 @@ for name in ("old", "new"):
 ratio = statistics.median(times["new"]) / statistics.median(times["old"])
 print(f"new / old = {ratio:.3f}")
 a, b = pd.read_csv(outs["old"]), pd.read_csv(outs["new"])
-cols = [c for c in ("r", "f", "m", "segment") if c in a.columns]
-same = a.sort_values(a.columns[0]).reset_index(drop=True)[cols].equals(b.sort_values(b.columns[0]).reset_index(drop=True)[cols])
-print(f"same scores: {same}")
+m = a.merge(b, on="customer_id", suffixes=("_old", "_new"))
+diff = {c: int((m[c + "_old"] != m[c + "_new"]).sum()) for c in ("r", "f", "m", "segment") if c + "_old" in m}
+# Scores may differ where an old build summed money in floating point (a total landing on either
+# side of a quintile threshold by its last bit); the new one sums exact minor units.
+print(f"customers {len(a):,} / {len(b):,}; scores that differ: {diff}")
