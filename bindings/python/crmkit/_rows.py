@@ -113,6 +113,12 @@ def _missing_positions(values, raw: list) -> list:
         return [int(i) for i in _np.flatnonzero(values != values)]
     if _np is not None and isinstance(values, _np.ndarray) and values.dtype.kind in "iuSUb":
         return []
+    if _np is not None and isinstance(values, _np.ndarray) and values.dtype.kind == "O":
+        try:  # pandas' isna walks an object array in C: None, NaN, NaT and pd.NA
+            import pandas as _pd
+            return [int(i) for i in _np.flatnonzero(_pd.isna(values))]
+        except ImportError:
+            pass
     return [i for i, v in enumerate(raw) if is_missing(v)]
 
 
