@@ -166,6 +166,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         (void)crmkit_value_summarize(c.data(), d.data(), a.data(), n, k, static_cast<int32_t>(in.i64() % 100000),
                                      in.byte() % 3, ox.data(), otx.data(), oT.data(), om.data(), seen.data());
+        // The same rows as minor units (any int64, also negative and near INT64_MAX) and scored.
+        std::vector<int64_t> minor(n);
+        for (size_t i = 0; i < n; ++i) minor[i] = in.byte() % 4 ? in.byte() : in.i64();
+        (void)crmkit_value_summarize_minor(c.data(), d.data(), minor.data(), n, k, static_cast<int32_t>(in.i64() % 100000),
+                                           in.byte() % 3, ox.data(), otx.data(), oT.data(), om.data(), seen.data());
+        {
+          std::vector<int32_t> rec(k);
+          std::vector<int64_t> freq(k);
+          std::vector<uint8_t> r(k), f(k), m(k), present(k);
+          std::vector<uint16_t> seg(k);
+          const int32_t asof = static_cast<int32_t>(in.i64() % 100000);
+          (void)crmkit_rfm_score(c.data(), d.data(), a.data(), n, k, asof, nullptr, rec.data(), freq.data(), om.data(),
+                                 r.data(), f.data(), m.data(), seg.data(), present.data());
+          (void)crmkit_rfm_score_minor(c.data(), d.data(), minor.data(), n, k, asof, nullptr, rec.data(), freq.data(),
+                                       om.data(), r.data(), f.data(), m.data(), seg.data(), present.data());
+        }
         break;
       }
       case 12:  // NULLs everywhere
