@@ -15,15 +15,6 @@ cdask = pytest.importorskip("crmkit.dask")
 ASOF = "2024-06-30"
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 def transactions(n=6000, customers=700, seed=7):
     """BG/NBD-like purchases: gamma purchase rates, geometric dropout, staggered starts (about n rows)."""
     rng = np.random.default_rng(seed)

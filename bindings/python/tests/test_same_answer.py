@@ -18,17 +18,8 @@ COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m"
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
-def cdnow(request):
-    from conftest import DATA
+def cdnow():
+    from conftest import DATA  # the module-scoped fixture cannot take the function-scoped `data`
     df = pd.read_csv(DATA / "cdnow" / "CDNOW_master.txt", sep=r"\s+", header=0,
                      names=["customer_id", "date", "qty", "amount"], dtype={"customer_id": str, "date": str})
     df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
