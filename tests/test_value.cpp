@@ -265,6 +265,19 @@ TEST_CASE("CLV, simple CLV, equity and win-back") {
   none.monthly_discount = 0;
   CHECK(clv(bg, gg, rows[0], none) == doctest::Approx(undiscounted));
   CHECK(customer_equity(values) > 0);
+  {  // money summed exactly: the same equity in any order; refusals name the customer
+    auto reversed = values;
+    std::reverse(reversed.begin(), reversed.end());
+    auto shuffled = values;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(3));
+    CHECK(customer_equity(reversed) == customer_equity(values));
+    CHECK(customer_equity(shuffled) == customer_equity(values));
+    std::vector<CustomerValue> small(3);
+    small[0].clv = 0.1, small[1].clv = 0.2, small[2].clv = -0.05;
+    CHECK(customer_equity(small) == 0.25);
+    small[1].clv = std::nan("");
+    CHECK_THROWS_WITH_AS(customer_equity(small), doctest::Contains("customer 1: clv must be a finite number"), Error);
+  }
 
   auto lost = win_back_ranking(values, 0.3, 10);
   REQUIRE(lost.size() == 10);

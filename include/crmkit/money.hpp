@@ -1,7 +1,7 @@
 // crmkit/money.hpp — how amounts of money are kept, summed and compared (docs/domain.md#money).
 //
 // Every sum of money in crmkit (RFM monetary totals and averages, the repeat spend m of the
-// customer summaries, the spend behind individual tiers) is exact: amounts are turned into
+// customer summaries, the spend behind individual tiers, customer equity) is exact: amounts are turned into
 // integer minor units of 1/10,000 (four decimals: enough for every ISO 4217 currency, including
 // the four-decimal units of account) and added as integers. The same transactions therefore give
 // the same totals, averages, quintile thresholds and scores in any row order and any

@@ -247,7 +247,9 @@ double simple_clv(double margin, double retention, double discount, int periods)
 /// The same summed to infinity: margin / (1 + discount − retention) (needs discount > retention - 1).
 double simple_clv_perpetual(double margin, double retention, double discount);
 
-/// Customer equity: the sum of the customers' CLV.
+/// Customer equity: the sum of the customers' CLV, each rounded to minor units and added exactly
+/// (docs/domain.md#money), so the same in any order. Throws Error(invalid_argument) naming the
+/// customer's index for a CLV that is not finite or whose magnitude passes money::kMaxAmount.
 double customer_equity(std::span<const CustomerValue> values);
 
 /// A likely-lost customer and what winning them back is worth.

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "crmkit/error.hpp"
+#include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
 #include "common/checks.hpp"
 #include "value/dedupe.hpp"
@@ -148,9 +149,18 @@ double simple_clv_perpetual(double margin, double retention, double discount) {
 }
 
 double customer_equity(std::span<const CustomerValue> values) {
-  double sum = 0;
-  for (const CustomerValue& v : values) sum += v.clv;
-  return sum;
+  // Money summed exactly (docs/domain.md#money): each CLV in minor units, added as integers, so
+  // the equity does not depend on the customers' order. 128 bits: no count of values overflows.
+  __int128 total = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i].clv;
+    if (!(std::fabs(v) <= money::kMaxAmount))
+      throw Error(Errc::invalid_argument,
+                  fmt::format("customer {}: clv must be a finite number in [-{}, {}], got {}", i, money::kMaxAmount,
+                              money::kMaxAmount, v));
+    total += v < 0 ? -money::to_minor(-v) : money::to_minor(v);
+  }
+  return static_cast<double>(total) / static_cast<double>(money::kMinorPerUnit);
 }
 
 std::vector<WinBackCandidate> win_back_ranking(std::span<const CustomerValue> values, double p_alive_below, std::size_t limit) {
