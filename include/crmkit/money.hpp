@@ -40,6 +40,8 @@ inline constexpr int64_t kMaxMinorUnits = 9'000'000'000'000'000'000;
 
 /// True when `amount` is a finite number in [0, kMaxAmount].
 constexpr bool admissible(double amount) { return amount >= 0 && amount <= kMaxAmount; }
+/// True when an amount in minor units is in [0, kMaxMinorUnits].
+constexpr bool admissible_minor(int64_t minor) { return minor >= 0 && minor <= kMaxMinorUnits; }
 
 /// Minor units of an admissible amount (see the rule above), in the default rounding mode (round
 /// to nearest, ties to even). On x86-64 one cvtsd2si does it (std::llrint would be a libm call

@@ -13,6 +13,7 @@
 #include "crmkit/tiering.hpp"
 #include "common/checks.hpp"
 #include "common/files.hpp"
+#include "common/money_errors.hpp"
 
 namespace crmkit::tiering {
 
@@ -362,8 +363,7 @@ std::vector<TierRow> individual_tiers(const value::TransactionLog& log, CivilDat
     const uint32_t k = log.customer[i];
     if (k >= k_count) throw Error(Errc::invalid_argument, fmt::format("transaction {}: customer index {} >= {}", i, k, k_count));
     if (!money::admissible(log.amount[i]))
-      throw Error(Errc::invalid_argument, fmt::format("transaction {} (customer {}): amount must be a finite number in [0, {}], got {}",
-                                                      i, log.customer_ids[k], money::kMaxAmount, log.amount[i]));
+      throw crmkit::detail::bad_amount(fmt::format("transaction {} (customer {})", i, log.customer_ids[k]), log.amount[i]);
     if (log.day[i] > last) continue;
     seen[k] = 1;
     if (log.day[i] >= first && !money::add(spend[k], money::to_minor(log.amount[i])))

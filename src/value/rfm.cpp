@@ -14,6 +14,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/money.hpp"
 #include "common/files.hpp"
+#include "common/money_errors.hpp"
 
 namespace crmkit::rfm {
 
@@ -312,7 +313,7 @@ void score_minor_units(const uint32_t* customer, const int32_t* day, MinorOf min
   }
   for (size_t c = 0; c < n_customers; ++c) {
     if (acc[c].minor > money::kMaxMinorUnits) [[unlikely]]
-      throw Error(Errc::limit, fmt::format("customer {}: total amount above {} (money::kMaxAmount)", c, money::kMaxAmount));
+      throw crmkit::detail::total_past_limit(c);
     if (acc[c].count > 0 && int64_t{asof_day} - acc[c].last > INT32_MAX) [[unlikely]]
       throw Error(Errc::invalid_argument,
                   fmt::format("customer {}: recency of {} days does not fit", c, int64_t{asof_day} - acc[c].last));
@@ -389,8 +390,7 @@ void score_columns(const uint32_t* customer, const int32_t* day, const double* a
     std::memcpy(&bits, &a, sizeof bits);
     if (bits > max_bits) [[unlikely]] {
       if (money::admissible(a)) return int64_t{0};  // -0.0
-      throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be a finite number in [0, {}], got {}",
-                                                      i, money::kMaxAmount, a));
+      throw crmkit::detail::bad_amount(fmt::format("transaction {}", i), a);
     }
     return money::to_minor(a);
   };
@@ -404,9 +404,8 @@ void score_columns_minor(const uint32_t* customer, const int32_t* day, const int
                          uint8_t* present) {
   auto minor_of = [amount_minor](size_t i) {
     const int64_t a = amount_minor[i];
-    if (a < 0 || a > money::kMaxMinorUnits) [[unlikely]]
-      throw Error(Errc::invalid_argument, fmt::format("transaction {}: amount must be in [0, {}] minor units, got {}", i,
-                                                      money::kMaxMinorUnits, a));
+    if (!money::admissible_minor(a)) [[unlikely]]
+      throw crmkit::detail::bad_minor_amount(fmt::format("transaction {}", i), a);
     return a;
   };
   score_minor_units(customer, day, minor_of, n, n_customers, asof_day, config, recency_days, frequency, monetary, r, f,

@@ -7,6 +7,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
+#include "common/money_errors.hpp"
 #include "value/text_scan.hpp"
 
 namespace crmkit::value {
@@ -40,8 +41,7 @@ void summarize_minor_units(const uint32_t* customer, const int32_t* day, MinorOf
     int64_t total = 0;
     for (uint32_t k = start[c]; k < start[c + 1]; ++k)
       if (!money::add(total, rows[k].minor))
-        throw Error(Errc::limit, fmt::format("customer {}: total amount above {} (money::kMaxAmount)", c,
-                                             money::kMaxAmount));
+        throw crmkit::detail::total_past_limit(c);
   }
   const double scale = 1.0 / days_per_period(unit);
   for (size_t c = 0; c < n_customers; ++c) {
@@ -87,10 +87,7 @@ void summarize_columns(const uint32_t* customer, const int32_t* day, const doubl
                        uint8_t* observed) {
   check_sizes(customer, n, n_customers);
   for (size_t i = 0; i < n; ++i)
-    if (!money::admissible(amount[i]))
-      throw Error(Errc::invalid_argument,
-                  fmt::format("transaction {}: amount must be a finite number in [0, {}], got {}", i,
-                              money::kMaxAmount, amount[i]));
+    if (!money::admissible(amount[i])) throw crmkit::detail::bad_amount(fmt::format("transaction {}", i), amount[i]);
   summarize_minor_units(customer, day, [amount](size_t i) { return money::to_minor(amount[i]); }, n, n_customers,
                         end_day, unit, out, observed);
 }
@@ -100,10 +97,8 @@ void summarize_columns_minor(const uint32_t* customer, const int32_t* day, const
                              uint8_t* observed) {
   check_sizes(customer, n, n_customers);
   for (size_t i = 0; i < n; ++i)
-    if (amount_minor[i] < 0 || amount_minor[i] > money::kMaxMinorUnits)
-      throw Error(Errc::invalid_argument,
-                  fmt::format("transaction {}: amount must be in [0, {}] minor units, got {}", i,
-                              money::kMaxMinorUnits, amount_minor[i]));
+    if (!money::admissible_minor(amount_minor[i]))
+      throw crmkit::detail::bad_minor_amount(fmt::format("transaction {}", i), amount_minor[i]);
   summarize_minor_units(customer, day, [amount_minor](size_t i) { return amount_minor[i]; }, n, n_customers, end_day,
                         unit, out, observed);
 }
