@@ -293,9 +293,11 @@ def require_length(col: Optional[Column], n: int, name: str) -> None:
         raise InvalidArgument(f"{name} has {col.n} elements, expected {n}")
 
 
-def require_finite_nonnegative(col: Column, name: str, ids: Optional[Sequence[Any]] = None) -> None:
-    """InvalidArgument naming `name` and the customer id (else the row) of the first NaN,
-    infinite or negative value of a float64 column (the C side would only know the row)."""
+def require_finite_nonnegative(col: Column, name: str, ids: Optional[Sequence[Any]] = None,
+                               labels: Optional[Sequence[Any]] = None) -> None:
+    """InvalidArgument naming `name` and the customer id (else the row: its label when `labels`
+    is given, e.g. a DataFrame's index) of the first NaN, infinite or negative value of a
+    float64 column (the C side would only know the row)."""
     if col.n == 0:
         return
     if _np is not None:
@@ -308,7 +310,7 @@ def require_finite_nonnegative(col: Column, name: str, ids: Optional[Sequence[An
         i = next((k for k in range(col.n) if not (0 <= col.ptr[k] < float("inf"))), -1)
         if i < 0:
             return
-    who = f"customer {ids[i]!r}" if ids is not None else f"row {i}"
+    who = f"customer {ids[i]!r}" if ids is not None else f"row {i if labels is None else labels[i]}"
     raise InvalidArgument(f"{who}: {name} must be a finite number >= 0, got {col.ptr[i]}")
 
 

@@ -176,11 +176,16 @@ class Rows:
         return self.skipped_ids + self.skipped_dates
 
 
+def check_missing(missing: str) -> None:
+    """InvalidArgument unless `missing` is "raise" or "skip"."""
+    if missing not in ("raise", "skip"):
+        raise InvalidArgument(f"missing must be 'raise' or 'skip', got {missing!r}")
+
+
 def read(customer_ids, dates, amounts=None, missing: str = "raise", labels=None) -> Rows:
     """Reads transactions by the module's rule. `labels` (optional, e.g. a DataFrame's index)
     names rows in errors instead of their positions."""
-    if missing not in ("raise", "skip"):
-        raise InvalidArgument(f"missing must be 'raise' or 'skip', got {missing!r}")
+    check_missing(missing)
     ids = _as_list(customer_ids)
     no_id = _missing_positions(customer_ids, ids)
     if no_id and missing == "raise":

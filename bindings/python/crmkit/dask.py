@@ -48,7 +48,7 @@ except ImportError as e:  # pragma: no cover - exercised only without dask
 from . import _rows
 from . import rfm as _rfm
 from . import value as _value
-from ._lib import InvalidArgument, LimitExceeded, check, declare
+from ._lib import Column, InvalidArgument, LimitExceeded, check, declare, require_finite_nonnegative
 
 _pd = _c.POINTER(_c.c_double)
 _bg_fit_w = declare("crmkit_value_bgnbd_fit_weighted", _pd, _pd, _pd, _pd, _c.c_size_t,
@@ -148,8 +148,7 @@ def summarize(ddf: "dd.DataFrame", *, customer: str = "customer_id", date: str =
     exact minor units, so the summaries equal the single machine's in any partitioning."""
     if period not in _value._PERIODS:
         raise InvalidArgument(f"period must be 'day' or 'week', got {period!r}")
-    if missing not in ("raise", "skip"):
-        raise InvalidArgument(f"missing must be 'raise' or 'skip', got {missing!r}")
+    _rows.check_missing(missing)  # here, not only on the workers: a typo fails at the call
     end_day = _rows.day(asof, "asof")
     id_dtype = ddf._meta[customer].dtype
     pair_meta = pd.DataFrame({"customer": pd.Series([], dtype=id_dtype), "day": pd.Series([], dtype="int32"),
@@ -211,9 +210,11 @@ def _monetary(total_minor: np.ndarray, count: np.ndarray, average: bool) -> np.n
     return total / (count.astype("float64") * float(_rows.MINOR_PER_UNIT)) if average else total / float(_rows.MINOR_PER_UNIT)
 
 
-def _check_totals(agg: pd.DataFrame) -> pd.DataFrame:
+def _finish_totals(agg: pd.DataFrame, average: bool) -> pd.DataFrame:
+    """Refuses a total past the limit and adds the monetary column (computed once, before the
+    per-customer table is persisted, for both the thresholds and the scores)."""
     _refuse_large_totals(agg.index.to_numpy(), agg["total"].to_numpy(), agg["approx"].to_numpy())
-    return agg
+    return agg.assign(monetary=_monetary(agg["total"].to_numpy(dtype="int64"), agg["count"].to_numpy(), average))
 
 
 def _threshold_values(counts: pd.Series) -> list:
@@ -229,10 +230,10 @@ def _threshold_values(counts: pd.Series) -> list:
     return out
 
 
-def _score_rfm_part(agg: pd.DataFrame, asof_day: int, average: bool, quint, cuts, table, id_dtype) -> pd.DataFrame:
+def _score_rfm_part(agg: pd.DataFrame, asof_day: int, quint, cuts, table, id_dtype) -> pd.DataFrame:
     rec = (asof_day - agg["last"].to_numpy().astype("int64"))
     freq = agg["count"].to_numpy().astype("int64")
-    mon = _monetary(agg["total"].to_numpy(dtype="int64"), freq, average)
+    mon = agg["monetary"].to_numpy(dtype="float64")
     if quint is not None:
         tr, tf, tm = quint
         r = 1 + sum((-rec.astype("float64") > t).astype("int64") for t in tr)
@@ -259,8 +260,7 @@ def rfm(ddf: "dd.DataFrame", *, customer: str = "customer_id", date: str = "date
     Rows are read by crmkit.rfm.score's rule (missing ids and dates: ``missing``, as in
     summarize; ``skipped_rows`` is a dask Scalar) and money is summed in exact minor units, so
     the scores equal crmkit.rfm.score's in any row order and partitioning."""
-    if missing not in ("raise", "skip"):
-        raise InvalidArgument(f"missing must be 'raise' or 'skip', got {missing!r}")
+    _rows.check_missing(missing)  # here, not only on the workers: a typo fails at the call
     cfg = _config_dict(config)
     _rfm.segment_names(cfg or None)  # validates the config with crmkit's own parser
     table = _segment_table(cfg)
@@ -275,25 +275,22 @@ def rfm(ddf: "dd.DataFrame", *, customer: str = "customer_id", date: str = "date
     partial = ddf.map_partitions(_rfm_partial, customer, date, amount, asof_day, first_day, missing, meta=meta)
     agg = partial.groupby("customer").agg({"count": "sum", "total": "sum", "approx": "sum", "last": "max"},
                                        split_out=npartitions or ddf.npartitions)
-    agg = agg.map_partitions(_check_totals, meta=agg._meta)
+    agg = agg.map_partitions(_finish_totals, average, meta=agg._meta.assign(monetary=pd.Series([], dtype="float64")))
     agg = agg.persist() if _has_client() else agg
     quint = None
     cuts = None
     if cfg.get("scoring", "quintiles") == "quintiles":
         rec_key = -(asof_day - agg["last"].astype("int64"))
         freq = agg["count"]
-        mon = agg.map_partitions(lambda a: pd.Series(_monetary(a["total"].to_numpy(dtype="int64"),
-                                                               a["count"].to_numpy(), average)),
-                                 meta=("monetary", "float64"))
-        counts = dd.compute(rec_key.value_counts(), freq.value_counts(), mon.value_counts())
+        counts = dd.compute(rec_key.value_counts(), freq.value_counts(), agg["monetary"].value_counts())
         quint = tuple([float(v) for v in _threshold_values(c)] if len(c) else [0.0] * 4 for c in counts)
     else:
         cuts = cfg.get("cuts", {})
         if any(k not in cuts for k in ("recency", "frequency", "monetary")):
             raise InvalidArgument("crmkit.dask.rfm: cut_points scoring needs the config's cuts for recency, "
                                   "frequency and monetary")
-    out_meta = _score_rfm_part(meta.set_index("customer"), asof_day, average, quint or ([0.0] * 4,) * 3, cuts, table, id_dtype)
-    out = agg.map_partitions(_score_rfm_part, asof_day, average, quint, cuts, table, id_dtype, meta=out_meta)
+    out_meta = _score_rfm_part(agg._meta, asof_day, quint or ([0.0] * 4,) * 3, cuts, table, id_dtype)
+    out = agg.map_partitions(_score_rfm_part, asof_day, quint, cuts, table, id_dtype, meta=out_meta)
     object.__setattr__(out, "skipped_rows", _skipped(ddf, customer, date, missing))
     return out
 
@@ -321,24 +318,17 @@ def _columns(summary_ddf, *names):
     return out
 
 
-_FIELD_NAMES = {"x": "x (repeat purchases)", "t_x": "t_x", "T": "T", "m": "m (mean spend)"}
-
-
 def _check_part(df: pd.DataFrame, cols, names, id_col) -> pd.DataFrame:
-    """InvalidArgument naming the customer id (else the index label) of the first NaN, infinite
-    or negative value, with the message of the single-machine fits."""
+    """The single-machine fits' check of each column: InvalidArgument naming the customer id
+    (else the index label) of the first NaN, infinite or negative value."""
+    ids = df[id_col].tolist() if id_col else None
     for col, name in zip(cols, names):
-        v = df[col].to_numpy(dtype="float64")
-        bad = np.flatnonzero(~(np.isfinite(v) & (v >= 0)))
-        if bad.size:
-            i = int(bad[0])
-            who = f"customer {df[id_col].iloc[i]!r}" if id_col else f"row {df.index[i]!r}"
-            raise InvalidArgument(f"{who}: {_FIELD_NAMES[name]} must be a finite number >= 0, got {v[i]}")
+        require_finite_nonnegative(Column(df[col], _c.c_double, name), _value._FIELD_NAMES[name], ids, df.index)
     return df[list(cols)]
 
 
 def _id_column(summary_ddf) -> Optional[str]:
-    return next((c for c in ("ID", "id", "customer_id") if c in summary_ddf.columns), None)
+    return next((c for c in _value._ID_COLUMNS if c in summary_ddf.columns), None)
 
 
 def profile_table(summary_ddf: "dd.DataFrame", *names: str) -> pd.DataFrame:

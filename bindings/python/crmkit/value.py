@@ -43,6 +43,8 @@ _summarize_minor = declare("crmkit_value_summarize_minor", _c.POINTER(_c.c_uint3
                            _c.POINTER(_c.c_uint8))
 
 _PERIODS = {"day": 0, "week": 1}
+_ID_COLUMNS = ("ID", "id", "customer_id")  # a summary's customer id column, first found
+_FIELD_NAMES = {"x": "x (repeat purchases)", "t_x": "t_x", "T": "T", "m": "m (mean spend)"}  # in errors
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def _summary_ids(summary: Any):
     if summary is None:
         return None
     cols = summary if isinstance(summary, dict) else {c: summary[c] for c in summary.columns}
-    for name in ("ID", "id", "customer_id"):
+    for name in _ID_COLUMNS:
         if name in cols:
             col = cols[name]
             return col.tolist() if hasattr(col, "tolist") else list(col)
@@ -116,8 +118,8 @@ def fit_gammagamma(summary: Any = None, *, x=None, m=None) -> GammaGamma:
         raise InvalidArgument("Gamma-Gamma needs the mean repeat spend m (zbar / monetary_value)")
     cx, cm = Column(x, _c.c_double, "x"), Column(m, _c.c_double, "m")
     n = same_length(cx, cm)
-    require_finite_nonnegative(cx, "x (repeat purchases)", ids)
-    require_finite_nonnegative(cm, "m (mean spend)", ids)
+    require_finite_nonnegative(cx, _FIELD_NAMES["x"], ids)
+    require_finite_nonnegative(cm, _FIELD_NAMES["m"], ids)
     repeaters = sum(1 for i in range(n) if cx.ptr[i] > 0)
     out, ll, used = _GammaGamma(), _c.c_double(), _c.c_size_t()
     check(_gg_fit(cx.ptr, cm.ptr, n, _c.byref(out), _c.byref(ll), _c.byref(used)))
@@ -135,7 +137,7 @@ def predict(bgnbd: BgNbd, gammagamma: GammaGamma, summary: Any = None, *, x=None
     cx, ct, cT = Column(x, _c.c_double, "x"), Column(t_x, _c.c_double, "t_x"), Column(T, _c.c_double, "T")
     cm = Column(m if m is not None else [0.0] * cx.n, _c.c_double, "m")
     n = same_length(cx, ct, cT, cm)
-    require_finite_nonnegative(cm, "m (mean spend)", _summary_ids(summary))
+    require_finite_nonnegative(cm, _FIELD_NAMES["m"], _summary_ids(summary))
     bg = _BgNbd(bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b)
     gg = _GammaGamma(gammagamma.p, gammagamma.q, gammagamma.v)
     opts = _ClvOptions(c_int(horizon_months, _c.c_int, "horizon_months"), float(monthly_discount), _PERIODS[period], float(margin))
