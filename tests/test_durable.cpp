@@ -228,6 +228,8 @@ void check_refusals_change_nothing(workflow::Engine& e) {
       {Errc::conflict, receive_at(at, c1)},
       {Errc::invalid_argument, ev("x6", c1, "acknowledge", "2020-01-01T00:00:00Z", "agent", "{}")},
       {Errc::invalid_argument, ev("x7", c1, "escalate", at, "supervisor", R"({"level":99,"reason":"r"})")},
+      // The parser's bound is sla::kMaxEscalationLevel (15): 16 is the first level refused there.
+      {Errc::invalid_argument, ev("x9", c1, "escalate", at, "supervisor", R"({"level":16,"reason":"r"})")},
       {Errc::limit, ev("x8", c1, "acknowledge", at, "agent", R"({"note":")" + std::string(5000, 'n') + R"("})")},
       {Errc::conflict, ev("e-1", c1, "acknowledge", at, "agent", "{}")},
   };
@@ -239,6 +241,8 @@ void check_refusals_change_nothing(workflow::Engine& e) {
     if (code != Errc::invalid_argument) CHECK(got == code);
     CHECK((observable(e) == before));
   }
+  CHECK_THROWS_WITH_AS((void)e.apply_json(refused[9].second), doctest::Contains("'data.level' must be an integer 0..15"),
+                       Error);
   // The same in one batch: every line refused, nothing changed.
   std::vector<std::string> texts;
   for (const auto& r : refused) texts.push_back(r.second);
