@@ -400,3 +400,22 @@ TEST_CASE("A truncated snapshot is refused with Error(corrupt) and changes nothi
   b.restore(bytes);
   CHECK((engine_dump(b) == engine_dump(a)));
 }
+
+TEST_CASE("A format-2 snapshot written by crmkit 0.2 (checked in) is still read: the same state as replaying its events") {
+  // tests/fixtures/engine-format2.snapshot: the first 1,000 events of the shipped quarter under the
+  // workflow of that release (tests/fixtures/workflow-format2-snapshot.json), swept before each.
+  auto engine = [] {
+    return workflow::Engine::from_files(CRMKIT_SOURCE_DIR "/tests/fixtures/workflow-format2-snapshot.json",
+                                        kData + "policies/default.json", kData + "calendars/cn-2026.json");
+  };
+  workflow::Engine replayed = engine();
+  replay(replayed, quarter_lines(), 0, 1000);
+  workflow::Engine restored = engine();
+  restored.restore(read_fixture("engine-format2.snapshot"));
+  CHECK(restored.size() == 184);
+  CHECK((engine_dump(restored) == engine_dump(replayed)));
+  // And it carries on the same way.
+  replay(replayed, quarter_lines(), 1000, 1500);
+  replay(restored, quarter_lines(), 1000, 1500);
+  CHECK((engine_dump(restored) == engine_dump(replayed)));
+}
