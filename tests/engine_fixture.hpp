@@ -26,9 +26,12 @@ inline std::vector<std::string> quarter_lines() {
   return lines;
 }
 
+/// Everything a case shows, personal data unmasked (a change hidden by a mask still shows).
 inline std::string engine_dump(const workflow::Engine& e) {
   std::string out;
-  e.for_each_case([&](const workflow::Case& c) { out += workflow::to_json(c, true) + "\n"; }, true);
+  workflow::ReadOptions read;
+  if (!e.definition().personal_data_roles().empty()) read.personal_data_role = e.definition().personal_data_roles().front();
+  e.for_each_case([&](const workflow::Case& c) { out += workflow::to_json(c, true) + "\n"; }, read);
   kpi::Options o;
   o.as_of = parse_instant("2026-04-30T00:00:00Z");
   return out + kpi::to_json(e.kpi(o));

@@ -151,10 +151,14 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   // Escalate / compensate in every other state they allow.
   apply(ev("C-10", "receive", at("09:00"), "agent", receive_data()));
   apply(ev("C-10", "escalate", at("09:01"), "agent", R"("level":1)"));
+  apply(ev("C-10", "update", at("09:01"), "agent", R"("location":"营业厅")"));
   apply(ev("C-10", "acknowledge", at("09:02")));
+  apply(ev("C-10", "update", at("09:02"), "agent", R"("justified":true)"));
   apply(ev("C-10", "escalate", at("09:03"), "agent", R"("level":2)"));
   apply(ev("C-10", "dispatch", at("09:04"), "agent", R"("department":"d","owner":"o")"));
+  apply(ev("C-10", "update", at("09:04"), "agent", R"("remedy_sought":"refund")"));
   apply(ev("C-10", "resolve", at("09:05"), "agent", R"("resolution":"x")"));
+  apply(ev("C-10", "update", at("09:05"), "agent", R"("handling_steps":"called back")"));
   apply(ev("C-10", "escalate", at("09:06"), "manager", R"("level":3)"));
   apply(ev("C-10", "compensate", at("09:07"), "agent", R"("amount":5000)"));
   apply(ev("C-10", "approve_compensation", at("09:08"), "manager", R"("amount":5000)"));
@@ -162,7 +166,9 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-10", "compensate", at("09:10"), "agent", R"("amount":10)"));
   apply(ev("C-10", "compensate", at("09:11"), "agent", R"("amount":300)"));
   apply(ev("C-10", "approve_compensation", at("09:12"), "supervisor", R"("amount":300)"));
+  apply(ev("C-10", "update", at("09:12"), "agent", R"("follow_up_result":"ok")"));
   apply(ev("C-10", "appeal", at("09:13")));
+  apply(ev("C-10", "update", at("09:13"), "agent", R"("justified":false)"));
   apply(ev("C-10", "compensate", at("09:14"), "director", R"("amount":100000)"));
   apply(ev("C-10", "compensate", at("09:15"), "agent", R"("amount":1000)"));
   apply(ev("C-10", "approve_compensation", at("09:16"), "director", R"("amount":1000)"));
@@ -171,6 +177,7 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-11", "dispatch", at("09:04"), "agent", R"("department":"d","owner":"o")"));
   apply(ev("C-11", "wait_customer", at("09:05"), "agent", R"("reason":"docs")"));
   apply(ev("C-11", "escalate", at("09:06"), "agent", R"("level":1)"));
+  apply(ev("C-11", "update", at("09:06"), "agent", R"("phone":"13812345678")"));
   apply(ev("C-11", "resume", at("09:07")));
   apply(ev("C-11", "resolve", at("09:08"), "agent", R"("resolution":"x")"));
   apply(ev("C-11", "callback", at("09:09"), "agent", R"("outcome":"satisfied","manual":false)"));
@@ -452,7 +459,7 @@ TEST_CASE("over-level complaints and queries") {
   REQUIRE(c);
   CHECK(c->events.size() == 4);
   CHECK(c->events[3].type == "transfer");
-  CHECK(c->events[3].data == std::vector<std::pair<std::string, std::string>>{{"department", "billing"}, {"owner", "u-200"}});
+  CHECK(c->events[3].data == std::vector<workflow::FieldValue>{{"department", workflow::FieldType::string, "billing", false}, {"owner", workflow::FieldType::string, "u-200", false}});
   CHECK(to_json(*c).find(R"("events":[{"id":)") != std::string::npos);
   auto cj = nlohmann::json::parse(to_json(*c));
   CHECK(cj["clocks"].size() == 3);
@@ -541,7 +548,7 @@ TEST_CASE("policy rules are read from the policy file") {
 
 TEST_CASE("event JSON parsing") {
   Event e = parse_event(
-      R"( {"id":"e-1","case":"C-1","type":"receive","at":"2026-03-06T17:30:00+08:00","actor":"u-7","role":"agent","extra":{"a":[1,2,{"b":null}]},)"
+      R"( {"id":"e-1","case":"C-1","type":"receive","at":"2026-03-06T17:30:00+08:00","actor":"u-7","role":"agent",)"
       R"("data":{"channel":"phone","description":"\u5bbd\u5e26 \"down\"\n\ud83d\ude00","manual":true,"level":1,"amount":12.5,"unknown":[true]}} )");
   CHECK(e.id == "e-1");
   CHECK(e.case_id == "C-1");
@@ -558,6 +565,15 @@ TEST_CASE("event JSON parsing") {
   CHECK_THROWS_AS(parse_event(R"({"id":"e","at":"2026-03-06T17:30:00Z","data":{"level":"high"}})"), Error);
   CHECK_THROWS_AS(parse_event(R"({"id":"e","at":"2026-03-06T17:30:00Z"} x)"), Error);
   CHECK_THROWS_AS(parse_event(R"({"id":"e"})"), Error);
+  // A top-level key the format does not have is refused, naming it (it would be lost otherwise).
+  CHECK(testing::error_of([] { (void)parse_event(R"({"id":"e","at":"2026-03-06T17:30:00Z","extra":{"a":[1]}})"); }).find("'extra'") !=
+        std::string::npos);
+  // Other data members are kept as attributes (the engine checks them against the declared fields).
+  REQUIRE(e.attributes.size() == 1);
+  CHECK(e.attributes[0].key == "unknown");
+  CHECK(e.attributes[0].kind == Attribute::Kind::other);
+  CHECK(testing::error_of([] { (void)parse_event(R"({"id":"e","at":"2026-03-06T17:30:00Z","data":{"x":1,"x":2}})"); }).find("'data.x' is given twice") !=
+        std::string::npos);
   CHECK_THROWS_AS(parse_event(R"({"id":"e","at":"2026-03-06T17:30:00Z","data":{"owner":"\ud800"}})"), Error);
   try {
     parse_event(std::string(70 * 1024, ' '));

@@ -80,6 +80,39 @@ enum class Field : uint8_t {
 const char* field_name(Field f) noexcept;
 std::optional<Field> field_from_name(std::string_view name) noexcept;
 
+/// The type of a field a workflow declares (its "fields" section) beside the built-in ones.
+/// Numbered: the record codec persists declared values by type.
+enum class FieldType : uint8_t { string = 0, number = 1, instant = 2, boolean = 3, enumeration = 4 };
+const char* field_type_name(FieldType t) noexcept;
+
+/// How a personal field is shown when masked: at most `keep_first` leading and `keep_last`
+/// trailing characters (code points) stay, every other one becomes '*', and never more than
+/// half of the value's characters stay ("13812345678" with keep_last 4: "*******5678"; "王伟"
+/// with keep_first 1: "王*"; a value of one character is "*").
+struct MaskRule {
+  uint8_t keep_first = 0, keep_last = 0;
+};
+/// `value` masked by `rule` (pure; invalid UTF-8 bytes count as one character each).
+std::string mask_value(std::string_view value, MaskRule rule);
+/// Free text (description, reason, resolution, note) as shown masked: a run of 7 or more digits
+/// (a phone or ID number written into the text) keeps its last 4.
+std::string mask_free_text(std::string_view text);
+
+/// A case field the workflow declares: `{"type": "string" | "number" | "instant" | "boolean" |
+/// "enum", "values": [...] (enum), "personal": true (strings only), "mask": {"keep_first": n,
+/// "keep_last": n} (personal only; default: nothing kept), "required_at": [event types],
+/// "label": "..."}`. An event may carry any declared field in its data; the case keeps the last
+/// value given. `required_at`: once an event of one of these types is applied the case holds a
+/// value (given by that event or an earlier one; a string value must not be empty).
+struct FieldDef {
+  std::string name, label;
+  FieldType type = FieldType::string;
+  bool personal = false;
+  MaskRule mask;
+  std::vector<std::string> values;       ///< enum: the accepted values
+  std::vector<std::string> required_at;  ///< event types
+};
+
 /// What a callback outcome value means to the engine (the workflow's "callback_outcomes" map;
 /// by default each of the four names means itself). Numbered: persisted in snapshots.
 enum class CallbackMeaning : uint8_t { none = 0, very_satisfied = 1, satisfied = 2, unsatisfied = 3, unreachable = 4 };
@@ -122,13 +155,17 @@ struct TransitionDef {
 ///  "roles": ["agent", "supervisor", "manager", "director"],
 ///  "clocks": ["first_response", "contact_after_dispatch", "resolution", "callback"],
 ///  "values": {"channel": [...], "category": [...], "severity": [...]},   // optional enumerations
+///  "fields": {"phone": {"type": "string", "personal": true, "mask": {"keep_last": 4}},
+///             "justified": {"type": "boolean"}, ...},                       // optional: FieldDef
+///  "personal_data_roles": ["supervisor", ...],                            // optional
 ///  "states": [{"name": "received", "kind": "open", "label": "受理"}, ...],
 ///  "transitions": [{"event": "dispatch", "from": ["acknowledged"], "to": "in_progress",
 ///                   "roles": ["agent", ...], "required": ["department", "owner"],
 ///                   "effect": "assign", "clocks": {"start": ["contact_after_dispatch"]}}, ...]}
 /// Refused with Error(invalid_argument / not_found / conflict) naming the spot
 /// ("workflow.transitions[3].to: unknown state 'done'"): unknown states, roles, clocks, fields
-/// or effects, a state no transition reaches, a transition to nowhere, no receive transition.
+/// or effects, a state no transition reaches, a transition to nowhere, no receive transition,
+/// an unknown key (a typo), a declared field named like a built-in one.
 class Definition {
  public:
   static Definition from_json(std::string_view json);
@@ -144,6 +181,12 @@ class Definition {
   CallbackMeaning callback_meaning(std::string_view outcome) const;
   /// Allowed values of an enumerated field (channel, category, severity, outcome...); empty: any.
   const std::vector<std::string>& values(Field f) const;
+  /// The declared fields, in name order (their position is their record code: see FieldDef).
+  const std::vector<FieldDef>& fields() const;
+  /// A declared field by name; nullptr when the workflow does not declare it.
+  const FieldDef* field(std::string_view name) const;
+  /// Roles that may read personal fields unmasked (the workflow's "personal_data_roles").
+  const std::vector<std::string>& personal_data_roles() const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }
@@ -181,6 +224,19 @@ inline constexpr size_t kMaxEventsPerCase = 100'000;  ///< events a host applies
 /// 4 GiB holds the breach records a sweep adds).
 inline constexpr size_t kMaxCasePoolBytes = (size_t{1} << 32) - (size_t{64} << 20);
 
+/// A data member of an event that is not a built-in field: the engine accepts it only as a
+/// field the case's workflow declares, of that field's type.
+struct Attribute {
+  enum class Kind : uint8_t { string, number, boolean, other };  ///< other: an object or array (never accepted)
+  std::string key;
+  Kind kind = Kind::string;
+  std::string text;  ///< string; other: the value's JSON text
+  double number = 0;
+  bool boolean = false;
+};
+/// At most this many attributes in one event (a workflow declares at most as many fields).
+inline constexpr size_t kMaxDeclaredFields = 128;
+
 /// An event, as parsed from its JSON object
 /// {"id", "case", "type", "at", "actor", "role", "note"?, "data": {...}}.
 /// String fields are std::string (short values stay in the small-string buffer).
@@ -195,6 +251,7 @@ struct Event {
   int level = 0;
   int64_t amount_cents = 0;
   uint32_t present = 0;  ///< bit (1 << Field) set for each data field present
+  std::vector<Attribute> attributes;  ///< the other data members, in input order
 
   bool has(Field f) const { return (present >> static_cast<unsigned>(f)) & 1u; }
   void set(Field f) { present |= 1u << static_cast<unsigned>(f); }
@@ -219,8 +276,10 @@ inline const std::string& Event::text(Field f) const {
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
 }
 
-/// Parses one event JSON object. Error(limit) above kMaxEventJsonBytes or a long field,
-/// Error(parse) naming the key for malformed JSON or a wrong type. Unknown keys are ignored.
+/// Parses one event JSON object. Error(limit) above kMaxEventJsonBytes, a long field or more
+/// than kMaxDeclaredFields attributes; Error(parse) naming the key for malformed JSON, a wrong
+/// type, a key given twice or an unknown top-level key. Data members that are not built-in
+/// fields become `attributes` (the engine checks them against the workflow's declared fields).
 Event parse_event(std::string_view json);
 /// Same, into an existing Event (reuses its buffers).
 void parse_event(std::string_view json, Event& out);
@@ -238,16 +297,26 @@ struct ClockInfo {
   int instance = 1;            ///< 2, 3... after restarts
 };
 
+/// A field's value as read back. `text` is the text of a string, instant or enum value and the
+/// JSON literal of a number or boolean ("150.00", "2", "true"). Personal values and digit runs in
+/// free text are masked unless the reader's role may see them (`masked` then says so).
+struct FieldValue {
+  std::string name;
+  FieldType type = FieldType::string;
+  std::string text;
+  bool masked = false;
+  bool operator==(const FieldValue&) const = default;
+};
+
 /// One applied event in a case's audit trail.
 struct AuditEntry {
   std::string id, type, actor, role;
   Instant at;
   int32_t utc_offset = 0;
   std::string from_state, to_state;
-  /// Data recorded with the event, e.g. {"department","billing"},{"owner","u-3"},
-  /// {"level","2"},{"amount","150.00"},{"outcome","unsatisfied"},{"reason","..."},
-  /// {"compensation","pending"}. Numbers are written as JSON numbers by to_json.
-  std::vector<std::pair<std::string, std::string>> data;
+  /// Data recorded with the event, e.g. department "billing", owner "u-3", level 2, amount
+  /// 150.00, outcome "unsatisfied", compensation "pending", then the declared fields it set.
+  std::vector<FieldValue> data;
 };
 
 enum class Satisfaction : uint8_t { none, very_satisfied, satisfied, unsatisfied, unknown };
@@ -272,7 +341,19 @@ struct Case {
   int64_t compensation_granted_cents = 0;
   std::vector<int64_t> compensation_pending_cents;
   std::vector<ClockInfo> clocks;  ///< one per workflow clock that has been started
+  /// The declared fields that hold a value (the last one given), in the workflow's field order.
+  std::vector<FieldValue> fields;
+  bool personal_data_masked = true;  ///< read without a role entitled to personal data
   std::vector<AuditEntry> events; ///< full audit trail, in order of application
+};
+
+/// How a case is read (Engine::get, for_each_case).
+struct ReadOptions {
+  std::optional<Instant> as_of;  ///< clocks as of this instant (default: the case's last event)
+  bool with_events = true;       ///< include the audit trail
+  /// A role of the workflow's "personal_data_roles": personal fields and free text unmasked.
+  /// Empty: masked. Any other role is Error(permission).
+  std::string personal_data_role;
 };
 
 /// What one apply() changed. The string_views point into the engine's Definition (clock,
@@ -436,8 +517,12 @@ class Engine {
   /// when the store cannot write it.
   void save_snapshot();
 
-  /// A case with its clocks (as of its last event, or `as_of`) and full audit trail.
+  /// A case with its clocks (as of its last event, or `as_of`) and full audit trail, personal
+  /// data masked.
   std::optional<Case> get(std::string_view case_id, std::optional<Instant> as_of = std::nullopt) const;
+  /// A case read as `options` say; Error(permission) for a personal_data_role the workflow does
+  /// not list.
+  std::optional<Case> get(std::string_view case_id, const ReadOptions& options) const;
   /// Ids of the cases matching a query, in order of receipt.
   std::vector<std::string> find(const Query& q) const;
   std::vector<std::string> by_state(std::string_view state) const;
@@ -449,9 +534,12 @@ class Engine {
   std::vector<DueClock> due_before(const DueQuery& q) const;
   /// All of them (no limit).
   std::vector<DueClock> due_before(Instant t) const;
-  /// Visits every case in order of receipt (without its audit trail when `with_events` is false).
+  /// Visits every case in order of receipt (without its audit trail when `with_events` is
+  /// false), personal data masked.
   void for_each_case(const std::function<void(const Case&)>& f, bool with_events = false,
                      std::optional<Instant> as_of = std::nullopt) const;
+  /// Same, read as `options` say (Error(permission) as for get, before any case is visited).
+  void for_each_case(const std::function<void(const Case&)>& f, const ReadOptions& options) const;
 
   kpi::Report kpi(const kpi::Options& options = {}) const;
 
@@ -510,6 +598,7 @@ class Engine {
 ///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
 ///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},
 ///  "clocks":[{"name","instance","state","due","breached","elapsed_seconds","target_seconds"}],
+///  "fields":{name: value}, "personal_data":"masked"|"unmasked",
 ///  "events":[{"id","type","at","actor","role","from","to","data":{...}}]}  (events only if any)
 std::string to_json(const Case& c, bool with_events = true);
 /// {"event","case","type","duplicate","created","from","to","escalation":{"before","after"},

@@ -105,7 +105,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
   rec.offset_minutes = static_cast<int16_t>(e.utc_offset / 60);
   rec.role = p.role;
   rec.from = p.from;
-  rec.data_len = encode_record(e, p.data_bytes, c->pool);
+  rec.data_len = encode_record(e, p.data_bytes, p.attr_codes, c->pool);
   if (c->repeat_of && p.receive) rec.flags |= kRecRepeat;
   if (p.receive && (c->flags & kCaseOverLevel)) rec.flags |= kRecOverLevel;
 

@@ -96,6 +96,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
 
   select_transition(e, p);
   check_values(e, p);
+  check_attributes(e, p);
   check_effect(e, p, sweep_to_event);
   plan_targets(e, p);
   plan_clocks(e, p);
@@ -176,6 +177,66 @@ void Engine::Impl::check_values(const Event& e, Plan& p) const {
       refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not one of: {}", field_name(f), e.text(f), fmt::join(vals, ", ")));
   }
   if (e.has(Field::outcome)) p.outcome = d->outcome_meaning(e.outcome);
+}
+
+namespace {
+
+/// Whether an attribute's JSON value suits a declared field; the refusal names the field.
+void check_attribute(const Event& e, const Attribute& a, const FieldDef& f) {
+  const bool is_string = a.kind == Attribute::Kind::string;
+  const bool ok = f.type == FieldType::number    ? a.kind == Attribute::Kind::number
+                  : f.type == FieldType::boolean ? a.kind == Attribute::Kind::boolean
+                                                 : is_string;
+  if (!ok) {
+    const char* expected = f.type == FieldType::number    ? "a number"
+                           : f.type == FieldType::boolean ? "true or false"
+                           : f.type == FieldType::instant ? "an RFC 3339 timestamp (a string)"
+                                                          : "a string";
+    refuse(Errc::invalid_argument, e, fmt::format("data.{} must be {} (a {} field)", a.key, expected, field_type_name(f.type)));
+  }
+  if (f.type == FieldType::enumeration && !contains(f.values, a.text))
+    refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not one of: {}", a.key, a.text, fmt::join(f.values, ", ")));
+  if (f.type == FieldType::instant) {
+    Instant t;
+    if (!try_parse_instant(a.text, t))
+      refuse(Errc::invalid_argument, e, fmt::format("data.{} '{}' is not an RFC 3339 timestamp", a.key, a.text));
+    if (!in_supported_range(t))
+      refuse(Errc::invalid_argument, e, fmt::format("data.{} {} is outside the supported range {}", a.key, a.text, kSupportedRangeText));
+  }
+}
+
+}  // namespace
+
+void Engine::Impl::check_attributes(const Event& e, Plan& p) const {
+  for (const Attribute& a : e.attributes) {
+    const int i = d->field_index(a.key);
+    if (i < 0) {
+      std::vector<std::string_view> names;
+      for (const FieldDef& f : d->fields) names.push_back(f.name);
+      refuse(Errc::invalid_argument, e,
+             names.empty() ? fmt::format("data.{}: not a field of workflow '{}' (it declares no fields)", a.key, d->name)
+                           : fmt::format("data.{}: not a field of workflow '{}' (declared: {})", a.key, d->name, fmt::join(names, ", ")));
+    }
+    check_attribute(e, a, d->fields[static_cast<size_t>(i)]);
+    p.attr_codes.push_back(static_cast<uint8_t>(kFirstDeclaredCode + i));
+  }
+  for (uint8_t i : d->required_fields[static_cast<size_t>(p.type)]) {
+    const auto code = static_cast<uint8_t>(kFirstDeclaredCode + i);
+    const FieldDef& f = d->fields[i];
+    const auto held = [&](std::string_view text) { return declared_wire(f.type) != Wire::text || !text.empty(); };
+    bool has = false;
+    bool given = false;
+    for (size_t k = 0; k < e.attributes.size(); ++k)
+      if (p.attr_codes[k] == code) given = true, has = held(e.attributes[k].text);
+    if (!given && p.c)
+      for (const Record& r : p.c->events)
+        decode_data(p.c->pool, r, *d, [&](const RecordItem& item) {
+          if (item.code == code) has = held(item.text);
+        });
+    if (!has)
+      refuse(Errc::invalid_argument, e,
+             fmt::format("missing data.{}: a '{}' event needs the case to hold it (workflow.fields.{}.required_at)", f.name, e.type, f.name));
+  }
 }
 
 int Engine::Impl::level_after_sweep(const CaseRec& c, Instant at) const {

@@ -21,6 +21,13 @@ void opt_str(std::string& out, const std::optional<std::string>& s) {
   if (s) json_str(out, *s);
   else out += "null";
 }
+/// "name":value, the value a JSON number or boolean by its type, else a string.
+void append_member(std::string& out, const FieldValue& v) {
+  json_str(out, v.name);
+  out.push_back(':');
+  if (v.type == FieldType::number || v.type == FieldType::boolean) out += v.text;
+  else json_str(out, v.text);
+}
 void opt_instant(std::string& out, const std::optional<Instant>& t) {
   if (t) json_instant(out, *t);
   else out += "null";
@@ -70,7 +77,12 @@ std::string to_json(const Case& c, bool with_events) {
     o += fmt::format(",\"breached\":{},\"elapsed_seconds\":{},\"target_seconds\":{}}}", k.breached, k.elapsed.count_seconds(),
                      k.target.count_seconds());
   }
-  o += "]";
+  o += "],\"fields\":{";
+  for (size_t i = 0; i < c.fields.size(); ++i) {
+    if (i) o.push_back(',');
+    append_member(o, c.fields[i]);
+  }
+  o += c.personal_data_masked ? "},\"personal_data\":\"masked\"" : "},\"personal_data\":\"unmasked\"";
   if (with_events) {
     o += ",\"events\":[";
     for (size_t i = 0; i < c.events.size(); ++i) {
@@ -93,12 +105,8 @@ std::string to_json(const Case& c, bool with_events) {
       json_str(o, a.to_state);
       o += ",\"data\":{";
       for (size_t k = 0; k < a.data.size(); ++k) {
-        const auto& [key, val] = a.data[k];
         if (k) o.push_back(',');
-        json_str(o, key);
-        o.push_back(':');
-        if (key == "level" || key == "amount" || key == "manual" || key == "attempts_exhausted" || key == "automatic") o += val;
-        else json_str(o, val);
+        append_member(o, a.data[k]);
       }
       o += "}}";
     }

@@ -41,23 +41,104 @@ std::vector<std::string> str_list(const json& j, const std::string& where) {
 constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
 constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
                                         "callback", "reopen", "merge", "compensate", "approve_compensation"};
-constexpr const char* kFieldNames[] = {"channel",    "category", "severity", "customer", "tier",   "description",
-                                       "department", "owner",    "reason",   "resolution", "outcome", "manual",
-                                       "level",      "into",     "amount",   "decision", "note"};
-static_assert(sizeof(kFieldNames) / sizeof(kFieldNames[0]) == static_cast<size_t>(Field::count_));
 constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
+
+/// Field names are identifiers: they are JSON keys of events and of the case.
+bool identifier(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+uint8_t small_count(const json& v, const std::string& where) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 64) bad(where, "expected an integer 0..64");
+  return static_cast<uint8_t>(v.get<int64_t>());
+}
+
+FieldDef parse_field(const std::string& name, const json& f, const std::string& where) {
+  if (!identifier(name)) bad(where, "a field name is 1..64 letters, digits or '_'");
+  if (field_from_name(name)) bad(where, fmt::format("'{}' is a built-in field", name), Errc::conflict);
+  for (const char* r : kReservedFieldNames)
+    if (name == r) bad(where, fmt::format("'{}' is reserved", name), Errc::conflict);
+  if (!f.is_object()) bad(where, "expected an object {\"type\": ...}");
+  for (const auto& [key, _] : f.items())
+    if (key != "type" && key != "values" && key != "personal" && key != "mask" && key != "required_at" && key != "label" &&
+        key != "description")
+      bad(fmt::format("{}.{}", where, key), "unknown key (expected type, values, personal, mask, required_at, label, description)");
+  FieldDef fd;
+  fd.name = name;
+  if (!f.contains("type")) bad(where + ".type", "missing");
+  const std::string type = str(f["type"], where + ".type");
+  static constexpr FieldType kTypes[] = {FieldType::string, FieldType::number, FieldType::instant, FieldType::boolean,
+                                         FieldType::enumeration};
+  bool known = false;
+  for (FieldType t : kTypes)
+    if (type == field_type_name(t)) fd.type = t, known = true;
+  if (!known) bad(where + ".type", fmt::format("unknown type '{}' (string, number, instant, boolean, enum)", type));
+  if (auto it = f.find("values"); it != f.end()) {
+    if (fd.type != FieldType::enumeration) bad(where + ".values", "only an enum field lists values");
+    fd.values = str_list(*it, where + ".values");
+  }
+  if (fd.type == FieldType::enumeration && fd.values.empty()) bad(where + ".values", "an enum field lists at least one value");
+  if (auto it = f.find("personal"); it != f.end()) {
+    if (!it->is_boolean()) bad(where + ".personal", "expected true or false");
+    fd.personal = it->get<bool>();
+    if (fd.personal && fd.type != FieldType::string) bad(where + ".personal", "only a string field can be personal");
+  }
+  if (auto it = f.find("mask"); it != f.end()) {
+    if (!fd.personal) bad(where + ".mask", "only a personal field is masked");
+    if (!it->is_object()) bad(where + ".mask", "expected {\"keep_first\": n, \"keep_last\": n}");
+    for (const auto& [key, v] : it->items()) {
+      if (key == "keep_first") fd.mask.keep_first = small_count(v, where + ".mask.keep_first");
+      else if (key == "keep_last") fd.mask.keep_last = small_count(v, where + ".mask.keep_last");
+      else bad(fmt::format("{}.mask.{}", where, key), "unknown key (expected keep_first, keep_last)");
+    }
+  }
+  if (auto it = f.find("required_at"); it != f.end()) fd.required_at = str_list(*it, where + ".required_at");
+  if (auto it = f.find("label"); it != f.end()) fd.label = str(*it, where + ".label");
+  return fd;
+}
+
+void parse_fields(const json& j, Definition::Impl& d) {
+  if (!j.is_object()) bad("workflow.fields", "expected an object {name: {\"type\": ...}}");
+  if (j.size() > kMaxDeclaredFields) bad("workflow.fields", fmt::format("at most {} fields", kMaxDeclaredFields), Errc::limit);
+  for (const auto& [name, f] : j.items()) d.fields.push_back(parse_field(name, f, "workflow.fields." + name));
+  // nlohmann's objects iterate in key order already; sorted here too because the position is the record code.
+  std::sort(d.fields.begin(), d.fields.end(), [](const FieldDef& a, const FieldDef& b) { return a.name < b.name; });
+}
+
+/// required_at names event types: compiled to per-type lists once the transitions are known.
+void compile_required_fields(Definition::Impl& d) {
+  d.required_fields.assign(d.types.size(), {});
+  for (size_t i = 0; i < d.fields.size(); ++i)
+    for (size_t k = 0; k < d.fields[i].required_at.size(); ++k) {
+      const int type = d.type_index(d.fields[i].required_at[k]);
+      if (type < 0)
+        bad(fmt::format("workflow.fields.{}.required_at[{}]", d.fields[i].name, k),
+            fmt::format("unknown event type '{}'", d.fields[i].required_at[k]), Errc::not_found);
+      d.required_fields[static_cast<size_t>(type)].push_back(static_cast<uint8_t>(i));
+    }
+}
 
 }  // namespace
 
 const char* state_kind_name(StateKind k) noexcept { return kKindNames[static_cast<int>(k)]; }
 const char* effect_name(Effect e) noexcept { return kEffectNames[static_cast<int>(e)]; }
-const char* field_name(Field f) noexcept {
-  return f < Field::count_ ? kFieldNames[static_cast<int>(f)] : "?";
-}
+const char* field_name(Field f) noexcept { return f < Field::count_ ? builtin(f).name : "?"; }
 std::optional<Field> field_from_name(std::string_view name) noexcept {
   for (size_t i = 0; i < static_cast<size_t>(Field::count_); ++i)
-    if (name == kFieldNames[i]) return static_cast<Field>(i);
+    if (name == kBuiltinFields[i].name) return static_cast<Field>(i);
   return std::nullopt;
+}
+const char* field_type_name(FieldType t) noexcept {
+  switch (t) {
+    case FieldType::string: return "string";
+    case FieldType::number: return "number";
+    case FieldType::instant: return "instant";
+    case FieldType::boolean: return "boolean";
+    default: return "enum";
+  }
 }
 const char* clock_op_name(ClockAction::Op op) noexcept { return kOpNames[static_cast<int>(op)]; }
 
@@ -67,6 +148,18 @@ Definition Definition::from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw Error(Errc::parse, "workflow: malformed JSON");
   if (!j.is_object()) bad("workflow", "expected a JSON object");
+  static constexpr std::string_view kKeys[] = {"name", "description", "max_escalation_level", "callback_outcomes", "roles", "clocks",
+                                               "values", "states", "transitions", "fields", "personal_data_roles"};
+  for (const auto& [key, value] : j.items()) {
+    if (key == "schema") {  // the document format version (docs/schemas/workflow.schema.json)
+      if (!value.is_number_integer() || value.get<int64_t>() != 1) bad("workflow.schema", "expected 1");
+      continue;
+    }
+    if (!key.empty() && key[0] == '_') continue;  // "_comment" and the like
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+      bad("workflow." + key, "unknown key (expected name, description, max_escalation_level, callback_outcomes, roles, clocks, values, "
+                             "states, transitions, fields, personal_data_roles)");
+  }
   auto d = std::make_shared<Impl>();
   d->name = j.contains("name") ? str(j["name"], "workflow.name") : "workflow";
 
@@ -100,6 +193,14 @@ Definition Definition::from_json(std::string_view text) {
       if (!f) bad(fmt::format("workflow.values.{}", key), "unknown field", Errc::not_found);
       d->values[static_cast<size_t>(*f)] = str_list(val, fmt::format("workflow.values.{}", key));
     }
+  }
+
+  if (auto it = j.find("fields"); it != j.end()) parse_fields(*it, *d);
+  if (auto it = j.find("personal_data_roles"); it != j.end()) {
+    d->personal_roles = str_list(*it, "workflow.personal_data_roles");
+    for (size_t i = 0; i < d->personal_roles.size(); ++i)
+      if (d->role_index(d->personal_roles[i]) < 0)
+        bad(fmt::format("workflow.personal_data_roles[{}]", i), fmt::format("unknown role '{}'", d->personal_roles[i]), Errc::not_found);
   }
 
   // callback outcomes: value -> meaning
@@ -279,6 +380,7 @@ Definition Definition::from_json(std::string_view text) {
     d->compiled.push_back(std::move(ct));
     d->transitions.push_back(std::move(td));
   }
+  compile_required_fields(*d);
   if (receive_count == 0) bad("workflow.transitions", "no transition with \"effect\": \"receive\" creates cases");
   if (receive_count > 1) bad("workflow.transitions", "more than one receive transition", Errc::conflict);
   for (const auto& ct : d->compiled)
@@ -315,6 +417,12 @@ const std::vector<std::string>& Definition::roles() const { return impl_->roles;
 const std::vector<std::string>& Definition::clocks() const { return impl_->clocks; }
 int Definition::max_escalation_level() const { return impl_->max_level; }
 CallbackMeaning Definition::callback_meaning(std::string_view outcome) const { return impl_->outcome_meaning(outcome); }
+const std::vector<FieldDef>& Definition::fields() const { return impl_->fields; }
+const FieldDef* Definition::field(std::string_view name) const {
+  const int i = impl_->field_index(name);
+  return i < 0 ? nullptr : &impl_->fields[static_cast<size_t>(i)];
+}
+const std::vector<std::string>& Definition::personal_data_roles() const { return impl_->personal_roles; }
 
 const char* callback_meaning_name(CallbackMeaning m) noexcept {
   switch (m) {

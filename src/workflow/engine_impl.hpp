@@ -350,6 +350,8 @@ struct Plan {
   /// Per clock action of the transition: the deadline a start/restart/resume gives.
   std::vector<std::optional<Instant>> due;
   size_t new_clocks = 0;
+  /// Per attribute of the event: its record code (the declared field it sets).
+  std::vector<uint8_t> attr_codes;
   /// Back to a fresh plan, keeping the vectors' capacity (one Plan serves every event).
   void reset() {
     type = -1;
@@ -366,6 +368,7 @@ struct Plan {
     new_targets.clear();
     due.clear();
     new_clocks = 0;
+    attr_codes.clear();
   }
 };
 
@@ -427,7 +430,9 @@ struct Engine::Impl {
   std::string case_id(size_t idx) const { return case_ids.s(static_cast<uint32_t>(idx + 1)); }
   StateKind kind(uint8_t state) const { return d->states[state].kind; }
 
-  Case materialize(size_t idx, bool with_events, std::optional<Instant> as_of) const;
+  Case materialize(size_t idx, const ReadOptions& options) const;
+  /// Error(permission) unless `role` is empty or one of the workflow's personal_data_roles.
+  void check_personal_data_role(std::string_view role) const;
 
   // ---- options, journal, counters (src/workflow/engine.cpp) ----
   EngineOptions options;
@@ -448,6 +453,9 @@ struct Engine::Impl {
   bool plan(const Event& e, Plan& plan, ApplyResult& out, bool sweep_to_event) const;
   void select_transition(const Event& e, Plan& p) const;
   void check_values(const Event& e, Plan& p) const;
+  /// The event's attributes against the declared fields (name, type, values), and the fields
+  /// the event type requires the case to hold.
+  void check_attributes(const Event& e, Plan& p) const;
   void check_effect(const Event& e, Plan& p, bool sweep_to_event) const;
   void plan_targets(const Event& e, Plan& p) const;
   void plan_clocks(const Event& e, Plan& p) const;

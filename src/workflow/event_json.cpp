@@ -67,6 +67,7 @@ void Event::clear() {
   level = 0;
   amount_cents = 0;
   present = 0;
+  attributes.clear();
 }
 
 namespace {
@@ -245,6 +246,13 @@ class Parser {
       number("value");
     }
   }
+  /// Skips a value and returns its JSON text.
+  std::string_view skip_raw() {
+    ws();
+    const char* s = p_;
+    skip_value();
+    return {s, static_cast<size_t>(p_ - s)};
+  }
   void skip_string() {
     ws();
     if (p_ >= end_ || *p_ != '"') fail("expected a string");
@@ -301,6 +309,35 @@ void check_len(const std::string& s, std::string_view key, size_t max) {
   if (s.size() > max) throw Error(Errc::limit, fmt::format("event JSON: '{}' is {} bytes (at most {})", key, s.size(), max));
 }
 
+/// A data member that is not a built-in field, kept with the kind of its JSON value: the engine
+/// checks it against the workflow's declared fields (an object or array is never accepted, and
+/// is kept as kind `other` only so that the refusal can name the field).
+void read_attribute(Parser& p, std::string key, Event& e) {
+  for (const Attribute& a : e.attributes)
+    if (a.key == key) p.fail(fmt::format("'data.{}' is given twice", key));
+  if (e.attributes.size() >= kMaxDeclaredFields)
+    throw Error(Errc::limit, fmt::format("event JSON: more than {} data members besides the built-in fields", kMaxDeclaredFields));
+  Attribute a;
+  const char c = p.peek();
+  if (c == '"') {
+    a.kind = Attribute::Kind::string;
+    p.string(a.text);
+    check_len(a.text, "data." + key, kMaxFieldBytes);
+  } else if (c == 't' || c == 'f') {
+    a.kind = Attribute::Kind::boolean;
+    a.boolean = p.boolean("data." + key);
+  } else if (c == '{' || c == '[') {
+    a.kind = Attribute::Kind::other;
+    a.text = p.skip_raw();
+    check_len(a.text, "data." + key, kMaxFieldBytes);
+  } else {
+    a.kind = Attribute::Kind::number;
+    a.number = p.number("data." + key);
+  }
+  a.key = std::move(key);
+  e.attributes.push_back(std::move(a));
+}
+
 }  // namespace
 
 Event parse_event(std::string_view json) {
@@ -348,14 +385,12 @@ void parse_event(std::string_view json, Event& e) {
               std::string dkey(dk);
               p.expect(':', "after a key");
               auto f = field_from_name(dkey);
-              if (!f || *f == Field::note) {
-                if (f) {  // data.note: same as the top-level note
-                  if (!p.null()) {
-                    p.string(e.note);
-                    check_len(e.note, "note", kMaxFieldBytes);
-                  }
-                } else {
-                  p.skip_value();
+              if (!f) {
+                if (!p.null()) read_attribute(p, std::move(dkey), e);
+              } else if (*f == Field::note) {  // data.note: same as the top-level note
+                if (!p.null()) {
+                  p.string(e.note);
+                  check_len(e.note, "note", kMaxFieldBytes);
                 }
               } else if (p.null()) {
                 // null: absent
@@ -385,8 +420,10 @@ void parse_event(std::string_view json, Event& e) {
             }
           }
         }
+      } else if (k == "schema") {  // the document format version (docs/schemas/event.schema.json)
+        if (p.number("schema") != 1) p.fail("'schema' must be 1");
       } else {
-        p.skip_value();
+        p.fail(fmt::format("unknown key '{}' (an event has id, case, type, at, actor, role, note, data and schema)", k));
       }
       if (p.eat('}')) break;
       p.expect(',', "between members");
@@ -432,8 +469,26 @@ std::string to_json(const Event& e) {
     else if (f == Field::amount) out += format_cents(e.amount_cents);
     else json_str(out, e.text(f));
   }
+  for (const Attribute& a : e.attributes) {
+    if (!first) out.push_back(',');
+    first = false;
+    json_str(out, a.key);
+    out.push_back(':');
+    append_attribute_value(out, a);
+  }
   out += "}}";
   return out;
 }
+
+void append_attribute_value(std::string& out, const Attribute& a) {
+  switch (a.kind) {
+    case Attribute::Kind::string: json_str(out, a.text); break;
+    case Attribute::Kind::boolean: out += a.boolean ? "true" : "false"; break;
+    case Attribute::Kind::number: out += format_number(a.number); break;
+    default: out += a.text;  // its JSON text (never accepted by an engine)
+  }
+}
+
+std::string format_number(double v) { return fmt::format("{}", v); }
 
 }  // namespace crmkit::workflow

@@ -1,7 +1,9 @@
 // Internal structures of the workflow module.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +17,53 @@ inline constexpr size_t kMaxClocks = 8;
 inline constexpr size_t kMaxStates = 250;
 inline constexpr size_t kMaxRoles = 60;
 inline constexpr uint8_t kNoState = 255;
+
+// ---- the field table ----------------------------------------------------------------------
+// One table says, for every field, how it is parsed, validated, stored in a record, written as
+// JSON and masked: the built-in fields (codes 0..16, their Field values) below, the declared
+// fields of a definition after them (code kFirstDeclaredCode + position in Definition::fields()).
+
+/// How a value is laid out in a record after its code byte (record_codec.hpp).
+enum class Wire : uint8_t { text, byte, i64, f64 };
+
+struct BuiltinField {
+  const char* name;
+  FieldType type;  ///< as shown (level and amount are numbers)
+  Wire wire;
+  bool free_text;  ///< free text: digit runs are masked when read masked
+  size_t max_bytes;
+};
+inline constexpr BuiltinField kBuiltinFields[] = {
+    {"channel", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"category", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"severity", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"customer", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"tier", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"description", FieldType::string, Wire::text, true, kMaxDescriptionBytes},
+    {"department", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"owner", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"reason", FieldType::string, Wire::text, true, kMaxFieldBytes},
+    {"resolution", FieldType::string, Wire::text, true, kMaxFieldBytes},
+    {"outcome", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"manual", FieldType::boolean, Wire::byte, false, 0},
+    {"level", FieldType::number, Wire::byte, false, 0},
+    {"into", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"amount", FieldType::number, Wire::i64, false, 0},
+    {"decision", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"note", FieldType::string, Wire::text, true, kMaxFieldBytes},
+};
+static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
+inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }
+inline constexpr bool is_text(Field f) { return builtin(f).wire == Wire::text; }
+/// The record code of the first declared field (codes up to it are reserved for built-ins).
+inline constexpr uint8_t kFirstDeclaredCode = 64;
+static_assert(kFirstDeclaredCode + kMaxDeclaredFields <= 255);
+/// Names a declared field may not take: the built-in fields' and the audit trail's own entries.
+inline constexpr const char* kReservedFieldNames[] = {"compensation", "attempts_exhausted", "automatic", "workflow",
+                                                      "workflow_version"};
+inline Wire declared_wire(FieldType t) {
+  return t == FieldType::number ? Wire::f64 : t == FieldType::boolean ? Wire::byte : Wire::text;
+}
 
 /// A transition compiled to indices.
 struct CompiledTransition {
@@ -50,6 +99,10 @@ struct Definition::Impl {
   std::vector<std::string> roles;
   std::vector<std::string> clocks;
   std::array<std::vector<std::string>, static_cast<size_t>(Field::count_)> values;
+  std::vector<FieldDef> fields;              ///< declared, in name order
+  std::vector<std::string> personal_roles;   ///< personal_data_roles
+  /// Per event type: the declared fields (indexes) the case must hold once it is applied.
+  std::vector<std::vector<uint8_t>> required_fields;
   /// Callback outcome value -> what it means (default: the four meanings' own names).
   std::vector<std::pair<std::string, CallbackMeaning>> outcomes;
   // compiled
@@ -78,6 +131,21 @@ struct Definition::Impl {
       if (name == v) return meaning;
     return CallbackMeaning::none;
   }
+  /// A declared field's position, or -1.
+  int field_index(std::string_view name) const {
+    auto it = std::lower_bound(fields.begin(), fields.end(), name, [](const FieldDef& f, std::string_view n) { return f.name < n; });
+    return it != fields.end() && it->name == name ? static_cast<int>(it - fields.begin()) : -1;
+  }
+  /// How a record code is laid out; false for a code this definition does not have.
+  bool wire_of(uint8_t code, Wire& out) const {
+    if (code < static_cast<uint8_t>(Field::count_)) return out = kBuiltinFields[code].wire, true;
+    if (code < kFirstDeclaredCode || static_cast<size_t>(code - kFirstDeclaredCode) >= fields.size()) return false;
+    out = declared_wire(fields[code - kFirstDeclaredCode].type);
+    return true;
+  }
+  bool personal_role(std::string_view role) const {
+    return std::find(personal_roles.begin(), personal_roles.end(), role) != personal_roles.end();
+  }
   int clock_index(std::string_view c) const {
     for (size_t i = 0; i < clocks.size(); ++i)
       if (clocks[i] == c) return static_cast<int>(i);
@@ -96,5 +164,9 @@ inline void json_str(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 void json_instant(std::string& out, Instant t);
+/// A finite double as its shortest JSON number that reads back to the same value.
+std::string format_number(double v);
+/// An attribute's value as JSON.
+void append_attribute_value(std::string& out, const Attribute& a);
 
 }  // namespace crmkit::workflow

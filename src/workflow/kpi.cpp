@@ -201,11 +201,13 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
         if (rec.type != callback_type) continue;
         bool unsatisfied = false;
         std::string_view reason;
-        decode_data(c.pool, rec, [&](Field f, std::string_view text, int64_t) {
-          if (f == Field::outcome && m.d->outcome_meaning(text) == CallbackMeaning::unsatisfied) unsatisfied = true;
-          if (f == Field::reason) reason = text;
+        decode_data(c.pool, rec, *m.d, [&](const RecordItem& item) {
+          if (item.code == static_cast<uint8_t>(Field::outcome) && m.d->outcome_meaning(item.text) == CallbackMeaning::unsatisfied)
+            unsatisfied = true;
+          if (item.code == static_cast<uint8_t>(Field::reason)) reason = item.text;
         });
-        if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : std::string(reason)];
+        // A reason is free text: a phone or ID number written into it is masked (the report has no reader role).
+        if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
       }
     }
   }

@@ -1,6 +1,7 @@
 // Queries: a case as a value, find() over indexes, due clocks from the scheduler's heap, O(1)
 // counts.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <mutex>
@@ -11,8 +12,45 @@
 
 namespace crmkit::workflow {
 
-Case Engine::Impl::materialize(size_t idx, bool with_events, std::optional<Instant> as_of) const {
+namespace {
+
+/// An item of a record as a FieldValue (the built-in flags apart), masked unless `unmasked`.
+FieldValue field_value(const RecordItem& item, const Definition::Impl& d, bool unmasked) {
+  FieldValue v;
+  if (item.builtin()) {
+    const BuiltinField& b = builtin(item.field());
+    v.name = b.name;
+    v.type = b.type;
+    if (item.field() == Field::manual) v.text = item.integer ? "true" : "false";
+    else if (item.field() == Field::amount) v.text = format_cents(item.integer);
+    else if (b.wire == Wire::byte) v.text = std::to_string(item.integer);
+    else if (b.free_text && !unmasked) v.text = mask_free_text(item.text), v.masked = v.text != item.text;
+    else v.text = item.text;
+    return v;
+  }
+  const FieldDef& f = d.fields[item.code - kFirstDeclaredCode];
+  v.name = f.name;
+  v.type = f.type;
+  if (item.wire == Wire::f64) v.text = format_number(item.real);
+  else if (item.wire == Wire::byte) v.text = item.integer ? "true" : "false";
+  else if (f.personal && !unmasked) v.text = mask_value(item.text, f.mask), v.masked = true;
+  else v.text = item.text;
+  return v;
+}
+
+}  // namespace
+
+void Engine::Impl::check_personal_data_role(std::string_view role) const {
+  if (role.empty() || d->personal_role(role)) return;
+  throw Error(Errc::permission,
+              d->personal_roles.empty()
+                  ? fmt::format("role '{}' may not read personal data: workflow '{}' lists no personal_data_roles", role, d->name)
+                  : fmt::format("role '{}' may not read personal data (personal_data_roles: {})", role, fmt::join(d->personal_roles, ", ")));
+}
+
+Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
   const CaseRec& c = cases[idx];
+  const bool unmasked = !options.personal_data_role.empty();
   Case out;
   out.id = case_id(idx);
   out.state = d->states[c.state].name;
@@ -39,7 +77,8 @@ Case Engine::Impl::materialize(size_t idx, bool with_events, std::optional<Insta
   out.reopen_count = c.reopens;
   out.compensation_granted_cents = c.comp_granted;
   out.compensation_pending_cents = c.comp_pending;
-  const Instant at = as_of.value_or(Instant::from_unix_seconds(c.last_at));
+  out.personal_data_masked = !unmasked;
+  const Instant at = options.as_of.value_or(Instant::from_unix_seconds(c.last_at));
   for (size_t s = 0; s < d->clocks.size(); ++s) {
     if (!c.clock_id[s]) continue;
     sla::ClockStatus st = scheduler.status(c.clock_id[s], at);
@@ -55,11 +94,22 @@ Case Engine::Impl::materialize(size_t idx, bool with_events, std::optional<Insta
   }
   if (!c.events.empty()) {
     // The description is stored with the receive event.
-    decode_data(c.pool, c.events.front(), [&](Field f, std::string_view text, int64_t) {
-      if (f == Field::description) out.description = text;
+    decode_data(c.pool, c.events.front(), *d, [&](const RecordItem& item) {
+      if (item.code == static_cast<uint8_t>(Field::description)) out.description = unmasked ? std::string(item.text) : mask_free_text(item.text);
     });
   }
-  if (!with_events) return out;
+  // The declared fields: the last value each record gave (records are few per case; a field
+  // table per case would cost every case memory for what is read rarely).
+  if (!d->fields.empty()) {
+    std::vector<std::optional<RecordItem>> last(d->fields.size());
+    for (const Record& r : c.events)
+      decode_data(c.pool, r, *d, [&](const RecordItem& item) {
+        if (!item.builtin()) last[item.code - kFirstDeclaredCode] = item;
+      });
+    for (const auto& item : last)
+      if (item && !(item->wire == Wire::text && item->text.empty())) out.fields.push_back(field_value(*item, *d, unmasked));
+  }
+  if (!options.with_events) return out;
   out.events.reserve(c.events.size());
   for (const Record& r : c.events) {
     AuditEntry a;
@@ -71,27 +121,30 @@ Case Engine::Impl::materialize(size_t idx, bool with_events, std::optional<Insta
     a.utc_offset = r.offset_minutes * 60;
     if (r.from != kNoState) a.from_state = d->states[r.from].name;
     if (r.to != kNoState) a.to_state = d->states[r.to].name;
-    decode_data(c.pool, r, [&](Field f, std::string_view text, int64_t num) {
-      if (f == Field::manual) a.data.emplace_back("manual", num ? "true" : "false");
-      else if (f == Field::level) a.data.emplace_back("level", std::to_string(num));
-      else if (f == Field::amount) a.data.emplace_back("amount", format_cents(num));
-      else a.data.emplace_back(field_name(f), std::string(text));
-    });
-    if (r.flags & kRecCompGranted) a.data.emplace_back("compensation", "granted");
-    if (r.flags & kRecCompPending) a.data.emplace_back("compensation", "pending");
-    if (r.flags & kRecCompApproved) a.data.emplace_back("compensation", "approved");
-    if (r.flags & kRecExhausted) a.data.emplace_back("attempts_exhausted", "true");
-    if (r.flags & kRecSystem) a.data.emplace_back("automatic", "true");
+    decode_data(c.pool, r, *d, [&](const RecordItem& item) { a.data.push_back(field_value(item, *d, unmasked)); });
+    const auto flag = [&](const char* name, FieldType type, const char* text) { a.data.push_back(FieldValue{name, type, text, false}); };
+    if (r.flags & kRecCompGranted) flag("compensation", FieldType::string, "granted");
+    if (r.flags & kRecCompPending) flag("compensation", FieldType::string, "pending");
+    if (r.flags & kRecCompApproved) flag("compensation", FieldType::string, "approved");
+    if (r.flags & kRecExhausted) flag("attempts_exhausted", FieldType::boolean, "true");
+    if (r.flags & kRecSystem) flag("automatic", FieldType::boolean, "true");
     out.events.push_back(std::move(a));
   }
   return out;
 }
 
 std::optional<Case> Engine::get(std::string_view case_id, std::optional<Instant> as_of) const {
+  ReadOptions o;
+  o.as_of = as_of;
+  return get(case_id, o);
+}
+
+std::optional<Case> Engine::get(std::string_view case_id, const ReadOptions& options) const {
   std::shared_lock lock(impl_->mutex);
+  impl_->check_personal_data_role(options.personal_data_role);
   const CaseRec* c = impl_->find_case(case_id);
   if (!c) return std::nullopt;
-  return impl_->materialize(impl_->index_of(*c), true, as_of);
+  return impl_->materialize(impl_->index_of(*c), options);
 }
 
 // ---- find ----------------------------------------------------------------------------------
@@ -251,8 +304,16 @@ std::vector<DueClock> Engine::due_before(Instant t) const {
 }
 
 void Engine::for_each_case(const std::function<void(const Case&)>& f, bool with_events, std::optional<Instant> as_of) const {
+  ReadOptions o;
+  o.with_events = with_events;
+  o.as_of = as_of;
+  for_each_case(f, o);
+}
+
+void Engine::for_each_case(const std::function<void(const Case&)>& f, const ReadOptions& options) const {
   std::shared_lock lock(impl_->mutex);
-  for (size_t i = 0; i < impl_->cases.size(); ++i) f(impl_->materialize(i, with_events, as_of));
+  impl_->check_personal_data_role(options.personal_data_role);
+  for (size_t i = 0; i < impl_->cases.size(); ++i) f(impl_->materialize(i, options));
 }
 
 size_t Engine::size() const {

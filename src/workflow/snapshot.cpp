@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstring>
 #include <boost/serialization/level.hpp>
 #include <boost/serialization/tracking.hpp>
@@ -15,6 +17,7 @@
 #include "common/snapshot_codes.hpp"
 #include "crmkit/error.hpp"
 #include "workflow/engine_impl.hpp"
+#include "workflow/record_codec.hpp"
 
 namespace crmkit::workflow {
 
@@ -196,6 +199,12 @@ uint64_t fingerprint(const Engine::Impl& m) {
   for (const auto& t : m.d->types) mix(t);
   for (const auto& r : m.d->roles) mix(r);
   for (const auto& c : m.d->clocks) mix(c);
+  // The declared fields' names and types give the record codes their meaning. (Only when there
+  // are any: a workflow without declared fields keeps the fingerprint of crmkit 0.2.)
+  for (const auto& f : m.d->fields) {
+    mix(f.name);
+    mix(field_type_name(f.type));
+  }
   return h;
 }
 
@@ -220,24 +229,25 @@ bool values_in_range(const CaseRec& c) {
 
 /// Whether a record's data decodes inside its own bytes (decode_data trusts the encoding), its
 /// amounts in range.
-bool data_well_formed(const std::string& pool, const Record& r) {
+bool data_well_formed(const std::string& pool, const Record& r, const Definition::Impl& d) {
+  using codec_detail::get_le;
   const char* p = pool.data() + r.off + r.id_len;
   const char* const end = p + r.data_len;
   while (p < end) {
-    const auto field = static_cast<Field>(static_cast<uint8_t>(*p++));
-    if (field >= Field::count_) return false;
-    size_t n = field == Field::manual || field == Field::level ? 1 : field == Field::amount ? 8 : 4;
+    const auto code = static_cast<uint8_t>(*p++);
+    Wire wire;
+    if (!d.wire_of(code, wire)) return false;
+    size_t n = wire == Wire::byte ? 1 : wire == Wire::text ? 4 : 8;
     if (static_cast<size_t>(end - p) < n) return false;
-    if (n == 4) {  // a text: its length, then its bytes
-      uint32_t len;
-      std::memcpy(&len, p, 4);
-      n = len;
+    if (wire == Wire::text) {  // its length, then its bytes
+      n = get_le<uint32_t>(p);
       p += 4;
       if (static_cast<size_t>(end - p) < n) return false;
-    } else if (field == Field::amount) {
-      int64_t cents;
-      std::memcpy(&cents, p, 8);
+    } else if (wire == Wire::i64) {  // the amount
+      const auto cents = get_le<int64_t>(p);
       if (cents < 0 || cents > kMaxAmountCents) return false;
+    } else if (wire == Wire::f64 && !std::isfinite(std::bit_cast<double>(get_le<uint64_t>(p)))) {
+      return false;
     }
     p += n;
   }
@@ -280,7 +290,7 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
           (r.from != kNoState && r.from >= n_states) || (r.to != kNoState && r.to >= n_states) ||
           (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
         detail::corrupt("engine snapshot: an event record points outside its case");
-      if (!data_well_formed(c.pool, r)) detail::corrupt("engine snapshot: an event record's data is malformed");
+      if (!data_well_formed(c.pool, r, *m.d)) detail::corrupt("engine snapshot: an event record's data is malformed");
       if (!valid_instant(r.at) || !valid_offset(r.offset_minutes)) detail::corrupt("engine snapshot: an event record's time is out of range");
       r.id_tag = Record::tag_of(record_id(c.pool, r));
       c.id_bloom |= CaseRec::bloom_bit(r.id_tag);

@@ -57,7 +57,7 @@ void Engine::Impl::record_breach_escalation(CaseRec& c, uint8_t slot, Instant at
   rec.off = static_cast<uint32_t>(c.pool.size());
   rec.id_len = static_cast<uint16_t>(e.id.size());
   rec.id_tag = Record::tag_of(e.id);
-  rec.data_len = encode_record(e, encoded_data_size(e), c.pool);
+  rec.data_len = encode_record(e, encoded_data_size(e), {}, c.pool);
   rec.actor = system_actor;
   rec.type = escalate_type >= 0 ? static_cast<uint16_t>(escalate_type) : kSystemType;
   rec.offset_minutes = c.received_offset_minutes;
