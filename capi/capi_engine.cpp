@@ -240,6 +240,32 @@ int crmkit_engine_get_case(crmkit_engine* h, const char* case_id, char** out) {
   });
 }
 
+int crmkit_engine_get_case_ext(crmkit_engine* h, const char* case_id, const char* options_json, char** out) {
+  CRMKIT_REQUIRE(case_id);
+  CRMKIT_REQUIRE(out);
+  crmkit_engine* handle = get(h);
+  if (!handle) return CRMKIT_EINVAL;
+  const workflow::Engine* e = &handle->engine;
+  return guard([&] {
+    json j = parse_object(options_json, "case options", {"as_of", "events", "personal_data_role"});
+    workflow::ReadOptions o;
+    o.as_of = instant_field(j, "as_of");
+    if (auto it = j.find("events"); it != j.end() && !it->is_null()) {
+      if (!it->is_boolean()) throw Error(Errc::invalid_argument, "case options.events: expected true or false");
+      o.with_events = it->get<bool>();
+    }
+    if (auto it = j.find("personal_data_role"); it != j.end() && !it->is_null()) {
+      if (!it->is_string() || it->get<std::string>().empty())
+        throw Error(Errc::invalid_argument, "case options.personal_data_role: expected a role name");
+      o.personal_data_role = it->get<std::string>();
+    }
+    auto c = e->get(case_id, o);
+    if (!c) throw Error(Errc::not_found, fmt::format("case '{}' not found", case_id));
+    *out = dup_string(workflow::to_json(*c, o.with_events));
+    return ok();
+  });
+}
+
 int crmkit_engine_find(crmkit_engine* h, const char* query_json, char** out) {
   CRMKIT_REQUIRE(out);
   crmkit_engine* handle = get(h);

@@ -284,9 +284,19 @@ CRMKIT_API int crmkit_engine_apply(crmkit_engine* engine, const char* event_json
  *  "escalated_from","escalated_to"} (caller frees); *out_count (may be NULL) their number.
  *  Errors: CRMKIT_EINVAL. Thread-safe. */
 CRMKIT_API int crmkit_engine_sweep(crmkit_engine* engine, int64_t now, char** out_json, size_t* out_count);
-/** A case with its clocks and full audit trail as JSON (caller frees). Errors: CRMKIT_EINVAL,
- *  CRMKIT_ENOTFOUND. Thread-safe (shared with other readers). */
+/** A case with its clocks, declared fields and full audit trail as JSON (caller frees), personal
+ *  data masked (personal fields by their mask rule, digit runs of 7+ in free text keep their
+ *  last 4). Errors: CRMKIT_EINVAL, CRMKIT_ENOTFOUND. Thread-safe (shared with other readers). */
 CRMKIT_API int crmkit_engine_get_case(crmkit_engine* engine, const char* case_id, char** out_json);
+/** crmkit_engine_get_case with options_json (NULL = defaults; an unknown key is CRMKIT_EINVAL):
+ *  {"as_of": clocks as of this instant (RFC 3339 or Unix seconds, in 1900..2499; default the
+ *  case's last event), "events": include the audit trail (default true), "personal_data_role":
+ *  read personal data unmasked as this role, which must be one of the workflow's
+ *  personal_data_roles}. *out_json (caller frees) is written only on success. Errors:
+ *  CRMKIT_EINVAL (NULL case_id or out_json, a bad option), CRMKIT_EPARSE, CRMKIT_EPERM (a role
+ *  the workflow does not allow to read personal data), CRMKIT_ENOTFOUND. Thread-safe. */
+CRMKIT_API int crmkit_engine_get_case_ext(crmkit_engine* engine, const char* case_id, const char* options_json,
+                                          char** out_json);
 /** Ids of the cases matching a query, as a JSON array, in order of receipt. query_json (NULL =
  *  all): {"state","owner","department","customer","escalation_level","min_escalation_level"
  *  (0..15), "limit"}. Errors: CRMKIT_EINVAL (an unknown key or state, a value out of range),

@@ -47,6 +47,7 @@ struct Out {
 
 struct ReplayArgs {
   std::string workflow, policy, calendar, events, until, cases_out, kpi_out, db, durability = "full";
+  std::string personal_data_role;  ///< --personal-data-role: cases written unmasked
   bool quiet = false;
   int64_t batch = 1000;  ///< events per apply_batch (with --db: per transaction)
   int64_t snapshot_every = 100'000;
@@ -56,6 +57,10 @@ void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant 
   if (!a.cases_out.empty() || a.kpi_out.empty()) {
     Out out(a.cases_out);
     std::string buf;
+    workflow::ReadOptions read;
+    read.with_events = false;
+    read.as_of = final_time;
+    read.personal_data_role = a.personal_data_role;
     engine.for_each_case(
         [&](const workflow::Case& c) {
           buf += workflow::to_json(c, false);
@@ -65,7 +70,7 @@ void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant 
             buf.clear();
           }
         },
-        false, final_time);
+        read);
     out.write(buf);
     out.close();
   }
@@ -109,6 +114,11 @@ void replay(const ReplayArgs& a) {
   if (a.batch < 1) throw Error(Errc::invalid_argument, "--batch must be at least 1");
   const auto t0 = std::chrono::steady_clock::now();
   workflow::Engine engine = replay_engine(a);
+  if (!a.personal_data_role.empty()) {  // refused before anything is applied: get() checks the role first
+    workflow::ReadOptions role;
+    role.personal_data_role = a.personal_data_role;
+    (void)engine.get("", role);
+  }
   std::optional<Instant> until;
   if (!a.until.empty()) until = parse_instant(a.until);
   const std::string text = cli::read_file(a.events);
@@ -191,6 +201,8 @@ void setup(CLI::App& app) {
   rp->add_option("--cases", ra.cases_out, "Write the cases here (JSON lines; '-' = stdout; default stdout unless --kpi is given)");
   rp->add_option("--kpi", ra.kpi_out, "Write the KPI report here (JSON; '-' = stdout)");
   rp->add_flag("--quiet", ra.quiet, "No summary line and no duplicate notices on stderr");
+  rp->add_option("--personal-data-role", ra.personal_data_role,
+                 "Write the cases' personal data unmasked, as this role (one of the workflow's personal_data_roles)");
   rp->add_option("--db", ra.db, "Persist through this durable store (SQLite file; created if missing, recovered if not)");
   rp->add_option("--durability", ra.durability, "With --db: full (default), normal or off");
   rp->add_option("--batch", ra.batch, "Events per batch (with --db: per transaction)")->capture_default_str();

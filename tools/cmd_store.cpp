@@ -1,30 +1,27 @@
 // crmkit store check|export — inspect a durable store file.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "cli.hpp"
 #include "crmkit/store.hpp"
+#include "crmkit/workflow.hpp"
 
 namespace {
 
 using namespace crmkit;
 
-/// Personal data in exports (docs/domain.md#case-records-and-personal-data): a run of 7 or more digits — a phone or ID number —
-/// keeps its last 4 digits, e.g. 13812345678 -> *******5678.
-std::string mask_personal_numbers(const std::string& text) {
-  std::string out = text;
-  size_t i = 0;
-  while (i < out.size()) {
-    if (out[i] < '0' || out[i] > '9') {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < out.size() && out[j] >= '0' && out[j] <= '9') ++j;
-    if (j - i >= 7)
-      for (size_t k = i; k + 4 < j; ++k) out[k] = '*';
-    i = j;
-  }
-  return out;
+/// An exported event with its personal data masked as a case read masks it
+/// (docs/domain.md#case-records-and-personal-data): the workflow's personal fields by their mask
+/// rule, digit runs of 7+ in free text (description, reason, resolution, note) keep their last 4.
+std::string masked_event(std::string_view json, const workflow::Definition& def, workflow::Event& e) {
+  workflow::parse_event(json, e);
+  for (std::string* text : {&e.description, &e.reason, &e.resolution, &e.note}) *text = workflow::mask_free_text(*text);
+  for (auto& a : e.attributes)
+    if (const workflow::FieldDef* f = def.field(a.key); f && f->personal && a.kind == workflow::Attribute::Kind::string)
+      a.text = workflow::mask_value(a.text, f->mask);
+  return workflow::to_json(e);
 }
 
 /// Inspecting never creates a store.
@@ -67,17 +64,29 @@ void setup(CLI::App& app) {
 
   static std::string export_db;
   static int64_t after = 0;
-  static bool unmasked = false;
+  static std::string export_workflow, export_role;
   auto* exp = store->add_subcommand("export", "Write the journal's events as JSON lines on stdout, in order");
   exp->add_option("--db", export_db, "Store file")->required();
   exp->add_option("--after", after, "Only events after this journal position");
-  exp->add_flag("--unmasked", unmasked, "Do not mask personal numbers (phones, ID numbers: runs of 7+ digits keep their last 4)");
+  exp->add_option("--workflow", export_workflow,
+                  "The workflow whose personal fields are masked (default: the shipped workflows/default.json)");
+  exp->add_option("--personal-data-role", export_role,
+                  "Export personal data unmasked, as this role (one of the workflow's personal_data_roles); otherwise personal "
+                  "fields are masked and digit runs of 7+ in free text keep their last 4");
   exp->callback([] {
+    const auto def = workflow::Definition::from_file(export_workflow.empty() ? cli::data_path("workflows/default.json") : export_workflow);
+    const auto& roles = def.personal_data_roles();
+    if (!export_role.empty() && std::find(roles.begin(), roles.end(), export_role) == roles.end())
+      throw Error(Errc::permission, fmt::format("--personal-data-role: role '{}' may not read personal data (personal_data_roles: {})",
+                                                export_role, fmt::join(roles, ", ")));
+    const bool unmasked = !export_role.empty();
+    workflow::Event parsed;
     auto s = store::Store::open(export_db, existing_store());
     std::string out;
     s.scan(after, [&](const store::Entry& e) {
       if (e.kind != store::RecordKind::event) return;  // sweeps are journal bookkeeping, not events
-      out += unmasked ? e.json : mask_personal_numbers(e.json);
+      if (unmasked) out += e.json;
+      else out += masked_event(e.json, def, parsed);
       out += '\n';
       if (out.size() > (1 << 20)) {
         fwrite(out.data(), 1, out.size(), stdout);

@@ -593,7 +593,7 @@ class Engine {
 };
 
 /// JSON serializers (used by the CLI and the C API; schemas in docs/schemas/).
-/// Case: {"schema":1,"id","state","channel","category","severity","customer","tier","owner","department",
+/// Case: {"schema":1,"id","state","channel","category","severity","customer","tier","description","owner","department",
 ///  "first_owner","escalation_level","over_level","repeat_of","merged_into","received_at",
 ///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
 ///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},

@@ -42,7 +42,7 @@ std::string to_json(const Case& c, bool with_events) {
   o += ",\"state\":";
   json_str(o, c.state);
   for (auto [k, v] : {std::pair<const char*, const std::string*>{"channel", &c.channel}, {"category", &c.category},
-                      {"severity", &c.severity}, {"customer", &c.customer}, {"tier", &c.tier}, {"owner", &c.owner},
+                      {"severity", &c.severity}, {"customer", &c.customer}, {"tier", &c.tier}, {"description", &c.description}, {"owner", &c.owner},
                       {"department", &c.department}, {"first_owner", &c.first_owner}}) {
     o += ",\"";
     o += k;

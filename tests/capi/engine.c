@@ -61,6 +61,46 @@ int main(void) {
   crmkit_string_free(json);
   CHECK(crmkit_engine_stats(e, &cases, &events, &bytes) == CRMKIT_OK && cases == 1 && events == 2 && bytes > 0);
 
+  /* Declared fields: kept, typed, masked unless the role may read personal data. */
+  CHECK(crmkit_engine_apply(e, "{\"id\":\"f1\",\"case\":\"C-1\",\"type\":\"update\",\"at\":\"2026-03-03T18:00:00+08:00\","
+                               "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"phone\":\"13812345678\",\"justified\":true}}",
+                            NULL) == CRMKIT_OK);
+  CHECK(crmkit_engine_get_case(e, "C-1", &json) == CRMKIT_OK && strstr(json, "\"phone\":\"*******5678\"") != NULL &&
+        strstr(json, "13812345678") == NULL && strstr(json, "\"justified\":true") != NULL &&
+        strstr(json, "\"personal_data\":\"masked\"") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_get_case_ext(e, "C-1", "{\"personal_data_role\":\"supervisor\",\"events\":false}", &json) == CRMKIT_OK &&
+        strstr(json, "\"phone\":\"13812345678\"") != NULL && strstr(json, "\"events\"") == NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_engine_get_case_ext(e, "C-1", NULL, &json) == CRMKIT_OK && strstr(json, "*******5678") != NULL);
+  crmkit_string_free(json);
+  json = NULL;
+  CHECK(crmkit_engine_get_case_ext(e, "C-1", "{\"personal_data_role\":\"agent\"}", &json) == CRMKIT_EPERM && json == NULL &&
+        strstr(crmkit_last_error(), "personal_data_roles") != NULL);
+  CHECK(crmkit_engine_get_case_ext(e, "C-1", "{\"personal_data_rol\":\"director\"}", &json) == CRMKIT_EINVAL && json == NULL);
+  CHECK(crmkit_engine_get_case_ext(e, "C-1", "{\"events\":1}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_get_case_ext(e, "C-404", NULL, &json) == CRMKIT_ENOTFOUND);
+  CHECK(crmkit_engine_get_case_ext(NULL, "C-1", NULL, &json) == CRMKIT_EINVAL);
+  /* An undeclared key, a wrong type: refused naming the key, nothing changes. */
+  {
+    char* before = NULL;
+    char* after = NULL;
+    CHECK(crmkit_engine_get_case_ext(e, "C-1", "{\"personal_data_role\":\"director\"}", &before) == CRMKIT_OK);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"f2\",\"case\":\"C-1\",\"type\":\"update\",\"at\":\"2026-03-03T18:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"favourite_colour\":\"blue\"}}",
+                              NULL) == CRMKIT_EINVAL &&
+          strstr(crmkit_last_error(), "data.favourite_colour") != NULL);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"f3\",\"case\":\"C-1\",\"type\":\"update\",\"at\":\"2026-03-03T18:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"justified\":\"yes\"}}",
+                              NULL) == CRMKIT_EINVAL &&
+          strstr(crmkit_last_error(), "data.justified") != NULL);
+    CHECK(crmkit_engine_get_case_ext(e, "C-1", "{\"personal_data_role\":\"director\"}", &after) == CRMKIT_OK);
+    CHECK(before && after && strcmp(before, after) == 0);
+    crmkit_string_free(before);
+    crmkit_string_free(after);
+  }
+  CHECK(crmkit_engine_stats(e, &cases, &events, &bytes) == CRMKIT_OK && cases == 1 && events == 3);
+
   /* Refusals: status + message, nothing changes. */
   CHECK(crmkit_engine_apply(e, "{\"id\":\"e3\",\"case\":\"C-1\",\"type\":\"resolve\",\"at\":\"2026-03-04T09:00:00+08:00\","
                                "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"resolution\":\"x\"}}", NULL) == CRMKIT_ESTATE);
@@ -95,7 +135,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 2);
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 3);  /* receive, acknowledge, update */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",

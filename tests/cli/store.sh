@@ -44,13 +44,32 @@ rm "$tmp/twice.db"
 [[ $(wc -l < "$tmp/export.jsonl") == 19562 ]] || fail "export count"
 head -1 "$tmp/export.jsonl" | grep -q '"id":"e-1"' || fail "export order"
 
-# Personal numbers are masked in exports unless asked.
-printf '{"id":"p1","case":"P-1","type":"receive","at":"2026-03-30T10:00:00+08:00","actor":"u","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-1","description":"call 13812345678"}}\n' > "$tmp/p.jsonl"
+# Personal data is masked in exports and case output unless a role of personal_data_roles asks.
+printf '{"id":"p1","case":"P-1","type":"receive","at":"2026-03-30T10:00:00+08:00","actor":"u","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-1","description":"call 13812345678","customer_name":"王小明","phone":"13900001111"}}\n' > "$tmp/p.jsonl"
 "$crmkit" complaints replay --events "$tmp/p.jsonl" --db "$tmp/q.db" --quiet --kpi /dev/null
 "$crmkit" store export --db "$tmp/q.db" > "$tmp/masked.jsonl"
-"$crmkit" store export --db "$tmp/q.db" --unmasked > "$tmp/unmasked.jsonl"
+"$crmkit" store export --db "$tmp/q.db" --personal-data-role supervisor > "$tmp/unmasked.jsonl"
 tail -1 "$tmp/masked.jsonl" | grep -q 'call \*\*\*\*\*\*\*5678' || fail "not masked"
-tail -1 "$tmp/unmasked.jsonl" | grep -q '13812345678' || fail "--unmasked"
+tail -1 "$tmp/masked.jsonl" | grep -q '"customer_name":"王\*\*","phone":"\*\*\*\*\*\*\*1111"' || fail "fields not masked: $(tail -1 "$tmp/masked.jsonl")"
+if grep -q '13812345678\|13900001111\|王小明' "$tmp/masked.jsonl"; then fail "personal data in the masked export"; fi
+tail -1 "$tmp/unmasked.jsonl" | grep -q '13812345678' || fail "unmasked export"
+tail -1 "$tmp/unmasked.jsonl" | grep -q '"phone":"13900001111"' || fail "unmasked export: phone"
+if "$crmkit" store export --db "$tmp/q.db" --personal-data-role agent >/dev/null 2>"$tmp/err"; then fail "agent may not unmask"; fi
+grep -q "personal_data_roles" "$tmp/err" || fail "export role: $(cat "$tmp/err")"
+# The replay's case lines: masked, or unmasked for an entitled role; an unentitled one changes nothing.
+"$crmkit" complaints replay --events "$tmp/p.jsonl" --cases "$tmp/cases.jsonl" --quiet
+grep -q '"phone":"\*\*\*\*\*\*\*1111"' "$tmp/cases.jsonl" || fail "replay cases not masked: $(cat "$tmp/cases.jsonl")"
+if grep -q '13900001111\|13812345678' "$tmp/cases.jsonl"; then fail "personal data in replay --cases"; fi
+"$crmkit" complaints replay --events "$tmp/p.jsonl" --cases "$tmp/cases.jsonl" --quiet --personal-data-role director
+grep -q '"phone":"13900001111"' "$tmp/cases.jsonl" || fail "replay --personal-data-role"
+before=$("$crmkit" store check --db "$tmp/q.db" | grep "journal end")
+if "$crmkit" complaints replay --events "$tmp/p.jsonl" --db "$tmp/q.db" --personal-data-role agent --quiet 2>"$tmp/err"; then fail "replay: agent unmasked"; fi
+grep -q "personal_data_roles" "$tmp/err" || fail "replay role: $(cat "$tmp/err")"
+[[ "$("$crmkit" store check --db "$tmp/q.db" | grep "journal end")" == "$before" ]] || fail "a refused replay changed the store"
+# An undeclared field is refused, naming the key and the line.
+printf '{"id":"p2","case":"P-2","type":"receive","at":"2026-03-30T10:00:00+08:00","actor":"u","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-1","favourite_colour":"blue"}}\n' > "$tmp/bad.jsonl"
+if "$crmkit" complaints replay --events "$tmp/bad.jsonl" --quiet --kpi /dev/null 2>"$tmp/err"; then fail "undeclared field accepted"; fi
+grep -q "line 1: rejected (invalid_argument): .*data.favourite_colour: not a field of workflow 'default'" "$tmp/err" || fail "undeclared: $(cat "$tmp/err")"
 
 # Not a store; a missing store.
 echo "not a database at all, just text........................................................" > "$tmp/junk.db"

@@ -17,6 +17,7 @@ _free = declare("crmkit_engine_free", _P, restype=None)
 _apply = declare("crmkit_engine_apply", _P, _c.c_char_p, _c.POINTER(_P))
 _sweep = declare("crmkit_engine_sweep", _P, _c.c_int64, _c.POINTER(_P), _c.POINTER(_size))
 _get_case = declare("crmkit_engine_get_case", _P, _c.c_char_p, _c.POINTER(_P))
+_get_case_ext = declare("crmkit_engine_get_case_ext", _P, _c.c_char_p, _c.c_char_p, _c.POINTER(_P))
 _find = declare("crmkit_engine_find", _P, _c.c_char_p, _c.POINTER(_P))
 _due_before = declare("crmkit_engine_due_before", _P, _c.c_int64, _c.POINTER(_P))
 _kpi = declare("crmkit_engine_kpi", _P, _c.c_char_p, _c.POINTER(_P))
@@ -143,9 +144,27 @@ class Engine(Handle):
         check(_sweep(self._h(), to_unix(now), _c.byref(out), None))
         return _json.loads(take_string(out))
 
-    def case(self, case_id: str) -> Case:
+    def case(self, case_id: str, *, personal_data_role: Optional[str] = None, as_of=None,
+             events: bool = True) -> Case:
+        """The case with its clocks, declared fields (`fields`) and audit trail. Personal data is
+        masked unless `personal_data_role` is one of the workflow's personal_data_roles (another
+        role raises PermissionDenied); `as_of` (int seconds, aware datetime or RFC 3339) gives the
+        clocks at that instant; events=False leaves the audit trail out."""
+        if not isinstance(case_id, str):
+            raise InvalidArgument(f"case: case_id must be a str, got {type(case_id).__name__}")
+        options: Dict[str, Any] = {}
+        if personal_data_role is not None:
+            if not isinstance(personal_data_role, str):
+                raise InvalidArgument("case: personal_data_role must be a str")
+            options["personal_data_role"] = personal_data_role
+        if as_of is not None:
+            options["as_of"] = to_unix(as_of)
+        if not isinstance(events, bool):
+            raise InvalidArgument("case: events must be True or False")
+        if not events:
+            options["events"] = False
         out = _P()
-        check(_get_case(self._h(), case_id.encode("utf-8"), _c.byref(out)))
+        check(_get_case_ext(self._h(), case_id.encode("utf-8"), _json.dumps(options).encode("utf-8"), _c.byref(out)))
         return Case(_json.loads(take_string(out)))
 
     def find(self, *, state: Optional[str] = None, owner: Optional[str] = None, department: Optional[str] = None,

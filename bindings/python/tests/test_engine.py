@@ -167,3 +167,48 @@ def test_query_parameters_have_python_names_and_bad_values_raise(engine, data):
         with pytest.raises(crmkit.InvalidArgument, match=next(iter(bad))):
             engine.find(**bad)
     assert len(engine.find(limit=3)) == 3
+
+
+def _received_with_personal_data(engine):
+    engine.apply(ev("r", "P-1", "receive", "2026-03-02T09:00:00+08:00", channel="phone", category="service",
+                    severity="normal", customer="K-1", customer_name="王小明", phone="13812345678",
+                    description="call 13812345678", occurred_at="2026-03-01T20:00:00+08:00", product="tv"))
+    engine.apply(ev("u", "P-1", "update", "2026-03-02T09:10:00+08:00", justified=True, remedy_sought="refund"))
+
+
+def test_declared_fields_are_kept_and_personal_data_is_masked(engine):
+    _received_with_personal_data(engine)
+    masked = engine.case("P-1")
+    assert masked.personal_data == "masked"
+    assert masked.fields["phone"] == "*******5678" and masked.fields["customer_name"] == "王**"
+    assert masked.fields["justified"] is True and masked.fields["product"] == "tv"
+    assert masked.description == "call *******5678"
+    text = json.dumps(masked.to_dict(), ensure_ascii=False)
+    assert "13812345678" not in text and "王小明" not in text
+    full = engine.case("P-1", personal_data_role="manager")
+    assert full.personal_data == "unmasked" and full.fields["phone"] == "13812345678"
+    assert full.events[0]["data"]["customer_name"] == "王小明"
+    brief = engine.case("P-1", events=False)
+    assert "events" not in brief.to_dict()
+    with pytest.raises(crmkit.PermissionDenied, match="personal_data_roles"):
+        engine.case("P-1", personal_data_role="agent")
+    with pytest.raises(crmkit.InvalidArgument):
+        engine.case("P-1", events="no")
+
+
+def test_undeclared_or_mistyped_fields_are_refused_naming_the_key(engine, tmp_path, data):
+    files = (data / "workflows" / "default.json", data / "policies" / "default.json", data / "calendars" / "cn-2026.json")
+    durable = crmkit.Engine.open(tmp_path / "s.db", *files, durability="off")
+    for e in (engine, durable):
+        _received_with_personal_data(e)
+        before = e.case("P-1", personal_data_role="director").to_dict()
+        stats = e.stats()
+        position = e.journal_position
+        for bad, key in ((dict(favourite_colour="blue"), "data.favourite_colour"), (dict(justified="yes"), "data.justified"),
+                         (dict(product="satellite"), "data.product"), (dict(occurred_at="soon"), "data.occurred_at"),
+                         (dict(phone=13812345678), "data.phone")):
+            with pytest.raises(crmkit.InvalidArgument, match=key):
+                e.apply(ev("x", "P-1", "update", "2026-03-02T10:00:00+08:00", **bad))
+            assert e.case("P-1", personal_data_role="director").to_dict() == before
+            assert e.stats() == stats and e.journal_position == position
+    durable.close()
