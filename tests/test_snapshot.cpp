@@ -361,9 +361,11 @@ TEST_CASE("A snapshot of another format is refused with Error(version) naming bo
     uint64_t scheduler_bytes = 0;
     std::memcpy(&scheduler_bytes, newer.data() + 32, 8);
     const size_t version_at = 40 + static_cast<size_t>(scheduler_bytes) + 1;  // the state's class info: tracking u8, version u32
-    REQUIRE(newer[version_at] == 1);
-    newer[version_at] = 2;
+    REQUIRE(newer[version_at] == 2);  // class version 2 (crmkit 0.3: several workflows)
+    newer[version_at] = 3;
     CHECK(code_of([&] { b.restore(newer); }) == Errc::version);
+    newer[version_at] = 0;  // below the oldest this build reads (1)
+    CHECK(code_of([&] { b.restore(newer); }) == Errc::corrupt);
   }
   SUBCASE("another byte order or word size") {
     workflow::Engine a = fresh_engine();

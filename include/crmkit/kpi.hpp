@@ -79,6 +79,7 @@ struct Report {
   Targets targets;
   Measures overall;
   std::vector<Measures> by_day, by_week, by_month, by_department, by_channel, by_category, by_tier;
+  std::vector<Measures> by_workflow;  ///< per workflow name (complaint, inquiry, suggestion, ...)
   std::vector<ReasonCount> dissatisfaction_reasons;  ///< reasons of unsatisfied callbacks, most frequent first
 };
 

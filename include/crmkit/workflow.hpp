@@ -75,7 +75,10 @@ const char* effect_name(Effect e) noexcept;
 /// Event data fields the engine knows (the `required` and `when` names of a definition).
 enum class Field : uint8_t {
   channel, category, severity, customer, tier, description, department, owner, reason,
-  resolution, outcome, manual, level, into, amount, decision, note, count_
+  resolution, outcome, manual, level, into, amount, decision, note,
+  workflow,          ///< receive: the workflow the case is received under (absent: the engine's default)
+  workflow_version,  ///< receive: its version (absent: the newest loaded)
+  count_
 };
 const char* field_name(Field f) noexcept;
 std::optional<Field> field_from_name(std::string_view name) noexcept;
@@ -172,6 +175,8 @@ class Definition {
   static Definition from_file(const std::string& path);
 
   const std::string& name() const;
+  /// The definition's "version" (1..kMaxWorkflowVersion, default 1).
+  int version() const;
   const std::vector<StateDef>& states() const;
   const std::vector<TransitionDef>& transitions() const;
   const std::vector<std::string>& roles() const;
@@ -219,6 +224,8 @@ inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;
 inline constexpr size_t kMaxFieldBytes = 4 * 1024;  ///< any other string
 inline constexpr size_t kMaxDuePage = 1'000'000;    ///< entries per due_before page (crmkit_engine_due "limit")
 inline constexpr size_t kMaxCases = 50'000'000;      ///< cases per engine
+inline constexpr size_t kMaxWorkflows = 255;         ///< workflow versions per engine
+inline constexpr int kMaxWorkflowVersion = 65535;    ///< a definition's "version" is 1..this
 inline constexpr size_t kMaxEventsPerCase = 100'000;  ///< events a host applies to one case
 /// Bytes of one case's event ids and data together (record offsets are 32-bit; the margin below
 /// 4 GiB holds the breach records a sweep adds).
@@ -246,9 +253,10 @@ struct Event {
   int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
   // data
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
-      resolution, outcome, into, decision;
+      resolution, outcome, into, decision, workflow;
   bool manual = false;
   int level = 0;
+  int workflow_version = 0;
   int64_t amount_cents = 0;
   uint32_t present = 0;  ///< bit (1 << Field) set for each data field present
   std::vector<Attribute> attributes;  ///< the other data members, in input order
@@ -270,7 +278,8 @@ inline const std::string& Event::text(Field f) const {
   static constexpr std::string Event::*kText[] = {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
-      nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note};
+      nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note, &Event::workflow,
+      nullptr /* workflow_version */};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
@@ -325,6 +334,8 @@ const char* satisfaction_name(Satisfaction s) noexcept;
 /// A case: the fold of its events.
 struct Case {
   std::string id, state;
+  std::string workflow;      ///< the workflow it was received under
+  int workflow_version = 1;  ///< and that workflow's version
   StateKind kind = StateKind::open;
   std::string channel, category, severity, customer, tier, description;
   std::string owner, department, first_owner;  ///< first_owner: who received it (首问负责)
@@ -479,7 +490,13 @@ class Engine {
   /// `report_zone` is the zone KPI days/weeks/months are counted in.
   Engine(Definition definition, sla::Policy policy, Rules rules = {}, TimeZone report_zone = TimeZone());
   /// Loads the three files (the calendar is the policy's "default" calendar and the report zone).
+  /// `workflow_path` may be a folder: every *.json in it, in file-name order, is a workflow; then
+  /// `policy_path` is either one policy for all or a folder with a policy of the same file name
+  /// for each. The first workflow loaded is the engine's default.
   static Engine from_files(const std::string& workflow_path, const std::string& policy_path,
+                           const std::string& calendar_path);
+  /// Same with several workflow files or folders, loaded in order.
+  static Engine from_files(const std::vector<std::string>& workflow_paths, const std::string& policy_path,
                            const std::string& calendar_path);
   ~Engine();
   Engine(Engine&&) noexcept;
@@ -583,8 +600,17 @@ class Engine {
   static constexpr uint32_t kSnapshotFormat = 2;
   std::string snapshot() const;
   void restore(std::string_view bytes);
+  /// The default workflow's newest version (a receive without data.workflow gets it) and its rules.
   const Definition& definition() const;
   const Rules& rules() const;
+  /// Loads another workflow version with its policy and rules: a new name, or another version of
+  /// a loaded name. A receive gets the newest version of the workflow it names; every case keeps
+  /// the version it was received under. Error(conflict) for a name and version already loaded,
+  /// Error(limit) past kMaxWorkflows, Error(not_found) for a clock the policy lacks. A durable
+  /// engine must be opened with the same workflows next time (its journal names their versions).
+  void add_workflow(Definition definition, sla::Policy policy, Rules rules = {});
+  /// Every loaded workflow version, in load order.
+  std::vector<Definition> workflows() const;
 
   struct Impl;
 
@@ -592,8 +618,13 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
+/// The (workflow file, policy file) pairs a list of workflow files or folders stands for (see
+/// Engine::from_files); Error(not_found) for a policy folder without a workflow's policy.
+std::vector<std::pair<std::string, std::string>> workflow_sources(const std::vector<std::string>& workflow_paths,
+                                                                  const std::string& policy_path);
+
 /// JSON serializers (used by the CLI and the C API; schemas in docs/schemas/).
-/// Case: {"schema":1,"id","state","channel","category","severity","customer","tier","description","owner","department",
+/// Case: {"schema":1,"id","workflow","workflow_version","state","channel","category","severity","customer","tier","description","owner","department",
 ///  "first_owner","escalation_level","over_level","repeat_of","merged_into","received_at",
 ///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
 ///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},

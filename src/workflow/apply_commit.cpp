@@ -11,27 +11,35 @@
 namespace crmkit::workflow {
 
 namespace {
-/// The narrow key of a target set: four symbols of 16 bits (most deployments), else none.
-std::optional<uint64_t> narrow_key(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
-  if (channel >= 65536 || category >= 65536 || severity >= 65536 || tier >= 65536) return std::nullopt;
+/// The narrow key of a target set: four symbols of 16 bits of the first workflow (most
+/// deployments), else none.
+std::optional<uint64_t> narrow_key(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
+  if (workflow != 0 || channel >= 65536 || category >= 65536 || severity >= 65536 || tier >= 65536) return std::nullopt;
   return (uint64_t{channel} << 48) | (uint64_t{category} << 32) | (uint64_t{severity} << 16) | tier;
 }
-std::string wide_key(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
-  char key[16];
+/// 16 bytes of symbols, and the workflow index as a 17th byte when it is not 0.
+std::string wide_key(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
+  char key[17];
   std::memcpy(key, &channel, 4);
   std::memcpy(key + 4, &category, 4);
   std::memcpy(key + 8, &severity, 4);
   std::memcpy(key + 12, &tier, 4);
-  return std::string(key, 16);
+  key[16] = static_cast<char>(workflow);
+  return std::string(key, workflow ? 17 : 16);
 }
 }  // namespace
 
-int64_t Engine::Impl::find_target_set(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const {
-  if (auto k = narrow_key(channel, category, severity, tier)) {
+void Engine::Impl::index_target_set(const CaseRec& c) {
+  if (auto k = narrow_key(c.workflow, c.channel, c.category, c.severity, c.tier)) target_set_index.set(*k, c.target_set);
+  else target_set_index_wide.emplace(wide_key(c.workflow, c.channel, c.category, c.severity, c.tier), c.target_set);
+}
+
+int64_t Engine::Impl::find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const {
+  if (auto k = narrow_key(workflow, channel, category, severity, tier)) {
     const uint32_t* v = const_cast<FlatMap64&>(target_set_index).find(*k);
     return v ? int64_t{*v} : -1;
   }
-  auto it = target_set_index_wide.find(wide_key(channel, category, severity, tier));
+  auto it = target_set_index_wide.find(wide_key(workflow, channel, category, severity, tier));
   return it == target_set_index_wide.end() ? -1 : int64_t{it->second};
 }
 
@@ -45,13 +53,13 @@ uint32_t Engine::Impl::intern_target_set(const Plan& p) {
   }
   const auto id = static_cast<uint32_t>(target_sets.size());
   target_sets.push_back(ts);
-  if (auto k = narrow_key(c.channel, c.category, c.severity, c.tier)) target_set_index.set(*k, id);
-  else target_set_index_wide.emplace(wide_key(c.channel, c.category, c.severity, c.tier), id);
+  if (auto k = narrow_key(c.workflow, c.channel, c.category, c.severity, c.tier)) target_set_index.set(*k, id);
+  else target_set_index_wide.emplace(wide_key(c.workflow, c.channel, c.category, c.severity, c.tier), id);
   return id;
 }
 
 void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
-  const Definition::Impl& def = *d;
+  const Definition::Impl& def = *p.w->d;
   const int64_t now = e.at.unix_seconds();
   const uint32_t actor = syms.intern(e.actor);
   out.clear();
@@ -66,6 +74,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
     c = &cases.emplace_back();
     c->events.reserve(8);
     c->pool.reserve(160);
+    c->workflow = p.workflow;
     auto symbol = [&](size_t k, const std::string& text) {
       return p.symbols[k] >= 0 ? static_cast<uint32_t>(p.symbols[k]) : syms.intern(text);
     };
@@ -92,7 +101,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
     bytes_before = c->bytes();
     out.from_state = def.states[c->state].name;
   }
-  const bool was_closed = !p.receive && is_closed_kind(kind(c->state));
+  const bool was_closed = !p.receive && is_closed_kind(kind(*c));
   out.escalation_before = p.receive ? 0 : c->level;
 
   Record rec;
@@ -136,7 +145,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
 }
 
 void Engine::Impl::count_case(const CaseRec& c, bool is_new, bool was_closed, size_t bytes_before, size_t new_events) {
-  const bool closed = is_closed_kind(kind(c.state));
+  const bool closed = is_closed_kind(kind(c));
   if (!is_new) {
     (was_closed ? counters.closed : counters.open) -= 1;
     (was_closed ? counters.bytes_closed : counters.bytes_open) -= bytes_before;
@@ -150,17 +159,17 @@ void Engine::Impl::link_repeat(CaseRec& c, int64_t now) {
   // Repeat complaint: same customer and category, within the window after an earlier closing.
   if (c.customer == 0) return;
   const uint64_t key = (uint64_t{c.customer} << 32) | c.category;
-  const uint32_t* found = repeat_index.find(key);
+  const uint32_t* found = repeat_index[wf(c).family].find(key);
   if (!found) return;
   const uint32_t prev_index = *found;
   const CaseRec& prev = cases[prev_index - 1];
-  if (kind(prev.state) == StateKind::closed && prev.closed_at != kNone && now >= prev.closed_at &&
-      now - prev.closed_at <= int64_t{rules.reopen_window_days} * 86400)
+  if (kind(prev) == StateKind::closed && prev.closed_at != kNone && now >= prev.closed_at &&
+      now - prev.closed_at <= int64_t{wf(c).rules.reopen_window_days} * 86400)
     c.repeat_of = prev.repeat_of ? prev.repeat_of : prev_index;
 }
 
 void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out) {
-  const Definition::Impl& def = *d;
+  const Definition::Impl& def = *p.w->d;
   const TargetSet& ts = target_sets[c.target_set];
   auto push_change = [&](uint8_t slot, ClockAction::Op op, std::optional<Instant> due) {
     ClockChange& change = out.clocks.emplace_back();  // fields written in place: no temporary to copy
@@ -228,16 +237,16 @@ void Engine::Impl::stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult*
   c.clock_state[slot] = static_cast<uint8_t>(sla::ClockState::stopped);
   if (report) {
     ClockChange& change = report->clocks.emplace_back();
-    change.clock = d->clocks[slot];
+    change.clock = def(c).clocks[slot];
     change.op = ClockAction::stop;
   }
 }
 
 void Engine::Impl::enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive, int64_t now, ApplyResult& out) {
-  const StateKind new_kind = kind(to);
+  const StateKind new_kind = kind(c, to);
   if (to != c.state || receive) {
     if (is_closed_kind(new_kind))
-      for (uint8_t s = 0; s < d->clocks.size(); ++s) stop_clock(c, s, Instant::from_unix_seconds(now), &out);
+      for (uint8_t s = 0; s < def(c).clocks.size(); ++s) stop_clock(c, s, Instant::from_unix_seconds(now), &out);
     if (new_kind == StateKind::resolved) {
       c.resolved_at = now;
       c.flags |= kCaseEverResolved;
@@ -245,7 +254,7 @@ void Engine::Impl::enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive,
     }
     if (new_kind == StateKind::closed) {
       c.closed_at = now;
-      if (c.customer != 0) repeat_index.set((uint64_t{c.customer} << 32) | c.category, static_cast<uint32_t>(idx + 1));
+      if (c.customer != 0) repeat_index[wf(c).family].set((uint64_t{c.customer} << 32) | c.category, static_cast<uint32_t>(idx + 1));
     }
   }
   c.state = to;

@@ -43,11 +43,7 @@ void check_shape(const Event& e) {
 
 bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to_event) const {
   check_shape(e);
-  const int type = static_cast<int>(type_names.find(e.type)) - 1;
-  if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}'", e.type));
   p.reset();
-  p.type = type;
-  p.receive = type == d->receive_type;
   p.c = const_cast<CaseRec*>(find_case(e.case_id));
   CaseRec* const c = p.c;
   if (c) {
@@ -56,6 +52,12 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
     __builtin_prefetch(c->events.data() + c->events.size());
     __builtin_prefetch(c->pool.data() + c->pool.size());
   }
+  select_workflow(e, p);
+  const Definition::Impl* const d = p.w->d;
+  const int type = static_cast<int>(p.w->type_names.find(e.type)) - 1;
+  if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}' (workflow '{}' v{})", e.type, d->name, d->version));
+  p.type = type;
+  p.receive = type == d->receive_type;
   p.id_tag = Record::tag_of(e.id);
   if (c) {
     if (c->may_hold(p.id_tag)) {  // a record may have this id: compare
@@ -81,7 +83,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   }
   if (!c && cases.size() >= kMaxCases) refuse(Errc::limit, e, fmt::format("the engine holds the maximum of {} cases", kMaxCases));
   if (e.actor.empty()) refuse(Errc::invalid_argument, e, "missing 'actor'");
-  const int role = static_cast<int>(role_names.find(e.role)) - 1;
+  const int role = static_cast<int>(p.w->role_names.find(e.role)) - 1;
   if (role < 0) refuse(Errc::permission, e, fmt::format("unknown role '{}' (roles: {})", e.role, fmt::join(d->roles, ", ")));
   p.role = static_cast<uint8_t>(role);
   if (c && e.at.unix_seconds() < c->last_at)
@@ -103,7 +105,30 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   return true;
 }
 
+void Engine::Impl::select_workflow(const Event& e, Plan& p) const {
+  const bool named = e.has(Field::workflow), versioned = e.has(Field::workflow_version);
+  if (p.c) {
+    // The case keeps the version it was received under; an event naming another is refused.
+    p.workflow = p.c->workflow;
+    p.w = config.workflows[p.workflow].get();
+    if ((named && e.workflow != p.w->d->name) || (versioned && e.workflow_version != p.w->d->version))
+      refuse(Errc::invalid_argument, e,
+             fmt::format("data.workflow: the case is under workflow '{}' v{}", p.w->d->name, p.w->d->version));
+    return;
+  }
+  const std::string& name = named ? e.workflow : config.families[0];
+  const int w = versioned ? config.find(name, e.workflow_version) : config.newest(name);
+  if (w < 0)
+    refuse(Errc::not_found, e,
+           versioned ? fmt::format("data.workflow_version: workflow '{}' version {} is not loaded (loaded: {})", name, e.workflow_version,
+                                   config.names())
+                     : fmt::format("data.workflow: workflow '{}' is not loaded (loaded: {})", name, config.names()));
+  p.workflow = static_cast<uint8_t>(w);
+  p.w = config.workflows[static_cast<size_t>(w)].get();
+}
+
 void Engine::Impl::select_transition(const Event& e, Plan& p) const {
+  const Definition::Impl* const d = p.w->d;
   const uint8_t state = p.c ? p.c->state : kNoState;
   p.from = state;
   p.t = nullptr;
@@ -158,11 +183,13 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
 }
 
 void Engine::Impl::check_values(const Event& e, Plan& p) const {
+  const Definition::Impl* const d = p.w->d;
+  const BoundSymbols& symbols = bound[p.workflow];
   // Listed values: channel, category, severity and tier by symbol (found now, reused when a
   // receive stores them), outcome and decision by text.
   for (size_t k = 0; k < std::size(kSymbolFields); ++k) {
     const Field f = kSymbolFields[k];
-    const auto& accepted = accepted_symbols[static_cast<size_t>(f)];
+    const auto& accepted = symbols.accepted[static_cast<size_t>(f)];
     if (!e.has(f) || (accepted.empty() && !p.receive)) continue;  // the symbol is needed to check or to store it
     const int64_t sym = syms.find(e.text(f));
     p.symbols[k] = sym;
@@ -208,6 +235,7 @@ void check_attribute(const Event& e, const Attribute& a, const FieldDef& f) {
 }  // namespace
 
 void Engine::Impl::check_attributes(const Event& e, Plan& p) const {
+  const Definition::Impl* const d = p.w->d;
   for (const Attribute& a : e.attributes) {
     const int i = d->field_index(a.key);
     if (i < 0) {
@@ -240,8 +268,9 @@ void Engine::Impl::check_attributes(const Event& e, Plan& p) const {
 }
 
 int Engine::Impl::level_after_sweep(const CaseRec& c, Instant at) const {
+  const Definition::Impl* const d = &def(c);
   int level = c.level;
-  if (kind(c.state) == StateKind::terminal) return level;
+  if (kind(c) == StateKind::terminal) return level;
   const TargetSet& ts = target_sets[c.target_set];
   for (size_t s = 0; s < d->clocks.size(); ++s) {
     if (!c.clock_id[s] || !scheduler.status(c.clock_id[s], at).breached) continue;
@@ -251,6 +280,9 @@ int Engine::Impl::level_after_sweep(const CaseRec& c, Instant at) const {
 }
 
 void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) const {
+  const Definition::Impl* const d = p.w->d;
+  const Rules& rules = p.w->rules;
+  const auto& role_limit = p.w->role_limit;
   const CaseRec* c = p.c;
   const int64_t now = e.at.unix_seconds();
   int64_t limit_cents = 0;
@@ -276,7 +308,7 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
     }
     case Effect::callback: {
       bool manual_tier = false;
-      for (uint32_t tier : manual_tiers)
+      for (uint32_t tier : bound[p.workflow].manual_tiers)
         if (tier == c->tier && tier != 0) manual_tier = true;
       if ((manual_tier || (c->flags & kCaseManualRequired)) && !e.manual)
         refuse(Errc::invalid_state, e,
@@ -287,7 +319,7 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
       break;
     }
     case Effect::reopen:
-      if (kind(c->state) == StateKind::closed && c->closed_at != kNone &&
+      if (kind(*c) == StateKind::closed && c->closed_at != kNone &&
           now - c->closed_at > int64_t{rules.reopen_window_days} * 86400)
         refuse(Errc::invalid_state, e,
                fmt::format("the reopen window of {} days has passed (closed at {})", rules.reopen_window_days,
@@ -297,8 +329,11 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
       if (e.into == e.case_id) refuse(Errc::invalid_argument, e, "a case cannot be merged into itself");
       p.into = const_cast<CaseRec*>(find_case(e.into));
       if (!p.into) refuse(Errc::not_found, e, fmt::format("data.into: unknown case '{}'", e.into));
-      if (kind(p.into->state) == StateKind::terminal)
-        refuse(Errc::invalid_state, e, fmt::format("data.into: case '{}' is {}", e.into, d->states[p.into->state].name));
+      if (kind(*p.into) == StateKind::terminal)
+        refuse(Errc::invalid_state, e, fmt::format("data.into: case '{}' is {}", e.into, def(*p.into).states[p.into->state].name));
+      if (p.into->workflow != c->workflow && wf(*p.into).family != p.w->family)
+        refuse(Errc::invalid_argument, e,
+               fmt::format("data.into: case '{}' is under workflow '{}', this one under '{}'", e.into, def(*p.into).name, d->name));
       break;
     }
     case Effect::compensate:
@@ -321,6 +356,7 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
 
 void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
   if (!p.receive) return;
+  const Definition::Impl* const d = p.w->d;
   // A known combination of symbols has its target set already; a new one is resolved from the
   // policy now (pure), and interned at commit.
   bool known = true;
@@ -328,13 +364,13 @@ void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
     if (p.symbols[k] < 0 && !e.text(kSymbolFields[k]).empty()) known = false;
   if (known) {
     const auto sym = [&](size_t k) { return static_cast<uint32_t>(std::max<int64_t>(p.symbols[k], 0)); };
-    p.target_set = find_target_set(sym(0), sym(1), sym(2), sym(3));
+    p.target_set = find_target_set(p.workflow, sym(0), sym(1), sym(2), sym(3));
   }
   if (p.target_set >= 0) return;
   const sla::CaseAttributes a{e.channel, e.category, e.severity, e.tier};
   for (size_t i = 0; i < d->clocks.size(); ++i) {
     try {
-      p.new_targets.push_back(policy.target(d->clocks[i], a));
+      p.new_targets.push_back(p.w->policy.target(d->clocks[i], a));
     } catch (const Error& err) {
       refuse(err.code(), e, fmt::format("clock '{}': {}", d->clocks[i], err.what()));
     }
@@ -342,6 +378,7 @@ void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
 }
 
 void Engine::Impl::plan_clocks(const Event& e, Plan& p) const {
+  const Definition::Impl* const d = p.w->d;
   const CaseRec* c = p.c;
   auto target_of = [&](uint8_t slot) -> const sla::Target& {
     if (!p.new_targets.empty()) return p.new_targets[slot];

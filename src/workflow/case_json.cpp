@@ -39,7 +39,9 @@ std::string to_json(const Case& c, bool with_events) {
   o.reserve(512 + (with_events ? c.events.size() * 160 : 0));
   o += "{\"schema\":1,\"id\":";  // docs/schemas/case.schema.json, format version 1
   json_str(o, c.id);
-  o += ",\"state\":";
+  o += ",\"workflow\":";
+  json_str(o, c.workflow);
+  o += fmt::format(",\"workflow_version\":{},\"state\":", c.workflow_version);
   json_str(o, c.state);
   for (auto [k, v] : {std::pair<const char*, const std::string*>{"channel", &c.channel}, {"category", &c.category},
                       {"severity", &c.severity}, {"customer", &c.customer}, {"tier", &c.tier}, {"description", &c.description}, {"owner", &c.owner},

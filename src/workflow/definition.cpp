@@ -148,7 +148,7 @@ Definition Definition::from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw Error(Errc::parse, "workflow: malformed JSON");
   if (!j.is_object()) bad("workflow", "expected a JSON object");
-  static constexpr std::string_view kKeys[] = {"name", "description", "max_escalation_level", "callback_outcomes", "roles", "clocks",
+  static constexpr std::string_view kKeys[] = {"name", "version", "description", "max_escalation_level", "callback_outcomes", "roles", "clocks",
                                                "values", "states", "transitions", "fields", "personal_data_roles"};
   for (const auto& [key, value] : j.items()) {
     if (key == "schema") {  // the document format version (docs/schemas/workflow.schema.json)
@@ -157,11 +157,16 @@ Definition Definition::from_json(std::string_view text) {
     }
     if (!key.empty() && key[0] == '_') continue;  // "_comment" and the like
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
-      bad("workflow." + key, "unknown key (expected name, description, max_escalation_level, callback_outcomes, roles, clocks, values, "
+      bad("workflow." + key, "unknown key (expected name, version, description, max_escalation_level, callback_outcomes, roles, clocks, values, "
                              "states, transitions, fields, personal_data_roles)");
   }
   auto d = std::make_shared<Impl>();
   d->name = j.contains("name") ? str(j["name"], "workflow.name") : "workflow";
+  if (auto it = j.find("version"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > kMaxWorkflowVersion)
+      bad("workflow.version", fmt::format("expected an integer 1..{}", kMaxWorkflowVersion));
+    d->version = it->get<int>();
+  }
 
   if (auto it = j.find("max_escalation_level"); it != j.end()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > sla::kMaxEscalationLevel)
@@ -410,7 +415,27 @@ Definition Definition::from_json(std::string_view text) {
   return def;
 }
 
+uint64_t definition_fingerprint(const Definition::Impl& d) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the names
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xFF) * 1099511628211ull;
+  };
+  for (const auto& s : d.states) mix(s.name);
+  for (const auto& t : d.types) mix(t);
+  for (const auto& r : d.roles) mix(r);
+  for (const auto& c : d.clocks) mix(c);
+  // The declared fields' names and types give the record codes their meaning. (Only when there
+  // are any: a workflow without declared fields keeps the fingerprint of crmkit 0.2.)
+  for (const auto& f : d.fields) {
+    mix(f.name);
+    mix(field_type_name(f.type));
+  }
+  return h;
+}
+
 const std::string& Definition::name() const { return impl_->name; }
+int Definition::version() const { return impl_->version; }
 const std::vector<StateDef>& Definition::states() const { return impl_->states; }
 const std::vector<TransitionDef>& Definition::transitions() const { return impl_->transitions; }
 const std::vector<std::string>& Definition::roles() const { return impl_->roles; }

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <optional>
 
 #include "crmkit/error.hpp"
 #include "workflow/engine_impl.hpp"
@@ -42,36 +44,69 @@ const char* satisfaction_name(Satisfaction s) noexcept {
 
 // ---- construction ------------------------------------------------------------------------
 
-Engine::Engine(Definition definition, sla::Policy policy, Rules rules, TimeZone report_zone)
-    : impl_(std::make_unique<Impl>()) {
-  Impl& m = *impl_;
-  m.def = std::move(definition);
-  m.d = &m.def.impl();
-  m.policy = std::move(policy);
-  m.rules = std::move(rules);
-  m.zone = std::move(report_zone);
-  for (size_t i = 0; i < m.d->clocks.size(); ++i)
-    if (!m.policy.has_clock(m.d->clocks[i]))
-      throw Error(Errc::not_found, fmt::format("workflow.clocks[{}]: unknown clock '{}': the SLA policy defines {}", i,
-                                               m.d->clocks[i], fmt::join(m.policy.clock_names(), ", ")));
-  m.role_limit.assign(m.d->roles.size(), int64_t{0});
-  for (const auto& [role, limit] : m.rules.compensation_limits) {
-    int r = m.d->role_index(role);
+LoadedWorkflow::LoadedWorkflow(Definition definition, sla::Policy p, Rules r)
+    : def(std::move(definition)), d(&def.impl()), policy(std::move(p)), rules(std::move(r)) {
+  for (size_t i = 0; i < d->clocks.size(); ++i)
+    if (!policy.has_clock(d->clocks[i]))
+      throw Error(Errc::not_found, fmt::format("workflow.clocks[{}]: unknown clock '{}' (workflow '{}'): the SLA policy defines {}", i,
+                                               d->clocks[i], d->name, fmt::join(policy.clock_names(), ", ")));
+  role_limit.assign(d->roles.size(), int64_t{0});
+  for (const auto& [role, limit] : rules.compensation_limits) {
+    int r = d->role_index(role);
     if (r < 0)
-      throw Error(Errc::not_found, fmt::format("policy.compensation_limits.{}: unknown role (the workflow has {})", role,
-                                               fmt::join(m.d->roles, ", ")));
-    m.role_limit[static_cast<size_t>(r)] = limit;
+      throw Error(Errc::not_found, fmt::format("policy.compensation_limits.{}: unknown role (workflow '{}' has {})", role, d->name,
+                                               fmt::join(d->roles, ", ")));
+    role_limit[static_cast<size_t>(r)] = limit;
   }
-  m.escalate_type = m.d->type_index("escalate");
-  for (const auto& t : m.d->types) m.type_names.intern(t);
-  for (const auto& r : m.d->roles) m.role_names.intern(r);
-  m.bind_symbols();
+  escalate_type = d->type_index("escalate");
+  for (const auto& t : d->types) type_names.intern(t);
+  for (const auto& role : d->roles) role_names.intern(role);
+  fingerprint = definition_fingerprint(*d);
 }
 
-Engine Engine::from_files(const std::string& workflow_path, const std::string& policy_path,
-                          const std::string& calendar_path) {
-  Calendar cal = Calendar::from_file(calendar_path);
-  // One read of the policy file: the SLA part and the workflow rules both live in it.
+std::string Registry::names() const {
+  std::string out;
+  for (const auto& w : workflows) out += fmt::format("{}{} v{}", out.empty() ? "" : ", ", w->d->name, w->d->version);
+  return out;
+}
+
+void Engine::Impl::add_workflow(std::shared_ptr<const LoadedWorkflow> w) {
+  if (config.find(w->d->name, w->d->version) >= 0)
+    throw Error(Errc::conflict, fmt::format("workflow '{}' version {} is loaded already", w->d->name, w->d->version));
+  if (config.workflows.size() >= kMaxWorkflows)
+    throw Error(Errc::limit, fmt::format("an engine holds at most {} workflow versions", kMaxWorkflows));
+  if (config.family_of(w->d->name) < 0) {
+    config.families.push_back(w->d->name);
+    repeat_index.emplace_back();
+  }
+  const_cast<LoadedWorkflow&>(*w).family = static_cast<uint32_t>(config.family_of(w->d->name));
+  config.workflows.push_back(std::move(w));
+  bind_symbols();
+}
+
+Engine::Engine(Definition definition, sla::Policy policy, Rules rules, TimeZone report_zone)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config.zone = std::move(report_zone);
+  impl_->add_workflow(std::make_shared<LoadedWorkflow>(std::move(definition), std::move(policy), std::move(rules)));
+}
+
+void Engine::add_workflow(Definition definition, sla::Policy policy, Rules rules) {
+  auto w = std::make_shared<LoadedWorkflow>(std::move(definition), std::move(policy), std::move(rules));
+  std::unique_lock lock(impl_->mutex);
+  impl_->add_workflow(std::move(w));
+}
+
+std::vector<Definition> Engine::workflows() const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<Definition> out;
+  for (const auto& w : impl_->config.workflows) out.push_back(w->def);
+  return out;
+}
+
+namespace {
+
+/// The policy read twice from one text: its SLA part and the workflow rules.
+std::pair<sla::Policy, Rules> read_policy(const std::string& policy_path, const Calendar& cal) {
   const std::string policy_text = detail::read_file(policy_path, "policy");
   auto in_file = [&](auto&& parse) {
     try {
@@ -80,17 +115,72 @@ Engine Engine::from_files(const std::string& workflow_path, const std::string& p
       throw Error(e.code(), fmt::format("{}: {}", policy_path, e.what()));
     }
   };
-  sla::Policy policy = in_file([&] { return sla::Policy::from_json(policy_text, cal); });
-  Rules rules = in_file([&] { return Rules::from_json(policy_text); });
-  return Engine(Definition::from_file(workflow_path), std::move(policy), std::move(rules), cal.zone());
+  return {in_file([&] { return sla::Policy::from_json(policy_text, cal); }), in_file([&] { return Rules::from_json(policy_text); })};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> workflow_sources(const std::vector<std::string>& workflow_paths,
+                                                                  const std::string& policy_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool policy_folder = fs::is_directory(policy_path, ec);
+  auto policy_for = [&](const fs::path& workflow) {
+    if (!policy_folder) return policy_path;
+    const fs::path p = fs::path(policy_path) / workflow.filename();
+    if (!fs::is_regular_file(p, ec))
+      throw Error(Errc::not_found, fmt::format("{}: no policy for workflow {} (a policy folder holds one per workflow file name)",
+                                               p.string(), workflow.string()));
+    return p.string();
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& path : workflow_paths) {
+    if (!fs::is_directory(path, ec)) {
+      out.emplace_back(path, policy_for(path));
+      continue;
+    }
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+    if (ec) throw Error(Errc::io, fmt::format("{}: cannot list the folder: {}", path, ec.message()));
+    if (files.empty()) throw Error(Errc::not_found, fmt::format("{}: a workflow folder without .json files", path));
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) out.emplace_back(f.string(), policy_for(f));
+  }
+  if (out.empty()) throw Error(Errc::invalid_argument, "no workflow given");
+  return out;
+}
+
+Engine Engine::from_files(const std::string& workflow_path, const std::string& policy_path, const std::string& calendar_path) {
+  return from_files(std::vector<std::string>{workflow_path}, policy_path, calendar_path);
+}
+
+Engine Engine::from_files(const std::vector<std::string>& workflow_paths, const std::string& policy_path,
+                          const std::string& calendar_path) {
+  const auto sources = workflow_sources(workflow_paths, policy_path);
+  Calendar cal = Calendar::from_file(calendar_path);
+  std::optional<Engine> engine;
+  for (const auto& [workflow, policy] : sources) {
+    auto [sla_policy, rules] = read_policy(policy, cal);
+    Definition def = [&] {
+      try {
+        return Definition::from_file(workflow);
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("{}: {}", workflow, e.what()));
+      }
+    }();
+    if (!engine) engine.emplace(std::move(def), std::move(sla_policy), std::move(rules), cal.zone());
+    else engine->add_workflow(std::move(def), std::move(sla_policy), std::move(rules));
+  }
+  return std::move(*engine);
 }
 
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
-const Definition& Engine::definition() const { return impl_->def; }
-const Rules& Engine::rules() const { return impl_->rules; }
+const Definition& Engine::definition() const { return impl_->config.default_workflow().def; }
+const Rules& Engine::rules() const { return impl_->config.default_workflow().rules; }
 
 
 void Engine::set_options(const EngineOptions& options) {
@@ -142,13 +232,25 @@ void Engine::Impl::snapshot_if_wanted() noexcept {
   }
 }
 
+std::string Engine::Impl::journal_text(const Event& e, const Plan& p) const {
+  if (!p.receive || (e.has(Field::workflow) && e.has(Field::workflow_version))) return to_json(e);
+  // A receive is journaled with the workflow version it got: replayed after a newer version was
+  // loaded, it gets the same one.
+  Event pinned = e;
+  pinned.workflow = p.w->d->name;
+  pinned.workflow_version = p.w->d->version;
+  pinned.set(Field::workflow);
+  pinned.set(Field::workflow_version);
+  return to_json(pinned);
+}
+
 void Engine::Impl::apply_locked(const Event& e, ApplyResult& out) {
   check_writable();
   const bool sweep_first = options.sweep_before_apply && sweep_due_by(e.at);
   Plan& p = plan_buf;
   if (!plan(e, p, out, sweep_first)) return;  // a duplicate: nothing to record
   if (journal) {
-    journal_json = to_json(e);
+    journal_json = journal_text(e, p);
     JournalEntry entries[2];
     size_t n = 0;
     if (sweep_first) entries[n++] = JournalEntry{JournalEntry::Kind::sweep, {}, {}, {}, e.at};
@@ -207,7 +309,7 @@ BatchResult Engine::apply_batch(std::span<const std::string_view> event_jsons) {
         if (sweep_first) entries.push_back(JournalEntry{JournalEntry::Kind::sweep, {}, {}, {}, e.at});
         const std::string& case_id = texts.emplace_back(e.case_id);
         const std::string& id = texts.emplace_back(e.id);
-        const std::string& json = texts.emplace_back(to_json(e));
+        const std::string& json = texts.emplace_back(m.journal_text(e, m.plan_buf));
         entries.push_back(JournalEntry{JournalEntry::Kind::event, case_id, id, json, e.at});
       }
       if (sweep_first) m.sweep_locked(e.at, count_sweep);

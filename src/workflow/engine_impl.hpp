@@ -271,6 +271,7 @@ struct CaseRec {
   uint64_t id_bloom = 0;    ///< bit (id_tag % 64) of every record: a new id usually skips the duplicate scan
   uint8_t state = 0, level = 0, flags = 0, attempts = 0, reopens = 0;
   Satisfaction satisfaction = Satisfaction::none;
+  uint8_t workflow = 0;     ///< index into the engine's Registry::workflows (the version it was received under)
   // cold
   uint32_t customer = 0, category = 0, channel = 0, severity = 0;  // symbols
   uint32_t owner = 0, department = 0, first_owner = 0;
@@ -297,7 +298,7 @@ struct CaseRec {
   }
 };
 
-static_assert(offsetof(CaseRec, satisfaction) < 128, "the hot fields of a case fit two cache lines");
+static_assert(offsetof(CaseRec, workflow) < 128, "the hot fields of a case fit two cache lines");
 
 inline uint16_t Record::tag_of(std::string_view id) { return static_cast<uint16_t>(Interner::hash(id) >> 48); }
 
@@ -322,14 +323,18 @@ struct CaseCounters {
 /// stale when the case moves on; find() re-checks each candidate against the case itself.
 struct CaseIndexes {
   bool built = false;
-  std::vector<std::vector<uint32_t>> by_state;                      ///< state index -> cases
+  std::unordered_map<uint32_t, std::vector<uint32_t>> by_state;      ///< (workflow << 8 | state index) -> cases
   std::unordered_map<uint32_t, std::vector<uint32_t>> by_owner, by_department, by_customer;  ///< symbol -> cases
   size_t entries = 0, keys = 0;  ///< for bytes() in O(1)
   size_t bytes() const;
 };
 
+struct LoadedWorkflow;
+
 /// What validation computed for one event: everything commit needs that could have failed.
 struct Plan {
+  const LoadedWorkflow* w = nullptr;  ///< the case's workflow (a receive: the one it names)
+  uint8_t workflow = 0;               ///< its index
   int type = -1;
   uint8_t role = 0;
   bool receive = false;
@@ -354,6 +359,8 @@ struct Plan {
   std::vector<uint8_t> attr_codes;
   /// Back to a fresh plan, keeping the vectors' capacity (one Plan serves every event).
   void reset() {
+    w = nullptr;
+    workflow = 0;
     type = -1;
     role = 0;
     receive = exhausted = comp_granted = false;
@@ -377,12 +384,66 @@ struct TargetSet {
   int8_t escalate_to[kMaxClocks] = {};
 };
 
-struct Engine::Impl {
+/// One loaded workflow version with its SLA policy and rules: configuration, fixed once loaded
+/// (shared, immutable). Cases point at it by their `workflow` index.
+struct LoadedWorkflow {
   Definition def;
   const Definition::Impl* d = nullptr;
   sla::Policy policy;
   Rules rules;
+  uint32_t family = 0;   ///< index of its name in Registry::families
+  Interner type_names;   ///< id = event type index + 1
+  Interner role_names;   ///< id = role index + 1
+  std::vector<std::optional<int64_t>> role_limit;  ///< per role index: compensation limit (cents); nullopt: none
+  int escalate_type = -1;
+  uint64_t fingerprint = 0;  ///< of the definition (states, types, roles, clocks, fields): snapshots check it
+
+  /// Error(not_found) for a clock the policy lacks or a limit of an unknown role.
+  LoadedWorkflow(Definition definition, sla::Policy policy, Rules rules);
+};
+
+/// The engine's configuration: the loaded workflow versions (index = CaseRec::workflow, at most
+/// kMaxWorkflows) and the zone KPIs count in. Snapshots hold none of it: they name the versions
+/// their cases use and check their fingerprints.
+struct Registry {
+  std::vector<std::shared_ptr<const LoadedWorkflow>> workflows;
+  std::vector<std::string> families;  ///< workflow names in order of first load; 0 is the engine's default
   TimeZone zone;
+
+  /// The newest loaded version of a name, or -1.
+  int newest(std::string_view name) const {
+    int best = -1;
+    for (size_t i = 0; i < workflows.size(); ++i)
+      if (workflows[i]->d->name == name && (best < 0 || workflows[i]->d->version > workflows[static_cast<size_t>(best)]->d->version))
+        best = static_cast<int>(i);
+    return best;
+  }
+  int find(std::string_view name, int version) const {
+    for (size_t i = 0; i < workflows.size(); ++i)
+      if (workflows[i]->d->name == name && workflows[i]->d->version == version) return static_cast<int>(i);
+    return -1;
+  }
+  int family_of(std::string_view name) const {
+    for (size_t i = 0; i < families.size(); ++i)
+      if (families[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+  /// "default v1, default v2, inquiry v1" (for messages).
+  std::string names() const;
+  const LoadedWorkflow& default_workflow() const { return *workflows[static_cast<size_t>(newest(families[0]))]; }
+};
+
+/// The symbols of one workflow's configuration in the engine's symbol table (state: a restore
+/// replaces the table and rebinds them).
+struct BoundSymbols {
+  std::vector<uint32_t> manual_tiers;
+  /// Per field: the symbols of the values the workflow accepts (channel, category, severity and
+  /// tier; empty: any value): validation is a lookup instead of string comparisons.
+  std::array<std::vector<uint32_t>, static_cast<size_t>(Field::count_)> accepted;
+};
+
+struct Engine::Impl {
+  Registry config;
   sla::Scheduler scheduler;
   mutable detail::RwLock mutex;  ///< apply/sweep/restore exclusive, queries shared
 
@@ -391,35 +452,37 @@ struct Engine::Impl {
   std::vector<CaseRec> cases;
   std::vector<uint32_t> clock_case;   ///< ClockId - 1 -> case index
   std::vector<uint8_t> clock_slot;    ///< ClockId - 1 -> clock slot
-  FlatMap64 repeat_index;  ///< (customer << 32 | category) -> case index + 1 of the last closed
+  /// Per workflow family: (customer << 32 | category) -> case index + 1 of the last closed case
+  /// (repeat complaints link within a family: an inquiry never repeats a complaint).
+  std::vector<FlatMap64> repeat_index;
   std::vector<TargetSet> target_sets;
-  FlatMap64 target_set_index;  // key: channel|category|severity|tier symbols (16 bits each)
-  std::unordered_map<std::string, uint32_t> target_set_index_wide;  // the same when a symbol is >= 65536
-  Interner type_names;  ///< id = event type index + 1
-  Interner role_names;  ///< id = role index + 1
-  std::vector<std::optional<int64_t>> role_limit;  ///< per role index: compensation limit (cents); nullopt: none
-  std::vector<bool> role_limit_unlimited;
-  std::vector<uint32_t> manual_tiers;  ///< symbols
-  /// Per field: the symbols of the values the workflow accepts (channel, category, severity and
-  /// tier; empty: any value): validation is a lookup instead of string comparisons.
-  std::array<std::vector<uint32_t>, static_cast<size_t>(Field::count_)> accepted_symbols;
-  int escalate_type = -1;
+  FlatMap64 target_set_index;  // key: channel|category|severity|tier symbols (16 bits each), workflow 0
+  std::unordered_map<std::string, uint32_t> target_set_index_wide;  // the same when a symbol is >= 65536 or workflow > 0
+  std::vector<BoundSymbols> bound;  ///< per workflow index
   uint32_t system_actor = 0;
   std::vector<sla::ClockEvent> sweep_buf;
 
-  /// (Re)computes the symbols the engine holds for its configuration (after construction and
-  /// after a restore replaced the symbol table).
+  const LoadedWorkflow& wf(const CaseRec& c) const { return *config.workflows[c.workflow]; }
+  const Definition::Impl& def(const CaseRec& c) const { return *config.workflows[c.workflow]->d; }
+
+  /// (Re)computes the symbols the engine holds for its configuration (after construction, after
+  /// a workflow is added and after a restore replaced the symbol table).
   void bind_symbols() {
-    manual_tiers.clear();
-    for (const auto& t : rules.manual_callback_tiers) manual_tiers.push_back(syms.intern(t));
+    bound.assign(config.workflows.size(), {});
     system_actor = syms.intern("system");
-    for (Field f : kSymbolFields) {
-      auto& accepted = accepted_symbols[static_cast<size_t>(f)];
-      accepted.clear();
-      for (const auto& v : d->values[static_cast<size_t>(f)]) accepted.push_back(syms.intern(v));
+    for (size_t w = 0; w < config.workflows.size(); ++w) {
+      const LoadedWorkflow& lw = *config.workflows[w];
+      for (const auto& t : lw.rules.manual_callback_tiers) bound[w].manual_tiers.push_back(syms.intern(t));
+      for (Field f : kSymbolFields) {
+        auto& accepted = bound[w].accepted[static_cast<size_t>(f)];
+        for (const auto& v : lw.d->values[static_cast<size_t>(f)]) accepted.push_back(syms.intern(v));
+      }
     }
   }
   static constexpr Field kSymbolFields[] = {Field::channel, Field::category, Field::severity, Field::tier};
+  /// Adds a workflow version (checked: a new name or a new version of a loaded name, at most
+  /// kMaxWorkflows); the caller holds the exclusive lock.
+  void add_workflow(std::shared_ptr<const LoadedWorkflow> w);
 
   CaseRec* find_case(std::string_view id) {
     int64_t k = case_ids.find(id);
@@ -428,7 +491,8 @@ struct Engine::Impl {
   const CaseRec* find_case(std::string_view id) const { return const_cast<Impl*>(this)->find_case(id); }
   size_t index_of(const CaseRec& c) const { return static_cast<size_t>(&c - cases.data()); }
   std::string case_id(size_t idx) const { return case_ids.s(static_cast<uint32_t>(idx + 1)); }
-  StateKind kind(uint8_t state) const { return d->states[state].kind; }
+  StateKind kind(const CaseRec& c) const { return def(c).states[c.state].kind; }
+  StateKind kind(const CaseRec& c, uint8_t state) const { return def(c).states[state].kind; }
 
   Case materialize(size_t idx, const ReadOptions& options) const;
   /// Error(permission) unless `role` is empty or one of the workflow's personal_data_roles.
@@ -451,6 +515,8 @@ struct Engine::Impl {
   /// Returns false when the event is a duplicate (then `out` describes it and there is nothing
   /// to commit). `sweep_to_event`: the caller sweeps to the event's time before committing it.
   bool plan(const Event& e, Plan& plan, ApplyResult& out, bool sweep_to_event) const;
+  /// The case's workflow, or for a receive the one it names (data.workflow, data.workflow_version).
+  void select_workflow(const Event& e, Plan& p) const;
   void select_transition(const Event& e, Plan& p) const;
   void check_values(const Event& e, Plan& p) const;
   /// The event's attributes against the declared fields (name, type, values), and the fields
@@ -462,7 +528,7 @@ struct Engine::Impl {
   /// The level a sweep to `at` leaves the case at (its clocks breached by then escalate it).
   int level_after_sweep(const CaseRec& c, Instant at) const;
   /// The target set of a combination of symbols, or -1 when none was made yet.
-  int64_t find_target_set(uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const;
+  int64_t find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const;
   /// Applies a plan made for `e` against the current state; cannot fail (only allocation).
   void commit(const Event& e, const Plan& plan, ApplyResult& out);
   /// Receives each fired event; may move from it (the sweep refills it for the next one).
@@ -482,6 +548,8 @@ struct Engine::Impl {
   void apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out);
   void enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive, int64_t now, ApplyResult& out);
   uint32_t intern_target_set(const Plan& p);
+  /// Enters a case's target set in the index (a restore rebuilds the index from the cases).
+  void index_target_set(const CaseRec& c);
   void stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult* report);
   void link_repeat(CaseRec& c, int64_t now);
   /// Keeps the O(1) counters: the case `c` after a change (`is_new`: it was just received;
@@ -497,6 +565,8 @@ struct Engine::Impl {
   void snapshot_if_wanted() noexcept;
   /// The snapshot bytes (src/workflow/snapshot.cpp); the caller holds a lock.
   std::string snapshot_bytes() const;
+  /// The event's canonical JSON as journaled (a receive names the workflow version it got).
+  std::string journal_text(const Event& e, const Plan& p) const;
   /// Applies one event under the exclusive lock: plan, journal, (sweep), commit.
   void apply_locked(const Event& e, ApplyResult& out);
   /// The symbol-keyed indexes, built on first use.

@@ -59,12 +59,13 @@ const std::string& empty_event_text() noexcept {
 
 void Event::clear() {
   for (std::string* s : {&id, &case_id, &type, &actor, &role, &note, &channel, &category, &severity, &customer, &tier,
-                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision})
+                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow})
     s->clear();
   at = Instant();
   utc_offset = 0;
   manual = false;
   level = 0;
+  workflow_version = 0;
   amount_cents = 0;
   present = 0;
   attributes.clear();
@@ -300,6 +301,7 @@ std::string* string_slot(Event& e, Field f) {
     case Field::outcome: return &e.outcome;
     case Field::into: return &e.into;
     case Field::decision: return &e.decision;
+    case Field::workflow: return &e.workflow;
     case Field::note: return &e.note;
     default: return nullptr;
   }
@@ -403,6 +405,12 @@ void parse_event(std::string_view json, Event& e) {
                   p.fail(fmt::format("'data.level' must be an integer 0..{}", sla::kMaxEscalationLevel));
                 e.level = static_cast<int>(v);
                 e.set(*f);
+              } else if (*f == Field::workflow_version) {
+                double v = p.number("data.workflow_version");
+                if (v != std::floor(v) || v < 1 || v > kMaxWorkflowVersion)
+                  p.fail(fmt::format("'data.workflow_version' must be an integer 1..{}", kMaxWorkflowVersion));
+                e.workflow_version = static_cast<int>(v);
+                e.set(*f);
               } else if (*f == Field::amount) {
                 double v = p.number("data.amount");
                 if (v < 0 || v > 1e13) p.fail("'data.amount' out of range");
@@ -466,6 +474,7 @@ std::string to_json(const Event& e) {
     out.push_back(':');
     if (f == Field::manual) out += e.manual ? "true" : "false";
     else if (f == Field::level) out += std::to_string(e.level);
+    else if (f == Field::workflow_version) out += std::to_string(e.workflow_version);
     else if (f == Field::amount) out += format_cents(e.amount_cents);
     else json_str(out, e.text(f));
   }

@@ -51,6 +51,9 @@ inline constexpr BuiltinField kBuiltinFields[] = {
     {"amount", FieldType::number, Wire::i64, false, 0},
     {"decision", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"note", FieldType::string, Wire::text, true, kMaxFieldBytes},
+    // Not stored in records: the case keeps its workflow version (CaseRec::workflow).
+    {"workflow", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"workflow_version", FieldType::number, Wire::i64, false, 0},
 };
 static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
 inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }
@@ -59,8 +62,7 @@ inline constexpr bool is_text(Field f) { return builtin(f).wire == Wire::text; }
 inline constexpr uint8_t kFirstDeclaredCode = 64;
 static_assert(kFirstDeclaredCode + kMaxDeclaredFields <= 255);
 /// Names a declared field may not take: the built-in fields' and the audit trail's own entries.
-inline constexpr const char* kReservedFieldNames[] = {"compensation", "attempts_exhausted", "automatic", "workflow",
-                                                      "workflow_version"};
+inline constexpr const char* kReservedFieldNames[] = {"compensation", "attempts_exhausted", "automatic"};
 inline Wire declared_wire(FieldType t) {
   return t == FieldType::number ? Wire::f64 : t == FieldType::boolean ? Wire::byte : Wire::text;
 }
@@ -93,6 +95,7 @@ struct CompiledTransition {
 
 struct Definition::Impl {
   std::string name;
+  int version = 1;
   int max_level = 3;
   std::vector<StateDef> states;
   std::vector<TransitionDef> transitions;
@@ -152,6 +155,10 @@ struct Definition::Impl {
     return -1;
   }
 };
+
+/// Which configuration records and snapshots of a definition belong to: states, event types,
+/// roles, clocks and declared fields (FNV-1a over their names; not the name or version).
+uint64_t definition_fingerprint(const Definition::Impl& d);
 
 /// Money as cents with 2 decimals: "150.00".
 std::string format_cents(int64_t cents);

@@ -74,7 +74,8 @@ std::string to_json(const Report& r) {
   measures_json(o, r.overall, r.targets, false);
   for (auto [name, list] : {std::pair<const char*, const std::vector<Measures>*>{"by_day", &r.by_day}, {"by_week", &r.by_week},
                             {"by_month", &r.by_month}, {"by_department", &r.by_department}, {"by_channel", &r.by_channel},
-                            {"by_category", &r.by_category}, {"by_tier", &r.by_tier}}) {
+                            {"by_category", &r.by_category}, {"by_tier", &r.by_tier},
+                            {"by_workflow", &r.by_workflow}}) {
     o += ",\"";
     o += name;
     o += "\":[";
@@ -154,24 +155,24 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   const Impl& m = *impl_;
   kpi::Report r;
   r.targets = options.targets;
-  r.zone = m.zone.name();
+  r.zone = m.config.zone.name();
   int64_t latest = 0;
   for (const CaseRec& c : m.cases) latest = std::max(latest, c.last_at);
   r.as_of = options.as_of.value_or(Instant::from_unix_seconds(latest));
-  std::map<std::string, kpi::Measures> day, week, month, dept, channel, category, tier;
+  std::map<std::string, kpi::Measures> day, week, month, dept, channel, category, tier, workflow;
   std::unordered_map<std::string, int64_t> reasons;
-  const int callback_type = m.d->type_index("callback");
   for (size_t i = 0; i < m.cases.size(); ++i) {
     const CaseRec& c = m.cases[i];
     const Instant received = Instant::from_unix_seconds(c.received_at);
     if (options.from && received < *options.from) continue;
     if (options.to && received >= *options.to) continue;
     if (c.received_at > r.as_of.unix_seconds()) continue;
+    const Definition::Impl& d = m.def(c);
     Contribution k;
     for (int j = 0; j < 3; ++j) k.ratings[j] = c.ratings[j];
     bool breached = c.flags & kCaseBreached;
     bool due = breached;
-    for (size_t s = 0; s < m.d->clocks.size(); ++s) {
+    for (size_t s = 0; s < d.clocks.size(); ++s) {
       if (!c.clock_id[s]) continue;
       sla::ClockStatus st = m.scheduler.status(c.clock_id[s], std::max(r.as_of, Instant::from_unix_seconds(c.last_at)));
       if (st.breached) breached = due = true;
@@ -179,7 +180,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     }
     k.timed = due;
     k.timely = !breached;
-    const StateKind kind = m.kind(c.state);
+    const StateKind kind = m.kind(c);
     k.concluded = kind == StateKind::closed || kind == StateKind::review || kind == StateKind::terminal;
     k.closed = kind == StateKind::closed;
     k.first_time = c.reopens == 0;
@@ -188,7 +189,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
     add(r.overall, k);
-    const CivilDate date = m.zone.to_civil(received).date;
+    const CivilDate date = m.config.zone.to_civil(received).date;
     add(day[date.to_string()], k);
     add(week[iso_week(date)], k);
     add(month[date.to_string().substr(0, 7)], k);
@@ -196,13 +197,15 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     add(channel[m.syms.s(c.channel)], k);
     add(category[m.syms.s(c.category)], k);
     add(tier[c.tier ? m.syms.s(c.tier) : "(none)"], k);
+    add(workflow[d.name], k);  // each kind of case apart (complaint, inquiry, ...), all its versions together
+    const int callback_type = d.type_index("callback");
     if (c.ratings[2] && callback_type >= 0) {
       for (const Record& rec : c.events) {
         if (rec.type != callback_type) continue;
         bool unsatisfied = false;
         std::string_view reason;
-        decode_data(c.pool, rec, *m.d, [&](const RecordItem& item) {
-          if (item.code == static_cast<uint8_t>(Field::outcome) && m.d->outcome_meaning(item.text) == CallbackMeaning::unsatisfied)
+        decode_data(c.pool, rec, d, [&](const RecordItem& item) {
+          if (item.code == static_cast<uint8_t>(Field::outcome) && d.outcome_meaning(item.text) == CallbackMeaning::unsatisfied)
             unsatisfied = true;
           if (item.code == static_cast<uint8_t>(Field::reason)) reason = item.text;
         });
@@ -218,6 +221,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   r.by_channel = flatten(channel);
   r.by_category = flatten(category);
   r.by_tier = flatten(tier);
+  r.by_workflow = flatten(workflow);
   for (auto& [reason, n] : reasons) r.dissatisfaction_reasons.push_back({reason, n});
   std::sort(r.dissatisfaction_reasons.begin(), r.dissatisfaction_reasons.end(),
             [](const kpi::ReasonCount& a, const kpi::ReasonCount& b) { return a.count != b.count ? a.count > b.count : a.reason < b.reason; });

@@ -41,20 +41,27 @@ FieldValue field_value(const RecordItem& item, const Definition::Impl& d, bool u
 }  // namespace
 
 void Engine::Impl::check_personal_data_role(std::string_view role) const {
-  if (role.empty() || d->personal_role(role)) return;
-  throw Error(Errc::permission,
-              d->personal_roles.empty()
-                  ? fmt::format("role '{}' may not read personal data: workflow '{}' lists no personal_data_roles", role, d->name)
-                  : fmt::format("role '{}' may not read personal data (personal_data_roles: {})", role, fmt::join(d->personal_roles, ", ")));
+  // One role reads every case: it must be entitled in every loaded workflow.
+  for (const auto& w : config.workflows) {
+    const Definition::Impl* d = w->d;
+    if (role.empty() || d->personal_role(role)) continue;
+    throw Error(Errc::permission,
+                d->personal_roles.empty()
+                    ? fmt::format("role '{}' may not read personal data: workflow '{}' lists no personal_data_roles", role, d->name)
+                    : fmt::format("role '{}' may not read personal data (personal_data_roles: {})", role, fmt::join(d->personal_roles, ", ")));
+  }
 }
 
 Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
   const CaseRec& c = cases[idx];
+  const Definition::Impl* const d = &def(c);
   const bool unmasked = !options.personal_data_role.empty();
   Case out;
   out.id = case_id(idx);
   out.state = d->states[c.state].name;
-  out.kind = kind(c.state);
+  out.kind = kind(c);
+  out.workflow = d->name;
+  out.workflow_version = d->version;
   out.channel = syms.s(c.channel);
   out.category = syms.s(c.category);
   out.severity = syms.s(c.severity);
@@ -161,8 +168,7 @@ void Engine::Impl::index_case(size_t idx) {
     ++ix.entries;
     list.push_back(i);
   };
-  if (ix.by_state.size() < d->states.size()) ix.by_state.resize(d->states.size());
-  add(ix.by_state[c.state]);
+  add(ix.by_state[uint32_t{c.workflow} << 8 | c.state]);
   add(ix.by_owner[c.owner]);
   if (c.department) add(ix.by_department[c.department]);
   if (c.customer) add(ix.by_customer[c.customer]);
@@ -187,22 +193,26 @@ std::vector<std::string> Engine::find(const Query& q) const {
     if (*level && (**level < 0 || **level > sla::kMaxEscalationLevel))
       throw Error(Errc::invalid_argument, fmt::format("query: escalation level {} is outside 0..{}", **level, sla::kMaxEscalationLevel));
   std::vector<std::string> out;
-  int state = -2;
+  // A state is asked by name: its index in each workflow that has it (-1 where none does).
+  std::vector<int> state_in;
   if (q.state) {
-    state = m.d->state_index(*q.state);
-    if (state < 0) throw Error(Errc::invalid_argument, fmt::format("query.state: unknown state '{}'", *q.state));
+    bool known = false;
+    for (const auto& w : m.config.workflows) known |= state_in.emplace_back(w->d->state_index(*q.state)) >= 0;
+    if (!known) throw Error(Errc::invalid_argument, fmt::format("query.state: unknown state '{}'", *q.state));
   }
+  const bool by_state = q.state.has_value();
   auto sym = [&](const std::optional<std::string>& s) -> int64_t { return s ? m.syms.find(*s) : -2; };
   const int64_t owner = sym(q.owner), dept = sym(q.department), cust = sym(q.customer);
   if (owner == -1 || dept == -1 || cust == -1) return out;  // a value no case ever had
   auto matches = [&](const CaseRec& c) {
-    return (state < 0 || c.state == state) && (owner < 0 || c.owner == owner) && (dept < 0 || c.department == dept) &&
+    return (!by_state || c.state == state_in[c.workflow]) && (owner < 0 || c.owner == owner) && (dept < 0 || c.department == dept) &&
            (cust < 0 || c.customer == cust) && (!q.escalation_level || c.level == *q.escalation_level) &&
            (!q.min_escalation_level || c.level >= *q.min_escalation_level);
   };
   // The smallest index list among the keys asked, else every case.
   const std::vector<uint32_t>* candidates = nullptr;
-  if (state >= 0 || owner >= 0 || dept >= 0 || cust >= 0) {
+  std::vector<uint32_t> in_state;  // the state's lists of every workflow, together
+  if (by_state || owner >= 0 || dept >= 0 || cust >= 0) {
     const CaseIndexes& ix = m.built_indexes();
     static const std::vector<uint32_t> none;
     auto consider = [&](const std::vector<uint32_t>* list) {
@@ -212,7 +222,13 @@ std::vector<std::string> Engine::find(const Query& q) const {
       auto it = map.find(static_cast<uint32_t>(key));
       consider(it == map.end() ? &none : &it->second);
     };
-    if (state >= 0) consider(static_cast<size_t>(state) < ix.by_state.size() ? &ix.by_state[static_cast<size_t>(state)] : &none);
+    if (by_state) {
+      for (size_t w = 0; w < state_in.size(); ++w)
+        if (state_in[w] >= 0)
+          if (auto it = ix.by_state.find(static_cast<uint32_t>(w << 8 | static_cast<size_t>(state_in[w]))); it != ix.by_state.end())
+            in_state.insert(in_state.end(), it->second.begin(), it->second.end());
+      consider(&in_state);
+    }
     if (owner >= 0) in(ix.by_owner, owner);
     if (dept >= 0) in(ix.by_department, dept);
     if (cust >= 0) in(ix.by_customer, cust);
@@ -285,14 +301,14 @@ std::vector<DueClock> Engine::due_before(const DueQuery& q) const {
   size_t start = 0;
   if (q.after) {
     const CaseRec* c = m.find_case(q.after->case_id);
-    const int slot = m.d->clock_index(q.after->clock);
+    const int slot = c ? m.def(*c).clock_index(q.after->clock) : -1;
     if (!c || slot < 0) throw Error(Errc::invalid_argument, "due_before: the cursor names an unknown case or clock");
     const Hit cursor{q.after->due.unix_seconds(), static_cast<uint32_t>(m.index_of(*c)), static_cast<uint8_t>(slot)};
     start = static_cast<size_t>(std::upper_bound(hits.begin(), hits.end(), cursor, before) - hits.begin());
   }
   std::vector<DueClock> out;
   for (size_t k = start; k < hits.size() && out.size() < q.limit; ++k)
-    out.push_back({m.case_id(hits[k].idx), m.d->clocks[hits[k].slot], Instant::from_unix_seconds(hits[k].due)});
+    out.push_back({m.case_id(hits[k].idx), m.def(m.cases[hits[k].idx]).clocks[hits[k].slot], Instant::from_unix_seconds(hits[k].due)});
   return out;
 }
 
@@ -334,7 +350,8 @@ EngineStats Engine::stats() const {
   s.bytes_cases = m.counters.bytes_open + m.counters.bytes_closed + (m.cases.capacity() - m.cases.size()) * sizeof(CaseRec);
   s.clocks = m.scheduler.size();
   s.bytes_scheduler = m.scheduler.memory_bytes();
-  s.bytes_index = m.case_ids.bytes() + m.syms.bytes() + m.clock_case.capacity() * 5 + m.repeat_index.bytes();
+  s.bytes_index = m.case_ids.bytes() + m.syms.bytes() + m.clock_case.capacity() * 5;
+  for (const FlatMap64& index : m.repeat_index) s.bytes_index += index.bytes();  // one per workflow family: O(families)
   {
     std::lock_guard guard(m.index_mutex);
     if (m.indexes.built) s.bytes_index += m.indexes.bytes();

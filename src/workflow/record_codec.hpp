@@ -24,10 +24,13 @@ namespace codec_detail {
 inline constexpr uint32_t kNumericFields =
     (1u << static_cast<unsigned>(Field::manual)) | (1u << static_cast<unsigned>(Field::level)) |
     (1u << static_cast<unsigned>(Field::amount)) | (1u << static_cast<unsigned>(Field::note));
+/// Not in records: the case holds its workflow version.
+inline constexpr uint32_t kNotRecorded =
+    (1u << static_cast<unsigned>(Field::workflow)) | (1u << static_cast<unsigned>(Field::workflow_version));
 
 /// The text fields an event's record holds (the note when it is not empty).
 inline uint32_t text_fields(const Event& e) {
-  uint32_t bits = e.present & ~kNumericFields;
+  uint32_t bits = e.present & ~(kNumericFields | kNotRecorded);
   if (!e.note.empty()) bits |= 1u << static_cast<unsigned>(Field::note);
   return bits;
 }
@@ -91,7 +94,7 @@ inline uint32_t encode_record(const Event& e, size_t data, std::span<const uint8
   char* p = pool.data() + at;
   std::memcpy(p, e.id.data(), e.id.size());
   p += e.id.size();
-  for (uint32_t bits = e.present | fields; bits; bits &= bits - 1) {
+  for (uint32_t bits = (e.present & ~kNotRecorded) | fields; bits; bits &= bits - 1) {
     const auto i = static_cast<unsigned>(__builtin_ctz(bits));
     const Field f = static_cast<Field>(i);
     if (f == Field::note) continue;

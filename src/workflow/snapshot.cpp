@@ -21,35 +21,49 @@
 
 namespace crmkit::workflow {
 
-/// The parts of the engine a snapshot holds (Engine::Impl has the same members), loaded here
-/// first so that a bad snapshot leaves the engine unchanged.
+/// A workflow version as a snapshot names it: its cases are restored into the loaded version of
+/// the same name and version, whose fingerprint must be the same.
+struct WorkflowKey {
+  std::string name;
+  uint32_t version = 1;
+  uint64_t fingerprint = 0;
+};
+
+/// The state a snapshot holds, loaded here first so that a bad snapshot leaves the engine
+/// unchanged (and, when saving, the engine's own members).
 struct LoadedState {
   Interner case_ids, syms;
   std::vector<CaseRec> cases;
   std::vector<uint32_t> clock_case;
   std::vector<uint8_t> clock_slot;
-  FlatMap64 repeat_index, target_set_index;
   std::vector<TargetSet> target_sets;
-  std::unordered_map<std::string, uint32_t> target_set_index_wide;
 };
 
-/// The persisted members of an engine: Engine::Impl's when saving, a LoadedState's when loading.
+/// The persisted members of an engine: Engine::Impl's when saving, a LoadedState's when loading;
+/// plus, by value, what class version 2 writes about the configuration the state refers to.
+///
+/// Class version 2 (crmkit 0.3): case ids, symbols, cases, clock -> case, clock -> slot, the
+/// workflow versions (table of name text, version u32, fingerprint u64), each case's workflow
+/// (table of u8, in case order), the repeat indexes (table of family name text + index), target
+/// sets. Class version 1 (crmkit 0.2, one workflow) is read as well: case ids, symbols, cases,
+/// clocks, one repeat index, target sets, then the target set indexes, which are skipped (the
+/// indexes are rebuilt from the cases in both).
 struct PersistedState {
   Interner& case_ids;
   Interner& syms;
   std::vector<CaseRec>& cases;
   std::vector<uint32_t>& clock_case;
   std::vector<uint8_t>& clock_slot;
-  FlatMap64& repeat_index;
   std::vector<TargetSet>& target_sets;
-  FlatMap64& target_set_index;
-  std::unordered_map<std::string, uint32_t>& target_set_index_wide;
+  std::vector<WorkflowKey> workflows;
+  std::vector<uint8_t> case_workflows;
+  std::vector<std::pair<std::string, FlatMap64>> repeat_indexes;
+  unsigned class_version = 2;  ///< the version read
 
   template <class State>
   explicit PersistedState(State& m)
       : case_ids(m.case_ids), syms(m.syms), cases(m.cases), clock_case(m.clock_case), clock_slot(m.clock_slot),
-        repeat_index(m.repeat_index), target_sets(m.target_sets), target_set_index(m.target_set_index),
-        target_set_index_wide(m.target_set_index_wide) {}
+        target_sets(m.target_sets) {}
 };
 
 }  // namespace crmkit::workflow
@@ -66,8 +80,10 @@ BOOST_CLASS_VERSION(crmkit::workflow::Interner, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::Interner, boost::serialization::track_never)
 BOOST_CLASS_VERSION(crmkit::workflow::FlatMap64, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::FlatMap64, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 1)
+BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 2)
 BOOST_CLASS_TRACKING(crmkit::workflow::PersistedState, boost::serialization::track_never)
+BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::WorkflowKey, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::workflow::WorkflowKey, boost::serialization::track_never)
 
 namespace crmkit::workflow {
 
@@ -171,42 +187,47 @@ void serialize(Archive& ar, TargetSet& t, const unsigned /*version*/) {
 }
 
 template <class Archive>
+void serialize(Archive& ar, WorkflowKey& k, const unsigned /*version*/) {
+  detail::text(ar, k.name, "a workflow name");
+  ar & k.version & k.fingerprint;
+}
+
+template <class Archive>
 void serialize(Archive& ar, PersistedState& m, const unsigned version) {
-  detail::check_class_version<PersistedState>(version, "the engine state");
+  if (version != 1) detail::check_class_version<PersistedState>(version, "the engine state");  // 1: the upgrade path
+  m.class_version = version;
   ar & m.case_ids & m.syms;
   detail::sequence(ar, m.cases, "the cases");
   detail::sequence(ar, m.clock_case, "the clocks' cases");
   detail::sequence(ar, m.clock_slot, "the clocks' slots");
-  ar & m.repeat_index;
+  if (version == 1) {
+    m.repeat_indexes.resize(1);
+    ar & m.repeat_indexes[0].second;
+    detail::sequence(ar, m.target_sets, "the target sets");
+    FlatMap64 narrow;
+    std::unordered_map<std::string, uint32_t> wide;
+    ar & narrow;
+    detail::sorted_map(ar, wide, "the wide target set index");
+    return;
+  }
+  detail::sequence(ar, m.workflows, "the workflow versions");
+  detail::sequence(ar, m.case_workflows, "the cases' workflows");
+  uint64_t n = m.repeat_indexes.size();
+  ar & n;
+  if constexpr (Archive::is_loading::value) {
+    detail::bounded_count(ar, n, 16, "the repeat indexes");
+    m.repeat_indexes.resize(n);
+  }
+  for (auto& [family, index] : m.repeat_indexes) {
+    detail::text(ar, family, "a workflow family");
+    ar & index;
+  }
   detail::sequence(ar, m.target_sets, "the target sets");
-  ar & m.target_set_index;
-  detail::sorted_map(ar, m.target_set_index_wide, "the wide target set index");
 }
 
 namespace {
 
 constexpr detail::SnapshotKind kEngineSnapshot{std::string_view("crmkENG\0", 8), Engine::kSnapshotFormat, "engine snapshot", true};
-
-/// Which configuration a snapshot belongs to: states, event types, roles and clocks (FNV-1a over
-/// their names).
-uint64_t fingerprint(const Engine::Impl& m) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xFF) * 1099511628211ull;
-  };
-  for (const auto& s : m.d->states) mix(s.name);
-  for (const auto& t : m.d->types) mix(t);
-  for (const auto& r : m.d->roles) mix(r);
-  for (const auto& c : m.d->clocks) mix(c);
-  // The declared fields' names and types give the record codes their meaning. (Only when there
-  // are any: a workflow without declared fields keeps the fingerprint of crmkit 0.2.)
-  for (const auto& f : m.d->fields) {
-    mix(f.name);
-    mix(field_type_name(f.type));
-  }
-  return h;
-}
 
 // Values the engine produces only within these bounds (RFC 3339 years 0000..9999, UTC offsets
 // under a day, amounts of at most 10^13 units): outside them formatting or sums would overflow.
@@ -257,22 +278,24 @@ bool data_well_formed(const std::string& pool, const Record& r, const Definition
 /// Every cross-reference of a loaded state must stay inside it (and the configuration); derives
 /// the records' id tags and the cases' Bloom filters.
 void check_references(const Engine::Impl& m, LoadedState& f, const sla::Scheduler& scheduler) {
-  const size_t n_states = m.d->states.size();
   auto& cases = f.cases;
   if (f.case_ids.size() != cases.size() + 1) detail::corrupt("engine snapshot: case ids and cases disagree");
   if (f.clock_case.size() != f.clock_slot.size() || f.clock_case.size() > scheduler.size() + (1u << 20))
     detail::corrupt("engine snapshot: clock tables disagree");
-  const size_t n_clocks = std::min(m.d->clocks.size(), kMaxClocks);
   for (size_t i = 0; i < f.clock_case.size(); ++i)
-    if (f.clock_case[i] >= cases.size() || f.clock_slot[i] >= n_clocks || !scheduler.contains(i + 1))
+    if (f.clock_case[i] >= cases.size() || f.clock_slot[i] >= std::min(m.def(cases[f.clock_case[i]]).clocks.size(), kMaxClocks) ||
+        !scheduler.contains(i + 1))
       detail::corrupt("engine snapshot: a clock of no case");
   try {
-    for (const auto& t : f.target_sets)
-      for (size_t k = 0; k < n_clocks; ++k) (void)scheduler.target(t.target[k]);
+    for (const auto& c : cases)
+      if (c.target_set < f.target_sets.size())
+        for (size_t k = 0; k < std::min(m.def(c).clocks.size(), kMaxClocks); ++k) (void)scheduler.target(f.target_sets[c.target_set].target[k]);
   } catch (const Error&) {
     detail::corrupt("engine snapshot: a target set names an unknown target");
   }
   for (auto& c : cases) {
+    const Definition::Impl& d = m.def(c);  // the caller checked c.workflow
+    const size_t n_states = d.states.size();
     if (c.state >= n_states || c.target_set >= f.target_sets.size() || c.repeat_of > cases.size() || c.merged_into > cases.size())
       detail::corrupt("engine snapshot: a case points outside the snapshot");
     if (!values_in_range(c)) detail::corrupt("engine snapshot: a case's times or amounts are out of range");
@@ -288,9 +311,9 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
     for (auto& r : c.events) {
       if (static_cast<uint64_t>(r.off) + r.id_len + r.data_len > c.pool.size() || r.actor >= f.syms.size() ||
           (r.from != kNoState && r.from >= n_states) || (r.to != kNoState && r.to >= n_states) ||
-          (r.type != kSystemType && r.type >= m.d->types.size()) || (r.role != kSystemRole && r.role >= m.d->roles.size()))
+          (r.type != kSystemType && r.type >= d.types.size()) || (r.role != kSystemRole && r.role >= d.roles.size()))
         detail::corrupt("engine snapshot: an event record points outside its case");
-      if (!data_well_formed(c.pool, r, *m.d)) detail::corrupt("engine snapshot: an event record's data is malformed");
+      if (!data_well_formed(c.pool, r, d)) detail::corrupt("engine snapshot: an event record's data is malformed");
       if (!valid_instant(r.at) || !valid_offset(r.offset_minutes)) detail::corrupt("engine snapshot: an event record's time is out of range");
       r.id_tag = Record::tag_of(record_id(c.pool, r));
       c.id_bloom |= CaseRec::bloom_bit(r.id_tag);
@@ -301,8 +324,8 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
 /// About the size of a snapshot's body without the scheduler (to reserve it once): per case its
 /// fixed fields, records (30 bytes each) and pool, plus the interned strings.
 size_t expected_bytes(const Engine::Impl& m) {
-  size_t n = 4096 + 16 * (m.case_ids.size() + m.syms.size()) + 5 * m.clock_case.size() + 40 * m.target_sets.size() +
-             12 * (m.repeat_index.size() + m.target_set_index.size());
+  size_t n = 4096 + 17 * (m.case_ids.size() + m.syms.size()) + 5 * m.clock_case.size() + 40 * m.target_sets.size();
+  for (const auto& index : m.repeat_index) n += 12 * index.size();
   for (const auto& c : m.cases) n += 160 + 30 * c.events.size() + c.pool.size() + 8 * c.comp_pending.size();
   return n;
 }
@@ -317,28 +340,76 @@ std::string Engine::snapshot() const {
 std::string Engine::Impl::snapshot_bytes() const {
   const Impl& m = *this;
   std::string scheduler = m.scheduler.to_bytes();
+  PersistedState state(const_cast<Impl&>(m));  // saving only reads (Boost wants a non-const reference)
+  for (const auto& w : m.config.workflows)
+    state.workflows.push_back({w->d->name, static_cast<uint32_t>(w->d->version), w->fingerprint});
+  state.case_workflows.reserve(m.cases.size());
+  for (const CaseRec& c : m.cases) state.case_workflows.push_back(c.workflow);
+  for (size_t f = 0; f < m.config.families.size(); ++f) state.repeat_indexes.emplace_back(m.config.families[f], m.repeat_index[f]);
   return detail::write_snapshot(kEngineSnapshot, expected_bytes(m) + scheduler.size(), [&](boost::archive::binary_oarchive& ar) {
-    uint64_t fp = fingerprint(m);
+    // The default workflow's fingerprint: a build that reads one workflow (crmkit 0.2) checks it
+    // first, then refuses the state's class version 2 with Error(version).
+    uint64_t fp = m.config.default_workflow().fingerprint;
     ar << fp;
     detail::text(ar, scheduler);
-    ar << PersistedState(const_cast<Impl&>(m));  // saving only reads (Boost wants a non-const reference)
+    ar << state;
   });
 }
+
+namespace {
+
+/// Points each loaded case at the engine's loaded workflow version it was made under (by name
+/// and version, checked by fingerprint; class version 1: the one workflow whose fingerprint is
+/// the header's) and returns the repeat indexes per family of the engine.
+std::vector<FlatMap64> bind_workflows(const Registry& config, uint64_t header_fp, PersistedState& state, LoadedState& f) {
+  std::vector<FlatMap64> repeat(config.families.size());
+  if (state.class_version == 1) {
+    int w = -1;
+    for (size_t i = 0; i < config.workflows.size(); ++i)
+      if (config.workflows[i]->fingerprint == header_fp && (w < 0 || config.workflows[i]->family == 0)) w = static_cast<int>(i);
+    if (w < 0) detail::corrupt("it belongs to another workflow configuration");
+    for (CaseRec& c : f.cases) c.workflow = static_cast<uint8_t>(w);
+    repeat[config.workflows[static_cast<size_t>(w)]->family] = std::move(state.repeat_indexes.at(0).second);
+    return repeat;
+  }
+  if (state.case_workflows.size() != f.cases.size()) detail::corrupt("engine snapshot: cases and their workflows disagree");
+  std::vector<int> remap(state.workflows.size(), -1);
+  for (size_t k = 0; k < state.workflows.size(); ++k) remap[k] = config.find(state.workflows[k].name, static_cast<int>(state.workflows[k].version));
+  for (size_t i = 0; i < f.cases.size(); ++i) {
+    const size_t k = state.case_workflows[i];
+    if (k >= state.workflows.size()) detail::corrupt("engine snapshot: a case of no workflow");
+    const WorkflowKey& key = state.workflows[k];
+    if (remap[k] < 0)
+      detail::corrupt(fmt::format("it holds cases of workflow '{}' version {}, which is not loaded (loaded: {})", key.name, key.version,
+                                  config.names()));
+    if (config.workflows[static_cast<size_t>(remap[k])]->fingerprint != key.fingerprint)
+      detail::corrupt(fmt::format("workflow '{}' version {} as loaded is not the one its cases were made under", key.name, key.version));
+    f.cases[i].workflow = static_cast<uint8_t>(remap[k]);
+  }
+  for (auto& [family, index] : state.repeat_indexes) {
+    const int fam = config.family_of(family);
+    if (fam >= 0) repeat[static_cast<size_t>(fam)] = std::move(index);
+    else if (index.size() > 0) detail::corrupt(fmt::format("it holds repeat links of workflow '{}', which is not loaded", family));
+  }
+  return repeat;
+}
+
+}  // namespace
 
 void Engine::restore(std::string_view bytes) {
   std::unique_lock lock(impl_->mutex);
   Impl& m = *impl_;
   if (!m.cases.empty()) throw Error(Errc::invalid_state, "restore() needs an engine without cases");
   LoadedState f;
+  PersistedState state(f);
   std::string scheduler_bytes;
+  uint64_t fp = 0;
   detail::read_snapshot(bytes, kEngineSnapshot, [&](boost::archive::binary_iarchive& ar) {
-    uint64_t fp = 0;
     ar >> fp;
-    if (fp != fingerprint(m)) detail::corrupt("it belongs to another workflow configuration");
     detail::text(ar, scheduler_bytes, "the scheduler");
-    PersistedState state(f);
     ar >> state;
   });
+  std::vector<FlatMap64> repeat = bind_workflows(m.config, fp, state, f);
   sla::Scheduler scheduler = sla::Scheduler::from_bytes(scheduler_bytes);
   check_references(m, f, scheduler);
   m.scheduler = std::move(scheduler);
@@ -348,10 +419,11 @@ void Engine::restore(std::string_view bytes) {
   m.cases = std::move(f.cases);
   m.clock_case = std::move(f.clock_case);
   m.clock_slot = std::move(f.clock_slot);
-  m.repeat_index = std::move(f.repeat_index);
+  m.repeat_index = std::move(repeat);
   m.target_sets = std::move(f.target_sets);
-  m.target_set_index = std::move(f.target_set_index);
-  m.target_set_index_wide = std::move(f.target_set_index_wide);
+  m.target_set_index = FlatMap64();
+  m.target_set_index_wide.clear();
+  for (const CaseRec& c : m.cases) m.index_target_set(c);
   m.recount();
 }
 

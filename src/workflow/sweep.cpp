@@ -11,7 +11,6 @@
 namespace crmkit::workflow {
 
 size_t Engine::Impl::sweep_locked(Instant now, const SweepSink& sink) {
-  const Definition::Impl& def = *d;
   sweep_buf.clear();
   scheduler.sweep(now, sweep_buf);
   SweepEvent se;
@@ -21,16 +20,17 @@ size_t Engine::Impl::sweep_locked(Instant now, const SweepSink& sink) {
     const uint32_t idx = clock_case[ev.clock - 1];
     const uint8_t slot = clock_slot[ev.clock - 1];
     CaseRec& c = cases[idx];
+    const Definition::Impl& d = def(c);
     se.case_id = case_id(idx);
-    se.clock = def.clocks[slot];
+    se.clock = d.clocks[slot];
     se.kind = ev.kind;
     se.at = ev.at;
     se.fraction = ev.fraction;
     se.escalated_from = se.escalated_to = -1;
     if (ev.kind == sla::ClockEvent::breach) {
       c.flags |= kCaseBreached;
-      const int to = std::min<int>(target_sets[c.target_set].escalate_to[slot], def.max_level);
-      if (to > c.level && kind(c.state) != StateKind::terminal) {
+      const int to = std::min<int>(target_sets[c.target_set].escalate_to[slot], d.max_level);
+      if (to > c.level && kind(c) != StateKind::terminal) {
         se.escalated_from = c.level;
         se.escalated_to = to;
         record_breach_escalation(c, slot, ev.at, to);
@@ -44,13 +44,14 @@ size_t Engine::Impl::sweep_locked(Instant now, const SweepSink& sink) {
 
 void Engine::Impl::record_breach_escalation(CaseRec& c, uint8_t slot, Instant at, int level) {
   const size_t bytes_before = c.bytes();
-  const bool closed = is_closed_kind(kind(c.state));
+  const bool closed = is_closed_kind(kind(c));
+  const LoadedWorkflow& w = wf(c);
   Event& e = breach_event;
   e.clear();
-  e.id = fmt::format("sla:{}#{}:breach", d->clocks[slot], c.clock_instance[slot]);
+  e.id = fmt::format("sla:{}#{}:breach", w.d->clocks[slot], c.clock_instance[slot]);
   e.level = level;
   e.set(Field::level);
-  e.reason = fmt::format("SLA breach: {}", d->clocks[slot]);
+  e.reason = fmt::format("SLA breach: {}", w.d->clocks[slot]);
   e.set(Field::reason);
   Record rec;
   rec.at = at.unix_seconds();
@@ -59,7 +60,7 @@ void Engine::Impl::record_breach_escalation(CaseRec& c, uint8_t slot, Instant at
   rec.id_tag = Record::tag_of(e.id);
   rec.data_len = encode_record(e, encoded_data_size(e), {}, c.pool);
   rec.actor = system_actor;
-  rec.type = escalate_type >= 0 ? static_cast<uint16_t>(escalate_type) : kSystemType;
+  rec.type = w.escalate_type >= 0 ? static_cast<uint16_t>(w.escalate_type) : kSystemType;
   rec.offset_minutes = c.received_offset_minutes;
   rec.role = kSystemRole;
   rec.from = rec.to = c.state;
