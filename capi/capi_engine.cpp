@@ -11,6 +11,7 @@
 
 struct crmkit_engine {
   crmkit::workflow::Engine engine;  // in memory, or with the store's journal attached
+  crmkit::Calendar calendar;        // the policies' "default" calendar (crmkit_engine_add_workflow)
 };
 
 using namespace crmkit;
@@ -94,7 +95,7 @@ int crmkit_engine_from_json(const char* workflow_json, const char* policy_json, 
   CRMKIT_REQUIRE(calendar_json);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    *out = make_handle(new crmkit_engine{build(workflow_json, policy_json, calendar_json)});
+    *out = make_handle(new crmkit_engine{build(workflow_json, policy_json, calendar_json), Calendar::from_json(calendar_json)});
     return ok();
   });
 }
@@ -106,12 +107,40 @@ int crmkit_engine_from_files(const char* workflow_path, const char* policy_path,
   CRMKIT_REQUIRE(calendar_path);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    *out = make_handle(new crmkit_engine{workflow::Engine::from_files(workflow_path, policy_path, calendar_path)});
+    *out = make_handle(
+        new crmkit_engine{workflow::Engine::from_files(workflow_path, policy_path, calendar_path), Calendar::from_file(calendar_path)});
     return ok();
   });
 }
 
 void crmkit_engine_free(crmkit_engine* e) { free_handle(e); }
+
+int crmkit_engine_add_workflow(crmkit_engine* h, const char* workflow_json, const char* policy_json) {
+  CRMKIT_REQUIRE(workflow_json);
+  CRMKIT_REQUIRE(policy_json);
+  crmkit_engine* handle = get(h);
+  if (!handle) return CRMKIT_EINVAL;
+  return guard([&] {
+    sla::Policy policy = sla::Policy::from_json(policy_json, handle->calendar);
+    workflow::Rules rules = workflow::Rules::from_json(policy_json);
+    handle->engine.add_workflow(workflow::Definition::from_json(workflow_json), std::move(policy), std::move(rules));
+    return ok();
+  });
+}
+
+int crmkit_engine_workflows(crmkit_engine* h, char** out) {
+  CRMKIT_REQUIRE(out);
+  crmkit_engine* handle = get(h);
+  if (!handle) return CRMKIT_EINVAL;
+  return guard([&] {
+    json arr = json::array();
+    const std::string default_name = handle->engine.definition().name();
+    for (const auto& d : handle->engine.workflows())
+      arr.push_back({{"name", d.name()}, {"version", d.version()}, {"default", d.name() == default_name}});
+    *out = dup_string(arr.dump());
+    return ok();
+  });
+}
 
 int crmkit_engine_open(const char* db_path, const char* workflow_path, const char* policy_path, const char* calendar_path,
                        const char* options_json, crmkit_engine** out) {
@@ -134,7 +163,8 @@ int crmkit_engine_open(const char* db_path, const char* workflow_path, const cha
     o.engine = engine_options(j, "options");
     const std::string wf = workflow_path, pol = policy_path, cal = calendar_path;
     auto factory = [&] { return workflow::Engine::from_files(wf, pol, cal); };
-    *out = make_handle(new crmkit_engine{store::open_engine(db_path, factory, o)});
+    Calendar calendar = Calendar::from_file(cal);
+    *out = make_handle(new crmkit_engine{store::open_engine(db_path, factory, o), std::move(calendar)});
     return ok();
   });
 }

@@ -223,7 +223,11 @@ typedef struct crmkit_engine crmkit_engine;
  *  uses crmkit_engine_open for the durable store. */
 CRMKIT_API int crmkit_engine_from_json(const char* workflow_json, const char* policy_json, const char* calendar_json,
                                        crmkit_engine** out);
-/** As crmkit_engine_from_json, reading three files; CRMKIT_EIO if one cannot be read. */
+/** As crmkit_engine_from_json, reading three files; CRMKIT_EIO if one cannot be read.
+ *  workflow_path may be a folder: every *.json in it, in file-name order, is a workflow (the
+ *  first is the engine's default); policy_path is then one policy for all or a folder with a
+ *  policy of the same file name for each (CRMKIT_ENOTFOUND when one is missing). The same holds
+ *  for crmkit_engine_open. */
 CRMKIT_API int crmkit_engine_from_files(const char* workflow_path, const char* policy_path, const char* calendar_path,
                                         crmkit_engine** out);
 /** An engine on the durable store at db_path (an SQLite file, created if missing): the same
@@ -267,6 +271,19 @@ CRMKIT_API int crmkit_engine_apply_batch(crmkit_engine* engine, const char* even
                                          char** out_report_json);
 /** Frees an engine (and closes its store). NULL is a no-op. Not while another thread uses it. */
 CRMKIT_API void crmkit_engine_free(crmkit_engine* engine);
+/** Loads another workflow version (definition JSON, with its "name" and "version") with its
+ *  policy JSON (SLA clocks and workflow rules; its "default" calendar is the engine's): a new
+ *  workflow, or another version of a loaded one. A receive names its workflow in data.workflow
+ *  (absent: the engine's default) and gets its newest version, or the one data.workflow_version
+ *  names; every case keeps the version it was received under. A durable engine must be opened
+ *  with the same workflows next time (its journal names the versions). Nothing changes on error.
+ *  Errors: CRMKIT_EINVAL (NULL; an inconsistent workflow or policy: the message names the spot),
+ *  CRMKIT_EPARSE, CRMKIT_ENOTFOUND (a clock the policy lacks), CRMKIT_ECONFLICT (that name and
+ *  version are loaded already), CRMKIT_ELIMIT (past 255 versions). Thread-safe. */
+CRMKIT_API int crmkit_engine_add_workflow(crmkit_engine* engine, const char* workflow_json, const char* policy_json);
+/** The loaded workflow versions as JSON [{"name","version","default"}] in load order (caller
+ *  frees *out_json). Errors: CRMKIT_EINVAL. Thread-safe. */
+CRMKIT_API int crmkit_engine_workflows(crmkit_engine* engine, char** out_json);
 
 /** Applies one event (the event JSON object). On success, when out_result_json is not NULL, it
  *  receives what changed as JSON (caller frees): {"event","case","type","duplicate","created",

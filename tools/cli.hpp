@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace crmkit::cli {
 
@@ -16,6 +18,14 @@ int register_command(int order, Setup setup);
 /// Path of a shipped data file ("calendars/cn-2026.json"): $CRMKIT_DATA_DIR, the source tree's
 /// data/ (when run from a build tree), or the installed share/crmkit/.
 std::string data_path(const std::string& relative);
+
+/// --workflow (repeatable: files or folders) and --policy (a file, or a folder of one policy per
+/// workflow file name) on a command that builds an engine.
+void add_workflow_options(CLI::App& cmd, std::vector<std::string>& workflows, std::string& policy);
+/// The workflow paths and policy path those options stand for: the shipped folders by default
+/// (every shipped workflow with its policy); with --workflow but no --policy, the shipped
+/// policies/default.json.
+std::pair<std::vector<std::string>, std::string> workflow_paths(const std::vector<std::string>& workflows, const std::string& policy);
 
 /// Reads all of standard input / a file: Error(io) if it cannot, Error(limit) past
 /// kMaxDataFileBytes, Error(invalid_argument) for a path that is not a regular file or a pipe.

@@ -46,7 +46,8 @@ struct Out {
 };
 
 struct ReplayArgs {
-  std::string workflow, policy, calendar, events, until, cases_out, kpi_out, db, durability = "full";
+  std::vector<std::string> workflows;
+  std::string policy, calendar, events, until, cases_out, kpi_out, db, durability = "full";
   std::string personal_data_role;  ///< --personal-data-role: cases written unmasked
   bool quiet = false;
   int64_t batch = 1000;  ///< events per apply_batch (with --db: per transaction)
@@ -87,8 +88,7 @@ void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant 
 /// events, so a later run with the same --db continues from there: already-applied ids are
 /// reported as duplicates). Either way the clocks are swept to each accepted event's time.
 workflow::Engine replay_engine(const ReplayArgs& a) {
-  const std::string wf = a.workflow.empty() ? cli::data_path("workflows/default.json") : a.workflow;
-  const std::string pol = a.policy.empty() ? cli::data_path("policies/default.json") : a.policy;
+  const auto [wf, pol] = cli::workflow_paths(a.workflows, a.policy);
   const std::string cal = a.calendar.empty() ? cli::data_path("calendars/cn-2026.json") : a.calendar;
   workflow::EngineOptions eo;
   eo.sweep_before_apply = true;
@@ -193,8 +193,7 @@ void setup(CLI::App& app) {
       "replay",
       "Applies a JSON-lines event log in order (SLA clocks advanced to each event's time), writes one JSON line per case "
       "and the KPI report; rejected events are reported on stderr with their line number (exit status 1)");
-  rp->add_option("--workflow", ra.workflow, "Workflow definition JSON (default: the shipped workflows/default.json)");
-  rp->add_option("--policy", ra.policy, "SLA policy JSON (default: the shipped policies/default.json)");
+  cli::add_workflow_options(*rp, ra.workflows, ra.policy);
   rp->add_option("--calendar", ra.calendar, "Business calendar JSON (default: the shipped China 2026 calendar)");
   rp->add_option("--events", ra.events, "Event log (.jsonl)")->required();
   rp->add_option("--until", ra.until, "Advance the clocks to this instant at the end (RFC 3339)");
@@ -230,19 +229,19 @@ void setup(CLI::App& app) {
     out.close();
   });
 
-  static std::string check_workflow, check_policy, check_calendar;
-  auto* ck = cmd->add_subcommand("check", "Validates a workflow definition against a policy and prints a summary");
-  ck->add_option("--workflow", check_workflow, "Workflow definition JSON (default: the shipped one)");
-  ck->add_option("--policy", check_policy, "SLA policy JSON (default: the shipped one)");
+  static std::vector<std::string> check_workflows;
+  static std::string check_policy, check_calendar;
+  auto* ck = cmd->add_subcommand("check", "Validates workflow definitions against their policies and prints a summary of each");
+  cli::add_workflow_options(*ck, check_workflows, check_policy);
   ck->add_option("--calendar", check_calendar, "Business calendar JSON (default: the shipped China 2026 calendar)");
   ck->callback([] {
-    workflow::Engine engine = workflow::Engine::from_files(
-        check_workflow.empty() ? cli::data_path("workflows/default.json") : check_workflow,
-        check_policy.empty() ? cli::data_path("policies/default.json") : check_policy,
-        check_calendar.empty() ? cli::data_path("calendars/cn-2026.json") : check_calendar);
-    const auto& d = engine.definition();
-    fmt::print("workflow OK: {}\nstates: {}\ntransitions: {}\nroles: {}\nclocks: {}\n", d.name(), d.states().size(),
-               d.transitions().size(), d.roles().size(), d.clocks().size());
+    const auto [wf, pol] = cli::workflow_paths(check_workflows, check_policy);
+    workflow::Engine engine =
+        workflow::Engine::from_files(wf, pol, check_calendar.empty() ? cli::data_path("calendars/cn-2026.json") : check_calendar);
+    for (const auto& d : engine.workflows())
+      fmt::print("workflow OK: {} version {}{}\nstates: {}\ntransitions: {}\nroles: {}\nclocks: {}\nfields: {}\n", d.name(), d.version(),
+                 d.name() == engine.definition().name() ? " (default)" : "", d.states().size(), d.transitions().size(),
+                 d.roles().size(), d.clocks().size(), d.fields().size());
   });
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "cli.hpp"
 #include "crmkit/store.hpp"
@@ -15,8 +16,7 @@ using namespace crmkit;
 /// An exported event with its personal data masked as a case read masks it
 /// (docs/domain.md#case-records-and-personal-data): the workflow's personal fields by their mask
 /// rule, digit runs of 7+ in free text (description, reason, resolution, note) keep their last 4.
-std::string masked_event(std::string_view json, const workflow::Definition& def, workflow::Event& e) {
-  workflow::parse_event(json, e);
+std::string masked_event(workflow::Event& e, const workflow::Definition& def) {
   for (std::string* text : {&e.description, &e.reason, &e.resolution, &e.note}) *text = workflow::mask_free_text(*text);
   for (auto& a : e.attributes)
     if (const workflow::FieldDef* f = def.field(a.key); f && f->personal && a.kind == workflow::Attribute::Kind::string)
@@ -64,29 +64,51 @@ void setup(CLI::App& app) {
 
   static std::string export_db;
   static int64_t after = 0;
-  static std::string export_workflow, export_role;
+  static std::vector<std::string> export_workflows;
+  static std::string export_role;
   auto* exp = store->add_subcommand("export", "Write the journal's events as JSON lines on stdout, in order");
   exp->add_option("--db", export_db, "Store file")->required();
   exp->add_option("--after", after, "Only events after this journal position");
-  exp->add_option("--workflow", export_workflow,
-                  "The workflow whose personal fields are masked (default: the shipped workflows/default.json)");
+  exp->add_option("--workflow", export_workflows,
+                  "The workflows (files or folders, repeatable) whose personal fields are masked: the store's cases name theirs "
+                  "(default: the shipped data/workflows/)");
   exp->add_option("--personal-data-role", export_role,
                   "Export personal data unmasked, as this role (one of the workflow's personal_data_roles); otherwise personal "
                   "fields are masked and digit runs of 7+ in free text keep their last 4");
   exp->callback([] {
-    const auto def = workflow::Definition::from_file(export_workflow.empty() ? cli::data_path("workflows/default.json") : export_workflow);
-    const auto& roles = def.personal_data_roles();
-    if (!export_role.empty() && std::find(roles.begin(), roles.end(), export_role) == roles.end())
-      throw Error(Errc::permission, fmt::format("--personal-data-role: role '{}' may not read personal data (personal_data_roles: {})",
-                                                export_role, fmt::join(roles, ", ")));
+    std::vector<workflow::Definition> defs;
+    for (const auto& [file, policy] : workflow::workflow_sources(
+             export_workflows.empty() ? std::vector<std::string>{cli::data_path("workflows")} : export_workflows, ""))
+      defs.push_back(workflow::Definition::from_file(file));
+    for (const auto& def : defs) {
+      const auto& roles = def.personal_data_roles();
+      if (!export_role.empty() && std::find(roles.begin(), roles.end(), export_role) == roles.end())
+        throw Error(Errc::permission,
+                    fmt::format("--personal-data-role: role '{}' may not read personal data of workflow '{}' (personal_data_roles: {})",
+                                export_role, def.name(), fmt::join(roles, ", ")));
+    }
     const bool unmasked = !export_role.empty();
+    // Each case's definition, from its receive (the journal names the workflow version it got).
+    std::unordered_map<std::string, const workflow::Definition*> case_def;
+    auto definition_of = [&](const workflow::Event& e) -> const workflow::Definition& {
+      if (auto it = case_def.find(e.case_id); it != case_def.end()) return *it->second;
+      const workflow::Definition* found = &defs.front();
+      for (const auto& d : defs)
+        if (e.has(workflow::Field::workflow) && d.name() == e.workflow &&
+            (!e.has(workflow::Field::workflow_version) || d.version() == e.workflow_version))
+          found = &d;
+      return *case_def.emplace(e.case_id, found).first->second;
+    };
     workflow::Event parsed;
     auto s = store::Store::open(export_db, existing_store());
     std::string out;
     s.scan(after, [&](const store::Entry& e) {
       if (e.kind != store::RecordKind::event) return;  // sweeps are journal bookkeeping, not events
       if (unmasked) out += e.json;
-      else out += masked_event(e.json, def, parsed);
+      else {
+        workflow::parse_event(e.json, parsed);
+        out += masked_event(parsed, definition_of(parsed));
+      }
       out += '\n';
       if (out.size() > (1 << 20)) {
         fwrite(out.data(), 1, out.size(), stdout);

@@ -29,6 +29,20 @@ int register_command(int order, Setup setup) {
   return 0;
 }
 
+void add_workflow_options(CLI::App& cmd, std::vector<std::string>& workflows, std::string& policy) {
+  cmd.add_option("--workflow", workflows,
+                 "Workflow definition JSON, or a folder of them (repeatable; the first loaded is the default; default: every "
+                 "shipped workflow, data/workflows/)");
+  cmd.add_option("--policy", policy,
+                 "SLA policy JSON for every workflow, or a folder holding one per workflow file name (default: the shipped "
+                 "policies/, or policies/default.json with --workflow)");
+}
+
+std::pair<std::vector<std::string>, std::string> workflow_paths(const std::vector<std::string>& workflows, const std::string& policy) {
+  if (workflows.empty()) return {{data_path("workflows")}, policy.empty() ? data_path("policies") : policy};
+  return {workflows, policy.empty() ? data_path("policies/default.json") : policy};
+}
+
 std::string data_path(const std::string& relative) {
   namespace fs = std::filesystem;
   if (const char* env = std::getenv("CRMKIT_DATA_DIR"); env && *env) return (fs::path(env) / relative).string();

@@ -101,6 +101,34 @@ int main(void) {
   }
   CHECK(crmkit_engine_stats(e, &cases, &events, &bytes) == CRMKIT_OK && cases == 1 && events == 3);
 
+  /* Another workflow beside the complaints: received by name, kept apart in the KPIs. */
+  {
+    char* inquiry = slurp(CRMKIT_SOURCE_DIR "/data/workflows/inquiry.json");
+    char* inquiry_policy = slurp(CRMKIT_SOURCE_DIR "/data/policies/inquiry.json");
+    CHECK(inquiry && inquiry_policy);
+    CHECK(crmkit_engine_add_workflow(e, inquiry, inquiry_policy) == CRMKIT_OK);
+    CHECK(crmkit_engine_add_workflow(e, inquiry, inquiry_policy) == CRMKIT_ECONFLICT);
+    CHECK(crmkit_engine_add_workflow(e, "{\"name\":", inquiry_policy) == CRMKIT_EPARSE);
+    CHECK(crmkit_engine_add_workflow(e, NULL, inquiry_policy) == CRMKIT_EINVAL);
+    CHECK(crmkit_engine_add_workflow(NULL, inquiry, inquiry_policy) == CRMKIT_EINVAL);
+    CHECK(crmkit_engine_workflows(e, &json) == CRMKIT_OK &&
+          strcmp(json, "[{\"default\":true,\"name\":\"default\",\"version\":1},{\"default\":false,\"name\":\"inquiry\",\"version\":1}]") == 0);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"q1\",\"case\":\"Q-1\",\"type\":\"receive\",\"at\":\"2026-03-03T18:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"workflow\":\"inquiry\",\"channel\":\"web\","
+                                 "\"category\":\"billing\",\"customer\":\"K-1\"}}", NULL) == CRMKIT_OK);
+    CHECK(crmkit_engine_get_case(e, "Q-1", &json) == CRMKIT_OK && strstr(json, "\"workflow\":\"inquiry\",\"workflow_version\":1") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"q2\",\"case\":\"Q-2\",\"type\":\"receive\",\"at\":\"2026-03-03T18:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"workflow\":\"survey\",\"channel\":\"web\"}}",
+                              NULL) == CRMKIT_ENOTFOUND && strstr(crmkit_last_error(), "survey") != NULL);
+    CHECK(crmkit_engine_kpi(e, NULL, &json) == CRMKIT_OK && strstr(json, "\"by_workflow\":[{\"key\":\"default\"") != NULL &&
+          strstr(json, "{\"key\":\"inquiry\",\"received\":1") != NULL);
+    crmkit_string_free(json);
+    free(inquiry);
+    free(inquiry_policy);
+  }
+
   /* Refusals: status + message, nothing changes. */
   CHECK(crmkit_engine_apply(e, "{\"id\":\"e3\",\"case\":\"C-1\",\"type\":\"resolve\",\"at\":\"2026-03-04T09:00:00+08:00\","
                                "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"resolution\":\"x\"}}", NULL) == CRMKIT_ESTATE);
@@ -135,7 +163,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 3);  /* receive, acknowledge, update */
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 4);  /* receive, acknowledge, update; an inquiry */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",

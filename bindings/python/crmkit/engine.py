@@ -28,10 +28,24 @@ _journal_position = declare("crmkit_engine_journal_position", _P, _c.POINTER(_c.
 _snapshot = declare("crmkit_engine_snapshot", _P)
 _apply_batch = declare("crmkit_engine_apply_batch", _P, _c.c_char_p, _c.POINTER(_size), _c.POINTER(_P))
 _due = declare("crmkit_engine_due", _P, _c.c_char_p, _c.POINTER(_P))
+_add_workflow = declare("crmkit_engine_add_workflow", _P, _c.c_char_p, _c.c_char_p)
+_workflows = declare("crmkit_engine_workflows", _P, _c.POINTER(_P))
 
 
 def _text(spec: Union[str, dict]) -> bytes:
     return (spec if isinstance(spec, str) else _json.dumps(spec)).encode("utf-8")
+
+
+def _json_or_file(spec: Union[str, dict, os.PathLike]) -> bytes:
+    """JSON text or a dict as it is; a path (os.PathLike, or a str not starting with '{') read."""
+    if isinstance(spec, dict):
+        return _json.dumps(spec).encode("utf-8")
+    if isinstance(spec, os.PathLike) or (isinstance(spec, str) and not spec.lstrip().startswith("{")):
+        with open(spec, "rb") as f:
+            return f.read()
+    if isinstance(spec, str):
+        return spec.encode("utf-8")
+    raise InvalidArgument(f"expected JSON text, a dict or a path, got {type(spec).__name__}")
 
 
 class Case:
@@ -75,6 +89,8 @@ class Engine(Handle):
     @classmethod
     def from_files(cls, workflow: Union[str, os.PathLike], policy: Union[str, os.PathLike],
                    calendar: Union[str, os.PathLike]) -> "Engine":
+        """`workflow` may be a folder of workflows (every *.json, in file-name order; the first is
+        the default) and `policy` one policy for all or a folder with one per workflow file name."""
         p = _P()
         check(_from_files(encode(workflow), encode(policy), encode(calendar), _c.byref(p)))
         return cls(p)
@@ -100,6 +116,18 @@ class Engine(Handle):
         check(_open(encode(db), encode(workflow), encode(policy), encode(calendar),
                     _json.dumps(options).encode("utf-8"), _c.byref(p)))
         return cls(p)
+
+    def add_workflow(self, workflow: Union[str, dict, os.PathLike], policy: Union[str, dict, os.PathLike]) -> None:
+        """Loads another workflow version with its policy (JSON text, a dict, or a path to a
+        .json file): a new workflow, or another version of a loaded one. Receives name it in
+        data["workflow"]; each case keeps the version it was received under."""
+        check(_add_workflow(self._h(), _json_or_file(workflow), _json_or_file(policy)))
+
+    def workflows(self) -> List[dict]:
+        """The loaded workflow versions: [{"name", "version", "default"}] in load order."""
+        out = _P()
+        check(_workflows(self._h(), _c.byref(out)))
+        return _json.loads(take_string(out))
 
     def set_options(self, *, sweep_before_apply: bool) -> None:
         """With sweep_before_apply, each accepted event first sweeps the clocks to its time."""

@@ -212,3 +212,31 @@ def test_undeclared_or_mistyped_fields_are_refused_naming_the_key(engine, tmp_pa
             assert e.case("P-1", personal_data_role="director").to_dict() == before
             assert e.stats() == stats and e.journal_position == position
     durable.close()
+
+
+def test_several_workflows_and_versions_in_one_engine(data, tmp_path):
+    engine = crmkit.Engine.from_files(data / "workflows", data / "policies", data / "calendars" / "cn-2026.json")
+    assert [w["name"] for w in engine.workflows()] == ["default", "inquiry", "suggestion", "warranty"]
+    engine.apply(ev("i1", "I-1", "receive", "2026-03-02T09:00:00+08:00", workflow="inquiry", channel="web",
+                    category="billing", customer="K-1"))
+    assert engine.case("I-1").workflow == "inquiry"
+    v2 = json.loads((data / "workflows" / "default.json").read_text(encoding="utf-8"))
+    v2["version"] = 2
+    for t in v2["transitions"]:
+        if t["event"] == "acknowledge":
+            t["required"] = ["reason"]
+    engine.apply(ev("a1", "A", "receive", "2026-03-02T09:00:00+08:00", channel="phone", category="service",
+                    severity="normal", customer="K-1"))
+    engine.add_workflow(v2, data / "policies" / "default.json")
+    engine.apply(ev("b1", "B", "receive", "2026-03-02T09:05:00+08:00", channel="phone", category="service",
+                    severity="normal", customer="K-1"))
+    assert engine.case("A").workflow_version == 1 and engine.case("B").workflow_version == 2
+    engine.apply(ev("a2", "A", "acknowledge", "2026-03-02T09:10:00+08:00"))
+    with pytest.raises(crmkit.InvalidArgument, match="data.reason"):
+        engine.apply(ev("b2", "B", "acknowledge", "2026-03-02T09:10:00+08:00"))
+    with pytest.raises(crmkit.Conflict):
+        engine.add_workflow(v2, data / "policies" / "default.json")
+    with pytest.raises(crmkit.NotFound, match="survey"):
+        engine.apply(ev("x", "X", "receive", "2026-03-02T09:00:00+08:00", workflow="survey", channel="web"))
+    kpi = engine.kpi()
+    assert [m["key"] for m in kpi["by_workflow"]] == ["default", "inquiry"]
