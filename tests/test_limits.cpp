@@ -194,7 +194,8 @@ TEST_CASE("README's limits table quotes every limit constant") {
   for (const char* name : {"kMaxDataFileBytes", "kMaxConfigFileBytes", "kFirstSupportedUnixSeconds",
                            "kLastSupportedUnixSeconds", "kMaxHorizonMonths", "kMaxSimpleClvPeriods", "kMaxPeriodsBelow",
                            "kMaxEventJsonBytes", "kMaxDescriptionBytes", "kMaxFieldBytes", "kMaxCases", "kMaxEventsPerCase",
-                           "kMaxCasePoolBytes", "kMaxEscalationLevel", "kMaxAmount", "kMaxMinorUnits"})
+                           "kMaxCasePoolBytes", "kMaxEscalationLevel", "kMaxAmount", "kMaxMinorUnits", "kMaxDeclaredFields",
+                           "kMaxWorkflows", "kMaxWorkflowVersion"})
     CHECK_MESSAGE(table.find(name) != std::string::npos, name);
   // ... with the values the headers define.
   CHECK(kMaxDataFileBytes == size_t{1} << 30);
@@ -219,4 +220,10 @@ TEST_CASE("README's limits table quotes every limit constant") {
   CHECK(money::kMaxAmount == 9e14);
   CHECK(money::kMaxMinorUnits == 9'000'000'000'000'000'000);
   CHECK(table.find("0 .. 900,000,000,000,000 (9·10^18 minor units)") != std::string::npos);
+  CHECK(workflow::kMaxDeclaredFields == 128);
+  CHECK(table.find("| 128 |") != std::string::npos);
+  CHECK(workflow::kMaxWorkflows == 255);
+  CHECK(table.find("| 255 |") != std::string::npos);
+  CHECK(workflow::kMaxWorkflowVersion == 65535);
+  CHECK(table.find("| 1..65535 |") != std::string::npos);
 }

@@ -199,3 +199,38 @@ TEST_CASE("The shipped workflows live in one engine: inquiries, suggestions and 
   CHECK(r.overall.received == 4);
   CHECK(kpi::to_json(r).find("\"by_workflow\":[{\"key\":\"default\"") != std::string::npos);
 }
+
+TEST_CASE("Limits at their boundaries: declared fields, attributes per event, versions, workflows per engine") {
+  Config cfg;
+  auto workflow = [](const std::string& extra, size_t n_fields) {
+    std::string fields;
+    for (size_t i = 0; i < n_fields; ++i) fields += fmt::format("{}\"f{}\": {{\"type\": \"string\"}}", i ? "," : "", i);
+    return R"({"name": "w", "roles": ["agent"], "fields": {)" + fields + "}" + extra +
+           R"(, "states": [{"name": "open"}], "transitions": [{"event": "receive", "to": "open", "effect": "receive", "roles": ["agent"]}]})";
+  };
+  CHECK(Definition::from_json(workflow("", kMaxDeclaredFields)).fields().size() == kMaxDeclaredFields);
+  CHECK(code_of([&] { (void)Definition::from_json(workflow("", kMaxDeclaredFields + 1)); }) == Errc::limit);
+  CHECK(Definition::from_json(workflow(R"(, "version": 65535)", 0)).version() == kMaxWorkflowVersion);
+  CHECK(code_of([&] { (void)Definition::from_json(workflow(R"(, "version": 65536)", 0)); }) == Errc::invalid_argument);
+  CHECK(code_of([&] { (void)Definition::from_json(workflow(R"(, "version": 0)", 0)); }) == Errc::invalid_argument);
+  // An event with kMaxDeclaredFields attributes is parsed; one more is refused.
+  std::string data;
+  for (size_t i = 0; i < kMaxDeclaredFields; ++i) data += fmt::format("{}\"f{}\":\"v\"", i ? "," : "", i);
+  Engine e(Definition::from_json(workflow("", kMaxDeclaredFields)), cfg.policy(), Rules{}, cfg.calendar.zone());
+  e.apply_json(ev("r", "W-1", "receive", "02T09:00", data));
+  CHECK(e.get("W-1")->fields.size() == kMaxDeclaredFields);
+  CHECK(code_of([&] { (void)parse_event(ev("r", "W-2", "receive", "02T09:00", data + R"(,"one_more":"v")")); }) == Errc::limit);
+  CHECK(code_of([&] { (void)parse_event(ev("r", "W-2", "receive", "02T09:00", R"("workflow_version":65536)")); }) == Errc::parse);
+  // kMaxWorkflows versions per engine, then limit.
+  Engine many = cfg.v1();
+  auto base = nlohmann::json::parse(slurp(kData + "workflows/default.json"));
+  for (int v = 2; v <= static_cast<int>(kMaxWorkflows); ++v) {
+    base["version"] = v;
+    many.add_workflow(Definition::from_json(base.dump()), cfg.policy(), cfg.rules());
+  }
+  CHECK(many.workflows().size() == kMaxWorkflows);
+  base["version"] = 1000;
+  CHECK(code_of([&] { many.add_workflow(Definition::from_json(base.dump()), cfg.policy(), cfg.rules()); }) == Errc::limit);
+  many.apply_json(ev("r", "M-1", "receive", "02T09:00", kComplaint));
+  CHECK(many.get("M-1")->workflow_version == static_cast<int>(kMaxWorkflows));
+}
