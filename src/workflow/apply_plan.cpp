@@ -52,7 +52,12 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
     __builtin_prefetch(c->events.data() + c->events.size());
     __builtin_prefetch(c->pool.data() + c->pool.size());
   }
-  select_workflow(e, p);
+  if (c && !(e.present & (1u << static_cast<unsigned>(Field::workflow) | 1u << static_cast<unsigned>(Field::workflow_version)))) {
+    p.workflow = c->workflow;  // most events: the case's own workflow, nothing to check
+    p.w = config.workflows[p.workflow].get();
+  } else {
+    select_workflow(e, p);
+  }
   const Definition::Impl* const d = p.w->d;
   const int type = static_cast<int>(p.w->type_names.find(e.type)) - 1;
   if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}' (workflow '{}' v{})", e.type, d->name, d->version));
@@ -98,7 +103,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
 
   select_transition(e, p);
   check_values(e, p);
-  check_attributes(e, p);
+  if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);
   check_effect(e, p, sweep_to_event);
   plan_targets(e, p);
   plan_clocks(e, p);
@@ -116,8 +121,10 @@ void Engine::Impl::select_workflow(const Event& e, Plan& p) const {
              fmt::format("data.workflow: the case is under workflow '{}' v{}", p.w->d->name, p.w->d->version));
     return;
   }
+  const int w = versioned ? config.find(named ? e.workflow : config.families[0], e.workflow_version)
+                : named     ? config.newest(e.workflow)
+                            : config.default_index;
   const std::string& name = named ? e.workflow : config.families[0];
-  const int w = versioned ? config.find(name, e.workflow_version) : config.newest(name);
   if (w < 0)
     refuse(Errc::not_found, e,
            versioned ? fmt::format("data.workflow_version: workflow '{}' version {} is not loaded (loaded: {})", name, e.workflow_version,
@@ -248,6 +255,7 @@ void Engine::Impl::check_attributes(const Event& e, Plan& p) const {
     check_attribute(e, a, d->fields[static_cast<size_t>(i)]);
     p.attr_codes.push_back(static_cast<uint8_t>(kFirstDeclaredCode + i));
   }
+  if (d->required_fields.empty()) return;
   for (uint8_t i : d->required_fields[static_cast<size_t>(p.type)]) {
     const auto code = static_cast<uint8_t>(kFirstDeclaredCode + i);
     const FieldDef& f = d->fields[i];

@@ -110,6 +110,8 @@ void parse_fields(const json& j, Definition::Impl& d) {
 
 /// required_at names event types: compiled to per-type lists once the transitions are known.
 void compile_required_fields(Definition::Impl& d) {
+  d.required_fields.clear();  // stays empty when no field is required anywhere: apply skips the check
+  if (std::none_of(d.fields.begin(), d.fields.end(), [](const FieldDef& f) { return !f.required_at.empty(); })) return;
   d.required_fields.assign(d.types.size(), {});
   for (size_t i = 0; i < d.fields.size(); ++i)
     for (size_t k = 0; k < d.fields[i].required_at.size(); ++k) {

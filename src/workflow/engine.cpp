@@ -80,7 +80,9 @@ void Engine::Impl::add_workflow(std::shared_ptr<const LoadedWorkflow> w) {
     repeat_index.emplace_back();
   }
   const_cast<LoadedWorkflow&>(*w).family = static_cast<uint32_t>(config.family_of(w->d->name));
+  config.defs.push_back(w->d);
   config.workflows.push_back(std::move(w));
+  config.default_index = config.newest(config.families[0]);
   bind_symbols();
 }
 

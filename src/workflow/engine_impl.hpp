@@ -408,6 +408,8 @@ struct LoadedWorkflow {
 struct Registry {
   std::vector<std::shared_ptr<const LoadedWorkflow>> workflows;
   std::vector<std::string> families;  ///< workflow names in order of first load; 0 is the engine's default
+  int default_index = 0;              ///< newest(families[0]), kept by add_workflow
+  std::vector<const Definition::Impl*> defs;  ///< workflows[i]->d, one load away (every event reads its case's)
   TimeZone zone;
 
   /// The newest loaded version of a name, or -1.
@@ -430,7 +432,7 @@ struct Registry {
   }
   /// "default v1, default v2, inquiry v1" (for messages).
   std::string names() const;
-  const LoadedWorkflow& default_workflow() const { return *workflows[static_cast<size_t>(newest(families[0]))]; }
+  const LoadedWorkflow& default_workflow() const { return *workflows[static_cast<size_t>(default_index)]; }
 };
 
 /// The symbols of one workflow's configuration in the engine's symbol table (state: a restore
@@ -463,7 +465,7 @@ struct Engine::Impl {
   std::vector<sla::ClockEvent> sweep_buf;
 
   const LoadedWorkflow& wf(const CaseRec& c) const { return *config.workflows[c.workflow]; }
-  const Definition::Impl& def(const CaseRec& c) const { return *config.workflows[c.workflow]->d; }
+  const Definition::Impl& def(const CaseRec& c) const { return *config.defs[c.workflow]; }
 
   /// (Re)computes the symbols the engine holds for its configuration (after construction, after
   /// a workflow is added and after a restore replaced the symbol table).

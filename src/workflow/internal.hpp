@@ -104,7 +104,8 @@ struct Definition::Impl {
   std::array<std::vector<std::string>, static_cast<size_t>(Field::count_)> values;
   std::vector<FieldDef> fields;              ///< declared, in name order
   std::vector<std::string> personal_roles;   ///< personal_data_roles
-  /// Per event type: the declared fields (indexes) the case must hold once it is applied.
+  /// Per event type: the declared fields (indexes) the case must hold once it is applied (empty
+  /// when the definition requires none anywhere).
   std::vector<std::vector<uint8_t>> required_fields;
   /// Callback outcome value -> what it means (default: the four meanings' own names).
   std::vector<std::pair<std::string, CallbackMeaning>> outcomes;
