@@ -88,7 +88,9 @@ void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant 
 /// events, so a later run with the same --db continues from there: already-applied ids are
 /// reported as duplicates). Either way the clocks are swept to each accepted event's time.
 workflow::Engine replay_engine(const ReplayArgs& a) {
-  const auto [wf, pol] = cli::workflow_paths(a.workflows, a.policy);
+  const auto paths = cli::workflow_paths(a.workflows, a.policy);
+  const std::vector<std::string>& wf = paths.first;
+  const std::string& pol = paths.second;
   const std::string cal = a.calendar.empty() ? cli::data_path("calendars/cn-2026.json") : a.calendar;
   workflow::EngineOptions eo;
   eo.sweep_before_apply = true;

@@ -162,8 +162,9 @@ Engine Engine::from_files(const std::vector<std::string>& workflow_paths, const 
   const auto sources = workflow_sources(workflow_paths, policy_path);
   Calendar cal = Calendar::from_file(calendar_path);
   std::optional<Engine> engine;
-  for (const auto& [workflow, policy] : sources) {
-    auto [sla_policy, rules] = read_policy(policy, cal);
+  for (const auto& source : sources) {
+    const std::string& workflow = source.first;  // (a structured binding cannot be captured before C++20 in clang)
+    auto [sla_policy, rules] = read_policy(source.second, cal);
     Definition def = [&] {
       try {
         return Definition::from_file(workflow);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,7 @@ const char* kEventTemplates[] = {
     R"({"id":"%s","case":"%s","type":"resolve","at":"2026-03-03T11:%02d:00+08:00","actor":"u","role":"agent","data":{"resolution":"r"}})",
     R"({"id":"%s","case":"%s","type":"callback","at":"2026-03-04T11:%02d:00+08:00","actor":"u","role":"agent","data":{"outcome":"unreachable"}})",
     R"({"id":"%s","case":"%s","type":"compensate","at":"2026-03-03T12:%02d:00+08:00","actor":"u","role":"agent","data":{"amount":%s}})",
+    R"({"id":"%s","case":"%s","type":"update","at":"2026-03-03T13:%02d:00+08:00","actor":"u","role":"agent","data":{"phone":"%s","justified":true}})",
 };
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -198,7 +200,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         char buf[1024];
         std::string id = in.text(6), case_id = in.byte() % 2 ? std::string("C") : in.text(4), amount = in.text(8);
-        snprintf(buf, sizeof buf, kEventTemplates[in.byte() % 6], id.c_str(), case_id.c_str(), in.byte() % 61, amount.c_str());
+        snprintf(buf, sizeof buf, kEventTemplates[in.byte() % std::size(kEventTemplates)], id.c_str(), case_id.c_str(), in.byte() % 61, amount.c_str());
         char* result = nullptr;
         if (crmkit_engine_apply(engine, in.byte() % 8 ? buf : in.text(120).c_str(), &result) == CRMKIT_OK) crmkit_string_free(result);
         break;
@@ -210,6 +212,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         crmkit_string_free(json);
         json = nullptr;
         if (crmkit_engine_get_case(engine, in.byte() % 2 ? "C" : in.text(4).c_str(), &json) == CRMKIT_OK) crmkit_string_free(json);
+        json = nullptr;
+        {
+          static const char* kReadOptions[] = {nullptr, "{\"personal_data_role\":\"manager\"}", "{\"personal_data_role\":\"agent\"}",
+                                               "{\"events\":false,\"as_of\":1772400000}"};
+          const uint8_t pick = in.byte();
+          if (crmkit_engine_get_case_ext(engine, "C", pick % 5 < 4 ? kReadOptions[pick % 5] : in.text(40).c_str(), &json) == CRMKIT_OK)
+            crmkit_string_free(json);
+          json = nullptr;
+        }
+        if (in.byte() % 8 == 0) {  // another workflow version, fuzzed or a copy of one loaded
+          const std::string workflow = in.byte() % 2 ? in.text(200) : R"({"name":"x","version":2,"roles":["a"],"states":[{"name":"s"}],)"
+                                                                      R"("transitions":[{"event":"receive","to":"s","effect":"receive","roles":["a"]}]})";
+          (void)crmkit_engine_add_workflow(engine, workflow.c_str(), R"({"clocks":{"c":{"target":"1h"}}})");
+        }
+        if (crmkit_engine_workflows(engine, &json) == CRMKIT_OK) crmkit_string_free(json);
         json = nullptr;
         if (crmkit_engine_find(engine, in.byte() % 2 ? nullptr : in.text(40).c_str(), &json) == CRMKIT_OK) crmkit_string_free(json);
         json = nullptr;
