@@ -23,6 +23,7 @@ using namespace crmkit::workflow;
 namespace {
 
 using testing::code_of;
+using testing::TempDb;
 using testing::engine_dump;
 using testing::error_of;
 using testing::fresh_engine;
@@ -52,18 +53,6 @@ std::string field(const Case& c, const std::string& name) {
   return "(absent)";
 }
 
-struct TempDb {
-  std::string path;
-  TempDb() {
-    static int n = 0;
-    path = (std::filesystem::temp_directory_path() / ("crmkit-records-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".db")).string();
-    clean();
-  }
-  ~TempDb() { clean(); }
-  void clean() const {
-    for (const char* s : {"", "-wal", "-shm", "-lock"}) std::remove((path + s).c_str());
-  }
-};
 
 }  // namespace
 

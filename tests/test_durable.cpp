@@ -23,23 +23,12 @@ using namespace crmkit;
 
 namespace {
 
+using testing::TempDb;
 using testing::engine_dump;
 using testing::fresh_engine;
 using testing::kData;
 using testing::quarter_lines;
 
-struct TempDb {
-  std::string path;
-  TempDb() {
-    static int n = 0;
-    path = (std::filesystem::temp_directory_path() / ("crmkit-durable-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".db")).string();
-    clean();
-  }
-  ~TempDb() { clean(); }
-  void clean() const {
-    for (const char* s : {"", "-wal", "-shm", "-lock"}) std::remove((path + s).c_str());
-  }
-};
 
 store::DurableOptions fast(int64_t snapshot_every, bool sweep_before_apply = true) {
   store::DurableOptions o;

@@ -26,6 +26,7 @@ using namespace crmkit::workflow;
 namespace {
 
 using testing::code_of;
+using testing::TempDb;
 using testing::engine_dump;
 using testing::error_of;
 using testing::kData;
@@ -69,18 +70,6 @@ std::string ev(const std::string& id, const std::string& case_id, const std::str
 }
 const std::string kComplaint = R"("channel":"phone","category":"service","severity":"normal","customer":"K-1")";
 
-struct TempDb {
-  std::string path;
-  TempDb() {
-    static int n = 0;
-    path = (std::filesystem::temp_directory_path() / ("crmkit-versions-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".db")).string();
-    clean();
-  }
-  ~TempDb() { clean(); }
-  void clean() const {
-    for (const char* s : {"", "-wal", "-shm", "-lock"}) std::remove((path + s).c_str());
-  }
-};
 
 }  // namespace
 

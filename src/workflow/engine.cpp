@@ -182,8 +182,15 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
-const Definition& Engine::definition() const { return impl_->config.default_workflow().def; }
-const Rules& Engine::rules() const { return impl_->config.default_workflow().rules; }
+// A loaded workflow lives as long as the engine (the registry only grows): the references stay valid.
+const Definition& Engine::definition() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->config.default_workflow().def;
+}
+const Rules& Engine::rules() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->config.default_workflow().rules;
+}
 
 
 void Engine::set_options(const EngineOptions& options) {
