@@ -289,8 +289,10 @@ CRMKIT_API int crmkit_engine_workflows(crmkit_engine* engine, char** out_json);
  *  receives what changed as JSON (caller frees): {"event","case","type","duplicate","created",
  *  "from","to","escalation","clocks",...}. A repeated event id is a success with
  *  "duplicate": true and changes nothing. Errors, each changing nothing: CRMKIT_EPARSE (bad
- *  JSON), CRMKIT_EINVAL (missing/bad field, time before the case's last event), CRMKIT_ENOTFOUND
- *  (unknown case), CRMKIT_ECONFLICT (receive of an existing case), CRMKIT_ESTATE (not allowed in
+ *  JSON, an unknown top-level key), CRMKIT_EINVAL (missing/bad field, a data key the case's
+ *  workflow does not declare or a value of the wrong type for it — the message names the key —,
+ *  time before the case's last event), CRMKIT_ENOTFOUND (unknown case; a receive naming a
+ *  workflow or version not loaded), CRMKIT_ECONFLICT (receive of an existing case), CRMKIT_ESTATE (not allowed in
  *  the case's state), CRMKIT_EPERM (role not allowed), CRMKIT_ELIMIT (past a size limit),
  *  CRMKIT_EIO (durable engine: the journal write failed; the event is not applied).
  *  Thread-safe (serialized with other writers). */
