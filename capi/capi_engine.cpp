@@ -20,11 +20,17 @@ using nlohmann::json;
 
 namespace {
 
-workflow::Engine build(const std::string& workflow_json, const std::string& policy_json, const std::string& calendar_json) {
-  Calendar cal = Calendar::from_json(calendar_json);
+/// A workflow definition with its policy (the SLA part and the workflow rules of one text), the
+/// policy's "default" calendar being `cal`.
+struct WorkflowParts {
+  workflow::Definition definition;
+  sla::Policy policy;
+  workflow::Rules rules;
+};
+WorkflowParts workflow_parts(const char* workflow_json, const char* policy_json, const Calendar& cal) {
   sla::Policy policy = sla::Policy::from_json(policy_json, cal);
   workflow::Rules rules = workflow::Rules::from_json(policy_json);
-  return workflow::Engine(workflow::Definition::from_json(workflow_json), std::move(policy), std::move(rules), cal.zone());
+  return {workflow::Definition::from_json(workflow_json), std::move(policy), std::move(rules)};
 }
 
 crmkit_engine* get(crmkit_engine* h) { return check_handle<crmkit_engine>(h, "engine"); }
@@ -95,7 +101,10 @@ int crmkit_engine_from_json(const char* workflow_json, const char* policy_json, 
   CRMKIT_REQUIRE(calendar_json);
   CRMKIT_REQUIRE(out);
   return guard([&] {
-    *out = make_handle(new crmkit_engine{build(workflow_json, policy_json, calendar_json), Calendar::from_json(calendar_json)});
+    Calendar cal = Calendar::from_json(calendar_json);
+    WorkflowParts w = workflow_parts(workflow_json, policy_json, cal);
+    workflow::Engine engine(std::move(w.definition), std::move(w.policy), std::move(w.rules), cal.zone());
+    *out = make_handle(new crmkit_engine{std::move(engine), std::move(cal)});
     return ok();
   });
 }
@@ -121,9 +130,8 @@ int crmkit_engine_add_workflow(crmkit_engine* h, const char* workflow_json, cons
   crmkit_engine* handle = get(h);
   if (!handle) return CRMKIT_EINVAL;
   return guard([&] {
-    sla::Policy policy = sla::Policy::from_json(policy_json, handle->calendar);
-    workflow::Rules rules = workflow::Rules::from_json(policy_json);
-    handle->engine.add_workflow(workflow::Definition::from_json(workflow_json), std::move(policy), std::move(rules));
+    WorkflowParts w = workflow_parts(workflow_json, policy_json, handle->calendar);
+    handle->engine.add_workflow(std::move(w.definition), std::move(w.policy), std::move(w.rules));
     return ok();
   });
 }
@@ -280,10 +288,7 @@ int crmkit_engine_get_case_ext(crmkit_engine* h, const char* case_id, const char
     json j = parse_object(options_json, "case options", {"as_of", "events", "personal_data_role"});
     workflow::ReadOptions o;
     o.as_of = instant_field(j, "as_of");
-    if (auto it = j.find("events"); it != j.end() && !it->is_null()) {
-      if (!it->is_boolean()) throw Error(Errc::invalid_argument, "case options.events: expected true or false");
-      o.with_events = it->get<bool>();
-    }
+    o.with_events = bool_field(j, "case options", "events", o.with_events);
     if (auto it = j.find("personal_data_role"); it != j.end() && !it->is_null()) {
       if (!it->is_string() || it->get<std::string>().empty())
         throw Error(Errc::invalid_argument, "case options.personal_data_role: expected a role name");

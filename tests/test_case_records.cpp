@@ -131,6 +131,15 @@ TEST_CASE("Personal data is masked in every read unless the role may see it") {
   ReadOptions stranger;
   stranger.personal_data_role = "nobody";
   CHECK(code_of([&] { (void)e.get("K-1", stranger); }) == Errc::permission);
+  // An event masked for export shows what the masked case shows.
+  Event exported = parse_event(event("r", "receive", "09:00",
+                                     kReceiveData + R"(,"phone":"13812345678","customer_name":"王小明","description":"call 13812345678")"));
+  mask_personal_data(exported, e.definition());
+  CHECK(to_json(exported).find(R"("description":"call *******5678")") != std::string::npos);
+  CHECK(to_json(exported).find(R"("phone":"*******5678","customer_name":"王**")") != std::string::npos);  // input order
+  CHECK(code_of([&] { check_personal_data_role(e.definition(), "agent"); }) == Errc::permission);
+  check_personal_data_role(e.definition(), "manager");
+  check_personal_data_role(e.definition(), "");
   // The KPI report carries no personal data.
   const std::string kpi_json = kpi::to_json(e.kpi());
   for (const char* secret : {"13812345678", "13900001111", "王小明"}) CHECK(kpi_json.find(secret) == std::string::npos);

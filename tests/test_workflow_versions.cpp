@@ -101,7 +101,9 @@ TEST_CASE("A case pinned to version 1 keeps its transitions after version 2 is l
   // Loading the same name and version twice is refused.
   CHECK(code_of([&] { e.add_workflow(default_v2(), cfg.policy(), cfg.rules()); }) == Errc::conflict);
   // Queries by state span the versions.
-  CHECK(e.find(Query{.state = "acknowledged"}) == std::vector<std::string>{"A", "B"});
+  Query acknowledged;
+  acknowledged.state = "acknowledged";
+  CHECK(e.find(acknowledged) == std::vector<std::string>{"A", "B"});
 
   SUBCASE("across a snapshot") {
     Engine restored = cfg.v1_and_v2();

@@ -1,8 +1,6 @@
 // crmkit store check|export — inspect a durable store file.
 #include <fmt/core.h>
-#include <fmt/ranges.h>
 
-#include <algorithm>
 #include <unordered_map>
 
 #include "cli.hpp"
@@ -12,17 +10,6 @@
 namespace {
 
 using namespace crmkit;
-
-/// An exported event with its personal data masked as a case read masks it
-/// (docs/domain.md#case-records-and-personal-data): the workflow's personal fields by their mask
-/// rule, digit runs of 7+ in free text (description, reason, resolution, note) keep their last 4.
-std::string masked_event(workflow::Event& e, const workflow::Definition& def) {
-  for (std::string* text : {&e.description, &e.reason, &e.resolution, &e.note}) *text = workflow::mask_free_text(*text);
-  for (auto& a : e.attributes)
-    if (const workflow::FieldDef* f = def.field(a.key); f && f->personal && a.kind == workflow::Attribute::Kind::string)
-      a.text = workflow::mask_value(a.text, f->mask);
-  return workflow::to_json(e);
-}
 
 /// Inspecting never creates a store.
 store::Options existing_store() {
@@ -80,13 +67,7 @@ void setup(CLI::App& app) {
     for (const auto& [file, policy] : workflow::workflow_sources(
              export_workflows.empty() ? std::vector<std::string>{cli::data_path("workflows")} : export_workflows, ""))
       defs.push_back(workflow::Definition::from_file(file));
-    for (const auto& def : defs) {
-      const auto& roles = def.personal_data_roles();
-      if (!export_role.empty() && std::find(roles.begin(), roles.end(), export_role) == roles.end())
-        throw Error(Errc::permission,
-                    fmt::format("--personal-data-role: role '{}' may not read personal data of workflow '{}' (personal_data_roles: {})",
-                                export_role, def.name(), fmt::join(roles, ", ")));
-    }
+    for (const auto& def : defs) workflow::check_personal_data_role(def, export_role);
     const bool unmasked = !export_role.empty();
     // Each case's definition, from its receive (the journal names the workflow version it got).
     std::unordered_map<std::string, const workflow::Definition*> case_def;
@@ -106,8 +87,10 @@ void setup(CLI::App& app) {
       if (e.kind != store::RecordKind::event) return;  // sweeps are journal bookkeeping, not events
       if (unmasked) out += e.json;
       else {
+        // Masked as a case read masks it (docs/domain.md#case-records-and-personal-data).
         workflow::parse_event(e.json, parsed);
-        out += masked_event(parsed, definition_of(parsed));
+        workflow::mask_personal_data(parsed, definition_of(parsed));
+        out += workflow::to_json(parsed);
       }
       out += '\n';
       if (out.size() > (1 << 20)) {

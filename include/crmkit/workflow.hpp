@@ -200,6 +200,11 @@ class Definition {
   std::shared_ptr<const Impl> impl_;
 };
 
+/// Error(permission) unless `role` may read personal data of `definition` (is one of its
+/// personal_data_roles); the message names the role, the workflow and its roles. An empty role
+/// asks for masked data and is always allowed.
+void check_personal_data_role(const Definition& definition, std::string_view role);
+
 /// The workflow keys of a policy file (next to the SLA clocks):
 /// {"compensation_limits": {"agent": 200, "supervisor": 2000, "manager": 10000, "director": null},
 ///  "callback": {"max_attempts": 3, "manual_tiers": ["diamond", "gold"]},
@@ -294,6 +299,9 @@ Event parse_event(std::string_view json);
 void parse_event(std::string_view json, Event& out);
 /// Serializes an event back to its JSON object (at in UTC with the original offset).
 std::string to_json(const Event& e);
+/// Masks an event's personal data as a masked case read shows it: the personal fields
+/// `definition` declares by their mask rule, digit runs in the free-text fields.
+void mask_personal_data(Event& e, const Definition& definition);
 
 /// One clock of a case, as seen at some instant.
 struct ClockInfo {

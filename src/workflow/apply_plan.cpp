@@ -34,7 +34,7 @@ void check_shape(const Event& e) {
   for (uint32_t bits = e.present | (e.note.empty() ? 0u : 1u << static_cast<unsigned>(Field::note)); bits; bits &= bits - 1) {
     const Field f = static_cast<Field>(__builtin_ctz(bits));
     const size_t n = e.text(f).size();
-    const size_t max = f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes;
+    const size_t max = builtin(f).max_bytes;
     if (n > max) refuse(Errc::limit, e, fmt::format("data.{} is {} bytes (at most {})", field_name(f), n, max));
   }
 }
@@ -52,12 +52,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
     __builtin_prefetch(c->events.data() + c->events.size());
     __builtin_prefetch(c->pool.data() + c->pool.size());
   }
-  if (c && !(e.present & (1u << static_cast<unsigned>(Field::workflow) | 1u << static_cast<unsigned>(Field::workflow_version)))) {
-    p.workflow = c->workflow;  // most events: the case's own workflow, nothing to check
-    p.w = config.workflows[p.workflow].get();
-  } else {
-    select_workflow(e, p);
-  }
+  select_workflow(e, p);
   const Definition::Impl* const d = p.w->d;
   const int type = static_cast<int>(p.w->type_names.find(e.type)) - 1;
   if (type < 0) refuse(Errc::invalid_argument, e, fmt::format("unknown event type '{}' (workflow '{}' v{})", e.type, d->name, d->version));
@@ -121,10 +116,8 @@ void Engine::Impl::select_workflow(const Event& e, Plan& p) const {
              fmt::format("data.workflow: the case is under workflow '{}' v{}", p.w->d->name, p.w->d->version));
     return;
   }
-  const int w = versioned ? config.find(named ? e.workflow : config.families[0], e.workflow_version)
-                : named     ? config.newest(e.workflow)
-                            : config.default_index;
   const std::string& name = named ? e.workflow : config.families[0];
+  const int w = versioned ? config.find(name, e.workflow_version) : named ? config.newest(name) : config.default_index;
   if (w < 0)
     refuse(Errc::not_found, e,
            versioned ? fmt::format("data.workflow_version: workflow '{}' version {} is not loaded (loaded: {})", name, e.workflow_version,
@@ -184,7 +177,7 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
     refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(static_cast<Field>(__builtin_ctz(missing)))));
   for (uint32_t bits = t.required_mask; bits; bits &= bits - 1) {
     const Field f = static_cast<Field>(__builtin_ctz(bits));
-    if (f != Field::manual && f != Field::level && f != Field::amount && e.text(f).empty())
+    if (is_text(f) && e.text(f).empty())
       refuse(Errc::invalid_argument, e, fmt::format("data.{} is empty", field_name(f)));
   }
 }

@@ -326,7 +326,7 @@ Definition Definition::from_json(std::string_view text) {
       for (const auto& [key, val] : t["when"].items()) {
         auto f = field_from_name(key);
         if (!f) bad(fmt::format("{}.when.{}", where, key), "unknown field", Errc::not_found);
-        if (*f == Field::manual || *f == Field::level || *f == Field::amount)
+        if (!is_text(*f))
           bad(fmt::format("{}.when.{}", where, key), "conditions apply to text fields only");
         auto vals = str_list(val, fmt::format("{}.when.{}", where, key));
         if (vals.empty()) bad(fmt::format("{}.when.{}", where, key), "at least one value");

@@ -420,7 +420,7 @@ void parse_event(std::string_view json, Event& e) {
                 if (p.peek() != '"') p.fail(fmt::format("'data.{}' must be a string", dkey));
                 std::string* s = string_slot(e, *f);
                 p.string(*s);
-                check_len(*s, dkey, *f == Field::description ? kMaxDescriptionBytes : kMaxFieldBytes);
+                check_len(*s, dkey, builtin(*f).max_bytes);
                 e.set(*f);
               }
               if (p.eat('}')) break;

@@ -3,7 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "crmkit/workflow.hpp"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "crmkit/error.hpp"
+#include "workflow/internal.hpp"
 
 namespace crmkit::workflow {
 
@@ -58,6 +62,27 @@ std::string mask_free_text(std::string_view text) {
     i = j;
   }
   return out;
+}
+
+void check_personal_data_role(const Definition& definition, std::string_view role) {
+  const Definition::Impl& d = definition.impl();
+  if (role.empty() || d.personal_role(role)) return;
+  throw Error(Errc::permission,
+              d.personal_roles.empty()
+                  ? fmt::format("role '{}' may not read personal data: workflow '{}' lists no personal_data_roles", role, d.name)
+                  : fmt::format("role '{}' may not read personal data of workflow '{}' (personal_data_roles: {})", role, d.name,
+                                fmt::join(d.personal_roles, ", ")));
+}
+
+void mask_personal_data(Event& e, const Definition& definition) {
+  for (size_t i = 0; i < static_cast<size_t>(Field::count_); ++i) {
+    const auto f = static_cast<Field>(i);
+    // A free-text field is a text member of the event: text() gives it (const only; e is ours).
+    if (builtin(f).free_text) const_cast<std::string&>(e.text(f)) = mask_free_text(e.text(f));
+  }
+  for (Attribute& a : e.attributes)
+    if (const FieldDef* f = definition.field(a.key); f && f->personal && a.kind == Attribute::Kind::string)
+      a.text = mask_value(a.text, f->mask);
 }
 
 }  // namespace crmkit::workflow

@@ -42,14 +42,7 @@ FieldValue field_value(const RecordItem& item, const Definition::Impl& d, bool u
 
 void Engine::Impl::check_personal_data_role(std::string_view role) const {
   // One role reads every case: it must be entitled in every loaded workflow.
-  for (const auto& w : config.workflows) {
-    const Definition::Impl* d = w->d;
-    if (role.empty() || d->personal_role(role)) continue;
-    throw Error(Errc::permission,
-                d->personal_roles.empty()
-                    ? fmt::format("role '{}' may not read personal data: workflow '{}' lists no personal_data_roles", role, d->name)
-                    : fmt::format("role '{}' may not read personal data (personal_data_roles: {})", role, fmt::join(d->personal_roles, ", ")));
-  }
+  for (const auto& w : config.workflows) workflow::check_personal_data_role(w->def, role);
 }
 
 Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
@@ -102,7 +95,7 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
   if (!c.events.empty()) {
     // The description is stored with the receive event.
     decode_data(c.pool, c.events.front(), *d, [&](const RecordItem& item) {
-      if (item.code == static_cast<uint8_t>(Field::description)) out.description = unmasked ? std::string(item.text) : mask_free_text(item.text);
+      if (item.code == static_cast<uint8_t>(Field::description)) out.description = field_value(item, *d, unmasked).text;
     });
   }
   // The declared fields: the last value each record gave (records are few per case; a field
