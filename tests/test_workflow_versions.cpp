@@ -225,3 +225,54 @@ TEST_CASE("Limits at their boundaries: declared fields, attributes per event, ve
   many.apply_json(ev("r", "M-1", "receive", "02T09:00", kComplaint));
   CHECK(many.get("M-1")->workflow_version == static_cast<int>(kMaxWorkflows));
 }
+
+TEST_CASE("Refusals about workflows change nothing, in memory and on disk") {
+  Config cfg;
+  auto check = [&](Engine& e) {
+    e.apply_json(ev("a1", "A", "receive", "02T09:00", kComplaint));
+    e.apply_json(ev("w1", "W", "receive", "02T09:00", R"("channel":"web","customer":"K-9","category":"repair","workflow":"warranty")"));
+    e.apply_json(ev("w2", "W", "dispatch", "02T09:30", R"("department":"repair","owner":"t-1")"));
+    const std::string before = engine_dump(e);
+    const int64_t position = e.journal_position();
+    const std::vector<std::pair<Errc, std::string>> refused = {
+        {Errc::not_found, ev("x1", "X", "receive", "02T10:00", kComplaint + R"(,"workflow":"survey")")},
+        {Errc::not_found, ev("x2", "X", "receive", "02T10:00", kComplaint + R"(,"workflow_version":2)")},
+        {Errc::invalid_argument, ev("x3", "A", "acknowledge", "02T10:00", R"("workflow":"warranty")")},
+        {Errc::invalid_argument, ev("x4", "A", "answer", "02T10:00", R"("resolution":"x")")},
+        {Errc::invalid_argument, ev("x5", "W", "complete", "02T10:00", R"("resolution":"fixed")")},  // under_warranty required
+        {Errc::invalid_argument, ev("x6", "A", "merge", "02T10:00", R"("into":"W")")},                // another workflow
+    };
+    for (const auto& [code, json] : refused) {
+      CAPTURE(json);
+      CHECK(code_of([&] { (void)e.apply_json(json); }) == code);
+      CHECK((engine_dump(e) == before));
+      CHECK(e.journal_position() == position);
+    }
+    CHECK(code_of([&] { e.add_workflow(Definition::from_file(kData + "workflows/warranty.json"), cfg.policy("warranty"), cfg.rules("warranty")); }) ==
+          Errc::conflict);
+    CHECK(e.workflows().size() == 2);
+    CHECK((engine_dump(e) == before));
+  };
+  auto both = [&] {
+    Engine e = cfg.v1();
+    e.add_workflow(Definition::from_file(kData + "workflows/warranty.json"), cfg.policy("warranty"), cfg.rules("warranty"));
+    return e;
+  };
+  SUBCASE("in memory") {
+    Engine e = both();
+    check(e);
+  }
+  SUBCASE("durable, and after reopening") {
+    TempDb db;
+    store::DurableOptions o;
+    o.durability = store::Durability::off;
+    std::string live;
+    {
+      Engine e = store::open_engine(db.path, both, o);
+      check(e);
+      live = engine_dump(e);
+    }
+    Engine reopened = store::open_engine(db.path, both, o);
+    CHECK((engine_dump(reopened) == live));
+  }
+}
