@@ -29,11 +29,36 @@ sla::CaseAttributes parse_case(const char* case_json) {
     if (!it->is_string()) throw Error(Errc::invalid_argument, fmt::format("case.{}: expected a string", key));
     into = it->get<std::string>();
   };
+  for (const auto& [key, _] : j.items())
+    if (key != "channel" && key != "category" && key != "severity" && key != "tier" && key != "fields")
+      throw Error(Errc::invalid_argument, fmt::format("case.{}: unknown key (expected channel, category, severity, tier, fields)", key));
   field("channel", a.channel);
   field("category", a.category);
   field("severity", a.severity);
   field("tier", a.tier);
+  if (auto it = j.find("fields"); it != j.end()) {
+    if (!it->is_object()) throw Error(Errc::invalid_argument, "case.fields: expected an object of field name -> value");
+    for (const auto& [key, value] : it->items()) {
+      if (value.is_string()) a.fields.emplace_back(key, value.get<std::string>());
+      else if (value.is_boolean() || value.is_number()) a.fields.emplace_back(key, value.dump());
+      else throw Error(Errc::invalid_argument, fmt::format("case.fields.{}: expected a string, number or boolean", key));
+    }
+  }
   return a;
+}
+
+/// The due of an instant target for a case: its field's time plus the offset.
+Instant due_of(const sla::Target& t, const sla::CaseAttributes& a) {
+  const std::string_view text = a.get(t.due_field);
+  if (text.empty())
+    throw Error(Errc::invalid_argument, fmt::format("case.fields.{}: missing (clock '{}' is due at that time)", t.due_field, t.clock));
+  Instant at;
+  if (!try_parse_instant(text, at))
+    throw Error(Errc::invalid_argument, fmt::format("case.fields.{}: '{}' is not an RFC 3339 timestamp", t.due_field, text));
+  const int64_t due = at.unix_seconds() + t.due_offset.count_seconds();
+  if (due < kFirstSupportedUnixSeconds || due > kLastSupportedUnixSeconds)
+    throw Error(Errc::invalid_argument, fmt::format("case.fields.{}: the due is outside the supported range", t.due_field));
+  return Instant::from_unix_seconds(due);
 }
 
 const sla::Policy* get_policy(const crmkit_policy* h) {
@@ -97,11 +122,16 @@ int crmkit_policy_target(const crmkit_policy* h, const char* clock, const char* 
   if (!p) return CRMKIT_EINVAL;
   return guard([&] {
     sla::Target t = p->target(clock, parse_case(case_json));
-    json j = {{"clock", t.clock},
-              {"business_seconds", t.business.count_seconds()},
-              {"warnings", t.warnings},
-              {"escalate_to", t.escalate_to},
-              {"rule", t.rule}};
+    json j = {{"clock", t.clock}, {"kind", sla::target_kind_name(t.kind)}};
+    if (t.kind == sla::TargetKind::instant) {
+      j["due_field"] = t.due_field;
+      j["due_offset_seconds"] = t.due_offset.count_seconds();
+    } else {
+      j["duration_seconds"] = t.duration.count_seconds();
+    }
+    j["warnings"] = t.warnings;
+    j["escalate_to"] = t.escalate_to;
+    j["rule"] = t.rule;
     *out = dup_string(j.dump());
     return ok();
   });
@@ -124,8 +154,21 @@ int crmkit_clocks_create(crmkit_clocks* h, const crmkit_policy* ph, const char* 
   const sla::Policy* p = get_policy(ph);
   if (!p) return CRMKIT_EINVAL;
   return with_clocks(h, [&](crmkit_clocks& c) {
-    sla::Target t = p->target(clock, parse_case(case_json));
-    *out_id = c.scheduler.create(c.scheduler.intern(t));
+    const sla::CaseAttributes a = parse_case(case_json);
+    sla::Target t = p->target(clock, a);
+    std::optional<Instant> due;
+    if (t.kind == sla::TargetKind::instant) due = due_of(t, a);
+    const sla::TargetId target = c.scheduler.intern(t);
+    c.dues.reserve(c.dues.size() + 1);  // nothing fails after the clock exists
+    *out_id = c.scheduler.create(target);
+    if (due) c.dues.emplace(*out_id, *due);
+  });
+}
+
+int crmkit_clocks_start(crmkit_clocks* h, uint64_t id, int64_t at) {
+  return with_clocks(h, [&](crmkit_clocks& c) {
+    auto due = c.dues.find(id);
+    c.scheduler.start(id, Instant::from_unix_seconds(at), due == c.dues.end() ? std::nullopt : std::optional<Instant>(due->second));
   });
 }
 
@@ -133,7 +176,6 @@ int crmkit_clocks_create(crmkit_clocks* h, const crmkit_policy* ph, const char* 
   int crmkit_clocks_##name(crmkit_clocks* h, uint64_t id, int64_t at) {                             \
     return with_clocks(h, [&](crmkit_clocks& c) { c.scheduler.name(id, Instant::from_unix_seconds(at)); }); \
   }
-CRMKIT_CLOCK_OP(start)
 CRMKIT_CLOCK_OP(pause)
 CRMKIT_CLOCK_OP(resume)
 CRMKIT_CLOCK_OP(stop)
@@ -145,9 +187,14 @@ int crmkit_clocks_retarget(crmkit_clocks* h, uint64_t id, const crmkit_policy* p
   const sla::Policy* p = get_policy(ph);
   if (!p) return CRMKIT_EINVAL;
   return with_clocks(h, [&](crmkit_clocks& c) {
-    sla::Target t = p->target(clock, parse_case(case_json));
+    const sla::CaseAttributes a = parse_case(case_json);
+    sla::Target t = p->target(clock, a);
     if (!c.scheduler.contains(id)) throw Error(Errc::not_found, fmt::format("clock {} not found", id));
-    c.scheduler.retarget(id, c.scheduler.intern(t), Instant::from_unix_seconds(at));
+    std::optional<Instant> due;
+    if (t.kind == sla::TargetKind::instant) due = due_of(t, a);
+    c.dues.reserve(c.dues.size() + 1);
+    c.scheduler.retarget(id, c.scheduler.intern(t), Instant::from_unix_seconds(at), due);
+    if (due) c.dues.insert_or_assign(id, *due);
   });
 }
 
@@ -159,7 +206,7 @@ int crmkit_clocks_status(crmkit_clocks* h, uint64_t id, int64_t as_of, crmkit_cl
     r.state = static_cast<int>(s.state);
     r.elapsed_seconds = s.elapsed.count_seconds();
     r.remaining_seconds = s.remaining.count_seconds();
-    r.target_seconds = c.scheduler.target(s.target).business.count_seconds();
+    r.target_seconds = s.total.count_seconds();
     r.has_due = s.due.has_value();
     r.due = s.due ? s.due->unix_seconds() : 0;
     r.breached = s.breached;

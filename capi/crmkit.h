@@ -147,8 +147,12 @@ CRMKIT_API void crmkit_policy_free(crmkit_policy* policy);
 /** The clock names the policy defines, as a JSON array (caller frees with crmkit_string_free). */
 CRMKIT_API int crmkit_policy_clocks(const crmkit_policy* policy, char** out_json);
 /** The target of `clock` for a case described by `case_json` ({"channel","category","severity",
- *  "tier"}, all optional strings) as JSON {"clock","business_seconds","warnings","escalate_to",
- *  "rule"} (caller frees). Errors: CRMKIT_EINVAL, CRMKIT_EPARSE, CRMKIT_ENOTFOUND (unknown clock). */
+ *  "tier"}, all optional strings, and "fields": {name: value} for the other attributes the rules
+ *  match and the times instant targets are due at; NULL or "" for none) as JSON {"clock", "kind"
+ *  ("business", "elapsed" or "instant"), "duration_seconds" (business and elapsed) or "due_field"
+ *  and "due_offset_seconds" (instant), "warnings", "escalate_to", "rule"} (caller frees).
+ *  Errors: CRMKIT_EINVAL (an unknown key in case_json, a value that is not a string),
+ *  CRMKIT_EPARSE, CRMKIT_ENOTFOUND (unknown clock). */
 CRMKIT_API int crmkit_policy_target(const crmkit_policy* policy, const char* clock, const char* case_json,
                                     char** out_json);
 
@@ -159,9 +163,9 @@ enum crmkit_clock_event_kind { CRMKIT_CLOCK_WARNING = 0, CRMKIT_CLOCK_BREACH = 1
 /** A snapshot of one clock. `due` is meaningful only when has_due is 1 (a running clock). */
 typedef struct crmkit_clock_status {
   int state;                  /* enum crmkit_clock_state */
-  int64_t elapsed_seconds;    /* business seconds accumulated */
+  int64_t elapsed_seconds;    /* seconds counted (business seconds for a business target) */
   int64_t remaining_seconds;  /* target - elapsed (negative once breached) */
-  int64_t target_seconds;
+  int64_t target_seconds;     /* the target's duration; an instant target: from its start to its due */
   int has_due;
   int64_t due;                /* unix seconds */
   int breached;
@@ -183,19 +187,23 @@ typedef struct crmkit_clock_event {
 CRMKIT_API int crmkit_clocks_new(crmkit_clocks** out);
 CRMKIT_API void crmkit_clocks_free(crmkit_clocks* clocks);
 /** Creates an idle clock for `clock` of `policy` for the case `case_json` (see
- *  crmkit_policy_target); *out_id is its id (never reused). Errors: CRMKIT_EINVAL, CRMKIT_EPARSE,
- *  CRMKIT_ENOTFOUND (unknown clock name). */
+ *  crmkit_policy_target); *out_id is its id (never reused). An instant target is due at the time
+ *  case_json's "fields" give for its field, plus its offset. Errors: CRMKIT_EINVAL (also: the
+ *  instant's field missing or not an RFC 3339 time), CRMKIT_EPARSE, CRMKIT_ENOTFOUND (unknown
+ *  clock name). */
 CRMKIT_API int crmkit_clocks_create(crmkit_clocks* clocks, const crmkit_policy* policy, const char* clock,
                                     const char* case_json, uint64_t* out_id);
 /** State changes at instant `at`. Errors: CRMKIT_ENOTFOUND (unknown id), CRMKIT_ESTATE (e.g. resume
- *  of a clock that is not paused, anything after stop), CRMKIT_EINVAL (bad handle, `at` before
- *  the clock's last change). A failed call changes nothing. */
+ *  of a clock that is not paused, anything after stop, a pause of a clock counting to a fixed
+ *  instant), CRMKIT_EINVAL (bad handle, `at` before the clock's last change). A failed call
+ *  changes nothing. */
 CRMKIT_API int crmkit_clocks_start(crmkit_clocks* clocks, uint64_t id, int64_t at);
 CRMKIT_API int crmkit_clocks_pause(crmkit_clocks* clocks, uint64_t id, int64_t at);
 CRMKIT_API int crmkit_clocks_resume(crmkit_clocks* clocks, uint64_t id, int64_t at);
 CRMKIT_API int crmkit_clocks_stop(crmkit_clocks* clocks, uint64_t id, int64_t at);
-/** Switches a clock to the target of (policy, clock, case_json) at `at`, keeping the business
- *  time elapsed so far (a severity or tier change). Errors as crmkit_clocks_create / _start. */
+/** Switches a clock to the target of (policy, clock, case_json) at `at`, keeping the time elapsed
+ *  and paused so far (a reclassification; for an instant target, a moved due). Errors as
+ *  crmkit_clocks_create / _start. */
 CRMKIT_API int crmkit_clocks_retarget(crmkit_clocks* clocks, uint64_t id, const crmkit_policy* policy,
                                       const char* clock, const char* case_json, int64_t at);
 /** The clock's status as of `as_of`. Errors: CRMKIT_EINVAL, CRMKIT_ENOTFOUND. */

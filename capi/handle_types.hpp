@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 
 #include "crmkit/calendar.hpp"
 #include "crmkit/sla.hpp"
@@ -19,4 +20,5 @@ struct crmkit_clocks {
   std::mutex mu;
   crmkit::sla::Scheduler scheduler;
   std::deque<crmkit::sla::ClockEvent> pending;  // fired but not yet handed to the caller
+  std::unordered_map<uint64_t, crmkit::Instant> dues;  // instant targets: the due the case gave at create/retarget
 };

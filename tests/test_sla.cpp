@@ -55,36 +55,36 @@ TEST_CASE("The default policy gives the targets of docs/domain.md#time-targets")
   CHECK(p.default_warnings() == std::vector<double>{0.5, 0.75, 0.9});
 
   Target phone = p.target("first_response", attrs("phone"));
-  CHECK(phone.business == Duration::hours(2));
+  CHECK(phone.duration == Duration::hours(2));
   CHECK(phone.escalate_to == 1);
   CHECK(phone.calendar.id() == cal.id());
   CHECK(phone.rule == "first_response: channel=phone -> 2h");
-  CHECK(p.target("first_response", attrs("system")).business == Duration::hours(8));
-  CHECK(p.target("first_response", attrs("forum")).business == Duration::hours(24));   // list value
-  CHECK(p.target("first_response", attrs("carrier-pigeon")).business == Duration::hours(24));  // default
+  CHECK(p.target("first_response", attrs("system")).duration == Duration::hours(8));
+  CHECK(p.target("first_response", attrs("forum")).duration == Duration::hours(24));   // list value
+  CHECK(p.target("first_response", attrs("carrier-pigeon")).duration == Duration::hours(24));  // default
   CHECK(p.target("first_response", attrs("carrier-pigeon")).rule == "first_response: default 1d");
-  CHECK(p.target("contact_after_dispatch", attrs("web")).business == Duration::hours(2));
+  CHECK(p.target("contact_after_dispatch", attrs("web")).duration == Duration::hours(2));
 
   // Severity rules, with their own escalation level.
   Target critical = p.target("resolution", attrs("web", "critical"));
-  CHECK(critical.business == Duration::hours(8));
+  CHECK(critical.duration == Duration::hours(8));
   CHECK(critical.escalate_to == 2);
   CHECK(p.target("resolution", attrs("web", "high")).escalate_to == 1);
-  CHECK(p.target("resolution", attrs("web", "normal")).business == Duration::hours(40));
+  CHECK(p.target("resolution", attrs("web", "normal")).duration == Duration::hours(40));
 
   // Tiers: multipliers rounded to whole seconds, diamond counts on 24x7.
   Target gold = p.target("first_response", attrs("phone", "normal", "gold"));
-  CHECK(gold.business == Duration::minutes(90));
+  CHECK(gold.duration == Duration::minutes(90));
   CHECK(gold.rule == "first_response: channel=phone -> 2h; tier gold x0.75 -> 1h30m");
   Target diamond = p.target("first_response", attrs("phone", "normal", "diamond"));
-  CHECK(diamond.business == Duration::hours(1));
+  CHECK(diamond.duration == Duration::hours(1));
   CHECK(diamond.calendar.id() != cal.id());
   CHECK(diamond.calendar.is_working(at("2026-10-01T03:00:00+08:00")));  // a holiday night
-  CHECK(p.target("first_response", attrs("phone", "normal", "unknown-tier")).business == Duration::hours(2));
+  CHECK(p.target("first_response", attrs("phone", "normal", "unknown-tier")).duration == Duration::hours(2));
 
   // The callback clock counts calendar time.
   Target callback = p.target("callback", attrs("phone"));
-  CHECK(callback.business == Duration::days(3));
+  CHECK(callback.duration == Duration::days(3));
   CHECK(callback.calendar.is_working(at("2026-10-01T03:00:00+08:00")));
   CHECK(code_of([&] { (void)p.target("nope", attrs("phone")); }) == Errc::not_found);
 }
@@ -92,8 +92,8 @@ TEST_CASE("The default policy gives the targets of docs/domain.md#time-targets")
 TEST_CASE("Tier multipliers round to whole seconds and never reach zero") {
   Calendar cal;
   Policy p = Policy::from_json(R"({"clocks":{"c":{"target":7}},"tiers":{"t":{"multiplier":0.1},"h":{"multiplier":0.5}}})", cal);
-  CHECK(p.target("c", attrs("x", "n", "t")).business == Duration::seconds(1));
-  CHECK(p.target("c", attrs("x", "n", "h")).business == Duration::seconds(4));  // 3.5 rounds half away from zero
+  CHECK(p.target("c", attrs("x", "n", "t")).duration == Duration::seconds(1));
+  CHECK(p.target("c", attrs("x", "n", "h")).duration == Duration::seconds(4));  // 3.5 rounds half away from zero
 }
 
 TEST_CASE("A bad policy is refused with the field named") {
@@ -109,9 +109,19 @@ TEST_CASE("A bad policy is refused with the field named") {
   CHECK(code_of([&] { (void)Policy::from_json(R"({"clocks":{"a":{"target":"1h","calendar":"mars"}}})", cal); }) == Errc::not_found);
   CHECK(err(R"({"warnings":[0.5,0.4],"clocks":{"a":{"target":"1h"}}})").find("policy.warnings[1]") != std::string::npos);
   CHECK(err(R"({"warnings":[1.5],"clocks":{"a":{"target":"1h"}}})").find("(0, 1)") != std::string::npos);
-  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"colour":"red"},"target":"1h"}]}}})")
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"colour":[]},"target":"1h"}]}}})")
             .find("policy.clocks.a.rules[0].when.colour") != std::string::npos);
-  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"channel":"x"}}]}}})").find("rules[0].target") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"channel":"x"}}]}}})").find("rules[0]: sets nothing") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","rules":[{"when":{"channel":"x"},"targt":"2h"}]}}})").find("rules[0].targt") != std::string::npos);
+  // Kinds: each takes what it needs and nothing else.
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","kind":"wall"}}})").find("policy.clocks.a.kind") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","kind":"elapsed","calendar":"24x7"}}})").find("policy.clocks.a.calendar") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"kind":"instant"}}})").find("policy.clocks.a.field: missing") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"kind":"instant","field":"f","target":"1h"}}})").find("policy.clocks.a.target") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"kind":"instant","field":"f","offset":"-3x"}}})").find("policy.clocks.a.offset") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"target":"1h","offset":"1h"}}})").find("only an instant target takes an offset") != std::string::npos);
+  CHECK(err(R"({"clocks":{"a":{"kind":"instant","field":"f","rules":[{"when":{"tier":"x"},"kind":"business"}]}}})")
+            .find("rules[0].target: missing") != std::string::npos);
   CHECK(err(R"({"clocks":{"a":{"target":"1h","escalate_on_breach":16}}})").find("escalate_on_breach") != std::string::npos);
   CHECK(err(R"({"clocks":{"a":{"target":"1h","bogus":1}}})").find("policy.clocks.a.bogus") != std::string::npos);
   CHECK(err(R"({"clocks":{"a":{"target":"1h"}},"tiers":{"gold":{"multiplier":-1}}})").find("policy.tiers.gold.multiplier") != std::string::npos);
@@ -361,18 +371,23 @@ TEST_CASE("Random operations and sweeps agree with a brute-force reference") {
   std::mt19937_64 rng(42);
   const char* channels[] = {"phone", "web", "system"};
   const char* severities[] = {"low", "normal", "high", "critical"};
+  // Business targets (phone, resolution), elapsed ones (web, system) and instants (a promised
+  // contact up to three days ahead, never paused).
+  const Policy promise = Policy::from_json(R"({"clocks": {"promise": {"kind": "instant", "field": "by"}}})", cal);
   struct Ref {
     TargetId target;
     std::vector<std::pair<int64_t, int64_t>> segments;  // running [from, to)
     int state = 0;                                        // 0 idle 1 running 2 paused 3 stopped
     int64_t last = 0;
+    int64_t due = 0;  // instant targets
   };
   std::map<ClockId, Ref> ref;
   int64_t now = at("2026-01-05T08:00:00+08:00").unix_seconds();
   std::vector<ClockEvent> fired;
   for (int i = 0; i < 400; ++i) {
-    TargetId t = s.intern(p.target(rng() % 2 ? "first_response" : "resolution",
-                                   attrs(channels[rng() % 3], severities[rng() % 4], rng() % 5 == 0 ? "gold" : "")));
+    TargetId t = rng() % 5 == 0 ? s.intern(promise.target("promise", {}))
+                                : s.intern(p.target(rng() % 2 ? "first_response" : "resolution",
+                                                    attrs(channels[rng() % 3], severities[rng() % 4], rng() % 5 == 0 ? "gold" : "")));
     ref[s.create(t)] = Ref{t, {}, 0, 0};
   }
   for (int step = 0; step < 6000; ++step) {
@@ -383,13 +398,14 @@ TEST_CASE("Random operations and sweeps agree with a brute-force reference") {
     switch (rng() % 6) {
       case 0:
         if (r.state == 0) {
-          s.start(id, t);
+          r.due = now + static_cast<int64_t>(rng() % (3 * 86400)) - 3600;  // sometimes already past
+          s.start(id, t, Instant::from_unix_seconds(r.due));
           r.state = 1;
           r.segments.push_back({now, INT64_MAX});
         }
         break;
       case 1:
-        if (r.state == 1) {
+        if (r.state == 1 && s.target(r.target).kind != TargetKind::instant) {
           s.pause(id, t);
           r.state = 2;
           r.segments.back().second = now;
@@ -418,8 +434,9 @@ TEST_CASE("Random operations and sweeps agree with a brute-force reference") {
   // crossed at the first t with B(t) >= h (binary search on whole seconds).
   auto business = [&](const Ref& r, int64_t t) {
     int64_t b = 0;
+    const Calendar& counted = s.target(r.target).calendar;  // the policy's, or 24x7 for elapsed and instant targets
     for (auto [from, to] : r.segments)
-      if (t > from) b += cal.between(Instant::from_unix_seconds(from), Instant::from_unix_seconds(std::min(t, to))).count_seconds();
+      if (t > from) b += counted.between(Instant::from_unix_seconds(from), Instant::from_unix_seconds(std::min(t, to))).count_seconds();
     return b;
   };
   std::vector<std::tuple<int64_t, ClockId, int, int>> expected;
@@ -427,8 +444,11 @@ TEST_CASE("Random operations and sweeps agree with a brute-force reference") {
     if (r.segments.empty()) continue;
     const Target& target = s.target(r.target);
     std::vector<int64_t> thresholds;
-    for (double f : target.warnings) thresholds.push_back(std::llround(f * static_cast<double>(target.business.count_seconds())));
-    thresholds.push_back(target.business.count_seconds());
+    // An instant: the breach at the due, warnings at fractions of the time from the start.
+    const int64_t total = target.kind == TargetKind::instant ? std::max<int64_t>(r.due - r.segments.front().first, 0)
+                                                            : target.duration.count_seconds();
+    for (double f : target.warnings) thresholds.push_back(total == 0 ? 0 : std::max<int64_t>(1, std::llround(f * static_cast<double>(total))));
+    thresholds.push_back(total);
     for (size_t k = 0; k < thresholds.size(); ++k) {
       if (business(r, now) < thresholds[k]) continue;
       int64_t lo = r.segments.front().first, hi = now;
@@ -611,7 +631,7 @@ TEST_CASE("2000 clocks, random operations incl. retarget, erase, refused calls a
     uint32_t done = 0;  // bit k: warning k; bit 7: breach (per index, as the contract says)
     for (size_t j = 0; j < r.periods.size(); ++j) {
       const Target& target = s.target(r.periods[j].second);
-      const int64_t total = target.business.count_seconds();
+      const int64_t total = target.duration.count_seconds();
       std::vector<int64_t> th;
       for (double f : target.warnings) th.push_back(std::clamp<int64_t>(std::llround(f * static_cast<double>(total)), 1, total));
       th.push_back(total);
@@ -690,4 +710,118 @@ TEST_CASE("A warning crossed before a retarget keeps its own fraction; threshold
   CHECK_NOTHROW(s.sweep(Instant::from_unix_seconds(INT64_MAX / 4), out));
   CHECK_NOTHROW((void)s.status(l, Instant::from_unix_seconds(INT64_MAX / 4)));
   CHECK_FALSE(s.status(l, at("2470-01-01T00:00:00Z")).due.has_value());
+}
+
+TEST_CASE("Three kinds of target: business hours, elapsed hours, a fixed instant") {
+  Calendar cal = china();
+  Policy p = Policy::from_json(R"({
+    "clocks": {
+      "reply": {"target": "24h", "rules": [{"when": {"channel": ["web", "forum"]}, "kind": "elapsed"},
+                                            {"when": {"channel": "phone"}, "target": "2h"},
+                                            {"when": {"product": "broadband"}, "target": "1h"}]},
+      "arrival": {"kind": "instant", "field": "appointment_start", "escalate_on_breach": 2},
+      "notice": {"kind": "instant", "field": "appointment_start", "offset": "-30m"}},
+    "tiers": {"diamond": {"multiplier": 0.5, "calendar": "24x7"}}})",
+                               cal);
+  CHECK(p.condition_fields() == std::vector<std::string>{"product"});
+  CHECK(p.due_fields() == std::vector<std::string>{"appointment_start"});
+  Target web = p.target("reply", attrs("web"));
+  CHECK(web.kind == TargetKind::elapsed);
+  CHECK(web.duration == Duration::hours(24));
+  CHECK(web.calendar.id() != cal.id());
+  CHECK(web.rule == "reply: channel=web|forum -> 1d elapsed");
+  CHECK(p.target("reply", attrs("phone")).kind == TargetKind::business);
+  CaseAttributes broadband = attrs("visit");
+  broadband.fields = {{"product", "broadband"}};
+  CHECK(p.target("reply", broadband).duration == Duration::hours(1));
+  CHECK(p.target("reply", attrs("visit")).duration == Duration::hours(24));
+  // A tier halves an elapsed target; its calendar is for business targets only.
+  Target diamond_web = p.target("reply", attrs("web", "normal", "diamond"));
+  CHECK(diamond_web.duration == Duration::hours(12));
+  CHECK(diamond_web.kind == TargetKind::elapsed);
+  Target notice = p.target("notice", attrs("web", "normal", "diamond"));
+  CHECK(notice.kind == TargetKind::instant);
+  CHECK(notice.due_field == "appointment_start");
+  CHECK(notice.due_offset == Duration::minutes(-30));
+  CHECK(notice.rule == "notice: default instant data.appointment_start-30m");
+
+  // A web complaint on Friday evening: 24 elapsed hours are Saturday evening; 24 business
+  // hours on the Chinese calendar would be the next Thursday.
+  Scheduler s;
+  const ClockId elapsed = s.create(s.intern(web));
+  const ClockId business = s.create(s.intern(p.target("reply", attrs("email"))));
+  const Instant friday = at("2026-03-13T19:00:00+08:00");
+  s.start(elapsed, friday);
+  s.start(business, friday);
+  CHECK(s.status(elapsed, friday).due == at("2026-03-14T19:00:00+08:00"));
+  CHECK(s.status(business, friday).due == at("2026-03-19T10:30:00+08:00"));  // 7.5 h a day: Mon, Tue, Wed, 1.5 h Thu
+  // An instant clock: due at the appointment whatever the calendar; warnings at fractions of the
+  // time from its start; it does not pause.
+  const ClockId arrival = s.create(s.intern(p.target("arrival", attrs("web"))));
+  CHECK(code_of([&] { s.start(arrival, friday); }) == Errc::invalid_argument);  // no due
+  CHECK(s.state(arrival) == ClockState::idle);
+  s.start(arrival, friday, at("2026-03-14T07:00:00+08:00"));  // 12 h ahead
+  CHECK(code_of([&] { s.pause(arrival, friday); }) == Errc::invalid_state);
+  auto st = s.status(arrival, at("2026-03-14T01:00:00+08:00"));
+  CHECK(st.kind == TargetKind::instant);
+  CHECK(st.due == at("2026-03-14T07:00:00+08:00"));
+  CHECK(st.fixed_due == at("2026-03-14T07:00:00+08:00"));
+  CHECK(st.total == Duration::hours(12));
+  CHECK(st.elapsed == Duration::hours(6));
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-03-14T12:00:00+08:00"), out);
+  std::vector<std::pair<ClockId, Instant>> arrival_events;
+  for (const auto& e : out)
+    if (e.clock == arrival) arrival_events.emplace_back(e.index, e.at);
+  REQUIRE(arrival_events.size() == 4);
+  CHECK(arrival_events[0].second == at("2026-03-14T01:00:00+08:00"));  // 50 %
+  CHECK(arrival_events[1].second == at("2026-03-14T04:00:00+08:00"));  // 75 %
+  CHECK(arrival_events[2].second == at("2026-03-14T05:48:00+08:00"));  // 90 %
+  CHECK(arrival_events[3].second == at("2026-03-14T07:00:00+08:00"));  // breach
+  // Moved: a later appointment; what fired stays fired, the due moves.
+  s.retarget(arrival, s.target_of(arrival), at("2026-03-14T12:00:00+08:00"), at("2026-03-15T09:00:00+08:00"));
+  CHECK(s.status(arrival, at("2026-03-14T12:00:00+08:00")).due == at("2026-03-15T09:00:00+08:00"));
+  CHECK(s.status(arrival, at("2026-03-14T12:00:00+08:00")).remaining == Duration::hours(21));
+  // A due already past when the clock starts breaches at once.
+  const ClockId late = s.create(s.intern(p.target("notice", attrs("web"))));
+  s.start(late, at("2026-03-14T12:00:00+08:00"), at("2026-03-14T11:30:00+08:00"));
+  CHECK(s.status(late, at("2026-03-14T12:00:00+08:00")).breached);
+  out.clear();
+  s.sweep(at("2026-03-14T12:00:00+08:00"), out);
+  CHECK(std::count_if(out.begin(), out.end(), [&](const ClockEvent& e) { return e.clock == late && e.kind == ClockEvent::breach; }) == 1);
+  // And all of it survives a snapshot.
+  Scheduler back = Scheduler::from_bytes(s.to_bytes());
+  CHECK(back.to_bytes() == s.to_bytes());
+  for (ClockId id : {elapsed, business, arrival, late}) {
+    const auto a = s.status(id, at("2026-03-16T00:00:00+08:00")), b = back.status(id, at("2026-03-16T00:00:00+08:00"));
+    CHECK((a.due == b.due && a.elapsed == b.elapsed && a.total == b.total && a.kind == b.kind && a.fixed_due == b.fixed_due));
+  }
+}
+
+TEST_CASE("The test of record: 3 h of 8 h elapsed, 2 h paused, retargeted to 4 h: 1 h left, the pause kept") {
+  Calendar cal = china();
+  Policy p = Policy::from_json(R"({"clocks": {"reply": {"kind": "elapsed", "target": "8h",
+                                    "rules": [{"when": {"severity": "critical"}, "target": "4h"}]}}})",
+                               cal);
+  Scheduler s;
+  const ClockId c = s.create(s.intern(p.target("reply", attrs("system"))));
+  s.start(c, at("2026-03-14T20:00:00+08:00"));  // a Saturday night: elapsed time counts
+  s.pause(c, at("2026-03-14T23:00:00+08:00"));
+  s.resume(c, at("2026-03-15T01:00:00+08:00"));
+  s.retarget(c, s.intern(p.target("reply", attrs("system", "critical"))), at("2026-03-15T01:00:00+08:00"));
+  for (const Scheduler& k : {s, Scheduler::from_bytes(s.to_bytes())}) {
+    auto st = k.status(c, at("2026-03-15T01:00:00+08:00"));
+    CHECK(st.elapsed == Duration::hours(3));
+    CHECK(st.paused == Duration::hours(2));
+    CHECK(st.total == Duration::hours(4));
+    CHECK(st.remaining == Duration::hours(1));
+    CHECK(st.due == at("2026-03-15T02:00:00+08:00"));
+  }
+  // Paused time also counts while a clock is paused and when it stops paused.
+  const ClockId d = s.create(s.intern(p.target("reply", attrs("system"))));
+  s.start(d, at("2026-03-15T00:00:00+08:00"));
+  s.pause(d, at("2026-03-15T01:00:00+08:00"));
+  CHECK(s.status(d, at("2026-03-15T01:30:00+08:00")).paused == Duration::minutes(30));
+  s.stop(d, at("2026-03-15T02:00:00+08:00"));
+  CHECK(s.status(d, at("2026-03-16T00:00:00+08:00")).paused == Duration::hours(1));
 }

@@ -72,12 +72,12 @@ sla::Scheduler busy_scheduler() {
   sla::Scheduler s;
   sla::Target fast;
   fast.clock = "first_response";
-  fast.business = Duration::seconds(3600);
+  fast.duration = Duration::seconds(3600);
   fast.warnings = {0.5, 0.75};
   fast.escalate_to = 1;
   fast.rule = "default";
   sla::Target slow = fast;
-  slow.business = Duration::seconds(7200);
+  slow.duration = Duration::seconds(7200);
   const sla::TargetId a = s.intern(fast), b = s.intern(slow);
   const int64_t t0 = 1767225600;  // 2026-01-01T00:00:00Z
   for (int i = 0; i < 40; ++i) {
@@ -269,7 +269,7 @@ TEST_CASE("A corrupted enum code is refused") {
       sla::Scheduler s;
       sla::Target t;
       t.clock = "resolution";
-      t.business = Duration::seconds(3600);
+      t.duration = Duration::seconds(3600);
       const auto id = s.create(s.intern(t));
       s.start(id, Instant::from_unix_seconds(1767225600));
       if (stop) s.stop(id, Instant::from_unix_seconds(1767227400));
@@ -405,10 +405,11 @@ TEST_CASE("A truncated snapshot is refused with Error(corrupt) and changes nothi
 
 TEST_CASE("A format-2 snapshot written by crmkit 0.2 (checked in) is still read: the same state as replaying its events") {
   // tests/fixtures/engine-format2.snapshot: the first 1,000 events of the shipped quarter under the
-  // workflow of that release (tests/fixtures/workflow-format2-snapshot.json), swept before each.
+  // workflow and policy of that release (tests/fixtures/{workflow,policy}-format2-snapshot.json),
+  // swept before each. Its scheduler state is class version 1 (no paused time, business targets).
   auto engine = [] {
     return workflow::Engine::from_files(CRMKIT_SOURCE_DIR "/tests/fixtures/workflow-format2-snapshot.json",
-                                        kData + "policies/default.json", kData + "calendars/cn-2026.json");
+                                        CRMKIT_SOURCE_DIR "/tests/fixtures/policy-format2-snapshot.json", kData + "calendars/cn-2026.json");
   };
   workflow::Engine replayed = engine();
   replay(replayed, quarter_lines(), 0, 1000);

@@ -1,14 +1,15 @@
 // crmkit/sla.hpp — SLA policies, clocks and the clock scheduler (docs/domain.md#time-targets, docs/domain.md#sla-clocks).
 //
-// A Policy (JSON) resolves, for a case's attributes (channel, category, severity, tier), the
-// Target of each named clock: a business duration, the calendar to count it in, the warning
-// fractions and the escalation level a breach triggers. Tier entitlements apply on top: a
-// multiplier on the duration and/or a calendar of their own (e.g. diamond counts on 24×7).
+// A Policy (JSON) resolves, for a case's attributes (channel, category, severity, tier and any
+// field the workflow declares), the Target of each named clock: what it counts (business time on
+// a calendar, elapsed wall-clock time, or up to a fixed instant an event field gives), the
+// warning fractions and the escalation level a breach triggers. Tier entitlements apply on top:
+// a multiplier on the duration and/or a calendar of their own (e.g. diamond counts on 24×7).
 //
 // The Scheduler holds many clocks compactly and answers "what fired between the last sweep
 // and now", ordered by time, from a min-heap of next-fire instants (no scan of all clocks).
-// A clock keeps its accumulated business time across pauses and policy switches; every
-// warning and the breach fire once per clock.
+// A clock keeps its accumulated time and its paused time across pauses and retargets (a
+// reclassification); every warning and the breach fire once per clock.
 #pragma once
 
 #include <cstdint>
@@ -34,13 +35,31 @@ struct CaseAttributes {
   std::string category;  ///< "product_quality", "service", "billing", "installation", "other"
   std::string severity;  ///< "low", "normal", "high", "critical"
   std::string tier;      ///< "diamond", "gold", "silver", "basic", "1A".."5B", or empty
+  /// Other attributes a rule may match (declared case fields such as "product"), as text; an
+  /// attribute not listed matches only the value "".
+  std::vector<std::pair<std::string, std::string>> fields;
+
+  /// The value of a built-in or listed attribute ("" when absent).
+  std::string_view get(std::string_view name) const;
 };
+
+/// What a clock counts towards its target.
+enum class TargetKind : uint8_t {
+  business = 0,  ///< a duration of business time on a calendar (office hours, holidays apart)
+  elapsed = 1,   ///< a duration of wall-clock time ("reply within 24 hours", nights included)
+  instant = 2,   ///< up to a fixed instant: an event field's time plus an offset (an appointment)
+};
+const char* target_kind_name(TargetKind k) noexcept;
+std::optional<TargetKind> target_kind_from_name(std::string_view name) noexcept;
 
 /// The resolved target of one clock for one case.
 struct Target {
   std::string clock;                 ///< clock name, e.g. "first_response"
-  Duration business;                 ///< target in business time of `calendar` (> 0)
-  Calendar calendar;                 ///< calendar the clock counts in
+  TargetKind kind = TargetKind::business;
+  Duration duration;                 ///< business / elapsed: the target (> 0); instant: unused (0)
+  Calendar calendar;                 ///< calendar the clock counts in (elapsed, instant: 24×7)
+  std::string due_field;             ///< instant: the event field whose time is the deadline
+  Duration due_offset;               ///< instant: added to that time (e.g. -30 minutes)
   std::vector<double> warnings;      ///< ascending fractions in (0, 1), e.g. 0.5, 0.75, 0.9
   int escalate_to = -1;              ///< escalation level a breach raises the case to; -1: none
   std::string rule;                  ///< human-readable rule that produced this target
@@ -53,15 +72,23 @@ struct Target {
 ///  "calendar": "default",                      // name in the calendar map; "24x7" is built in
 ///  "clocks": {
 ///    "first_response": {"target": "24h",         // default target ("90m", "2h", "3d", "1h30m" or seconds)
+///                       "kind": "business",      // "business" (default), "elapsed" or "instant"
 ///                       "rules": [{"when": {"channel": "phone"}, "target": "2h"},
-///                                 {"when": {"channel": ["web", "forum"]}, "target": "24h"}],
+///                                 {"when": {"channel": ["web", "forum"]}, "target": "24h", "kind": "elapsed"},
+///                                 {"when": {"product": "broadband"}, "target": "1h"}],
 ///                       "escalate_on_breach": 1, "calendar": "24x7", "warnings": [...]},
+///    "arrival": {"kind": "instant", "field": "appointment_start", "offset": "-30m"},
 ///    ...},
 ///  "tiers": {"diamond": {"multiplier": 0.5, "calendar": "24x7"}, "gold": {"multiplier": 0.75}}}
 /// The first rule whose `when` matches (every listed attribute equal, or in the list) gives the
-/// target; otherwise the clock's default. The tier multiplier then scales it (rounded to whole
-/// seconds, at least 1 s). Unknown top-level keys are left for other modules (the workflow reads
-/// compensation limits, callback rules etc. from the same file).
+/// target; otherwise the clock's default. A rule inherits what it does not set (kind, target,
+/// field, offset, escalation) from its clock. `when` may name channel, category, severity, tier
+/// or any field the workflow declares (the workflow checks the names). The tier multiplier then
+/// scales a business or elapsed duration (rounded to whole seconds, at least 1 s); a tier's
+/// calendar applies to business targets only. An elapsed target takes no calendar; an instant
+/// target names the field (`field`) and an optional signed `offset`, and no duration or calendar.
+/// Unknown top-level keys are left for other modules (the workflow reads compensation limits,
+/// callback rules etc. from the same file); an unknown key inside a clock, rule or tier is refused.
 class Policy {
  public:
   /// `calendars` maps names used in the policy to calendars; "default" is the calendar passed
@@ -78,6 +105,10 @@ class Policy {
   /// The target of `clock` for a case; Error(not_found) for an unknown clock.
   Target target(std::string_view clock, const CaseAttributes& attributes) const;
   const std::vector<double>& default_warnings() const;
+  /// The attributes the rules match other than channel, category, severity and tier, sorted.
+  std::vector<std::string> condition_fields() const;
+  /// The fields instant targets take their deadline from, sorted.
+  std::vector<std::string> due_fields() const;
 
   struct Impl;
 
@@ -87,6 +118,8 @@ class Policy {
 
 /// Parses "2h", "90m", "3d", "1h30m", "45s" or a plain number of seconds; Error(parse).
 Duration parse_duration(std::string_view text);
+/// "2h", "1h30m", "3d", "45s" (the inverse of parse_duration; negative: a leading '-').
+std::string format_duration(Duration d);
 
 using ClockId = uint64_t;
 using TargetId = uint32_t;
@@ -106,9 +139,15 @@ struct ClockEvent {
 struct ClockStatus {
   ClockState state = ClockState::idle;
   TargetId target = 0;
-  Duration elapsed;                  ///< business time accumulated up to `as_of`
+  TargetKind kind = TargetKind::business;
+  Duration elapsed;                  ///< time counted up to `as_of` (business time for business targets)
+  /// Wall-clock time spent paused up to `as_of` (saturating at 136 years); none: unknown, for a
+  /// clock restored from a snapshot of crmkit 0.3 or older (scheduler class version 1).
+  std::optional<Duration> paused;
+  Duration total;                    ///< the target: its duration, or for an instant the time from start to due
   std::optional<Instant> due;        ///< deadline if it keeps running (only when running)
-  Duration remaining;                ///< target − elapsed (negative once breached)
+  std::optional<Instant> fixed_due;  ///< instant targets: the deadline, in any state once started
+  Duration remaining;                ///< total − elapsed (negative once breached)
   bool breached = false;
   uint8_t warnings_fired = 0;
 };
@@ -131,17 +170,21 @@ class Scheduler {
   /// A new idle clock; ids are never reused.
   ClockId create(TargetId target);
   /// State changes. Each throws Error(invalid_state) when not allowed (start of a running clock,
-  /// resume of a clock that is not paused, anything after stop) and Error(not_found) for an
-  /// unknown id; a time before the clock's last change throws Error(invalid_argument).
-  /// start() of an idle clock starts it; pause/resume/stop keep the business time accumulated.
-  void start(ClockId id, Instant at);
+  /// resume of a clock that is not paused, anything after stop, a pause of a clock counting to a
+  /// fixed instant) and Error(not_found) for an unknown id; a time before the clock's last change
+  /// throws Error(invalid_argument). start() of an idle clock starts it; pause/resume/stop keep
+  /// the time accumulated, and resume/stop add the time paused to the clock's paused time.
+  /// An instant target needs `due` (Error(invalid_argument) without it); other kinds ignore it. A
+  /// due at or before `at` breaches at once (fires at the next sweep).
+  void start(ClockId id, Instant at, std::optional<Instant> due = std::nullopt);
   void pause(ClockId id, Instant at);
   void resume(ClockId id, Instant at);
   void stop(ClockId id, Instant at);
-  /// Switches the clock to another target at `at` (a severity or tier change): business time
-  /// elapsed so far is kept and counted against the new target; warnings already fired stay
-  /// fired; a warning or breach the new target has already crossed fires at the next sweep.
-  void retarget(ClockId id, TargetId target, Instant at);
+  /// Switches the clock to another target at `at` (a reclassification, a moved appointment): the
+  /// time elapsed and paused so far are kept and counted against the new target; warnings already
+  /// fired stay fired; a warning or breach the new target has already crossed fires at the next
+  /// sweep. An instant target takes `due` (default: the clock's current due, if it has one).
+  void retarget(ClockId id, TargetId target, Instant at, std::optional<Instant> due = std::nullopt);
   /// Removes a clock (e.g. when its case is purged).
   void erase(ClockId id);
 
@@ -172,18 +215,22 @@ class Scheduler {
   ///
   /// Format 2: the 24-byte header described at workflow::Engine::kSnapshotFormat with magic
   /// "crmkSCH\0", then a Boost.Serialization binary archive (writer's byte order) of the
-  /// scheduler state (class info once: tracking u8, version u32 = 1):
+  /// scheduler state (class info once: tracking u8, version u32 = 2; version 1 is still read):
   ///   clocks    u64 count + per clock: segment_start, accumulated, last_change, next_fire
   ///             (i64 each), target u32, state code u8 (0 idle, 1 running, 2 paused, 3 stopped),
-  ///             fired bits u8 (bit i: warning i, bit 7: breach), erased u8 (0/1)
+  ///             fired bits u8 (bit i: warning i, bit 7: breach), erased u8 (0/1); version 2
+  ///             adds due i64 (instant targets; else 0) and paused seconds u32
   ///   deferred  u64 count + per event, in (at, clock, kind, index, fraction) order: at i64,
   ///             clock u64, kind code u8 (0 warning, 1 breach), index u8, fraction f32
   ///   calendars u64 count + per calendar (class version, once) its spec: zone, weekday
   ///             intervals, holidays, make-up days, name
-  ///   targets   u64 count + per target (class version, once): clock name, business seconds
-  ///             i64, calendar index u32, warnings (u64 count + f64 each), escalate_to i32, rule
+  ///   targets   u64 count + per target (class version, once; 2, 1 still read): clock name,
+  ///             duration seconds i64, calendar index u32, warnings (u64 count + f64 each),
+  ///             escalate_to i32, rule; version 2 adds kind code u8 (0 business, 1 elapsed,
+  ///             2 instant), due field, due offset seconds i64
   /// (strings: u64 length + bytes). The heap of next fires, target thresholds and the target
-  /// index are rebuilt on load.
+  /// index are rebuilt on load. A version-1 snapshot kept no paused time: its clocks that ran
+  /// report it as unknown.
   std::string to_bytes() const;
   static Scheduler from_bytes(std::string_view bytes);
 

@@ -5,6 +5,7 @@
 //   workflow::Satisfaction      0 none, 1 very_satisfied, 2 satisfied, 3 unsatisfied, 4 unknown
 //   sla::ClockState             0 idle, 1 running, 2 paused, 3 stopped
 //   sla::ClockEvent::Kind       0 warning, 1 breach
+//   sla::TargetKind             0 business, 1 elapsed, 2 instant
 #pragma once
 
 #include "common/snapshot_archive.hpp"
@@ -23,5 +24,8 @@ inline constexpr EnumCodes<sla::ClockState, 4> kClockStateCodes{
 
 inline constexpr EnumCodes<sla::ClockEvent::Kind, 2> kClockEventKindCodes{"clock event kind",
                                                                           {sla::ClockEvent::warning, sla::ClockEvent::breach}};
+
+inline constexpr EnumCodes<sla::TargetKind, 3> kTargetKindCodes{
+    "target kind", {sla::TargetKind::business, sla::TargetKind::elapsed, sla::TargetKind::instant}};
 
 }  // namespace crmkit::detail

@@ -29,20 +29,31 @@ Instant clamp_supported(Instant t) {
 }
 constexpr uint32_t kNotInHeap = std::numeric_limits<uint32_t>::max();
 
-/// One clock, 48 bytes. Business time: `accumulated` before `segment_start`; while running,
-/// the calendar gives the time since.
+/// One clock, 56 bytes. Time counted: `accumulated` before `segment_start`; while running, the
+/// target's calendar gives the time since (24×7 for elapsed and instant targets).
 struct Clock {
-  int64_t segment_start = 0;  // unix seconds: start of the current running segment
-  int64_t accumulated = 0;    // business seconds before segment_start
+  int64_t segment_start = 0;  // unix seconds: start of the current running (or paused) segment
+  int64_t accumulated = 0;    // seconds counted before segment_start
   int64_t last_change = INT64_MIN;
   int64_t next_fire = kNever;  // instant of the next threshold crossing while running
+  int64_t due = 0;             // instant targets: the deadline (unix seconds); else 0
   TargetId target = 0;
   uint32_t heap_pos = kNotInHeap;
+  uint32_t paused = 0;         // wall-clock seconds spent paused, saturating; kPausedUnknown: not kept
   ClockState state = ClockState::idle;
   uint8_t fired = 0;   // bit i: warning i fired; bit 7: breach fired
   uint8_t erased = 0;  // 0 or 1
 };
-static_assert(sizeof(Clock) <= 48);
+static_assert(sizeof(Clock) <= 56);
+
+/// The paused time of a clock restored from a snapshot that did not keep it (class version 1).
+constexpr uint32_t kPausedUnknown = UINT32_MAX;
+
+/// paused + seconds, saturating below kPausedUnknown (136 years); unknown stays unknown.
+uint32_t add_paused(uint32_t paused, int64_t seconds) {
+  if (paused == kPausedUnknown) return paused;
+  return static_cast<uint32_t>(std::min<int64_t>(int64_t{paused} + std::max<int64_t>(seconds, 0), kPausedUnknown - 1));
+}
 
 constexpr uint8_t kBreachBit = 0x80;
 
@@ -66,15 +77,23 @@ bool deferred_later(const Deferred& a, const Deferred& b) {  // for std::push_he
   return a.index > b.index;
 }
 
-/// Interned target with its thresholds precomputed in business seconds.
+/// Interned target with its thresholds precomputed in counted seconds (instant targets: per clock,
+/// from its due; `thresholds` then holds one placeholder per warning and the breach).
 struct TargetInfo {
   Target target;
-  std::vector<int64_t> thresholds;  // warnings (ascending), then the breach = business seconds
+  std::vector<int64_t> thresholds;  // warnings (ascending), then the breach = the duration
+  bool instant() const { return target.kind == TargetKind::instant; }
 };
 
 /// Error(invalid_argument) for a target the scheduler cannot hold (intern() and snapshots).
 void check_target(const Target& target) {
-  if (target.business.count_seconds() <= 0) throw Error(Errc::invalid_argument, "target duration must be positive");
+  if (target.kind == TargetKind::instant) {
+    if (target.due_field.empty()) throw Error(Errc::invalid_argument, "an instant target names the field of its deadline");
+    if (std::llabs(target.due_offset.count_seconds()) > int64_t{100} * 366 * 86400)
+      throw Error(Errc::invalid_argument, "an instant target's offset is longer than 100 years");
+  } else if (target.duration.count_seconds() <= 0) {
+    throw Error(Errc::invalid_argument, "target duration must be positive");
+  }
   if (target.warnings.size() > 7) throw Error(Errc::invalid_argument, "at most 7 warnings per target");
   for (size_t i = 0; i < target.warnings.size(); ++i)
     if (!(target.warnings[i] > 0 && target.warnings[i] < 1) || (i > 0 && !(target.warnings[i] > target.warnings[i - 1])))
@@ -85,7 +104,11 @@ void check_target(const Target& target) {
 TargetInfo info_of(Target target) {
   check_target(target);
   TargetInfo info{std::move(target), {}};
-  const int64_t total = info.target.business.count_seconds();
+  const int64_t total = info.instant() ? 0 : info.target.duration.count_seconds();
+  if (info.instant()) {
+    info.thresholds.assign(info.target.warnings.size() + 1, 0);
+    return info;
+  }
   for (double f : info.target.warnings)
     info.thresholds.push_back(std::clamp<int64_t>(std::llround(f * static_cast<double>(total)), 1, total));
   info.thresholds.push_back(total);
@@ -94,8 +117,19 @@ TargetInfo info_of(Target target) {
 
 /// Equal targets have equal keys (the calendar by identity).
 std::string index_key(const Target& target) {
-  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, target.business.count_seconds(), fmt::ptr(target.calendar.id()),
-                     fmt::join(target.warnings, ","), target.escalate_to, target.rule);
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, static_cast<int>(target.kind),
+                     target.duration.count_seconds(), fmt::ptr(target.calendar.id()), fmt::join(target.warnings, ","), target.escalate_to,
+                     target.due_field, target.due_offset.count_seconds(), target.rule);
+}
+
+/// Threshold k of an instant clock: the breach at its due, the warnings at fractions of the time
+/// from its (pause-free) start to the due; all at 0 when the due is not after the start.
+int64_t instant_threshold(const Clock& c, const TargetInfo& t, size_t k) {
+  const int64_t span = c.due - (c.segment_start - c.accumulated);
+  const size_t w = t.thresholds.size() - 1;
+  if (span <= 0) return 0;
+  if (k == w) return span;
+  return std::clamp<int64_t>(std::llround(t.target.warnings[k] * static_cast<double>(span)), 1, span);
 }
 
 }  // namespace
@@ -188,6 +222,10 @@ struct Scheduler::Impl {
   const Clock& get(ClockId id) const { return const_cast<Impl*>(this)->get(id); }
 
   const TargetInfo& info(const Clock& c) const { return targets[c.target]; }
+  /// Threshold k of clock c in counted seconds (warnings, then the breach).
+  static int64_t threshold(const Clock& c, const TargetInfo& t, size_t k) {
+    return t.instant() ? instant_threshold(c, t, k) : t.thresholds[k];
+  }
 
   static bool fired(const Clock& c, size_t k, size_t warnings) {
     return k == warnings ? (c.fired & kBreachBit) != 0 : (c.fired >> k) & 1;
@@ -208,7 +246,7 @@ struct Scheduler::Impl {
     const TargetInfo& t = info(c);
     size_t k = next_unfired(c, t);
     if (k == t.thresholds.size()) return kNever;
-    int64_t need = t.thresholds[k] - c.accumulated;
+    int64_t need = threshold(c, t, k) - c.accumulated;
     if (need <= 0) return c.segment_start;  // crossed before this segment: fires at its start
     try {
       return t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(need)).unix_seconds();
@@ -224,8 +262,9 @@ struct Scheduler::Impl {
     const int64_t seg = t.target.calendar.between(Instant::from_unix_seconds(c.segment_start), Instant::from_unix_seconds(at)).count_seconds();
     const size_t w = t.thresholds.size() - 1;
     for (size_t k = 0; k < t.thresholds.size(); ++k) {
-      if (fired(c, k, w) || t.thresholds[k] > c.accumulated + seg) continue;
-      int64_t need = t.thresholds[k] - c.accumulated;
+      const int64_t threshold_k = threshold(c, t, k);
+      if (fired(c, k, w) || threshold_k > c.accumulated + seg) continue;
+      int64_t need = threshold_k - c.accumulated;
       int64_t crossed = need <= 0 ? c.segment_start
                                   : t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(need)).unix_seconds();
       defer(id, c, k, w, std::min(crossed, at));
@@ -256,6 +295,15 @@ struct Scheduler::Impl {
   void truncate_deferred(size_t size) {
     deferred.resize(size);
     deferred_heaped = std::min(deferred_heaped, size);
+  }
+
+  /// The due of an instant target: given and inside the supported range.
+  int64_t checked_due(ClockId id, std::optional<Instant> due) const {
+    if (!due) throw Error(Errc::invalid_argument, fmt::format("clock {} counts to a fixed instant: it needs a due instant", id));
+    if (due->unix_seconds() < kFirstSupported || due->unix_seconds() > kLastSupported)
+      throw Error(Errc::invalid_argument, fmt::format("clock {}: due {} is outside the supported range 1900-01-01 .. 2499-12-31", id,
+                                                      due->unix_seconds()));
+    return due->unix_seconds();
   }
 
   void check_time(ClockId id, const Clock& c, int64_t at) const {
@@ -313,13 +361,14 @@ ClockId Scheduler::create(TargetId target) {
   return impl_->clocks.size();
 }
 
-void Scheduler::start(ClockId id, Instant at) {
+void Scheduler::start(ClockId id, Instant at, std::optional<Instant> due) {
   Clock& c = impl_->get(id);
   if (c.state != ClockState::idle)
     throw Error(Errc::invalid_state, fmt::format("clock {} cannot start: it is {}", id,
                                                  c.state == ClockState::running ? "running" : c.state == ClockState::paused ? "paused" : "stopped"));
   impl_->check_time(id, c, at.unix_seconds());
   Clock next = c;
+  if (impl_->info(c).instant()) next.due = impl_->checked_due(id, due);
   next.state = ClockState::running;
   next.segment_start = at.unix_seconds();
   next.last_change = at.unix_seconds();
@@ -331,6 +380,8 @@ void Scheduler::start(ClockId id, Instant at) {
 void Scheduler::pause(ClockId id, Instant at) {
   Clock& c = impl_->get(id);
   if (c.state != ClockState::running) throw Error(Errc::invalid_state, fmt::format("clock {} cannot pause: it is not running", id));
+  if (impl_->info(c).instant())
+    throw Error(Errc::invalid_state, fmt::format("clock {} counts to a fixed instant: it does not pause", id));
   impl_->check_time(id, c, at.unix_seconds());
   const int64_t t = at.unix_seconds();
   Clock before = c;
@@ -354,6 +405,7 @@ void Scheduler::resume(ClockId id, Instant at) {
   if (c.state != ClockState::paused) throw Error(Errc::invalid_state, fmt::format("clock {} cannot resume: it is not paused", id));
   impl_->check_time(id, c, at.unix_seconds());
   Clock next = c;
+  next.paused = add_paused(c.paused, at.unix_seconds() - c.segment_start);
   next.state = ClockState::running;
   next.segment_start = at.unix_seconds();
   next.last_change = at.unix_seconds();
@@ -377,6 +429,8 @@ void Scheduler::stop(ClockId id, Instant at) {
       impl_->truncate_deferred(deferred_before);
       throw;
     }
+  } else if (c.state == ClockState::paused) {
+    c.paused = add_paused(c.paused, t - c.segment_start);
   }
   c.state = ClockState::stopped;
   c.segment_start = t;
@@ -384,11 +438,16 @@ void Scheduler::stop(ClockId id, Instant at) {
   impl_->heap_set(id, kNever);
 }
 
-void Scheduler::retarget(ClockId id, TargetId target, Instant at) {
+void Scheduler::retarget(ClockId id, TargetId target, Instant at, std::optional<Instant> due) {
   Clock& c = impl_->get(id);
   if (target >= impl_->targets.size()) throw Error(Errc::not_found, fmt::format("target {} not found", target));
   if (c.state == ClockState::stopped) throw Error(Errc::invalid_state, fmt::format("clock {} is stopped", id));
   impl_->check_time(id, c, at.unix_seconds());
+  const bool to_instant = impl_->targets[target].instant();
+  if (to_instant && !due && impl_->info(c).instant()) due = Instant::from_unix_seconds(c.due);
+  const int64_t new_due = to_instant && c.state != ClockState::idle ? impl_->checked_due(id, due) : 0;
+  if (to_instant && c.state == ClockState::paused)
+    throw Error(Errc::invalid_state, fmt::format("clock {} is paused: a clock counting to a fixed instant cannot be", id));
   const int64_t t = at.unix_seconds();
   Clock before = c;
   size_t deferred_before = impl_->deferred.size();
@@ -398,11 +457,12 @@ void Scheduler::retarget(ClockId id, TargetId target, Instant at) {
       c.segment_start = t;
     }
     c.target = target;
+    c.due = new_due;
     // Thresholds of the new target already behind the elapsed time fire now (at the switch).
     const TargetInfo& info = impl_->targets[target];
     const size_t w = info.thresholds.size() - 1;
     for (size_t k = 0; k < info.thresholds.size(); ++k)
-      if (!Impl::fired(c, k, w) && info.thresholds[k] <= c.accumulated) impl_->defer(id, c, k, w, t);
+      if (!Impl::fired(c, k, w) && Impl::threshold(c, info, k) <= c.accumulated) impl_->defer(id, c, k, w, t);
     c.last_change = t;
     int64_t fire = impl_->compute_next_fire(c);
     impl_->heap_set(id, fire);
@@ -433,14 +493,22 @@ ClockStatus Scheduler::status(ClockId id, Instant as_of) const {
   ClockStatus s;
   s.state = c.state;
   s.target = c.target;
+  s.kind = t.target.kind;
   int64_t elapsed = c.accumulated;
   if (c.state == ClockState::running && as_of.unix_seconds() > c.segment_start)
     elapsed += t.target.calendar.between(Instant::from_unix_seconds(c.segment_start), as_of).count_seconds();
   s.elapsed = Duration::seconds(elapsed);
-  const int64_t total = t.thresholds.back();
+  uint32_t paused = c.paused;
+  if (c.state == ClockState::paused) paused = add_paused(paused, as_of.unix_seconds() - c.segment_start);
+  if (paused != kPausedUnknown) s.paused = Duration::seconds(paused);
+  if (t.instant() && c.state != ClockState::idle) s.fixed_due = Instant::from_unix_seconds(c.due);
+  const int64_t total = Impl::threshold(c, t, t.thresholds.size() - 1);
+  s.total = Duration::seconds(total);
   s.remaining = Duration::seconds(total - elapsed);
   s.breached = elapsed >= total || (c.fired & kBreachBit);
-  if (c.state == ClockState::running && total - c.accumulated >= 0) {
+  if (c.state == ClockState::running && t.instant()) {
+    s.due = Instant::from_unix_seconds(c.due);
+  } else if (c.state == ClockState::running && total - c.accumulated >= 0) {
     try {
       s.due = t.target.calendar.add(Instant::from_unix_seconds(c.segment_start), Duration::seconds(total - c.accumulated));
     } catch (const Error&) {
@@ -558,9 +626,9 @@ BOOST_CLASS_IMPLEMENTATION(crmkit::sla::Clock, boost::serialization::object_seri
 BOOST_CLASS_TRACKING(crmkit::sla::Clock, boost::serialization::track_never)
 BOOST_CLASS_IMPLEMENTATION(crmkit::sla::Deferred, boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(crmkit::sla::Deferred, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::sla::TargetInfo, 1)
+BOOST_CLASS_VERSION(crmkit::sla::TargetInfo, 2)
 BOOST_CLASS_TRACKING(crmkit::sla::TargetInfo, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::sla::Scheduler::Impl, 1)
+BOOST_CLASS_VERSION(crmkit::sla::Scheduler::Impl, 2)
 BOOST_CLASS_TRACKING(crmkit::sla::Scheduler::Impl, boost::serialization::track_never)
 
 namespace crmkit::sla {
@@ -568,11 +636,29 @@ namespace {
 
 constexpr detail::SnapshotKind kSchedulerSnapshot{std::string_view("crmkSCH\0", 8), 2, "scheduler snapshot", false};
 
+/// Archive helper: the class version of the scheduler state being read or written (its clocks
+/// carry no class information of their own).
+struct StateVersion {
+  unsigned value = 2;
+};
+char kStateVersionId;
+
+template <class Archive>
+StateVersion& state_version(Archive& ar) {
+  return ar.template get_helper<StateVersion>(&kStateVersionId);
+}
+
 template <class Archive>
 void serialize(Archive& ar, Clock& c, const unsigned /*version*/) {
   ar & c.segment_start & c.accumulated & c.last_change & c.next_fire & c.target;
   detail::enum_code(ar, c.state, detail::kClockStateCodes);
   ar & c.fired & c.erased;
+  if (state_version(ar).value >= 2) {
+    ar & c.due & c.paused;
+  } else if constexpr (Archive::is_loading::value) {
+    // Version 1 kept no paused time: a clock that ever ran may have been paused.
+    c.paused = c.state == ClockState::idle ? 0 : kPausedUnknown;
+  }
   if constexpr (Archive::is_loading::value)
     if (c.erased > 1) detail::corrupt("a clock's erased flag is neither 0 nor 1");
 }
@@ -611,20 +697,29 @@ CalendarTable& calendar_table(Archive& ar) {
 /// again on load.
 template <class Archive>
 void serialize(Archive& ar, TargetInfo& info, const unsigned version) {
-  detail::check_class_version<TargetInfo>(version, "a target");
+  if (version != 1) detail::check_class_version<TargetInfo>(version, "a target");  // 1: no kind (business)
   Target& t = info.target;
-  int64_t business = t.business.count_seconds();
+  int64_t duration = t.duration.count_seconds();
+  int64_t offset = t.due_offset.count_seconds();
   uint32_t calendar = 0;
   int32_t escalate_to = t.escalate_to;
   if constexpr (Archive::is_saving::value) calendar = calendar_table(ar).index_of(t.calendar);
   detail::text(ar, t.clock, "a clock name");
-  ar & business & calendar;
+  ar & duration & calendar;
   detail::sequence(ar, t.warnings, "a target's warnings");
   ar & escalate_to;
   detail::text(ar, t.rule, "a target's rule");
+  if (version >= 2) {
+    detail::enum_code(ar, t.kind, detail::kTargetKindCodes);
+    detail::text(ar, t.due_field, "a target's due field");
+    ar & offset;
+  }
   if constexpr (Archive::is_loading::value) {
-    if (escalate_to < -1 || escalate_to > 3) detail::corrupt("a target's escalation level is outside -1..3");
-    t.business = Duration::seconds(business);
+    if (escalate_to < -1 || escalate_to > kMaxEscalationLevel)
+      detail::corrupt(fmt::format("a target's escalation level is outside -1..{}", kMaxEscalationLevel));
+    if (std::llabs(offset) > int64_t{100} * 366 * 86400) detail::corrupt("a target's due offset is out of range");
+    t.duration = Duration::seconds(duration);
+    t.due_offset = Duration::seconds(offset);
     t.calendar = calendar_table(ar).at(calendar);
     t.escalate_to = escalate_to;
     info = info_of(std::move(t));
@@ -656,7 +751,8 @@ CalendarTable calendars_of(const std::vector<TargetInfo>& targets) {
 /// target index and the live count are derived from it on load.
 template <class Archive>
 void serialize(Archive& ar, Scheduler::Impl& s, const unsigned version) {
-  detail::check_class_version<Scheduler::Impl>(version, "the scheduler state");
+  if (version != 1) detail::check_class_version<Scheduler::Impl>(version, "the scheduler state");  // 1: no due, no paused time
+  state_version(ar).value = version;
   detail::sequence(ar, s.clocks, "the clocks");
   if constexpr (Archive::is_saving::value) {
     std::vector<Deferred> deferred = s.deferred;
@@ -682,6 +778,10 @@ void check_and_index(Scheduler::Impl& s) {
                           (c.last_change == INT64_MIN || (c.last_change >= kFirstSupported && c.last_change <= kLastSupported)) &&
                           c.accumulated >= 0 && c.accumulated <= kLastSupported - kFirstSupported;
     if (!in_range) detail::corrupt("a clock's times are outside 1900..2499");
+    const bool instant = s.targets[c.target].instant() && c.state != ClockState::idle;
+    if (instant ? c.due < kFirstSupported || c.due > kLastSupported : c.due != 0)
+      detail::corrupt("a clock's due is outside 1900..2499, or set for a target that is not an instant");
+    if (instant && c.state == ClockState::paused) detail::corrupt("a clock counting to a fixed instant is paused");
   }
   for (const Deferred& d : s.deferred)
     if (d.clock == 0 || d.clock > s.clocks.size() || d.index > 6 || (d.kind == ClockEvent::breach && d.index != 0) ||
@@ -710,8 +810,8 @@ void check_and_index(Scheduler::Impl& s) {
 }  // namespace
 
 std::string Scheduler::to_bytes() const {
-  // Per clock 39 bytes, per deferred event 22; targets and calendars are few.
-  const size_t expected = 39 * impl_->clocks.size() + 22 * impl_->deferred.size() + 256 * impl_->targets.size() + 4096;
+  // Per clock 51 bytes, per deferred event 22; targets and calendars are few.
+  const size_t expected = 51 * impl_->clocks.size() + 22 * impl_->deferred.size() + 256 * impl_->targets.size() + 4096;
   return detail::write_snapshot(kSchedulerSnapshot, expected, [&](boost::archive::binary_oarchive& ar) { ar << *impl_; });
 }
 

@@ -23,23 +23,30 @@ struct Condition {
 
   bool matches(const CaseAttributes& a) const {
     for (const auto& [attr, values] : terms) {
-      const std::string& v = attr == "channel" ? a.channel : attr == "category" ? a.category : attr == "severity" ? a.severity : a.tier;
+      const std::string_view v = a.get(attr);
       if (std::find(values.begin(), values.end(), v) == values.end()) return false;
     }
     return true;
   }
 };
 
+/// What a clock or rule sets about its target (a rule inherits the rest from its clock).
+struct Spec {
+  TargetKind kind = TargetKind::business;
+  Duration target;        // business, elapsed
+  std::string field;      // instant
+  Duration offset;        // instant
+  int escalate_to = -1;
+};
+
 struct Rule {
   Condition when;
-  Duration target;
-  int escalate_to = -2;  // -2: as the clock says
+  Spec spec;
 };
 
 struct ClockDef {
-  Duration target;
+  Spec spec;
   std::vector<Rule> rules;
-  int escalate_to = -1;
   std::string calendar;  // empty: the policy's
   std::vector<double> warnings;
   bool has_warnings = false;
@@ -50,8 +57,11 @@ struct TierDef {
   std::string calendar;  // empty: the clock's
 };
 
+}  // namespace
+
 std::string format_duration(Duration d) {
   int64_t s = d.count_seconds();
+  if (s < 0) return "-" + format_duration(Duration::seconds(s == INT64_MIN ? INT64_MAX : -s));
   std::string out;
   if (s >= 86400 && s % 86400 == 0) return fmt::format("{}d", s / 86400);
   if (s >= 3600) {
@@ -65,6 +75,33 @@ std::string format_duration(Duration d) {
   if (s > 0 || out.empty()) out += fmt::format("{}s", s);
   return out;
 }
+
+const char* target_kind_name(TargetKind k) noexcept {
+  switch (k) {
+    case TargetKind::business: return "business";
+    case TargetKind::elapsed: return "elapsed";
+    case TargetKind::instant: return "instant";
+  }
+  return "?";
+}
+
+std::optional<TargetKind> target_kind_from_name(std::string_view name) noexcept {
+  for (TargetKind k : {TargetKind::business, TargetKind::elapsed, TargetKind::instant})
+    if (name == target_kind_name(k)) return k;
+  return std::nullopt;
+}
+
+std::string_view CaseAttributes::get(std::string_view name) const {
+  if (name == "channel") return channel;
+  if (name == "category") return category;
+  if (name == "severity") return severity;
+  if (name == "tier") return tier;
+  for (const auto& [key, value] : fields)
+    if (key == name) return value;
+  return {};
+}
+
+namespace {
 
 [[noreturn]] void bad(const std::string& where, const std::string& what) {
   throw Error(Errc::invalid_argument, fmt::format("{}: {}", where, what));
@@ -119,12 +156,16 @@ std::string string_field(const json& j, const std::string& where) {
   return j.get<std::string>();
 }
 
+bool is_builtin_attribute(std::string_view key) {
+  return key == "channel" || key == "category" || key == "severity" || key == "tier";
+}
+
 Condition condition_field(const json& j, const std::string& where) {
   if (!j.is_object()) bad(where, "expected an object such as {\"channel\": \"phone\"}");
   Condition c;
   for (const auto& [key, value] : j.items()) {
-    if (key != "channel" && key != "category" && key != "severity" && key != "tier")
-      bad(where + "." + key, "unknown attribute (use channel, category, severity or tier)");
+    // Other names are declared fields of the workflow: it checks them when it loads the policy.
+    if (key.empty() || key.size() > 64) bad(where + "." + key, "an attribute name must have 1..64 characters");
     std::vector<std::string> values;
     if (value.is_string()) {
       values.push_back(value.get<std::string>());
@@ -138,6 +179,68 @@ Condition condition_field(const json& j, const std::string& where) {
     c.terms.emplace_back(key, std::move(values));
   }
   return c;
+}
+
+/// A signed duration: "-30m", "2h", seconds.
+Duration offset_field(const json& j, const std::string& where) {
+  if (j.is_string()) {
+    std::string text = j.get<std::string>();
+    const bool negative = !text.empty() && text[0] == '-';
+    Duration d;
+    try {
+      d = parse_duration(negative ? std::string_view(text).substr(1) : std::string_view(text));
+    } catch (const Error& e) {
+      throw Error(Errc::parse, fmt::format("{}: {}", where, e.what()));
+    }
+    if (d.count_seconds() > int64_t{100} * 366 * 86400) bad(where, "the offset is longer than 100 years");
+    return negative ? Duration::seconds(-d.count_seconds()) : d;
+  }
+  if (j.is_number_integer()) {
+    const int64_t v = j.get<int64_t>();
+    if (v < -int64_t{100} * 366 * 86400 || v > int64_t{100} * 366 * 86400) bad(where, "the offset is longer than 100 years");
+    return Duration::seconds(v);
+  }
+  bad(where, "expected an offset such as \"-30m\", \"1h\" or seconds");
+}
+
+/// The target keys of a clock or a rule object over `base` (a rule's clock); checks the result.
+Spec spec_field(const json& j, const std::string& where, const Spec& base, bool has_base) {
+  Spec s = base;
+  if (auto it = j.find("kind"); it != j.end()) {
+    const auto kind = it->is_string() ? target_kind_from_name(it->get<std::string>()) : std::nullopt;
+    if (!kind) bad(where + ".kind", "expected \"business\", \"elapsed\" or \"instant\"");
+    if (*kind != s.kind && *kind == TargetKind::instant) s.target = Duration{};
+    if (*kind != s.kind && s.kind == TargetKind::instant) s.field.clear(), s.offset = Duration{};
+    s.kind = *kind;
+  }
+  const auto target = j.find("target");
+  const auto field = j.find("field");
+  const auto offset = j.find("offset");
+  if (s.kind == TargetKind::instant) {
+    if (target != j.end()) bad(where + ".target", "an instant target has no duration: it is due at data.<field> + offset");
+    if (j.contains("calendar")) bad(where + ".calendar", "an instant target counts to a fixed time: it takes no calendar");
+    if (field != j.end()) {
+      s.field = string_field(*field, where + ".field");
+      if (s.field.empty() || s.field.size() > 64) bad(where + ".field", "a field name must have 1..64 characters");
+    }
+    if (s.field.empty()) bad(where + ".field", "missing: an instant target names the event field that gives its deadline");
+    if (offset != j.end()) s.offset = offset_field(*offset, where + ".offset");
+  } else {
+    if (field != j.end()) bad(where + ".field", fmt::format("only an instant target takes a field (this one is {})", target_kind_name(s.kind)));
+    if (offset != j.end()) bad(where + ".offset", fmt::format("only an instant target takes an offset (this one is {})", target_kind_name(s.kind)));
+    if (s.kind == TargetKind::elapsed && j.contains("calendar"))
+      bad(where + ".calendar", "an elapsed target counts wall-clock time: it takes no calendar");
+    if (target != j.end()) s.target = duration_field(*target, where + ".target");
+    if (s.target.count_seconds() <= 0) bad(where + ".target", has_base ? "missing (the clock is not a duration)" : "missing");
+  }
+  if (auto it = j.find("escalate_on_breach"); it != j.end()) s.escalate_to = level_field(*it, where + ".escalate_on_breach");
+  return s;
+}
+
+void check_keys(const json& j, const std::string& where, std::initializer_list<std::string_view> keys) {
+  for (const auto& [key, _] : j.items())
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      bad(where + "." + key, fmt::format("unknown field (expected one of: {})", fmt::join(keys, ", ")));
 }
 
 }  // namespace
@@ -224,14 +327,8 @@ Policy Policy::from_json(std::string_view text, const Calendar& default_calendar
     if (name.empty() || name.size() > 64) bad(where, "a clock name must have 1..64 characters");
     if (!c.is_object()) bad(where, "expected an object with a \"target\"");
     ClockDef def;
-    for (const auto& [key, _] : c.items())
-      if (key != "target" && key != "rules" && key != "escalate_on_breach" && key != "calendar" && key != "warnings" &&
-          key != "description")
-        bad(where + "." + key, "unknown field");
-    auto target = c.find("target");
-    if (target == c.end()) bad(where + ".target", "missing");
-    def.target = duration_field(*target, where + ".target");
-    if (auto it = c.find("escalate_on_breach"); it != c.end()) def.escalate_to = level_field(*it, where + ".escalate_on_breach");
+    check_keys(c, where, {"kind", "target", "field", "offset", "rules", "escalate_on_breach", "calendar", "warnings", "description"});
+    def.spec = spec_field(c, where, Spec{}, false);
     if (auto it = c.find("calendar"); it != c.end()) {
       def.calendar = string_field(*it, where + ".calendar");
       (void)impl->calendar_named(def.calendar, where + ".calendar");
@@ -246,14 +343,14 @@ Policy Policy::from_json(std::string_view text, const Calendar& default_calendar
         const json& r = (*it)[i];
         const std::string rw = fmt::format("{}.rules[{}]", where, i);
         if (!r.is_object()) bad(rw, "expected {\"when\": {...}, \"target\": ...}");
+        check_keys(r, rw, {"when", "kind", "target", "field", "offset", "escalate_on_breach", "description"});
         Rule rule;
         auto when = r.find("when");
         if (when == r.end()) bad(rw + ".when", "missing");
         rule.when = condition_field(*when, rw + ".when");
-        auto t = r.find("target");
-        if (t == r.end()) bad(rw + ".target", "missing");
-        rule.target = duration_field(*t, rw + ".target");
-        if (auto e = r.find("escalate_on_breach"); e != r.end()) rule.escalate_to = level_field(*e, rw + ".escalate_on_breach");
+        if (!r.contains("kind") && !r.contains("target") && !r.contains("field") && !r.contains("offset") && !r.contains("escalate_on_breach"))
+          bad(rw, "sets nothing (give a target, kind, field, offset or escalate_on_breach)");
+        rule.spec = spec_field(r, rw, def.spec, true);
         def.rules.push_back(std::move(rule));
       }
     }
@@ -265,8 +362,7 @@ Policy Policy::from_json(std::string_view text, const Calendar& default_calendar
       const std::string where = "policy.tiers." + name;
       if (!t.is_object()) bad(where, "expected {\"multiplier\": ..., \"calendar\": ...}");
       TierDef def;
-      for (const auto& [key, _] : t.items())
-        if (key != "multiplier" && key != "calendar" && key != "description") bad(where + "." + key, "unknown field");
+      check_keys(t, where, {"multiplier", "calendar", "description"});
       if (auto it = t.find("multiplier"); it != t.end()) {
         if (!it->is_number()) bad(where + ".multiplier", "expected a number");
         def.multiplier = it->get<double>();
@@ -299,6 +395,31 @@ std::vector<std::string> Policy::clock_names() const {
 
 bool Policy::has_clock(std::string_view clock) const { return impl_ && impl_->clocks.find(clock) != impl_->clocks.end(); }
 
+std::vector<std::string> Policy::condition_fields() const {
+  std::vector<std::string> out;
+  if (!impl_) return out;
+  for (const auto& [_, def] : impl_->clocks)
+    for (const Rule& r : def.rules)
+      for (const auto& [attr, values] : r.when.terms)
+        if (!is_builtin_attribute(attr) && std::find(out.begin(), out.end(), attr) == out.end()) out.push_back(attr);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> Policy::due_fields() const {
+  std::vector<std::string> out;
+  if (!impl_) return out;
+  auto add = [&](const Spec& s) {
+    if (s.kind == TargetKind::instant && std::find(out.begin(), out.end(), s.field) == out.end()) out.push_back(s.field);
+  };
+  for (const auto& [_, def] : impl_->clocks) {
+    add(def.spec);
+    for (const Rule& r : def.rules) add(r.spec);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 const std::vector<double>& Policy::default_warnings() const {
   static const std::vector<double> defaults{0.5, 0.75, 0.9};
   return impl_ ? impl_->warnings : defaults;
@@ -309,29 +430,39 @@ Target Policy::target(std::string_view clock, const CaseAttributes& a) const {
   auto it = impl_->clocks.find(clock);
   if (it == impl_->clocks.end()) throw Error(Errc::not_found, fmt::format("policy has no clock '{}'", clock));
   const ClockDef& def = it->second;
-  Target t;
-  t.clock = std::string(clock);
-  t.business = def.target;
-  t.escalate_to = def.escalate_to;
-  t.warnings = def.has_warnings ? def.warnings : impl_->warnings;
-  std::string rule = fmt::format("{}: default {}", clock, format_duration(def.target));
+  const Spec* spec = &def.spec;
+  std::string rule = fmt::format("{}: default", clock);
   for (const Rule& r : def.rules) {
     if (!r.when.matches(a)) continue;
-    t.business = r.target;
-    if (r.escalate_to != -2) t.escalate_to = r.escalate_to;
-    rule = fmt::format("{}: {} -> {}", clock, r.when.text, format_duration(r.target));
+    spec = &r.spec;
+    rule = fmt::format("{}: {} ->", clock, r.when.text);
     break;
   }
-  std::string calendar = def.calendar.empty() ? impl_->calendar : def.calendar;
+  Target t;
+  t.clock = std::string(clock);
+  t.kind = spec->kind;
+  t.escalate_to = spec->escalate_to;
+  t.warnings = def.has_warnings ? def.warnings : impl_->warnings;
+  if (t.kind == TargetKind::instant) {
+    t.due_field = spec->field;
+    t.due_offset = spec->offset;
+    t.rule = rule + fmt::format(" instant data.{}", spec->field);
+    if (spec->offset.count_seconds() != 0) t.rule += (spec->offset.count_seconds() > 0 ? "+" : "") + format_duration(spec->offset);
+    t.calendar = impl_->calendar_named("24x7", "policy");
+    return t;
+  }
+  t.duration = spec->target;
+  rule += fmt::format(" {}{}", format_duration(spec->target), t.kind == TargetKind::elapsed ? " elapsed" : "");
+  std::string calendar = t.kind == TargetKind::elapsed ? "24x7" : def.calendar.empty() ? impl_->calendar : def.calendar;
   bool tier_calendar = false;
   if (!a.tier.empty()) {
     if (auto tier = impl_->tiers.find(a.tier); tier != impl_->tiers.end()) {
       if (tier->second.multiplier != 1.0) {
-        double scaled = std::round(static_cast<double>(t.business.count_seconds()) * tier->second.multiplier);
-        t.business = Duration::seconds(std::max<int64_t>(1, static_cast<int64_t>(scaled)));
-        rule += fmt::format("; tier {} x{} -> {}", a.tier, tier->second.multiplier, format_duration(t.business));
+        double scaled = std::round(static_cast<double>(t.duration.count_seconds()) * tier->second.multiplier);
+        t.duration = Duration::seconds(std::max<int64_t>(1, static_cast<int64_t>(scaled)));
+        rule += fmt::format("; tier {} x{} -> {}", a.tier, tier->second.multiplier, format_duration(t.duration));
       }
-      if (!tier->second.calendar.empty()) {
+      if (!tier->second.calendar.empty() && t.kind == TargetKind::business) {
         calendar = tier->second.calendar;
         tier_calendar = true;
         rule += fmt::format("; tier {} counts on calendar {}", a.tier, calendar);
@@ -339,7 +470,7 @@ Target Policy::target(std::string_view clock, const CaseAttributes& a) const {
     }
   }
   t.calendar = impl_->calendar_named(calendar, "policy");
-  if (calendar != "default" && !tier_calendar) rule += fmt::format(" [calendar {}]", calendar);
+  if (calendar != "default" && !tier_calendar && t.kind == TargetKind::business) rule += fmt::format(" [calendar {}]", calendar);
   t.rule = std::move(rule);
   return t;
 }

@@ -401,10 +401,10 @@ void Engine::Impl::plan_clocks(const Event& e, Plan& p) const {
     std::optional<Instant> due;
     switch (act.op) {
       case ClockAction::start:
-        if (!exists) due = deadline(s, target_of(s).business), ++p.new_clocks;
+        if (!exists) due = deadline(s, target_of(s).duration), ++p.new_clocks;
         break;
       case ClockAction::restart:
-        due = deadline(s, target_of(s).business), ++p.new_clocks;
+        due = deadline(s, target_of(s).duration), ++p.new_clocks;
         break;
       case ClockAction::resume:
         if (exists && st == sla::ClockState::paused) {

@@ -88,7 +88,7 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
     ci.due = st.due;
     ci.breached = st.breached;
     ci.elapsed = st.elapsed;
-    ci.target = scheduler.target(st.target).business;
+    ci.target = scheduler.target(st.target).duration;
     ci.instance = c.clock_instance[s];
     out.clocks.push_back(std::move(ci));
   }

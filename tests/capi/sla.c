@@ -23,8 +23,13 @@ int main(void) {
   CHECK(crmkit_policy_clocks(policy, &json) == CRMKIT_OK && strstr(json, "first_response") != NULL);
   crmkit_string_free(json);
   CHECK(crmkit_policy_target(policy, "first_response", "{\"channel\":\"phone\",\"tier\":\"gold\"}", &json) == CRMKIT_OK);
-  CHECK(strstr(json, "\"business_seconds\":5400") != NULL);
+  CHECK(strstr(json, "\"duration_seconds\":5400") != NULL && strstr(json, "\"kind\":\"business\"") != NULL);
   crmkit_string_free(json);
+  /* A web reply is 24 elapsed hours (a promise in wall-clock time). */
+  CHECK(crmkit_policy_target(policy, "first_response", "{\"channel\":\"web\"}", &json) == CRMKIT_OK);
+  CHECK(strstr(json, "\"duration_seconds\":86400") != NULL && strstr(json, "\"kind\":\"elapsed\"") != NULL);
+  crmkit_string_free(json);
+  CHECK(crmkit_policy_target(policy, "first_response", "{\"chanel\":\"web\"}", &json) == CRMKIT_EINVAL); /* a typo */
 
   CHECK(crmkit_clocks_new(&clocks) == CRMKIT_OK);
   CHECK(crmkit_clocks_create(clocks, policy, "first_response", "{\"channel\":\"phone\"}", &id) == CRMKIT_OK);
@@ -62,6 +67,26 @@ int main(void) {
   CHECK(crmkit_clocks_start((crmkit_clocks*)policy, 1, t) == CRMKIT_EINVAL); /* wrong handle type */
   crmkit_clocks_free(clocks);
   CHECK(crmkit_clocks_start(clocks, id, t) == CRMKIT_EINVAL); /* freed */
+  crmkit_policy_free(policy);
+
+  /* An instant target: due at the time the case's field gives, plus the offset; it does not pause. */
+  CHECK(crmkit_calendar_from_file(CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json", &cal) == CRMKIT_OK);
+  CHECK(crmkit_policy_from_json("{\"clocks\":{\"notice\":{\"kind\":\"instant\",\"field\":\"visit_at\",\"offset\":\"-30m\"}}}", cal,
+                                &policy) == CRMKIT_OK);
+  crmkit_calendar_free(cal);
+  CHECK(crmkit_clocks_new(&clocks) == CRMKIT_OK);
+  CHECK(crmkit_clocks_create(clocks, policy, "notice", NULL, &id) == CRMKIT_EINVAL); /* no visit_at */
+  CHECK(crmkit_clocks_create(clocks, policy, "notice", "{\"fields\":{\"visit_at\":\"soon\"}}", &id) == CRMKIT_EINVAL);
+  CHECK(crmkit_clocks_create(clocks, policy, "notice", "{\"fields\":{\"visit_at\":\"2026-03-09T14:00:00+08:00\"}}", &id) == CRMKIT_OK);
+  CHECK(crmkit_clocks_start(clocks, id, t) == CRMKIT_OK); /* 11:00 */
+  CHECK(crmkit_clocks_status(clocks, id, t, &st) == CRMKIT_OK);
+  CHECK(st.has_due && st.due == t + 2 * 3600 + 1800 && st.target_seconds == 2 * 3600 + 1800);
+  CHECK(crmkit_clocks_pause(clocks, id, t + 60) == CRMKIT_ESTATE);
+  /* Moved to 16:00: due 15:30. */
+  CHECK(crmkit_clocks_retarget(clocks, id, policy, "notice", "{\"fields\":{\"visit_at\":\"2026-03-09T16:00:00+08:00\"}}", t + 60) ==
+        CRMKIT_OK);
+  CHECK(crmkit_clocks_status(clocks, id, t + 60, &st) == CRMKIT_OK && st.due == t + 4 * 3600 + 1800);
+  crmkit_clocks_free(clocks);
   crmkit_policy_free(policy);
   crmkit_policy_free(NULL);
   return report();

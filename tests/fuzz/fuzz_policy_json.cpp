@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& name : p.clock_names()) {
       for (const char* tier : {"", "gold", "diamond"}) {
         sla::Target t = p.target(name, sla::CaseAttributes{"phone", "service", "high", tier});
-        if (t.business.count_seconds() <= 0) __builtin_trap();
+        if (t.duration.count_seconds() <= 0) __builtin_trap();
         sla::ClockId id = s.create(s.intern(t));
         s.start(id, Instant::from_unix_seconds(1772323200));
       }

@@ -72,8 +72,9 @@ class Policy(Handle):
         return _json.loads(take_string(s))
 
     def target(self, clock: str, case: Optional[dict] = None) -> dict:
-        """{"clock", "business_seconds", "warnings", "escalate_to", "rule"} for a case
-        ({"channel", "category", "severity", "tier"})."""
+        """{"clock", "kind", "duration_seconds" (business, elapsed) or "due_field" and
+        "due_offset_seconds" (instant), "warnings", "escalate_to", "rule"} for a case
+        ({"channel", "category", "severity", "tier", "fields": {name: value}})."""
         s = _P()
         check(_policy_target(self._h(), clock.encode("utf-8"), _case(case), _c.byref(s)))
         return _json.loads(take_string(s))

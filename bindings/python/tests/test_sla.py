@@ -16,7 +16,8 @@ def policy(data):
 def test_targets(policy):
     assert policy.clocks() == ["callback", "contact_after_dispatch", "first_response", "resolution"]
     t = policy.target("first_response", {"channel": "phone", "tier": "gold"})
-    assert t["business_seconds"] == 5400
+    assert t["duration_seconds"] == 5400
+    assert t["kind"] == "business"
     assert "tier gold" in t["rule"]
     assert policy.target("resolution", {"severity": "critical"})["escalate_to"] == 2
     with pytest.raises(crmkit.NotFound):
@@ -60,3 +61,26 @@ def test_bad_policy(data):
         crmkit.Policy.from_json({"clocks": {"a": {"target": 0}}}, cal)
     with pytest.raises(crmkit.ParseError):
         crmkit.Policy.from_json("{", cal)
+
+
+def test_three_kinds_of_target(data):
+    with crmkit.Calendar.from_file(data / "calendars" / "cn-2026.json") as cal:
+        p = crmkit.Policy.from_json(
+            '{"clocks": {"reply": {"kind": "elapsed", "target": "24h"},'
+            ' "notice": {"kind": "instant", "field": "visit_at", "offset": "-30m"}}}', cal)
+    assert p.target("reply")["kind"] == "elapsed"
+    t = p.target("notice")
+    assert (t["kind"], t["due_field"], t["due_offset_seconds"]) == ("instant", "visit_at", -1800)
+    with crmkit.Clocks() as clocks:
+        # Friday 19:00: 24 elapsed hours are Saturday 19:00, nights and the weekend included.
+        r = clocks.create(p, "reply")
+        clocks.start(r, "2026-03-13T19:00:00+08:00")
+        assert clocks.status(r, "2026-03-13T19:00:00+08:00").due == dt.datetime(2026, 3, 14, 11, 0, tzinfo=dt.timezone.utc)
+        with pytest.raises(crmkit.InvalidArgument):
+            clocks.create(p, "notice", {"fields": {}})
+        n = clocks.create(p, "notice", {"fields": {"visit_at": "2026-03-14T10:00:00+08:00"}})
+        clocks.start(n, "2026-03-13T19:00:00+08:00")
+        assert clocks.status(n, "2026-03-13T20:00:00+08:00").due == dt.datetime(2026, 3, 14, 1, 30, tzinfo=dt.timezone.utc)
+        with pytest.raises(crmkit.InvalidState):
+            clocks.pause(n, "2026-03-13T20:00:00+08:00")
+    p.close()
