@@ -18,8 +18,9 @@ inline workflow::Engine fresh_engine() {
                                       kData + "calendars/cn-2026.json");
 }
 
-inline std::vector<std::string> quarter_lines() {
-  std::ifstream in(kData + "complaints/quarter-2026q1.jsonl");
+/// The lines of an event log (default: the shipped quarter).
+inline std::vector<std::string> quarter_lines(const std::string& path = kData + "complaints/quarter-2026q1.jsonl") {
+  std::ifstream in(path);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) lines.push_back(line);

@@ -152,12 +152,20 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-10", "receive", at("09:00"), "agent", receive_data()));
   apply(ev("C-10", "escalate", at("09:01"), "agent", R"("level":1)"));
   apply(ev("C-10", "update", at("09:01"), "agent", R"("location":"营业厅")"));
+  apply(ev("C-10", "reclassify", at("09:01"), "supervisor", R"("severity":"high","reason":"group complaint")"));
+  apply(ev("C-10", "report_crisis", at("09:01"), "supervisor"));
   apply(ev("C-10", "acknowledge", at("09:02")));
+  apply(ev("C-10", "reclassify", at("09:02"), "supervisor", R"("category":"billing","reason":"misfiled")"));
+  apply(ev("C-10", "report_crisis", at("09:02"), "supervisor"));
   apply(ev("C-10", "update", at("09:02"), "agent", R"("justified":true)"));
   apply(ev("C-10", "escalate", at("09:03"), "agent", R"("level":2)"));
   apply(ev("C-10", "dispatch", at("09:04"), "agent", R"("department":"d","owner":"o")"));
   apply(ev("C-10", "update", at("09:04"), "agent", R"("remedy_sought":"refund")"));
+  apply(ev("C-10", "reclassify", at("09:04"), "manager", R"("tier":"gold","reason":"tier upgraded")"));
+  apply(ev("C-10", "report_crisis", at("09:04"), "manager"));
   apply(ev("C-10", "resolve", at("09:05"), "agent", R"("resolution":"x")"));
+  apply(ev("C-10", "reclassify", at("09:05"), "director", R"("severity":"low","reason":"minor after all")"));
+  apply(ev("C-10", "report_crisis", at("09:05"), "director"));
   apply(ev("C-10", "update", at("09:05"), "agent", R"("handling_steps":"called back")"));
   apply(ev("C-10", "escalate", at("09:06"), "manager", R"("level":3)"));
   apply(ev("C-10", "compensate", at("09:07"), "agent", R"("amount":5000)"));
@@ -178,6 +186,8 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-11", "wait_customer", at("09:05"), "agent", R"("reason":"docs")"));
   apply(ev("C-11", "escalate", at("09:06"), "agent", R"("level":1)"));
   apply(ev("C-11", "update", at("09:06"), "agent", R"("phone":"13812345678")"));
+  apply(ev("C-11", "reclassify", at("09:06"), "supervisor", R"("channel":"phone","reason":"was a call")"));
+  apply(ev("C-11", "report_crisis", at("09:06"), "supervisor"));
   apply(ev("C-11", "resume", at("09:07")));
   apply(ev("C-11", "resolve", at("09:08"), "agent", R"("resolution":"x")"));
   apply(ev("C-11", "callback", at("09:09"), "agent", R"("outcome":"satisfied","manual":false)"));
@@ -292,7 +302,7 @@ TEST_CASE("event ids are idempotent") {
 TEST_CASE("an SLA breach escalates automatically, never lowering the level") {
   Engine e = make_engine();
   // Phone: first response 2 h of business time, breach escalates to level 1.
-  e.apply_json(ev("C-1", "receive", at("09:00"), "agent", receive_data("phone", "K-1", "service", "basic", "critical")));
+  e.apply_json(ev("C-1", "receive", at("09:00"), "agent", receive_data("phone", "K-1", "service", "basic", "high")));
   CHECK(e.sweep(parse_instant(at("10:59"))).size() == 3);  // 50 %, 75 %, 90 % warnings of first_response
   auto fired = e.sweep(parse_instant(at("11:30")));
   bool breach = false;
@@ -311,14 +321,16 @@ TEST_CASE("an SLA breach escalates automatically, never lowering the level") {
   CHECK(c->clocks[0].breached);
   // By hand: to 1 again is refused (not a raise).
   refused(e, "C-1", ev("C-1", "escalate", at("11:40"), "agent", R"("level":1)"), Errc::invalid_state);
-  // Critical resolution: 8 business hours, breach escalates to 2 (Tuesday 10:00 after 09:00-18:00 Monday = 7.5 h).
+  // High resolution: 16 business hours, breach escalates to 1.
   e.apply_json(ev("C-1", "acknowledge", at("11:45")));
   e.apply_json(ev("C-1", "escalate", at("11:50"), "manager", R"("level":3)"));
   e.sweep(parse_instant(at("12:00", 10)));
   c = e.get("C-1");
-  CHECK(c->escalation_level == 3);  // the breach to 2 did not lower it
-  // Another critical case with no manual escalation goes to 2.
+  CHECK(c->escalation_level == 3);  // the breach to 1 did not lower it
+  // A critical case is a crisis: at level 2 at once; reported in time, it stays there.
   e.apply_json(ev("C-2", "receive", at("09:00"), "agent", receive_data("web", "K-2", "service", "basic", "critical")));
+  CHECK(e.get("C-2")->escalation_level == 2);
+  e.apply_json(ev("C-2", "report_crisis", at("09:40"), "supervisor"));
   auto all = e.sweep(parse_instant(at("12:00", 10)));
   CHECK(e.get("C-2")->escalation_level == 2);
   CHECK(e.by_escalation_level(2) == std::vector<std::string>{"C-2"});
@@ -508,15 +520,15 @@ TEST_CASE("invalid workflow definitions are refused naming the spot") {
   refused_def("[1,2]", "expected a JSON object");
   CHECK_THROWS_AS(Definition::from_json("{"), Error);
   // A clock the policy does not define.
-  std::string other = replace(R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback"])",
-                              R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "survey"])");
+  std::string other = replace(R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report"])",
+                              R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "survey"])");
   Definition d = Definition::from_json(other);
   Calendar cal = Calendar::from_file(kCalendar);
   try {
     Engine e(d, sla::Policy::from_file(kPolicy, cal), Rules::from_file(kPolicy), cal.zone());
     FAIL("accepted");
   } catch (const Error& err) {
-    CHECK(std::string(err.what()).find("workflow.clocks[4]: unknown clock 'survey'") != std::string::npos);
+    CHECK(std::string(err.what()).find("workflow.clocks[5]: unknown clock 'survey'") != std::string::npos);
   }
   // An integrator's own workflow: a two-state one works.
   Definition tiny = Definition::from_json(R"({"roles": ["clerk"], "clocks": ["resolution"],

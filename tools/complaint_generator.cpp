@@ -139,6 +139,9 @@ constexpr std::pair<const char*, double> kDepartments[] = {{"network", 25}, {"bi
 constexpr std::pair<const char*, double> kUnsatisfiedReasons[] = {
     {"problem not solved", 30}, {"took too long", 25}, {"staff attitude", 15}, {"compensation too low", 12},
     {"had to repeat the complaint", 10}, {"no follow-up", 8}};
+constexpr std::pair<const char*, double> kReclassifyReasons[] = {
+    {"several customers affected: group complaint", 35}, {"safety risk reported by the customer", 20},
+    {"customer contacted the media", 15}, {"fault turned out minor", 20}, {"misfiled category", 10}};
 constexpr std::pair<const char*, double> kWaitReasons[] = {
     {"visit appointment", 50}, {"documents requested", 30}, {"customer travelling", 20}};
 
@@ -252,6 +255,16 @@ class Builder {
       data += ",\"level\":" + std::to_string(level);
     }
     add(idx, t, "receive", receiver, "agent", data);
+    // A crisis (received as critical) is escalated at once to level 2 (the policy's crisis) and
+    // reported to management within the hour, now and then late.
+    bool crisis = std::string_view(severity) == "critical";
+    bool crisis_late = false;
+    if (crisis && p.kind == 0) {
+      level = std::max(level, 2);
+      crisis_late = r_.chance(0.05);
+      add(idx, t + (crisis_late ? minutes(65, 180) : minutes(10, 50)), "report_crisis", supervisor(), "supervisor");
+      if (crisis_late) level = 3;  // the crisis_report clock breaches
+    }
 
     if (p.kind == 1) {  // duplicate of an open case: merged into it
       t += minutes(5, 40);
@@ -285,6 +298,29 @@ class Builder {
     }
     t = workish(r_, t + minutes(5, 60));
     add(idx, t, "dispatch", receiver, "agent", kv("department", r_.pick(kDepartments)) + "," + kv("owner", owner()));
+    // Reclassified midway: a group complaint or a safety matter (raised, now and then to a
+    // crisis), a minor fault (lowered), a misfiled category.
+    if (r_.chance(0.05)) {
+      t += minutes(10, 240);
+      const char* reason = r_.pick(kReclassifyReasons);
+      const std::string_view why = reason;
+      std::string change;
+      if (why == "misfiled category") {
+        change = kv("category", std::string_view(p.category) == "billing" ? "service" : "billing");
+      } else if (why == "fault turned out minor") {
+        change = kv("severity", std::string_view(severity) == "low" ? "normal" : "low");
+        if (std::string_view(severity) == "critical") crisis = false;
+      } else {
+        const bool to_crisis = std::string_view(severity) == "high" || r_.chance(0.3);
+        change = kv("severity", to_crisis ? "critical" : "high");
+        if (to_crisis && !crisis) {
+          crisis = true;
+          level = std::max(level, 2);
+          add(idx, t + minutes(10, 50), "report_crisis", supervisor(), "supervisor");
+        }
+      }
+      add(idx, t, "reclassify", supervisor(), "supervisor", change + "," + kv("reason", reason));
+    }
     if (r_.chance(0.95)) {
       t = workish(r_, t + (r_.chance(0.04) ? minutes(130, 400) : minutes(5, 60)));
       add(idx, t, "contact", owner(), "agent");
@@ -298,8 +334,8 @@ class Builder {
       }
     }
     if (r_.chance(0.03)) {
-      int to = std::string_view(severity) == "critical" ? 3 : std::max(2, level + 1);
-      if (to <= 3) {
+      int to = crisis ? 3 : std::max(2, level + 1);
+      if (to <= 3 && to > level && !crisis_late) {
         t += minutes(10, 300);
         add(idx, t, "escalate", supervisor(), "supervisor", "\"level\":" + std::to_string(to) + "," + kv("reason", "customer threatens media exposure"));
       }

@@ -69,6 +69,10 @@ enum class Effect : uint8_t {
   merge,                 ///< data.into names an existing, non-terminal other case
   compensate,            ///< grants data.amount within the role's limit, otherwise pending approval
   approve_compensation,  ///< approves a pending amount by a role whose limit covers it
+  /// changes the classification (channel, category, severity, tier and the declared attributes
+  /// the policy's rules match): every clock that has not stopped takes its new target, keeping
+  /// the time elapsed and paused; a change to a crisis severity escalates at once (Rules::crisis)
+  reclassify,
 };
 const char* effect_name(Effect e) noexcept;
 
@@ -208,7 +212,8 @@ void check_personal_data_role(const Definition& definition, std::string_view rol
 /// The workflow keys of a policy file (next to the SLA clocks):
 /// {"compensation_limits": {"agent": 200, "supervisor": 2000, "manager": 10000, "director": null},
 ///  "callback": {"max_attempts": 3, "manual_tiers": ["diamond", "gold"]},
-///  "reopen_window_days": 30}
+///  "reopen_window_days": 30,
+///  "crisis": {"severity": ["critical"], "escalate_to": 3, "start": ["crisis_report"]}}
 /// Amounts are in currency units with at most 2 decimals; null means no limit; a role not
 /// listed may not grant compensation.
 struct Rules {
@@ -216,6 +221,15 @@ struct Rules {
   int callback_max_attempts = 3;
   std::vector<std::string> manual_callback_tiers;
   int reopen_window_days = 30;
+  /// "crisis": {"severity": ["critical"], "escalate_to": 3, "start": ["crisis_report"]}: a case
+  /// received with, or reclassified to, one of these severities is escalated at once to
+  /// `escalate_to` (at most the workflow's max_escalation_level; -1: no escalation) and the
+  /// listed workflow clocks start (a crisis process: e.g. a report to management within 1 h).
+  struct Crisis {
+    std::vector<std::string> severities;
+    int escalate_to = -1;
+    std::vector<std::string> start;
+  } crisis;
 
   /// Reads the keys above from a policy JSON (missing keys keep the defaults);
   /// Error(parse / invalid_argument) naming the field.
@@ -303,15 +317,30 @@ std::string to_json(const Event& e);
 /// `definition` declares by their mask rule, digit runs in the free-text fields.
 void mask_personal_data(Event& e, const Definition& definition);
 
+/// A clock's change of target (a reclassification, a moved appointment).
+struct ClockRetarget {
+  Instant at;
+  std::string event;   ///< id of the event that caused it
+  std::string reason;  ///< its data.reason, or "data.<field> changed" for a moved due
+  sla::TargetKind kind = sla::TargetKind::business;
+  Duration target;              ///< business / elapsed: the new target's duration
+  std::optional<Instant> due;   ///< instant: the new due
+  std::string rule;             ///< the policy rule that gave the new target
+};
+
 /// One clock of a case, as seen at some instant.
 struct ClockInfo {
   std::string name;
   sla::ClockState state = sla::ClockState::idle;
-  std::optional<Instant> due;  ///< deadline while running
+  sla::TargetKind kind = sla::TargetKind::business;
+  std::optional<Instant> due;  ///< deadline while running (an instant target: its due, in any state)
   bool breached = false;
-  Duration elapsed;            ///< business time accumulated
-  Duration target;             ///< business duration of its target
+  Duration elapsed;            ///< time counted (business time for a business target)
+  std::optional<Duration> paused;  ///< wall-clock time paused (none: unknown, see sla::ClockStatus)
+  Duration target;             ///< the target's duration (an instant: from the start to the due)
+  std::string rule;            ///< the policy rule of the target in force
   int instance = 1;            ///< 2, 3... after restarts
+  std::vector<ClockRetarget> retargets;  ///< in order
 };
 
 /// A field's value as read back. `text` is the text of a string, instant or enum value and the
@@ -587,10 +616,15 @@ class Engine {
   /// writer's byte order (little-endian on every platform crmkit supports), fixed-width fields:
   ///   fingerprint u64 of the configuration (states, event types, roles, clocks)
   ///   scheduler   text: an sla::Scheduler::to_bytes() snapshot
-  ///   state       class info (tracking u8, version u32 = 1; likewise once before the first
+  ///   state       class info (tracking u8, version u32 = 3; likewise once before the first
   ///               interner and index), then: case ids and symbols (interners), cases, clock -> case
-  ///               (u32 each), clock -> slot (u8 each), repeat index, target sets, target set
-  ///               index (map), wide target set index (text key -> u32, in key order)
+  ///               (u32 each), clock -> slot (u8 each), the workflow versions (table of name
+  ///               text, version u32, fingerprint u64), each case's workflow (table of u8), the
+  ///               repeat indexes (table of family name text + map), target sets, the clocks'
+  ///               retargets (table, in case order, of case u32, at i64, record u32, target u32,
+  ///               slot u8, instance u8, moved_due u8). Class versions 2 (no retargets) and 1
+  ///               (one workflow: one repeat index, target sets, then two target set indexes,
+  ///               skipped) are read as well.
   /// where text = u64 length + bytes; table = u64 count + elements; interner = table of u32
   /// lengths + text of the strings in id order (id 0 is ""); map = u64 count + (key u64,
   /// value u32) in ascending key order; target set = 8 target ids u32 + 8 escalation levels i8;

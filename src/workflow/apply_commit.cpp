@@ -12,40 +12,50 @@ namespace crmkit::workflow {
 
 namespace {
 /// The narrow key of a target set: four symbols of 16 bits of the first workflow (most
-/// deployments), else none.
-std::optional<uint64_t> narrow_key(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
-  if (workflow != 0 || channel >= 65536 || category >= 65536 || severity >= 65536 || tier >= 65536) return std::nullopt;
+/// deployments) when its policy matches no declared field, else none.
+std::optional<uint64_t> narrow_key(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier,
+                                   const std::vector<uint32_t>& rule_syms) {
+  if (workflow != 0 || !rule_syms.empty() || channel >= 65536 || category >= 65536 || severity >= 65536 || tier >= 65536)
+    return std::nullopt;
   return (uint64_t{channel} << 48) | (uint64_t{category} << 32) | (uint64_t{severity} << 16) | tier;
 }
-/// 16 bytes of symbols, and the workflow index as a 17th byte when it is not 0.
-std::string wide_key(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) {
-  char key[17];
-  std::memcpy(key, &channel, 4);
-  std::memcpy(key + 4, &category, 4);
-  std::memcpy(key + 8, &severity, 4);
-  std::memcpy(key + 12, &tier, 4);
-  key[16] = static_cast<char>(workflow);
-  return std::string(key, workflow ? 17 : 16);
+/// 16 bytes of symbols, the workflow index as a 17th byte when it is not 0 or rule fields
+/// follow, then 4 bytes per rule field value symbol.
+std::string wide_key(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier,
+                     const std::vector<uint32_t>& rule_syms) {
+  std::string key(workflow || !rule_syms.empty() ? 17 + 4 * rule_syms.size() : 16, '\0');
+  std::memcpy(key.data(), &channel, 4);
+  std::memcpy(key.data() + 4, &category, 4);
+  std::memcpy(key.data() + 8, &severity, 4);
+  std::memcpy(key.data() + 12, &tier, 4);
+  if (key.size() > 16) key[16] = static_cast<char>(workflow);
+  for (size_t i = 0; i < rule_syms.size(); ++i) std::memcpy(key.data() + 17 + 4 * i, &rule_syms[i], 4);
+  return key;
 }
 }  // namespace
 
 void Engine::Impl::index_target_set(const CaseRec& c) {
-  if (auto k = narrow_key(c.workflow, c.channel, c.category, c.severity, c.tier)) target_set_index.set(*k, c.target_set);
-  else target_set_index_wide.emplace(wide_key(c.workflow, c.channel, c.category, c.severity, c.tier), c.target_set);
+  const std::vector<uint32_t> rule_syms = case_rule_syms(c);
+  if (auto k = narrow_key(c.workflow, c.channel, c.category, c.severity, c.tier, rule_syms)) target_set_index.set(*k, c.target_set);
+  else target_set_index_wide.emplace(wide_key(c.workflow, c.channel, c.category, c.severity, c.tier, rule_syms), c.target_set);
 }
 
-int64_t Engine::Impl::find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const {
-  if (auto k = narrow_key(workflow, channel, category, severity, tier)) {
+int64_t Engine::Impl::find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier,
+                                      const std::vector<uint32_t>& rule_syms) const {
+  if (auto k = narrow_key(workflow, channel, category, severity, tier, rule_syms)) {
     const uint32_t* v = const_cast<FlatMap64&>(target_set_index).find(*k);
     return v ? int64_t{*v} : -1;
   }
-  auto it = target_set_index_wide.find(wide_key(workflow, channel, category, severity, tier));
+  auto it = target_set_index_wide.find(wide_key(workflow, channel, category, severity, tier, rule_syms));
   return it == target_set_index_wide.end() ? -1 : int64_t{it->second};
 }
 
 uint32_t Engine::Impl::intern_target_set(const Plan& p) {
   if (p.target_set >= 0) return static_cast<uint32_t>(p.target_set);
-  const CaseRec& c = cases.back();
+  // The case's classification symbols are set already (receive, effect_reclassify).
+  const CaseRec& c = p.c ? *p.c : cases.back();
+  std::vector<uint32_t> rule_syms;
+  for (const std::string& v : p.rule_values) rule_syms.push_back(syms.intern(v));
   TargetSet ts;
   for (size_t i = 0; i < p.new_targets.size(); ++i) {
     ts.target[i] = scheduler.intern(p.new_targets[i]);
@@ -53,8 +63,8 @@ uint32_t Engine::Impl::intern_target_set(const Plan& p) {
   }
   const auto id = static_cast<uint32_t>(target_sets.size());
   target_sets.push_back(ts);
-  if (auto k = narrow_key(c.workflow, c.channel, c.category, c.severity, c.tier)) target_set_index.set(*k, id);
-  else target_set_index_wide.emplace(wide_key(c.workflow, c.channel, c.category, c.severity, c.tier), id);
+  if (auto k = narrow_key(c.workflow, c.channel, c.category, c.severity, c.tier, rule_syms)) target_set_index.set(*k, id);
+  else target_set_index_wide.emplace(wide_key(c.workflow, c.channel, c.category, c.severity, c.tier, rule_syms), id);
   return id;
 }
 
@@ -127,9 +137,12 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
     case Effect::merge: effect_merge(*c, p); break;
     case Effect::compensate: effect_compensate(*c, e, p, rec, out); break;
     case Effect::approve_compensation: effect_approve_compensation(*c, e, rec, out); break;
+    case Effect::reclassify: effect_reclassify(*c, e, p); break;
     default: break;
   }
+  if (!p.retargets.empty()) apply_retargets(*c, p, e.at, static_cast<uint32_t>(c->events.size()));
   apply_clock_actions(*c, idx, e, p, out);
+  if (p.crisis) enter_crisis(*c, idx, e, p, rec, out);
   enter_state(*c, idx, to, p.receive, now, out);
   rec.to = to;
   c->last_at = std::max(c->last_at, now);
@@ -170,25 +183,11 @@ void Engine::Impl::link_repeat(CaseRec& c, int64_t now) {
 
 void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out) {
   const Definition::Impl& def = *p.w->d;
-  const TargetSet& ts = target_sets[c.target_set];
   auto push_change = [&](uint8_t slot, ClockAction::Op op, std::optional<Instant> due) {
     ClockChange& change = out.clocks.emplace_back();  // fields written in place: no temporary to copy
     change.clock = def.clocks[slot];
     change.op = op;
     change.due = due;
-  };
-  auto create_and_start = [&](uint8_t slot) {
-    const sla::ClockId id = scheduler.create(ts.target[slot]);
-    scheduler.start(id, e.at);
-    if (clock_case.size() < id) {
-      clock_case.resize(id, 0);
-      clock_slot.resize(id, 0);
-    }
-    clock_case[id - 1] = static_cast<uint32_t>(idx);
-    clock_slot[id - 1] = slot;
-    c.clock_id[slot] = static_cast<uint32_t>(id);
-    c.clock_state[slot] = static_cast<uint8_t>(sla::ClockState::running);
-    c.clock_instance[slot] += c.clock_instance[slot] < 255;
   };
   for (size_t i = 0; i < p.t->clocks.size(); ++i) {
     const auto& act = p.t->clocks[i];
@@ -197,12 +196,13 @@ void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, c
     switch (act.op) {
       case ClockAction::start:
         if (!c.clock_id[s]) {
-          create_and_start(s);
+          start_clock(c, idx, s, e.at, p.due[i]);
           push_change(s, ClockAction::start, p.due[i]);
         }
         break;
       case ClockAction::pause:
-        if (c.clock_id[s] && st == sla::ClockState::running) {
+        // A clock counting to a fixed instant does not pause (plan_clocks skips it as well).
+        if (c.clock_id[s] && st == sla::ClockState::running && !counts_to_instant(c.clock_id[s])) {
           scheduler.pause(c.clock_id[s], e.at);
           c.clock_state[s] = static_cast<uint8_t>(sla::ClockState::paused);
           push_change(s, ClockAction::pause, std::nullopt);
@@ -223,11 +223,25 @@ void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, c
           if (scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
           stop_clock(c, s, e.at, nullptr);
         }
-        create_and_start(s);
+        start_clock(c, idx, s, e.at, p.due[i]);
         push_change(s, ClockAction::restart, p.due[i]);
         break;
     }
   }
+}
+
+void Engine::Impl::start_clock(CaseRec& c, size_t idx, uint8_t slot, Instant at, std::optional<Instant> due) {
+  const sla::ClockId id = scheduler.create(target_sets[c.target_set].target[slot]);
+  scheduler.start(id, at, due);
+  if (clock_case.size() < id) {
+    clock_case.resize(id, 0);
+    clock_slot.resize(id, 0);
+  }
+  clock_case[id - 1] = static_cast<uint32_t>(idx);
+  clock_slot[id - 1] = slot;
+  c.clock_id[slot] = static_cast<uint32_t>(id);
+  c.clock_state[slot] = static_cast<uint8_t>(sla::ClockState::running);
+  c.clock_instance[slot] += c.clock_instance[slot] < 255;
 }
 
 void Engine::Impl::stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult* report) {

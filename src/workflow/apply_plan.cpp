@@ -99,6 +99,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   select_transition(e, p);
   check_values(e, p);
   if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);
+  check_classification(e, p);
   check_effect(e, p, sweep_to_event);
   plan_targets(e, p);
   plan_clocks(e, p);
@@ -272,10 +273,9 @@ int Engine::Impl::level_after_sweep(const CaseRec& c, Instant at) const {
   const Definition::Impl* const d = &def(c);
   int level = c.level;
   if (kind(c) == StateKind::terminal) return level;
-  const TargetSet& ts = target_sets[c.target_set];
   for (size_t s = 0; s < d->clocks.size(); ++s) {
     if (!c.clock_id[s] || !scheduler.status(c.clock_id[s], at).breached) continue;
-    level = std::max(level, std::min<int>(ts.escalate_to[s], d->max_level));
+    level = std::max(level, std::min<int>(scheduler.target(scheduler.target_of(c.clock_id[s])).escalate_to, d->max_level));
   }
   return level;
 }
@@ -355,39 +355,13 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
   }
 }
 
-void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
-  if (!p.receive) return;
-  const Definition::Impl* const d = p.w->d;
-  // A known combination of symbols has its target set already; a new one is resolved from the
-  // policy now (pure), and interned at commit.
-  bool known = true;
-  for (size_t k = 0; k < 4; ++k)
-    if (p.symbols[k] < 0 && !e.text(kSymbolFields[k]).empty()) known = false;
-  if (known) {
-    const auto sym = [&](size_t k) { return static_cast<uint32_t>(std::max<int64_t>(p.symbols[k], 0)); };
-    p.target_set = find_target_set(p.workflow, sym(0), sym(1), sym(2), sym(3));
-  }
-  if (p.target_set >= 0) return;
-  const sla::CaseAttributes a{e.channel, e.category, e.severity, e.tier};
-  for (size_t i = 0; i < d->clocks.size(); ++i) {
-    try {
-      p.new_targets.push_back(p.w->policy.target(d->clocks[i], a));
-    } catch (const Error& err) {
-      refuse(err.code(), e, fmt::format("clock '{}': {}", d->clocks[i], err.what()));
-    }
-  }
-}
-
 void Engine::Impl::plan_clocks(const Event& e, Plan& p) const {
   const Definition::Impl* const d = p.w->d;
   const CaseRec* c = p.c;
-  auto target_of = [&](uint8_t slot) -> const sla::Target& {
-    if (!p.new_targets.empty()) return p.new_targets[slot];
-    const uint32_t ts = p.target_set >= 0 ? static_cast<uint32_t>(p.target_set) : c->target_set;
-    return scheduler.target(target_sets[ts].target[slot]);
-  };
+  auto target_of = [&](uint8_t slot) -> const sla::Target& { return planned_target(p, slot); };
   auto deadline = [&](uint8_t slot, Duration remaining) -> Instant {
     const sla::Target& tg = target_of(slot);
+    if (tg.kind == sla::TargetKind::instant) return instant_due(e, p, tg, d->clocks[slot]);
     try {
       return tg.calendar.add(e.at, remaining);
     } catch (const Error& err) {
@@ -417,6 +391,12 @@ void Engine::Impl::plan_clocks(const Event& e, Plan& p) const {
     }
     p.due.push_back(due);
   }
+  if (p.crisis)
+    for (uint8_t s : p.w->crisis_slots) {
+      const bool exists = c && c->clock_id[s];
+      p.crisis_due.push_back(exists ? std::nullopt : std::optional<Instant>(deadline(s, target_of(s).duration)));
+      p.new_clocks += !exists;
+    }
   if (clock_case.size() + p.new_clocks > UINT32_MAX) refuse(Errc::limit, e, "the engine holds the maximum of 4294967295 SLA clocks");
 }
 

@@ -74,10 +74,34 @@ std::string to_json(const Case& c, bool with_events) {
     if (i) o.push_back(',');
     o += "{\"name\":";
     json_str(o, k.name);
-    o += fmt::format(",\"instance\":{},\"state\":\"{}\",\"due\":", k.instance, clock_state_name(k.state));
+    o += fmt::format(",\"instance\":{},\"state\":\"{}\",\"kind\":\"{}\",\"due\":", k.instance, clock_state_name(k.state),
+                     sla::target_kind_name(k.kind));
     opt_instant(o, k.due);
-    o += fmt::format(",\"breached\":{},\"elapsed_seconds\":{},\"target_seconds\":{}}}", k.breached, k.elapsed.count_seconds(),
-                     k.target.count_seconds());
+    o += fmt::format(",\"breached\":{},\"elapsed_seconds\":{},\"paused_seconds\":", k.breached, k.elapsed.count_seconds());
+    o += k.paused ? std::to_string(k.paused->count_seconds()) : std::string("null");
+    o += fmt::format(",\"target_seconds\":{},\"rule\":", k.target.count_seconds());
+    json_str(o, k.rule);
+    o += ",\"retargets\":[";
+    for (size_t r = 0; r < k.retargets.size(); ++r) {
+      const ClockRetarget& t = k.retargets[r];
+      o += r ? ",{\"at\":" : "{\"at\":";
+      json_instant(o, t.at);
+      o += ",\"event\":";
+      json_str(o, t.event);
+      o += ",\"reason\":";
+      json_str(o, t.reason);
+      o += fmt::format(",\"kind\":\"{}\",", sla::target_kind_name(t.kind));
+      if (t.due) {
+        o += "\"due\":";
+        json_instant(o, *t.due);
+      } else {
+        o += fmt::format("\"target_seconds\":{}", t.target.count_seconds());
+      }
+      o += ",\"rule\":";
+      json_str(o, t.rule);
+      o.push_back('}');
+    }
+    o += "]}";
   }
   o += "],\"fields\":{";
   for (size_t i = 0; i < c.fields.size(); ++i) {

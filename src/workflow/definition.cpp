@@ -40,7 +40,9 @@ std::vector<std::string> str_list(const json& j, const std::string& where) {
 
 constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
 constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
-                                        "callback", "reopen", "merge", "compensate", "approve_compensation"};
+                                        "callback", "reopen", "merge", "compensate", "approve_compensation",
+                                        "reclassify"};
+static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::reclassify) + 1);
 constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
 
 /// Field names are identifiers: they are JSON keys of events and of the case.
@@ -271,7 +273,7 @@ Definition Definition::from_json(std::string_view text) {
     if (t.contains("effect")) {
       std::string e = str(t["effect"], where + ".effect");
       bool found = false;
-      for (int k = 0; k < 9; ++k)
+      for (int k = 0; k < static_cast<int>(std::size(kEffectNames)); ++k)
         if (e == kEffectNames[k]) td.effect = static_cast<Effect>(k), found = true;
       if (!found) bad(where + ".effect", fmt::format("unknown effect '{}'", e), Errc::not_found);
     }
@@ -504,6 +506,22 @@ Rules Rules::from_json(std::string_view text) {
     if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 3650)
       bad("policy.reopen_window_days", "expected an integer 0..3650");
     r.reopen_window_days = it->get<int>();
+  }
+  if (auto it = j.find("crisis"); it != j.end()) {
+    if (!it->is_object()) bad("policy.crisis", "expected {\"severity\": [...], \"escalate_to\": level, \"start\": [clocks]}");
+    for (const auto& [key, _] : it->items())
+      if (key != "severity" && key != "escalate_to" && key != "start" && key != "description")
+        bad("policy.crisis." + key, "unknown key (expected severity, escalate_to, start, description)");
+    auto severity = it->find("severity");
+    if (severity == it->end()) bad("policy.crisis.severity", "missing: the severities that make a case a crisis");
+    r.crisis.severities = str_list(*severity, "policy.crisis.severity");
+    if (r.crisis.severities.empty()) bad("policy.crisis.severity", "expected at least one severity");
+    if (auto e = it->find("escalate_to"); e != it->end() && !e->is_null()) {
+      if (!e->is_number_integer() || e->get<int64_t>() < 0 || e->get<int64_t>() > sla::kMaxEscalationLevel)
+        bad("policy.crisis.escalate_to", fmt::format("expected an escalation level 0..{} or null", sla::kMaxEscalationLevel));
+      r.crisis.escalate_to = e->get<int>();
+    }
+    if (auto st = it->find("start"); st != it->end()) r.crisis.start = str_list(*st, "policy.crisis.start");
   }
   return r;
 }

@@ -59,6 +59,34 @@ LoadedWorkflow::LoadedWorkflow(Definition definition, sla::Policy p, Rules r)
     role_limit[static_cast<size_t>(r)] = limit;
   }
   escalate_type = d->type_index("escalate");
+  // What the policy names of the workflow: declared fields of a type it can match or count to.
+  for (const std::string& name : policy.condition_fields()) {
+    const int i = d->field_index(name);
+    if (i < 0 || d->fields[static_cast<size_t>(i)].type == FieldType::instant)
+      throw Error(Errc::not_found, fmt::format("policy: a rule matches '{}', which workflow '{}' does not declare as a string, enum, "
+                                               "number or boolean field",
+                                               name, d->name));
+    rule_fields.push_back(static_cast<uint8_t>(i));
+  }
+  for (const std::string& name : policy.due_fields()) {
+    const int i = d->field_index(name);
+    if (i < 0 || d->fields[static_cast<size_t>(i)].type != FieldType::instant)
+      throw Error(Errc::not_found,
+                  fmt::format("policy: an instant target is due at data.{}, which workflow '{}' does not declare as an instant field", name,
+                              d->name));
+    due_fields.push_back(static_cast<uint8_t>(i));
+  }
+  for (size_t k = 0; k < rules.crisis.start.size(); ++k) {
+    const auto slot = std::find(d->clocks.begin(), d->clocks.end(), rules.crisis.start[k]);
+    if (slot == d->clocks.end())
+      throw Error(Errc::not_found, fmt::format("policy.crisis.start[{}]: '{}' is not a clock of workflow '{}' ({})", k, rules.crisis.start[k],
+                                               d->name, fmt::join(d->clocks, ", ")));
+    crisis_slots.push_back(static_cast<uint8_t>(slot - d->clocks.begin()));
+  }
+  if (rules.crisis.escalate_to > d->max_level)
+    throw Error(Errc::invalid_argument, fmt::format("policy.crisis.escalate_to: {} is above workflow '{}''s highest level {}",
+                                                    rules.crisis.escalate_to, d->name, d->max_level));
+  crisis_level = rules.crisis.escalate_to;
   for (const auto& t : d->types) type_names.intern(t);
   for (const auto& role : d->roles) role_names.intern(role);
   fingerprint = definition_fingerprint(*d);

@@ -221,6 +221,7 @@ enum : uint8_t {
   kRecExhausted = 16,      ///< callback attempts exhausted: closed with satisfaction unknown
   kRecRepeat = 32,
   kRecOverLevel = 64,
+  kRecCrisis = 128,        ///< the event made the case a crisis (escalated at once, crisis clocks started)
 };
 inline constexpr uint16_t kSystemType = 0xFFFF;  ///< automatic escalation when the workflow has no "escalate" type
 inline constexpr uint8_t kSystemRole = 0xFF;
@@ -255,6 +256,15 @@ enum : uint8_t {
 
 inline constexpr int64_t kNone = INT64_MIN;
 
+/// A clock's change of target, kept with its case for the case JSON (24 bytes).
+struct RetargetRec {
+  int64_t at = 0;
+  uint32_t record = 0;     ///< index of the record (event) that caused it
+  sla::TargetId target = 0;
+  uint8_t slot = 0, instance = 0;
+  uint8_t moved_due = 0;   ///< 1: an event moved an instant's due (else: a reclassification)
+};
+
 /// One case. Laid out by use: the first 128 bytes hold what most events read or write (audit
 /// trail, pool, last time, clocks, state), the rest what few events touch. (Aligning cases to
 /// cache lines as well measured slower: the padding costs more than the straddling.)
@@ -283,6 +293,7 @@ struct CaseRec {
   uint8_t clock_instance[kMaxClocks] = {};
   uint8_t ratings[3] = {0, 0, 0};  ///< very_satisfied, satisfied, unsatisfied (saturating)
   int16_t received_offset_minutes = 0;
+  std::vector<RetargetRec> retargets;  ///< in order (reclassifications, moved dues)
 
   static uint64_t bloom_bit(uint16_t id_tag) { return uint64_t{1} << (id_tag & 63); }
   /// False when no record of the case can have this id tag.
@@ -294,7 +305,7 @@ struct CaseRec {
 
   size_t bytes() const {
     return sizeof(CaseRec) + events.capacity() * sizeof(Record) + (pool.capacity() > 15 ? pool.capacity() + 1 : 0) +
-           comp_pending.capacity() * sizeof(int64_t);
+           comp_pending.capacity() * sizeof(int64_t) + retargets.capacity() * sizeof(RetargetRec);
   }
 };
 
@@ -357,6 +368,20 @@ struct Plan {
   size_t new_clocks = 0;
   /// Per attribute of the event: its record code (the declared field it sets).
   std::vector<uint8_t> attr_codes;
+  /// receive, reclassify: the values of the workflow's rule fields (LoadedWorkflow::rule_fields)
+  /// and their symbols (-1: not interned yet).
+  std::vector<std::string> rule_values;
+  std::vector<int64_t> rule_syms;
+  /// Clocks that take another target (a reclassification) or due (an event moved it).
+  struct Retarget {
+    uint8_t slot = 0;
+    std::optional<Instant> due;  ///< the new target is an instant: its due
+    bool moved_due = false;      ///< the target stays, its due moves
+  };
+  std::vector<Retarget> retargets;
+  /// The event makes the case a crisis; the deadlines of the crisis clocks it starts.
+  bool crisis = false;
+  std::vector<std::optional<Instant>> crisis_due;
   /// Back to a fresh plan, keeping the vectors' capacity (one Plan serves every event).
   void reset() {
     w = nullptr;
@@ -376,6 +401,11 @@ struct Plan {
     due.clear();
     new_clocks = 0;
     attr_codes.clear();
+    rule_values.clear();
+    rule_syms.clear();
+    retargets.clear();
+    crisis = false;
+    crisis_due.clear();
   }
 };
 
@@ -397,6 +427,13 @@ struct LoadedWorkflow {
   std::vector<std::optional<int64_t>> role_limit;  ///< per role index: compensation limit (cents); nullopt: none
   int escalate_type = -1;
   uint64_t fingerprint = 0;  ///< of the definition (states, types, roles, clocks, fields): snapshots check it
+  /// Declared fields (indexes into d->fields) the policy's rules match: part of a case's
+  /// classification beside channel, category, severity and tier.
+  std::vector<uint8_t> rule_fields;
+  /// Declared instant fields instant targets are due at: an event setting one moves those clocks.
+  std::vector<uint8_t> due_fields;
+  std::vector<uint8_t> crisis_slots;  ///< clock slots a crisis starts
+  int crisis_level = -1;              ///< the level a crisis escalates to (-1: none)
 
   /// Error(not_found) for a clock the policy lacks or a limit of an unknown role.
   LoadedWorkflow(Definition definition, sla::Policy policy, Rules rules);
@@ -439,6 +476,7 @@ struct Registry {
 /// replaces the table and rebinds them).
 struct BoundSymbols {
   std::vector<uint32_t> manual_tiers;
+  std::vector<uint32_t> crisis_severities;
   /// Per field: the symbols of the values the workflow accepts (channel, category, severity and
   /// tier; empty: any value): validation is a lookup instead of string comparisons.
   std::array<std::vector<uint32_t>, static_cast<size_t>(Field::count_)> accepted;
@@ -459,7 +497,9 @@ struct Engine::Impl {
   std::vector<FlatMap64> repeat_index;
   std::vector<TargetSet> target_sets;
   FlatMap64 target_set_index;  // key: channel|category|severity|tier symbols (16 bits each), workflow 0
-  std::unordered_map<std::string, uint32_t> target_set_index_wide;  // the same when a symbol is >= 65536 or workflow > 0
+  /// The same when a symbol is >= 65536, the workflow > 0 or its policy matches declared fields
+  /// (their value symbols follow).
+  std::unordered_map<std::string, uint32_t> target_set_index_wide;
   std::vector<BoundSymbols> bound;  ///< per workflow index
   uint32_t system_actor = 0;
   std::vector<sla::ClockEvent> sweep_buf;
@@ -475,6 +515,7 @@ struct Engine::Impl {
     for (size_t w = 0; w < config.workflows.size(); ++w) {
       const LoadedWorkflow& lw = *config.workflows[w];
       for (const auto& t : lw.rules.manual_callback_tiers) bound[w].manual_tiers.push_back(syms.intern(t));
+      for (const auto& s : lw.rules.crisis.severities) bound[w].crisis_severities.push_back(syms.intern(s));
       for (Field f : kSymbolFields) {
         auto& accepted = bound[w].accepted[static_cast<size_t>(f)];
         for (const auto& v : lw.d->values[static_cast<size_t>(f)]) accepted.push_back(syms.intern(v));
@@ -525,12 +566,30 @@ struct Engine::Impl {
   /// the event type requires the case to hold.
   void check_attributes(const Event& e, Plan& p) const;
   void check_effect(const Event& e, Plan& p, bool sweep_to_event) const;
+  /// receive, reclassify: the classification's target set (found, or its targets computed), the
+  /// clocks that take new targets and whether the case becomes a crisis; any event setting a due
+  /// field: the instant clocks it moves (src/workflow/classification.cpp).
   void plan_targets(const Event& e, Plan& p) const;
   void plan_clocks(const Event& e, Plan& p) const;
+  /// Refuses classification values on an event that cannot change them (only receive and
+  /// reclassify do) and a reclassify that changes nothing.
+  void check_classification(const Event& e, const Plan& p) const;
+  /// The text of a declared field for the case after this event: the event's value, else the
+  /// last one a record gave; nullopt when it has none.
+  std::optional<std::string> field_text(const Event& e, const Plan& p, uint8_t field) const;
+  /// The due of an instant target for the case after this event; refuses when the case has no
+  /// time in its field.
+  Instant instant_due(const Event& e, const Plan& p, const sla::Target& t, std::string_view clock) const;
+  /// The target `slot` gets from the plan's target set (found or new).
+  const sla::Target& planned_target(const Plan& p, uint8_t slot) const;
   /// The level a sweep to `at` leaves the case at (its clocks breached by then escalate it).
   int level_after_sweep(const CaseRec& c, Instant at) const;
-  /// The target set of a combination of symbols, or -1 when none was made yet.
-  int64_t find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier) const;
+  /// The target set of a combination of symbols (and rule field value symbols), or -1 when none
+  /// was made yet.
+  int64_t find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier,
+                          const std::vector<uint32_t>& rule_syms) const;
+  /// The symbols of the case's rule field values (its last values in its records).
+  std::vector<uint32_t> case_rule_syms(const CaseRec& c) const;
   /// Applies a plan made for `e` against the current state; cannot fail (only allocation).
   void commit(const Event& e, const Plan& plan, ApplyResult& out);
   /// Receives each fired event; may move from it (the sweep refills it for the next one).
@@ -547,12 +606,23 @@ struct Engine::Impl {
   void effect_merge(CaseRec& c, const Plan& p);
   void effect_compensate(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out);
   void effect_approve_compensation(CaseRec& c, const Event& e, Record& rec, ApplyResult& out);
+  /// reclassify: the case's new symbols and target set (the clocks move in apply_retargets).
+  void effect_reclassify(CaseRec& c, const Event& e, const Plan& p);
+  /// The plan's retargets (after effect_reclassify has set the new target set), recorded in the
+  /// case for the event that will be record `record`.
+  void apply_retargets(CaseRec& c, const Plan& p, Instant at, uint32_t record);
+  /// A crisis: the level raised at once and the crisis clocks started.
+  void enter_crisis(CaseRec& c, size_t idx, const Event& e, const Plan& p, Record& rec, ApplyResult& out);
+  /// Creates and starts a fresh instance of a clock in `slot` with the case's target for it.
+  void start_clock(CaseRec& c, size_t idx, uint8_t slot, Instant at, std::optional<Instant> due);
   void apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out);
   void enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive, int64_t now, ApplyResult& out);
   uint32_t intern_target_set(const Plan& p);
   /// Enters a case's target set in the index (a restore rebuilds the index from the cases).
   void index_target_set(const CaseRec& c);
   void stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult* report);
+  /// Whether a clock's target is an instant (it does not pause).
+  bool counts_to_instant(uint32_t clock) const { return scheduler.target(scheduler.target_of(clock)).kind == sla::TargetKind::instant; }
   void link_repeat(CaseRec& c, int64_t now);
   /// Keeps the O(1) counters: the case `c` after a change (`is_new`: it was just received;
   /// otherwise it was closed or not and took `bytes_before` bytes).

@@ -85,11 +85,46 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
     ClockInfo ci;
     ci.name = d->clocks[s];
     ci.state = st.state;
-    ci.due = st.due;
+    ci.kind = st.kind;
+    ci.due = st.kind == sla::TargetKind::instant ? st.fixed_due : st.due;
     ci.breached = st.breached;
     ci.elapsed = st.elapsed;
-    ci.target = scheduler.target(st.target).duration;
+    ci.paused = st.paused;
+    ci.target = st.total;
+    ci.rule = scheduler.target(st.target).rule;
     ci.instance = c.clock_instance[s];
+    for (const RetargetRec& r : c.retargets) {
+      if (r.slot != s || r.instance != c.clock_instance[s] || r.at > at.unix_seconds()) continue;
+      const sla::Target& t = scheduler.target(r.target);
+      ClockRetarget rt;
+      rt.at = Instant::from_unix_seconds(r.at);
+      rt.kind = t.kind;
+      rt.target = t.duration;
+      rt.rule = t.rule;
+      if (r.record < c.events.size()) {
+        const Record& rec = c.events[r.record];
+        rt.event = record_id(c.pool, rec);
+        if (r.moved_due) {
+          rt.reason = fmt::format("data.{} changed", t.due_field);
+        } else {
+          decode_data(c.pool, rec, *d, [&](const RecordItem& item) {
+            if (item.code == static_cast<uint8_t>(Field::reason)) rt.reason = field_value(item, *d, unmasked).text;
+          });
+        }
+        // An instant's due as it stood after this retarget: the field's value then, plus the offset.
+        if (t.kind == sla::TargetKind::instant) {
+          const int field = d->field_index(t.due_field);
+          std::optional<std::string> text;
+          for (size_t k = 0; k <= r.record; ++k)
+            decode_data(c.pool, c.events[k], *d, [&](const RecordItem& item) {
+              if (field >= 0 && item.code == kFirstDeclaredCode + field) text = std::string(item.text);
+            });
+          Instant when;
+          if (text && try_parse_instant(*text, when)) rt.due = Instant::from_unix_seconds(when.unix_seconds() + t.due_offset.count_seconds());
+        }
+      }
+      ci.retargets.push_back(std::move(rt));
+    }
     out.clocks.push_back(std::move(ci));
   }
   if (!c.events.empty()) {

@@ -42,10 +42,12 @@ struct LoadedState {
 /// The persisted members of an engine: Engine::Impl's when saving, a LoadedState's when loading;
 /// plus, by value, what class version 2 writes about the configuration the state refers to.
 ///
-/// Class version 2 (crmkit 0.3): case ids, symbols, cases, clock -> case, clock -> slot, the
+/// Class version 3 (crmkit 0.4): case ids, symbols, cases, clock -> case, clock -> slot, the
 /// workflow versions (table of name text, version u32, fingerprint u64), each case's workflow
 /// (table of u8, in case order), the repeat indexes (table of family name text + index), target
-/// sets. Class version 1 (crmkit 0.2, one workflow) is read as well: case ids, symbols, cases,
+/// sets, the clocks' retargets (table, in case order, of case u32, at i64, record u32, target
+/// u32, slot u8, instance u8, moved_due u8). Class version 2 (crmkit 0.3) is read as well: the
+/// same without the retargets. Class version 1 (crmkit 0.2, one workflow) is read as well: case ids, symbols, cases,
 /// clocks, one repeat index, target sets, then the target set indexes, which are skipped (the
 /// indexes are rebuilt from the cases in both).
 struct PersistedState {
@@ -58,7 +60,8 @@ struct PersistedState {
   std::vector<WorkflowKey> workflows;
   std::vector<uint8_t> case_workflows;
   std::vector<std::pair<std::string, FlatMap64>> repeat_indexes;
-  unsigned class_version = 2;  ///< the version read
+  std::vector<std::pair<uint32_t, RetargetRec>> retargets;  ///< (case index, retarget), in case order
+  unsigned class_version = 3;  ///< the version read
 
   template <class State>
   explicit PersistedState(State& m)
@@ -80,7 +83,7 @@ BOOST_CLASS_VERSION(crmkit::workflow::Interner, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::Interner, boost::serialization::track_never)
 BOOST_CLASS_VERSION(crmkit::workflow::FlatMap64, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::FlatMap64, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 2)
+BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 3)
 BOOST_CLASS_TRACKING(crmkit::workflow::PersistedState, boost::serialization::track_never)
 BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::WorkflowKey, boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(crmkit::workflow::WorkflowKey, boost::serialization::track_never)
@@ -186,6 +189,17 @@ void serialize(Archive& ar, TargetSet& t, const unsigned /*version*/) {
   detail::fixed_array(ar, t.escalate_to);
 }
 
+/// 19 bytes: at i64, record u32, target u32, slot u8, instance u8, moved_due u8.
+template <class Archive>
+void serialize(Archive& ar, RetargetRec& r, const unsigned /*version*/) {
+  ar & r.at & r.record & r.target & r.slot & r.instance & r.moved_due;
+}
+
+template <class Archive>
+void serialize(Archive& ar, std::pair<uint32_t, RetargetRec>& r, const unsigned /*version*/) {
+  ar & r.first & r.second;
+}
+
 template <class Archive>
 void serialize(Archive& ar, WorkflowKey& k, const unsigned /*version*/) {
   detail::text(ar, k.name, "a workflow name");
@@ -194,7 +208,8 @@ void serialize(Archive& ar, WorkflowKey& k, const unsigned /*version*/) {
 
 template <class Archive>
 void serialize(Archive& ar, PersistedState& m, const unsigned version) {
-  if (version != 1) detail::check_class_version<PersistedState>(version, "the engine state");  // 1: the upgrade path
+  // 1 and 2: the upgrade path
+  if (version != 1 && version != 2) detail::check_class_version<PersistedState>(version, "the engine state");
   m.class_version = version;
   ar & m.case_ids & m.syms;
   detail::sequence(ar, m.cases, "the cases");
@@ -223,6 +238,7 @@ void serialize(Archive& ar, PersistedState& m, const unsigned version) {
     ar & index;
   }
   detail::sequence(ar, m.target_sets, "the target sets");
+  if (version >= 3) detail::sequence(ar, m.retargets, "the retargets");
 }
 
 namespace {
@@ -321,6 +337,27 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
   }
 }
 
+/// Gives each case its retargets, checked: a known case, clock slot, record and target, in case order.
+void attach_retargets(const Engine::Impl& m, PersistedState& state, LoadedState& f, const sla::Scheduler& scheduler) {
+  uint32_t previous = 0;
+  for (const auto& [index, r] : state.retargets) {
+    if (index >= f.cases.size() || index < previous) detail::corrupt("engine snapshot: a retarget of no case, or out of order");
+    previous = index;
+    CaseRec& c = f.cases[index];
+    const bool known_target = [&] {
+      try {
+        (void)scheduler.target(r.target);
+        return true;
+      } catch (const Error&) {
+        return false;
+      }
+    }();
+    if (r.slot >= m.def(c).clocks.size() || r.record >= c.events.size() || r.moved_due > 1 || !known_target || !valid_instant(r.at))
+      detail::corrupt("engine snapshot: a retarget points outside its case");
+    c.retargets.push_back(r);
+  }
+}
+
 /// About the size of a snapshot's body without the scheduler (to reserve it once): per case its
 /// fixed fields, records (30 bytes each) and pool, plus the interned strings.
 size_t expected_bytes(const Engine::Impl& m) {
@@ -346,6 +383,8 @@ std::string Engine::Impl::snapshot_bytes() const {
   state.case_workflows.reserve(m.cases.size());
   for (const CaseRec& c : m.cases) state.case_workflows.push_back(c.workflow);
   for (size_t f = 0; f < m.config.families.size(); ++f) state.repeat_indexes.emplace_back(m.config.families[f], m.repeat_index[f]);
+  for (size_t i = 0; i < m.cases.size(); ++i)
+    for (const RetargetRec& r : m.cases[i].retargets) state.retargets.emplace_back(static_cast<uint32_t>(i), r);
   return detail::write_snapshot(kEngineSnapshot, expected_bytes(m) + scheduler.size(), [&](boost::archive::binary_oarchive& ar) {
     // The default workflow's fingerprint: a build that reads one workflow (crmkit 0.2) checks it
     // first, then refuses the state's class version 2 with Error(version).
@@ -412,6 +451,7 @@ void Engine::restore(std::string_view bytes) {
   std::vector<FlatMap64> repeat = bind_workflows(m.config, fp, state, f);
   sla::Scheduler scheduler = sla::Scheduler::from_bytes(scheduler_bytes);
   check_references(m, f, scheduler);
+  attach_retargets(m, state, f, scheduler);
   m.scheduler = std::move(scheduler);
   m.case_ids = std::move(f.case_ids);
   m.syms = std::move(f.syms);

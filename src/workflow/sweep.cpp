@@ -29,7 +29,9 @@ size_t Engine::Impl::sweep_locked(Instant now, const SweepSink& sink) {
     se.escalated_from = se.escalated_to = -1;
     if (ev.kind == sla::ClockEvent::breach) {
       c.flags |= kCaseBreached;
-      const int to = std::min<int>(target_sets[c.target_set].escalate_to[slot], d.max_level);
+      // The clock's own target: a reclassification may have moved the case to another target set
+      // after this clock stopped.
+      const int to = std::min<int>(scheduler.target(scheduler.target_of(ev.clock)).escalate_to, d.max_level);
       if (to > c.level && kind(c) != StateKind::terminal) {
         se.escalated_from = c.level;
         se.escalated_to = to;
