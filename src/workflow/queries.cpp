@@ -163,6 +163,7 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
     if (r.flags & kRecCompApproved) flag("compensation", FieldType::string, "approved");
     if (r.flags & kRecExhausted) flag("attempts_exhausted", FieldType::boolean, "true");
     if (r.flags & kRecSystem) flag("automatic", FieldType::boolean, "true");
+    if (r.flags & kRecCrisis) flag("crisis", FieldType::boolean, "true");
     out.events.push_back(std::move(a));
   }
   return out;
