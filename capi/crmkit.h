@@ -299,7 +299,9 @@ CRMKIT_API int crmkit_engine_workflows(crmkit_engine* engine, char** out_json);
  *  "duplicate": true and changes nothing. Errors, each changing nothing: CRMKIT_EPARSE (bad
  *  JSON, an unknown top-level key), CRMKIT_EINVAL (missing/bad field, a data key the case's
  *  workflow does not declare or a value of the wrong type for it — the message names the key —,
- *  time before the case's last event), CRMKIT_ENOTFOUND (unknown case; a receive naming a
+ *  a classification value (channel, category, severity, tier or a field the policy's rules
+ *  match) on an event other than receive and reclassify, a reclassify that changes nothing, an
+ *  instant clock's time field missing, time before the case's last event), CRMKIT_ENOTFOUND (unknown case; a receive naming a
  *  workflow or version not loaded), CRMKIT_ECONFLICT (receive of an existing case), CRMKIT_ESTATE (not allowed in
  *  the case's state), CRMKIT_EPERM (role not allowed), CRMKIT_ELIMIT (past a size limit),
  *  CRMKIT_EIO (durable engine: the journal write failed; the event is not applied).

@@ -670,7 +670,8 @@ std::vector<std::pair<std::string, std::string>> workflow_sources(const std::vec
 ///  "first_owner","escalation_level","over_level","repeat_of","merged_into","received_at",
 ///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
 ///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},
-///  "clocks":[{"name","instance","state","due","breached","elapsed_seconds","target_seconds"}],
+///  "clocks":[{"name","instance","state","kind","due","breached","elapsed_seconds","paused_seconds",
+///             "target_seconds","rule","retargets":[{"at","event","reason","kind","target_seconds"|"due","rule"}]}],
 ///  "fields":{name: value}, "personal_data":"masked"|"unmasked",
 ///  "events":[{"id","type","at","actor","role","from","to","data":{...}}]}  (events only if any)
 std::string to_json(const Case& c, bool with_events = true);

@@ -101,6 +101,39 @@ int main(void) {
   }
   CHECK(crmkit_engine_stats(e, &cases, &events, &bytes) == CRMKIT_OK && cases == 1 && events == 3);
 
+  /* Reclassified midway: the clocks take the new targets and show their kind, paused time and
+   * each retarget with its reason; a refused reclassify changes nothing. */
+  {
+    char* before = NULL;
+    char* after = NULL;
+    CHECK(crmkit_engine_get_case_ext(e, "R-1", NULL, &json) == CRMKIT_ENOTFOUND);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"r1\",\"case\":\"R-1\",\"type\":\"receive\",\"at\":\"2026-03-03T18:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"channel\":\"web\",\"category\":\"billing\","
+                                 "\"severity\":\"normal\",\"customer\":\"K-7\"}}",
+                              NULL) == CRMKIT_OK);
+    CHECK(crmkit_engine_get_case_ext(e, "R-1", NULL, &before) == CRMKIT_OK);
+    CHECK(before && strstr(before, "\"name\":\"first_response\",\"instance\":1,\"state\":\"running\",\"kind\":\"elapsed\"") != NULL);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"r2\",\"case\":\"R-1\",\"type\":\"reclassify\",\"at\":\"2026-03-03T19:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"severity\":\"high\",\"reason\":\"group\"}}",
+                              NULL) == CRMKIT_EPERM);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"r3\",\"case\":\"R-1\",\"type\":\"reclassify\",\"at\":\"2026-03-03T19:00:00+08:00\","
+                                 "\"actor\":\"s-1\",\"role\":\"supervisor\",\"data\":{\"severity\":\"urgent\",\"reason\":\"x\"}}",
+                              NULL) == CRMKIT_EINVAL &&
+          strstr(crmkit_last_error(), "data.severity 'urgent'") != NULL);
+    CHECK(crmkit_engine_get_case_ext(e, "R-1", NULL, &after) == CRMKIT_OK);
+    CHECK(before && after && strcmp(before, after) == 0);
+    crmkit_string_free(after);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"r4\",\"case\":\"R-1\",\"type\":\"reclassify\",\"at\":\"2026-03-03T19:00:00+08:00\","
+                                 "\"actor\":\"s-1\",\"role\":\"supervisor\",\"data\":{\"severity\":\"high\",\"reason\":\"group complaint\"}}",
+                              &json) == CRMKIT_OK);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_get_case_ext(e, "R-1", "{\"events\":false}", &after) == CRMKIT_OK);
+    CHECK(after && strstr(after, "\"paused_seconds\":0") != NULL && strstr(after, "\"reason\":\"group complaint\"") != NULL &&
+          strstr(after, "\"severity\":\"high\"") != NULL);
+    crmkit_string_free(before);
+    crmkit_string_free(after);
+  }
+
   /* Another workflow beside the complaints: received by name, kept apart in the KPIs. */
   {
     char* inquiry = slurp(CRMKIT_SOURCE_DIR "/data/workflows/inquiry.json");
@@ -163,7 +196,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 4);  /* receive, acknowledge, update; an inquiry */
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 6);  /* receive, acknowledge, update; receive, reclassify; an inquiry */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",

@@ -240,3 +240,31 @@ def test_several_workflows_and_versions_in_one_engine(data, tmp_path):
         engine.apply(ev("x", "X", "receive", "2026-03-02T09:00:00+08:00", workflow="survey", channel="web"))
     kpi = engine.kpi()
     assert [m["key"] for m in kpi["by_workflow"]] == ["default", "inquiry"]
+
+
+def test_reclassify_keeps_elapsed_and_paused_time_and_a_crisis_escalates_at_once(engine):
+    # A system complaint: the first reply is 8 elapsed hours (nights count), the resolution clock
+    # business hours; waiting for the customer pauses it.
+    engine.apply(ev("r", "C-1", "receive", "2026-03-02T09:00:00+08:00", channel="system", category="service",
+                    severity="normal", customer="K-1"))
+    first = [c for c in engine.case("C-1").clocks if c["name"] == "first_response"][0]
+    assert first["kind"] == "elapsed" and first["due"] == "2026-03-02T09:00:00Z"
+    engine.apply(ev("a", "C-1", "acknowledge", "2026-03-02T09:10:00+08:00"))
+    engine.apply(ev("d", "C-1", "dispatch", "2026-03-02T09:20:00+08:00", department="network", owner="u-9"))
+    engine.apply(ev("w", "C-1", "wait_customer", "2026-03-02T11:00:00+08:00", reason="documents requested"))
+    engine.apply(ev("s", "C-1", "resume", "2026-03-02T14:00:00+08:00"))
+    before = engine.case("C-1").to_dict()
+    with pytest.raises(crmkit.PermissionDenied):
+        engine.apply(ev("x0", "C-1", "reclassify", "2026-03-02T14:00:00+08:00", severity="high", reason="r"))
+    with pytest.raises(crmkit.InvalidArgument, match="reclassify"):
+        engine.apply(ev("x1", "C-1", "contact", "2026-03-02T14:00:00+08:00", severity="high"))
+    assert engine.case("C-1").to_dict() == before
+    r = engine.apply(ev("x", "C-1", "reclassify", "2026-03-02T14:00:00+08:00", role="supervisor", severity="critical",
+                        reason="safety risk"))
+    assert r["escalation"] == {"before": 0, "after": 2}  # a crisis: at once
+    assert {"clock": "crisis_report", "op": "start", "due": "2026-03-02T07:00:00Z"} in r["clocks"]
+    res = [c for c in engine.case("C-1").clocks if c["name"] == "resolution"][0]
+    # 09:00-11:00 counted (2 h), 11:00-14:00 paused (3 h wall clock); critical: 8 h, 6 h left.
+    assert (res["elapsed_seconds"], res["paused_seconds"], res["target_seconds"]) == (7200, 10800, 28800)
+    assert res["retargets"][0]["reason"] == "safety risk" and res["retargets"][0]["event"] == "x"
+    assert "severity=critical" in res["rule"]
