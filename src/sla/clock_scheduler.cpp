@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -117,9 +118,20 @@ TargetInfo info_of(Target target) {
 
 /// Equal targets have equal keys (the calendar by identity).
 std::string index_key(const Target& target) {
-  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", target.clock, static_cast<int>(target.kind),
-                     target.duration.count_seconds(), fmt::ptr(target.calendar.id()), fmt::join(target.warnings, ","), target.escalate_to,
-                     target.due_field, target.due_offset.count_seconds(), target.rule);
+  // Fixed-width binary fields, then the texts (each ends with a unit separator): no number
+  // formatting, and the warnings by their exact bits.
+  std::string key;
+  key.reserve(64 + 8 * target.warnings.size() + target.clock.size() + target.due_field.size() + target.rule.size());
+  const auto put = [&](auto v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(static_cast<uint8_t>(target.kind));
+  put(target.duration.count_seconds());
+  put(target.due_offset.count_seconds());
+  put(reinterpret_cast<uintptr_t>(target.calendar.id()));
+  put(static_cast<int32_t>(target.escalate_to));
+  put(static_cast<uint8_t>(target.warnings.size()));
+  for (double w : target.warnings) put(std::bit_cast<uint64_t>(w));
+  for (const std::string* text : {&target.clock, &target.due_field, &target.rule}) key.append(*text).push_back('\x1f');
+  return key;
 }
 
 /// Threshold k of an instant clock: the breach at its due, the warnings at fractions of the time

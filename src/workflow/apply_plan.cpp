@@ -99,7 +99,11 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   select_transition(e, p);
   check_values(e, p);
   if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);
-  check_classification(e, p);
+  // Most events carry no classification value: one test of the field bits before the call.
+  constexpr uint32_t kClassBits = 1u << static_cast<unsigned>(Field::channel) | 1u << static_cast<unsigned>(Field::category) |
+                                  1u << static_cast<unsigned>(Field::severity) | 1u << static_cast<unsigned>(Field::tier);
+  if (!p.receive && ((e.present & kClassBits) || p.t->effect == Effect::reclassify || (!e.attributes.empty() && !p.w->rule_fields.empty())))
+    check_classification(e, p);
   check_effect(e, p, sweep_to_event);
   plan_targets(e, p);
   plan_clocks(e, p);

@@ -95,8 +95,8 @@ const sla::Target& Engine::Impl::planned_target(const Plan& p, uint8_t slot) con
 
 void Engine::Impl::check_classification(const Event& e, const Plan& p) const {
   const bool reclassify = p.t->effect == Effect::reclassify;
-  if (p.receive) return;
   const LoadedWorkflow& w = *p.w;
+  if (p.receive) return;
   bool changes = false;
   for (Field f : kClassFields) {
     if (!e.has(f)) continue;
