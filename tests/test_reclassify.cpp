@@ -310,3 +310,15 @@ TEST_CASE("Instant clocks: due at a declared time plus an offset, moved when the
   b.restore(e.snapshot());
   CHECK((engine_dump(b) == engine_dump(e)));
 }
+
+TEST_CASE("A reclassify may set another declared field: recorded, no clock moves") {
+  Engine e = fresh_engine();
+  e.apply_json(event("r", "receive", "09T09:00:00", kReceive));
+  e.apply_json(event("x", "reclassify", "09T10:00:00", R"("justified":true,"reason":"a justified complaint after all")", "supervisor"));
+  const Case c = *e.get("K-1");
+  for (const auto& k : c.clocks) CHECK(k.retargets.empty());
+  bool justified = false;
+  for (const auto& f : c.fields) justified |= f.name == "justified" && f.text == "true";
+  CHECK(justified);
+  CHECK(c.events.back().type == "reclassify");
+}

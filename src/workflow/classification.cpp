@@ -115,11 +115,9 @@ void Engine::Impl::check_classification(const Event& e, const Plan& p) const {
                              e.attributes[k].key));
         changes = true;
       }
-  if (reclassify && !changes) {
-    std::vector<std::string> names{"channel", "category", "severity", "tier"};
-    for (uint8_t field : w.rule_fields) names.push_back(w.d->fields[field].name);
-    refuse(Errc::invalid_argument, e, fmt::format("a reclassify event gives at least one of data.{}", fmt::join(names, ", data.")));
-  }
+  // A reclassify may also set other declared fields (a group-complaint flag, say): recorded, no retarget.
+  if (reclassify && !changes && e.attributes.empty())
+    refuse(Errc::invalid_argument, e, "a reclassify event gives at least one of data.channel, data.category, data.severity, data.tier or a declared field");
 }
 
 void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
