@@ -2,12 +2,17 @@
 // engine's whole observable state (every case with its audit trail, and the KPI report).
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "crmkit/durable.hpp"
 #include "crmkit/kpi.hpp"
 #include "crmkit/workflow.hpp"
+#include "test_support.hpp"
 
 namespace crmkit::testing {
 
@@ -36,6 +41,29 @@ inline std::string engine_dump(const workflow::Engine& e) {
   kpi::Options o;
   o.as_of = parse_instant("2026-04-30T00:00:00Z");
   return out + kpi::to_json(e.kpi(o));
+}
+
+/// Runs `check` (which applies events and checks them) on an in-memory engine from `make`, then
+/// on a durable one, and checks that the store reopened shows the same state; `after_reopen` then
+/// gets the reopened engine. Two doctest subcases.
+template <class Make, class Check>
+void in_memory_and_durable(const Make& make, const Check& check, const std::function<void(workflow::Engine&)>& after_reopen = {}) {
+  SUBCASE("in memory") {
+    workflow::Engine e = make();
+    check(e);
+  }
+  SUBCASE("durable, and after reopening") {
+    TempDb db;
+    std::string live;
+    {
+      workflow::Engine e = store::open_engine(db.path, make);
+      check(e);
+      live = engine_dump(e);
+    }
+    workflow::Engine reopened = store::open_engine(db.path, make);
+    CHECK((engine_dump(reopened) == live));
+    if (after_reopen) after_reopen(reopened);
+  }
 }
 
 }  // namespace crmkit::testing

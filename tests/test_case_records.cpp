@@ -180,24 +180,11 @@ TEST_CASE("Undeclared keys and values of the wrong type are refused naming the k
     CHECK((engine_dump(e) == before));
     CHECK(e.journal_position() == position);
   };
-  SUBCASE("in memory") {
-    Engine e = fresh_engine();
-    check(e);
-  }
-  SUBCASE("durable, and after reopening") {
-    TempDb db;
-    std::string live;
-    {
-      Engine e = store::open_engine(db.path, fresh_engine);
-      check(e);
-      live = engine_dump(e);
-    }
-    Engine reopened = store::open_engine(db.path, fresh_engine);
-    CHECK((engine_dump(reopened) == live));
+  testing::in_memory_and_durable(fresh_engine, check, [](Engine& reopened) {
     ReadOptions unmasked;
     unmasked.personal_data_role = "director";
     CHECK(field(*reopened.get("K-1", unmasked), "phone") == "13900001111");  // the journal keeps the real value
-  }
+  });
 }
 
 TEST_CASE("Declared values survive a snapshot, byte for byte") {

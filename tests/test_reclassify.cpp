@@ -62,6 +62,14 @@ const ClockInfo& clock(const Case& c, const std::string& name) {
   return c.clocks.front();
 }
 
+/// The instants at which `clock` breached among a sweep's events.
+std::vector<Instant> breaches(const std::vector<SweepEvent>& fired, const std::string& clock) {
+  std::vector<Instant> out;
+  for (const auto& f : fired)
+    if (f.clock == clock && f.kind == sla::ClockEvent::breach) out.push_back(f.at);
+  return out;
+}
+
 const std::string kReceive = R"("channel":"system","category":"service","severity":"normal","customer":"c-1","tier":"basic")";
 
 /// 3 h elapsed of an 8 h target, a 2 h pause, then reclassified to a 4 h target.
@@ -105,14 +113,8 @@ TEST_CASE("The test of record: 3 h of 8 h, 2 h paused, reclassified to 4 h: 1 h 
     test_of_record_events(e);
     check_test_of_record(e);
     // The breach comes at the new due, once.
-    const auto fired = e.sweep(parse_instant("2026-03-14T16:00:00+08:00"));
-    int breaches = 0;
-    for (const auto& f : fired)
-      if (f.clock == "resolution" && f.kind == sla::ClockEvent::breach) {
-        ++breaches;
-        CHECK(f.at == parse_instant("2026-03-14T15:00:00+08:00"));
-      }
-    CHECK(breaches == 1);
+    CHECK(breaches(e.sweep(parse_instant("2026-03-14T16:00:00+08:00")), "resolution") ==
+          std::vector<Instant>{parse_instant("2026-03-14T15:00:00+08:00")});
     CHECK(e.sweep(parse_instant("2026-03-20T00:00:00+08:00")).empty());
   }
   SUBCASE("after a snapshot restore") {
@@ -239,21 +241,7 @@ TEST_CASE("Refused reclassifications change nothing, in memory and durable") {
       CHECK(e.journal_position() == position);
     }
   };
-  SUBCASE("in memory") {
-    Engine e = fresh_engine();
-    check(e);
-  }
-  SUBCASE("durable, and after reopening") {
-    TempDb db;
-    std::string live;
-    {
-      Engine e = store::open_engine(db.path, fresh_engine);
-      check(e);
-      live = engine_dump(e);
-    }
-    Engine reopened = store::open_engine(db.path, fresh_engine);
-    CHECK((engine_dump(reopened) == live));
-  }
+  testing::in_memory_and_durable(fresh_engine, check);
 }
 
 TEST_CASE("Instant clocks: due at a declared time plus an offset, moved when the time changes, never paused") {
@@ -297,14 +285,7 @@ TEST_CASE("Instant clocks: due at a declared time plus an offset, moved when the
   CHECK(clock(c, "promise").retargets[0].reason == "data.promised_at changed");
   CHECK(clock(c, "promise").retargets[0].due == parse_instant("2026-03-11T09:45:00+08:00"));
   // It breaches at that instant (nights count), once, and escalates.
-  const auto fired = e.sweep(parse_instant("2026-03-12T00:00:00+08:00"));
-  int breaches = 0;
-  for (const auto& f : fired)
-    if (f.clock == "promise" && f.kind == sla::ClockEvent::breach) {
-      ++breaches;
-      CHECK(f.at == parse_instant("2026-03-11T09:45:00+08:00"));
-    }
-  CHECK(breaches == 1);
+  CHECK(breaches(e.sweep(parse_instant("2026-03-12T00:00:00+08:00")), "promise") == std::vector<Instant>{parse_instant("2026-03-11T09:45:00+08:00")});
   // The same after a restore.
   Engine b = make();
   b.restore(e.snapshot());
