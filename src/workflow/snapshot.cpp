@@ -340,18 +340,18 @@ void check_references(const Engine::Impl& m, LoadedState& f, const sla::Schedule
 /// Gives each case its retargets, checked: a known case, clock slot, record and target, in case order.
 void attach_retargets(const Engine::Impl& m, PersistedState& state, LoadedState& f, const sla::Scheduler& scheduler) {
   uint32_t previous = 0;
-  for (const auto& [index, r] : state.retargets) {
+  for (const auto& entry : state.retargets) {
+    const uint32_t index = entry.first;
+    const RetargetRec& r = entry.second;
     if (index >= f.cases.size() || index < previous) detail::corrupt("engine snapshot: a retarget of no case, or out of order");
     previous = index;
     CaseRec& c = f.cases[index];
-    const bool known_target = [&] {
-      try {
-        (void)scheduler.target(r.target);
-        return true;
-      } catch (const Error&) {
-        return false;
-      }
-    }();
+    bool known_target = true;
+    try {
+      (void)scheduler.target(r.target);
+    } catch (const Error&) {
+      known_target = false;
+    }
     if (r.slot >= m.def(c).clocks.size() || r.record >= c.events.size() || r.moved_due > 1 || !known_target || !valid_instant(r.at))
       detail::corrupt("engine snapshot: a retarget points outside its case");
     c.retargets.push_back(r);
