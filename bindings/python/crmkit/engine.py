@@ -51,7 +51,9 @@ def _json_or_file(spec: Union[str, dict, os.PathLike]) -> bytes:
 class Case:
     """A case as the engine sees it: attribute access to the case JSON (id, state, owner,
     department, escalation_level, clocks, satisfaction, reopen_count, repeat_of, ...); `events`
-    is the audit trail."""
+    is the audit trail. Each of `clocks` is a dict with name, instance, state, kind ("business",
+    "elapsed" or "instant"), due, breached, elapsed_seconds, paused_seconds (None: unknown),
+    target_seconds, rule and retargets (each reclassification or moved due, with its reason)."""
 
     def __init__(self, data: dict):
         self._data = data
