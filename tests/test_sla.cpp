@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <random>
@@ -484,6 +485,37 @@ TEST_CASE("Instants past the supported years are answered as of the last support
   auto st = s.status(c, Instant::from_unix_seconds(INT64_MAX / 2));
   CHECK(st.breached);
   CHECK(st.elapsed > Duration::hours(1000));
+}
+
+TEST_CASE("A snapshot's stored next fire is not believed: a fired-out clock stays silent (fuzzer regression)") {
+  Calendar cal = china();
+  Policy p = default_policy(cal);
+  Scheduler s;
+  ClockId c = s.create(s.intern(p.target("first_response", attrs("phone"))));
+  const Instant start = at("2026-03-09T09:00:00+08:00");
+  s.start(c, start);
+  std::vector<ClockEvent> out;
+  s.sweep(at("2026-04-01T09:00:00+08:00"), out);
+  REQUIRE(out.size() == 4);  // every warning and the breach: nothing is left to fire
+  REQUIRE_FALSE(s.next_fire());
+  std::string bytes = s.to_bytes();
+  // A clock is stored as segment_start, accumulated, last_change, next_fire (8 bytes each, little
+  // endian): write a next fire into it as an edited file might.
+  int64_t segment_start = start.unix_seconds();
+  std::string needle(reinterpret_cast<const char*>(&segment_start), 8);
+  const size_t pos = bytes.find(needle);
+  REQUIRE(pos != std::string::npos);
+  int64_t stored_next = 0;
+  std::memcpy(&stored_next, bytes.data() + pos + 24, 8);
+  REQUIRE(stored_next == INT64_MAX);
+  const int64_t edited = at("2026-04-02T09:00:00+08:00").unix_seconds();
+  std::memcpy(bytes.data() + pos + 24, &edited, 8);
+  Scheduler restored = Scheduler::from_bytes(bytes);
+  CHECK_FALSE(restored.next_fire());
+  out.clear();
+  restored.sweep(at("2026-05-01T09:00:00+08:00"), out);
+  CHECK(out.empty());
+  CHECK(restored.to_bytes() == s.to_bytes());  // the derived next fire is written, not the edited one
 }
 
 TEST_CASE("2000 clocks, random operations incl. retarget, erase, refused calls and a copy, vs a brute-force reference") {

@@ -488,6 +488,7 @@ void Scheduler::retarget(ClockId id, TargetId target, Instant at, std::optional<
 void Scheduler::erase(ClockId id) {
   Clock& c = impl_->get(id);
   impl_->heap_remove(id);
+  c.next_fire = kNever;  // as a snapshot load derives it
   c.erased = true;
   c.state = ClockState::stopped;
   --impl_->live;
@@ -809,6 +810,9 @@ void check_and_index(Scheduler::Impl& s) {
     Clock& c = s.clocks[i];
     c.heap_pos = kNotInHeap;
     s.live += !c.erased;
+    // The next fire is derived, never believed: a stored one may name a threshold already fired,
+    // or a clock that is not running.
+    c.next_fire = c.erased ? kNever : s.compute_next_fire(c);
     if (!c.erased && c.next_fire != kNever) s.heap.push_back({c.next_fire, i + 1});
   }
   std::sort(s.heap.begin(), s.heap.end(), Scheduler::Impl::less);
