@@ -364,8 +364,8 @@ TEST_CASE("A snapshot of another format is refused with Error(version) naming bo
     uint64_t scheduler_bytes = 0;
     std::memcpy(&scheduler_bytes, newer.data() + 32, 8);
     const size_t version_at = 40 + static_cast<size_t>(scheduler_bytes) + 1;  // the state's class info: tracking u8, version u32
-    REQUIRE(newer[version_at] == 3);  // class version 3 (crmkit 0.4: retargets)
-    newer[version_at] = 4;
+    REQUIRE(newer[version_at] == 4);  // class version 4 (crmkit 0.5: pending remedies)
+    newer[version_at] = 5;
     CHECK(code_of([&] { b.restore(newer); }) == Errc::version);
     newer[version_at] = 0;  // below the oldest this build reads (1)
     CHECK(code_of([&] { b.restore(newer); }) == Errc::corrupt);

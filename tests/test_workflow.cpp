@@ -171,9 +171,9 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-10", "compensate", at("09:07"), "agent", R"("amount":5000)"));
   apply(ev("C-10", "approve_compensation", at("09:08"), "manager", R"("amount":5000)"));
   apply(ev("C-10", "callback", at("09:09"), "agent", R"("outcome":"satisfied","manual":true)"));
-  apply(ev("C-10", "compensate", at("09:10"), "agent", R"("amount":10)"));
+  apply(ev("C-10", "compensate", at("09:10"), "agent", R"("amount":10)"));  // pending: the case holds 5000 already
   apply(ev("C-10", "compensate", at("09:11"), "agent", R"("amount":300)"));
-  apply(ev("C-10", "approve_compensation", at("09:12"), "supervisor", R"("amount":300)"));
+  apply(ev("C-10", "approve_compensation", at("09:12"), "manager", R"("amount":300)"));
   apply(ev("C-10", "update", at("09:12"), "agent", R"("follow_up_result":"ok")"));
   apply(ev("C-10", "appeal", at("09:13")));
   apply(ev("C-10", "update", at("09:13"), "agent", R"("justified":false)"));
@@ -223,7 +223,8 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   CHECK(c1->state == "in_progress");
   CHECK(c1->compensation_granted_cents == 50000);
   CHECK(e.get("C-4")->merged_into == std::optional<std::string>("C-1"));
-  CHECK(e.get("C-10")->compensation_granted_cents == (5000 + 10 + 300 + 100000 + 1000) * 100);
+  CHECK(e.get("C-10")->compensation_granted_cents == (5000 + 300 + 100000 + 1000) * 100);
+  CHECK(e.get("C-10")->compensation_pending_cents == std::vector<int64_t>{1000});
 }
 
 TEST_CASE("refusals name the problem and change nothing") {
@@ -421,23 +422,26 @@ TEST_CASE("repeat complaints are linked within the window only") {
   CHECK(e.get("C-5")->repeat_of == std::optional<std::string>("C-1"));
 }
 
-TEST_CASE("compensation within the role's limit, above it pending approval") {
+TEST_CASE("compensation within the role's per-case limit, past it pending approval") {
   Engine e = make_engine();
   to_in_progress(e, "C-1");
   CHECK(e.apply_json(ev("C-1", "compensate", at("10:00"), "agent", R"("amount":200)")).compensation == "granted");
-  CHECK(e.apply_json(ev("C-1", "compensate", at("10:01"), "agent", R"("amount":200.01)")).compensation == "pending");
+  CHECK(e.apply_json(ev("C-1", "compensate", at("10:01"), "agent", R"("amount":0.01)")).compensation == "pending");  // 200.01 in all
   CHECK(e.apply_json(ev("C-1", "compensate", at("10:02"), "supervisor", R"("amount":8000)")).compensation == "pending");
   auto c = e.get("C-1");
   CHECK(c->compensation_granted_cents == 20000);
-  CHECK(c->compensation_pending_cents == std::vector<int64_t>{20001, 800000});
-  refused(e, "C-1", ev("C-1", "approve_compensation", at("10:03"), "supervisor", R"("amount":8000)"), Errc::permission, "up to 2000.00");
+  CHECK(c->compensation_pending_cents == std::vector<int64_t>{1, 800000});
+  refused(e, "C-1", ev("C-1", "approve_compensation", at("10:03"), "supervisor", R"("amount":8000)"), Errc::permission, "up to 2000.00 per case");
   CHECK(e.apply_json(ev("C-1", "approve_compensation", at("10:04"), "manager", R"("amount":8000)")).compensation == "approved");
-  CHECK(e.apply_json(ev("C-1", "approve_compensation", at("10:05"), "supervisor", R"("amount":200.01)")).compensation == "approved");
+  // The supervisor's 2000 no longer covers the case's total (8200.01).
+  refused(e, "C-1", ev("C-1", "approve_compensation", at("10:05"), "supervisor", R"("amount":0.01)"), Errc::permission,
+          "the case's total would be 8200.01");
+  CHECK(e.apply_json(ev("C-1", "approve_compensation", at("10:05"), "manager", R"("amount":0.01)")).compensation == "approved");
   refused(e, "C-1", ev("C-1", "approve_compensation", at("10:06"), "director", R"("amount":8000)"), Errc::invalid_state);
   c = e.get("C-1");
-  CHECK(c->compensation_granted_cents == 20000 + 20001 + 800000);
+  CHECK(c->compensation_granted_cents == 20000 + 1 + 800000);
   CHECK(c->compensation_pending_cents.empty());
-  CHECK(to_json(*c).find(R"("compensation":{"granted":8400.01,"pending":[]})") != std::string::npos);
+  CHECK(to_json(*c).find(R"("compensation":{"granted":8200.01,"pending":[],"pending_remedies":[]})") != std::string::npos);
 }
 
 TEST_CASE("over-level complaints and queries") {

@@ -82,10 +82,18 @@ enum class Field : uint8_t {
   resolution, outcome, manual, level, into, amount, decision, note,
   workflow,          ///< receive: the workflow the case is received under (absent: the engine's default)
   workflow_version,  ///< receive: its version (absent: the newest loaded)
+  remedy,            ///< compensate, approve_compensation: the kind of remedy (Remedy; absent: money)
   count_
 };
 const char* field_name(Field f) noexcept;
 std::optional<Field> field_from_name(std::string_view name) noexcept;
+
+/// The kind of remedy a compensate event grants (data.remedy; the sources' 修理、更换、重做 and
+/// 非财产损害的赔偿 beside money). Numbered: persisted in snapshots.
+enum class Remedy : uint8_t { money = 0, repair = 1, replace = 2, redo = 3, non_property = 4 };
+inline constexpr size_t kRemedyCount = 5;
+const char* remedy_name(Remedy r) noexcept;
+std::optional<Remedy> remedy_from_name(std::string_view name) noexcept;
 
 /// The type of a field a workflow declares (its "fields" section) beside the built-in ones.
 /// Numbered: the record codec persists declared values by type.
@@ -211,13 +219,24 @@ void check_personal_data_role(const Definition& definition, std::string_view rol
 
 /// The workflow keys of a policy file (next to the SLA clocks):
 /// {"compensation_limits": {"agent": 200, "supervisor": 2000, "manager": 10000, "director": null},
+///  "compensation": {"over_limit": "pending", "remedies": {"replace": ["supervisor", "manager", "director"]}},
 ///  "callback": {"max_attempts": 3, "manual_tiers": ["diamond", "gold"]},
 ///  "reopen_window_days": 30,
 ///  "crisis": {"severity": ["critical"], "escalate_to": 3, "start": ["crisis_report"]}}
 /// Amounts are in currency units with at most 2 decimals; null means no limit; a role not
-/// listed may not grant compensation.
+/// listed may grant nothing on its own (its grants are pending). A limit is per case and
+/// cumulative: a grant is within it when the case's granted plus pending amounts plus the new
+/// one are. Past it, "over_limit" says what happens: "pending" (default: recorded for
+/// approve_compensation by a role whose limit covers the case's new total) or "refuse".
+/// "remedies" lists, per kind of remedy (money, repair, replace, redo, non_property), the roles
+/// that may grant or approve it; a remedy not listed may be granted by every role. money and
+/// non_property need an amount; repair, replace and redo may carry their cost as one.
 struct Rules {
   std::vector<std::pair<std::string, std::optional<int64_t>>> compensation_limits;  ///< cents
+  enum class OverLimit : uint8_t { pending, refuse };
+  OverLimit compensation_over_limit = OverLimit::pending;
+  /// (remedy, roles allowed) for the remedies the policy restricts.
+  std::vector<std::pair<Remedy, std::vector<std::string>>> remedy_roles;
   int callback_max_attempts = 3;
   std::vector<std::string> manual_callback_tiers;
   int reopen_window_days = 30;
@@ -272,7 +291,7 @@ struct Event {
   int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
   // data
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
-      resolution, outcome, into, decision, workflow;
+      resolution, outcome, into, decision, workflow, remedy;
   bool manual = false;
   int level = 0;
   int workflow_version = 0;
@@ -298,7 +317,7 @@ inline const std::string& Event::text(Field f) const {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
       nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note, &Event::workflow,
-      nullptr /* workflow_version */};
+      nullptr /* workflow_version */, &Event::remedy};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
@@ -388,6 +407,7 @@ struct Case {
   int reopen_count = 0;
   int64_t compensation_granted_cents = 0;
   std::vector<int64_t> compensation_pending_cents;
+  std::vector<Remedy> compensation_pending_remedies;  ///< the remedy of each pending amount
   std::vector<ClockInfo> clocks;  ///< one per workflow clock that has been started
   /// The declared fields that hold a value (the last one given), in the workflow's field order.
   std::vector<FieldValue> fields;
@@ -616,15 +636,18 @@ class Engine {
   /// writer's byte order (little-endian on every platform crmkit supports), fixed-width fields:
   ///   fingerprint u64 of the configuration (states, event types, roles, clocks)
   ///   scheduler   text: an sla::Scheduler::to_bytes() snapshot
-  ///   state       class info (tracking u8, version u32 = 3; likewise once before the first
+  ///   state       class info (tracking u8, version u32 = 4; likewise once before the first
   ///               interner and index), then: case ids and symbols (interners), cases, clock -> case
   ///               (u32 each), clock -> slot (u8 each), the workflow versions (table of name
   ///               text, version u32, fingerprint u64), each case's workflow (table of u8), the
   ///               repeat indexes (table of family name text + map), target sets, the clocks'
   ///               retargets (table, in case order, of case u32, at i64, record u32, target u32,
-  ///               slot u8, instance u8, moved_due u8). Class versions 2 (no retargets) and 1
-  ///               (one workflow: one repeat index, target sets, then two target set indexes,
-  ///               skipped) are read as well.
+  ///               slot u8, instance u8, moved_due u8), the remedies of pending compensations
+  ///               that are not money (table, in case order, of case u32, position u32, remedy
+  ///               code u8: 0 money, 1 repair, 2 replace, 3 redo, 4 non_property). Class versions 3
+  ///               (no pending remedies: all money), 2 (no retargets either) and 1 (one workflow:
+  ///               one repeat index, target sets, then two target set indexes, skipped) are read
+  ///               as well.
   /// where text = u64 length + bytes; table = u64 count + elements; interner = table of u32
   /// lengths + text of the strings in id order (id 0 is ""); map = u64 count + (key u64,
   /// value u32) in ascending key order; target set = 8 target ids u32 + 8 escalation levels i8;

@@ -6,6 +6,7 @@
 //   sla::ClockState             0 idle, 1 running, 2 paused, 3 stopped
 //   sla::ClockEvent::Kind       0 warning, 1 breach
 //   sla::TargetKind             0 business, 1 elapsed, 2 instant
+//   workflow::Remedy            0 money, 1 repair, 2 replace, 3 redo, 4 non_property
 #pragma once
 
 #include "common/snapshot_archive.hpp"
@@ -27,5 +28,9 @@ inline constexpr EnumCodes<sla::ClockEvent::Kind, 2> kClockEventKindCodes{"clock
 
 inline constexpr EnumCodes<sla::TargetKind, 3> kTargetKindCodes{
     "target kind", {sla::TargetKind::business, sla::TargetKind::elapsed, sla::TargetKind::instant}};
+
+inline constexpr EnumCodes<workflow::Remedy, 5> kRemedyCodes{
+    "remedy", {workflow::Remedy::money, workflow::Remedy::repair, workflow::Remedy::replace, workflow::Remedy::redo,
+               workflow::Remedy::non_property}};
 
 }  // namespace crmkit::detail

@@ -136,7 +136,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
     case Effect::reopen: effect_reopen(*c); break;
     case Effect::merge: effect_merge(*c, p); break;
     case Effect::compensate: effect_compensate(*c, e, p, rec, out); break;
-    case Effect::approve_compensation: effect_approve_compensation(*c, e, rec, out); break;
+    case Effect::approve_compensation: effect_approve_compensation(*c, e, p, rec, out); break;
     case Effect::reclassify: effect_reclassify(*c, e, p); break;
     default: break;
   }

@@ -63,14 +63,14 @@ void Engine::Impl::effect_compensate(CaseRec& c, const Event& e, const Plan& p, 
     rec.flags |= kRecCompGranted;
     out.compensation = "granted";
   } else {
-    c.comp_pending.push_back(e.amount_cents);
+    c.comp_pending.push_back({e.amount_cents, p.remedy});
     rec.flags |= kRecCompPending;
     out.compensation = "pending";
   }
 }
 
-void Engine::Impl::effect_approve_compensation(CaseRec& c, const Event& e, Record& rec, ApplyResult& out) {
-  c.comp_pending.erase(std::find(c.comp_pending.begin(), c.comp_pending.end(), e.amount_cents));  // found by validation
+void Engine::Impl::effect_approve_compensation(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out) {
+  c.comp_pending.erase(std::find(c.comp_pending.begin(), c.comp_pending.end(), PendingComp{e.amount_cents, p.remedy}));  // found by validation
   c.comp_granted += e.amount_cents;
   rec.flags |= kRecCompApproved;
   out.compensation = "approved";

@@ -341,21 +341,54 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
                fmt::format("data.into: case '{}' is under workflow '{}', this one under '{}'", e.into, def(*p.into).name, d->name));
       break;
     }
-    case Effect::compensate:
-      if (e.amount_cents <= 0) refuse(Errc::invalid_argument, e, "data.amount must be positive");
-      if (c->comp_granted > INT64_MAX / 2 - e.amount_cents) refuse(Errc::limit, e, "the case's compensation total would overflow");
-      p.comp_granted = unlimited || e.amount_cents <= limit_cents;
-      break;
-    case Effect::approve_compensation:
-      if (e.amount_cents <= 0) refuse(Errc::invalid_argument, e, "data.amount must be positive");
-      if (std::find(c->comp_pending.begin(), c->comp_pending.end(), e.amount_cents) == c->comp_pending.end())
-        refuse(Errc::invalid_state, e, fmt::format("no compensation of {} is pending approval", format_cents(e.amount_cents)));
-      if (!unlimited && e.amount_cents > limit_cents)
+    case Effect::compensate: {
+      check_remedy(e, p);
+      // The limit is per case and cumulative: what was granted, what awaits approval, and this.
+      const int64_t total = c->comp_granted + pending_cents(*c) + e.amount_cents;
+      if (total > kMaxCaseCompensationCents)
+        refuse(Errc::limit, e, fmt::format("the case's compensation would pass {}", format_cents(kMaxCaseCompensationCents)));
+      p.comp_granted = unlimited || total <= limit_cents;
+      if (!p.comp_granted && rules.compensation_over_limit == Rules::OverLimit::refuse)
         refuse(Errc::permission, e,
-               fmt::format("role '{}' may approve up to {}; {} needs a higher role", e.role, format_cents(limit_cents),
-                           format_cents(e.amount_cents)));
+               fmt::format("role '{}' may grant up to {} per case; this would take the case to {} (granted {}, pending {}, now {})",
+                           e.role, format_cents(limit_cents), format_cents(total), format_cents(c->comp_granted),
+                           format_cents(pending_cents(*c)), format_cents(e.amount_cents)));
       break;
+    }
+    case Effect::approve_compensation: {
+      check_remedy(e, p);
+      const PendingComp wanted{e.amount_cents, p.remedy};
+      if (std::find(c->comp_pending.begin(), c->comp_pending.end(), wanted) == c->comp_pending.end())
+        refuse(Errc::invalid_state, e,
+               fmt::format("no {} compensation of {} is pending approval", remedy_name(p.remedy), format_cents(e.amount_cents)));
+      // The approver's limit covers the case's total once this is granted (what stays pending included).
+      const int64_t total = c->comp_granted + pending_cents(*c);
+      if (!unlimited && total > limit_cents)
+        refuse(Errc::permission, e,
+               fmt::format("role '{}' may approve up to {} per case; the case's total would be {} (granted {}, pending {}): it needs a "
+                           "higher role",
+                           e.role, format_cents(limit_cents), format_cents(total), format_cents(c->comp_granted),
+                           format_cents(pending_cents(*c))));
+      break;
+    }
     default: break;
+  }
+}
+
+void Engine::Impl::check_remedy(const Event& e, Plan& p) const {
+  if (e.has(Field::remedy)) {
+    const auto r = remedy_from_name(e.remedy);
+    if (!r) refuse(Errc::invalid_argument, e, fmt::format("data.remedy '{}' is not one of: money, repair, replace, redo, non_property", e.remedy));
+    p.remedy = *r;
+  }
+  const bool costed = p.remedy == Remedy::money || p.remedy == Remedy::non_property;
+  if (costed && !e.has(Field::amount)) refuse(Errc::invalid_argument, e, fmt::format("missing data.amount (a {} remedy)", remedy_name(p.remedy)));
+  if (costed && e.amount_cents <= 0) refuse(Errc::invalid_argument, e, "data.amount must be positive");
+  if (!((p.w->remedy_roles[static_cast<size_t>(p.remedy)] >> p.role) & 1u)) {
+    std::vector<std::string_view> allowed;
+    for (const auto& [remedy, roles] : p.w->rules.remedy_roles)
+      if (remedy == p.remedy) allowed.assign(roles.begin(), roles.end());
+    refuse(Errc::permission, e, fmt::format("role '{}' may not grant a {} remedy (allowed: {})", e.role, remedy_name(p.remedy), fmt::join(allowed, ", ")));
   }
 }
 

@@ -68,6 +68,13 @@ std::string to_json(const Case& c, bool with_events) {
   o += ",\"compensation\":{\"granted\":" + format_cents(c.compensation_granted_cents) + ",\"pending\":[";
   for (size_t i = 0; i < c.compensation_pending_cents.size(); ++i)
     o += (i ? "," : "") + format_cents(c.compensation_pending_cents[i]);
+  o += "],\"pending_remedies\":[";
+  for (size_t i = 0; i < c.compensation_pending_remedies.size(); ++i) {
+    if (i) o.push_back(',');
+    o += '"';
+    o += remedy_name(c.compensation_pending_remedies[i]);
+    o += '"';
+  }
   o += "]},\"clocks\":[";
   for (size_t i = 0; i < c.clocks.size(); ++i) {
     const ClockInfo& k = c.clocks[i];

@@ -128,6 +128,19 @@ void compile_required_fields(Definition::Impl& d) {
 }  // namespace
 
 const char* state_kind_name(StateKind k) noexcept { return kKindNames[static_cast<int>(k)]; }
+namespace {
+constexpr const char* kRemedyNames[kRemedyCount] = {"money", "repair", "replace", "redo", "non_property"};
+}
+const char* remedy_name(Remedy r) noexcept {
+  const auto i = static_cast<size_t>(r);
+  return i < kRemedyCount ? kRemedyNames[i] : "?";
+}
+std::optional<Remedy> remedy_from_name(std::string_view name) noexcept {
+  for (size_t i = 0; i < kRemedyCount; ++i)
+    if (name == kRemedyNames[i]) return static_cast<Remedy>(i);
+  return std::nullopt;
+}
+
 const char* effect_name(Effect e) noexcept { return kEffectNames[static_cast<int>(e)]; }
 const char* field_name(Field f) noexcept { return f < Field::count_ ? builtin(f).name : "?"; }
 std::optional<Field> field_from_name(std::string_view name) noexcept {
@@ -491,6 +504,25 @@ Rules Rules::from_json(std::string_view text) {
       std::string where = "policy.compensation_limits." + role;
       if (v.is_null()) r.compensation_limits.emplace_back(role, std::nullopt);
       else r.compensation_limits.emplace_back(role, money_cents(v, where));
+    }
+  }
+  if (auto it = j.find("compensation"); it != j.end()) {
+    if (!it->is_object()) bad("policy.compensation", "expected {\"over_limit\": \"pending\" | \"refuse\", \"remedies\": {remedy: [roles]}}");
+    for (const auto& [key, v] : it->items()) {
+      if (key == "over_limit") {
+        if (v == "pending") r.compensation_over_limit = Rules::OverLimit::pending;
+        else if (v == "refuse") r.compensation_over_limit = Rules::OverLimit::refuse;
+        else bad("policy.compensation.over_limit", "expected \"pending\" or \"refuse\"");
+      } else if (key == "remedies") {
+        if (!v.is_object()) bad("policy.compensation.remedies", "expected an object {remedy: [roles]}");
+        for (const auto& [name, roles] : v.items()) {
+          const auto remedy = remedy_from_name(name);
+          if (!remedy) bad("policy.compensation.remedies." + name, "unknown remedy (expected money, repair, replace, redo, non_property)");
+          r.remedy_roles.emplace_back(*remedy, str_list(roles, "policy.compensation.remedies." + name));
+        }
+      } else if (key != "description") {
+        bad("policy.compensation." + key, "unknown key (expected over_limit, remedies, description)");
+      }
     }
   }
   if (auto it = j.find("callback"); it != j.end()) {

@@ -58,6 +58,18 @@ LoadedWorkflow::LoadedWorkflow(Definition definition, sla::Policy p, Rules r)
                                                fmt::join(d->roles, ", ")));
     role_limit[static_cast<size_t>(r)] = limit;
   }
+  remedy_roles.fill(~uint64_t{0});
+  for (const auto& [remedy, roles] : rules.remedy_roles) {
+    uint64_t mask = 0;
+    for (const std::string& role : roles) {
+      const int r = d->role_index(role);
+      if (r < 0)
+        throw Error(Errc::not_found, fmt::format("policy.compensation.remedies.{}: unknown role '{}' (workflow '{}' has {})",
+                                                 remedy_name(remedy), role, d->name, fmt::join(d->roles, ", ")));
+      mask |= uint64_t{1} << r;
+    }
+    remedy_roles[static_cast<size_t>(remedy)] = mask;
+  }
   escalate_type = d->type_index("escalate");
   // What the policy names of the workflow: declared fields of a type it can match or count to.
   for (const std::string& name : policy.condition_fields()) {

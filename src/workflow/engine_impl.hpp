@@ -255,6 +255,16 @@ enum : uint8_t {
 };
 
 inline constexpr int64_t kNone = INT64_MIN;
+/// At most this much compensation (granted plus pending) on one case, in cents (10^16 units:
+/// sums of it stay far from overflow).
+inline constexpr int64_t kMaxCaseCompensationCents = 1'000'000'000'000'000;
+
+/// A compensation awaiting approve_compensation.
+struct PendingComp {
+  int64_t cents = 0;
+  Remedy remedy = Remedy::money;
+  bool operator==(const PendingComp&) const = default;
+};
 
 /// A clock's change of target, kept with its case for the case JSON (24 bytes).
 struct RetargetRec {
@@ -289,7 +299,7 @@ struct CaseRec {
   uint32_t merged_into = 0;  ///< case index + 1
   int64_t received_at = 0, resolved_at = kNone, closed_at = kNone;
   int64_t comp_granted = 0;
-  std::vector<int64_t> comp_pending;
+  std::vector<PendingComp> comp_pending;
   uint8_t clock_instance[kMaxClocks] = {};
   uint8_t ratings[3] = {0, 0, 0};  ///< very_satisfied, satisfied, unsatisfied (saturating)
   int16_t received_offset_minutes = 0;
@@ -305,7 +315,7 @@ struct CaseRec {
 
   size_t bytes() const {
     return sizeof(CaseRec) + events.capacity() * sizeof(Record) + (pool.capacity() > 15 ? pool.capacity() + 1 : 0) +
-           comp_pending.capacity() * sizeof(int64_t) + retargets.capacity() * sizeof(RetargetRec);
+           comp_pending.capacity() * sizeof(PendingComp) + retargets.capacity() * sizeof(RetargetRec);
   }
 };
 
@@ -357,6 +367,7 @@ struct Plan {
   size_t data_bytes = 0;    ///< encoded_data_size of the event's record
   bool exhausted = false;   ///< callback: attempts exhausted
   bool comp_granted = false;
+  Remedy remedy = Remedy::money;  ///< compensate, approve_compensation
   CallbackMeaning outcome = CallbackMeaning::none;
   /// receive: the symbols of channel, category, severity, tier already interned (-1: new), the
   /// target set when one exists for them (-1: `new_targets` holds the computed targets).
@@ -389,6 +400,7 @@ struct Plan {
     type = -1;
     role = 0;
     receive = exhausted = comp_granted = false;
+    remedy = Remedy::money;
     t = nullptr;
     c = into = nullptr;
     from = kNoState;
@@ -425,6 +437,7 @@ struct LoadedWorkflow {
   Interner type_names;   ///< id = event type index + 1
   Interner role_names;   ///< id = role index + 1
   std::vector<std::optional<int64_t>> role_limit;  ///< per role index: compensation limit (cents); nullopt: none
+  std::array<uint64_t, kRemedyCount> remedy_roles{};  ///< per remedy: bit r set when role index r may grant it
   int escalate_type = -1;
   uint64_t fingerprint = 0;  ///< of the definition (states, types, roles, clocks, fields): snapshots check it
   /// Declared fields (indexes into d->fields) the policy's rules match: part of a case's
@@ -566,6 +579,14 @@ struct Engine::Impl {
   /// the event type requires the case to hold.
   void check_attributes(const Event& e, Plan& p) const;
   void check_effect(const Event& e, Plan& p, bool sweep_to_event) const;
+  /// compensate, approve_compensation: data.remedy known, allowed to the role, an amount where
+  /// the remedy needs one (into p.remedy).
+  void check_remedy(const Event& e, Plan& p) const;
+  static int64_t pending_cents(const CaseRec& c) {
+    int64_t sum = 0;
+    for (const PendingComp& pc : c.comp_pending) sum += pc.cents;
+    return sum;
+  }
   /// receive, reclassify: the classification's target set (found, or its targets computed), the
   /// clocks that take new targets and whether the case becomes a crisis; any event setting a due
   /// field: the instant clocks it moves (src/workflow/classification.cpp).
@@ -605,7 +626,7 @@ struct Engine::Impl {
   void effect_reopen(CaseRec& c);
   void effect_merge(CaseRec& c, const Plan& p);
   void effect_compensate(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out);
-  void effect_approve_compensation(CaseRec& c, const Event& e, Record& rec, ApplyResult& out);
+  void effect_approve_compensation(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out);
   /// reclassify: the case's new symbols and target set (the clocks move in apply_retargets).
   void effect_reclassify(CaseRec& c, const Event& e, const Plan& p);
   /// The plan's retargets (after effect_reclassify has set the new target set), recorded in the

@@ -20,8 +20,9 @@ inline constexpr uint8_t kNoState = 255;
 
 // ---- the field table ----------------------------------------------------------------------
 // One table says, for every field, how it is parsed, validated, stored in a record, written as
-// JSON and masked: the built-in fields (codes 0..16, their Field values) below, the declared
+// JSON and masked: the built-in fields (codes 0..Field::count_ - 1, their Field values) below, the declared
 // fields of a definition after them (code kFirstDeclaredCode + position in Definition::fields()).
+// Codes are persisted: a new built-in field takes the next free code (the end of Field).
 
 /// How a value is laid out in a record after its code byte (record_codec.hpp).
 enum class Wire : uint8_t { text, byte, i64, f64 };
@@ -54,6 +55,7 @@ inline constexpr BuiltinField kBuiltinFields[] = {
     // Not stored in records: the case keeps its workflow version (CaseRec::workflow).
     {"workflow", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"workflow_version", FieldType::number, Wire::i64, false, 0},
+    {"remedy", FieldType::string, Wire::text, false, kMaxFieldBytes},
 };
 static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
 inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }

@@ -76,7 +76,10 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
   out.manual_callback_required = c.flags & kCaseManualRequired;
   out.reopen_count = c.reopens;
   out.compensation_granted_cents = c.comp_granted;
-  out.compensation_pending_cents = c.comp_pending;
+  for (const PendingComp& pc : c.comp_pending) {
+    out.compensation_pending_cents.push_back(pc.cents);
+    out.compensation_pending_remedies.push_back(pc.remedy);
+  }
   out.personal_data_masked = !unmasked;
   const Instant at = options.as_of.value_or(Instant::from_unix_seconds(c.last_at));
   for (size_t s = 0; s < d->clocks.size(); ++s) {

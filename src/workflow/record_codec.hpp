@@ -6,7 +6,7 @@
 // (internal.hpp, the field table): text [len u32][bytes], byte [u8], i64 [8 bytes], f64 [8
 // bytes, IEEE 754]; integers little-endian whatever the host. Built-in fields first in Field
 // order with the note last of them, then the declared fields the event set, in its order. Codes:
-// built-in fields their Field value (0..16); declared fields kFirstDeclaredCode + position in
+// built-in fields their Field value (0..Field::count_ - 1); declared fields kFirstDeclaredCode + position in
 // the case's Definition::fields(). Codes are persisted (snapshots hold the pools).
 #pragma once
 

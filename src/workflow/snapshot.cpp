@@ -42,6 +42,8 @@ struct LoadedState {
 /// The persisted members of an engine: Engine::Impl's when saving, a LoadedState's when loading;
 /// plus, by value, what class version 2 writes about the configuration the state refers to.
 ///
+/// Class version 4 (crmkit 0.5): as 3, then the remedies of pending compensations that are not
+/// money (table, in case order, of case u32, position u32, remedy code u8).
 /// Class version 3 (crmkit 0.4): case ids, symbols, cases, clock -> case, clock -> slot, the
 /// workflow versions (table of name text, version u32, fingerprint u64), each case's workflow
 /// (table of u8, in case order), the repeat indexes (table of family name text + index), target
@@ -61,7 +63,12 @@ struct PersistedState {
   std::vector<uint8_t> case_workflows;
   std::vector<std::pair<std::string, FlatMap64>> repeat_indexes;
   std::vector<std::pair<uint32_t, RetargetRec>> retargets;  ///< (case index, retarget), in case order
-  unsigned class_version = 3;  ///< the version read
+  struct PendingRemedy {
+    uint32_t case_index = 0, position = 0;
+    Remedy remedy = Remedy::money;
+  };
+  std::vector<PendingRemedy> pending_remedies;  ///< in case order; money (the default) is not listed
+  unsigned class_version = 4;  ///< the version read
 
   template <class State>
   explicit PersistedState(State& m)
@@ -83,7 +90,9 @@ BOOST_CLASS_VERSION(crmkit::workflow::Interner, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::Interner, boost::serialization::track_never)
 BOOST_CLASS_VERSION(crmkit::workflow::FlatMap64, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::FlatMap64, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 3)
+BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 4)
+BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::PersistedState::PendingRemedy, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(crmkit::workflow::PersistedState::PendingRemedy, boost::serialization::track_never)
 BOOST_CLASS_TRACKING(crmkit::workflow::PersistedState, boost::serialization::track_never)
 BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::WorkflowKey, boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(crmkit::workflow::WorkflowKey, boost::serialization::track_never)
@@ -176,7 +185,14 @@ void serialize(Archive& ar, CaseRec& c, const unsigned /*version*/) {
   detail::enum_code(ar, c.satisfaction, detail::kSatisfactionCodes);
   ar & c.customer & c.category & c.channel & c.severity & c.owner & c.department & c.first_owner & c.repeat_of & c.merged_into;
   ar & c.received_at & c.resolved_at & c.closed_at & c.comp_granted;
-  detail::sequence(ar, c.comp_pending, "pending compensations");
+  // The amounts; their remedies (class version 4) follow the cases in PersistedState.
+  std::vector<int64_t> pending(c.comp_pending.size());
+  std::transform(c.comp_pending.begin(), c.comp_pending.end(), pending.begin(), [](const PendingComp& p) { return p.cents; });
+  detail::sequence(ar, pending, "pending compensations");
+  if constexpr (Archive::is_loading::value) {
+    c.comp_pending.resize(pending.size());
+    for (size_t i = 0; i < pending.size(); ++i) c.comp_pending[i] = {pending[i], Remedy::money};
+  }
   detail::fixed_array(ar, c.clock_instance);
   detail::fixed_array(ar, c.ratings);
   ar & c.received_offset_minutes;
@@ -200,6 +216,13 @@ void serialize(Archive& ar, std::pair<uint32_t, RetargetRec>& r, const unsigned 
   ar & r.first & r.second;
 }
 
+/// 9 bytes: case u32, position u32, remedy code u8.
+template <class Archive>
+void serialize(Archive& ar, PersistedState::PendingRemedy& r, const unsigned /*version*/) {
+  ar & r.case_index & r.position;
+  detail::enum_code(ar, r.remedy, detail::kRemedyCodes);
+}
+
 template <class Archive>
 void serialize(Archive& ar, WorkflowKey& k, const unsigned /*version*/) {
   detail::text(ar, k.name, "a workflow name");
@@ -208,8 +231,8 @@ void serialize(Archive& ar, WorkflowKey& k, const unsigned /*version*/) {
 
 template <class Archive>
 void serialize(Archive& ar, PersistedState& m, const unsigned version) {
-  // 1 and 2: the upgrade path
-  if (version != 1 && version != 2) detail::check_class_version<PersistedState>(version, "the engine state");
+  // 1, 2 and 3: the upgrade path
+  if (version != 1 && version != 2 && version != 3) detail::check_class_version<PersistedState>(version, "the engine state");
   m.class_version = version;
   ar & m.case_ids & m.syms;
   detail::sequence(ar, m.cases, "the cases");
@@ -239,6 +262,7 @@ void serialize(Archive& ar, PersistedState& m, const unsigned version) {
   }
   detail::sequence(ar, m.target_sets, "the target sets");
   if (version >= 3) detail::sequence(ar, m.retargets, "the retargets");
+  if (version >= 4) detail::sequence(ar, m.pending_remedies, "the pending remedies");
 }
 
 namespace {
@@ -260,7 +284,7 @@ bool values_in_range(const CaseRec& c) {
   const bool times = valid_instant(c.last_at) && valid_instant(c.received_at) && (c.resolved_at == kNone || valid_instant(c.resolved_at)) &&
                      (c.closed_at == kNone || valid_instant(c.closed_at)) && valid_offset(c.received_offset_minutes);
   const bool amounts = c.comp_granted >= 0 && c.comp_granted <= kMaxGrantedCents &&
-                       std::all_of(c.comp_pending.begin(), c.comp_pending.end(), [](int64_t a) { return a >= 0 && a <= kMaxAmountCents; });
+                       std::all_of(c.comp_pending.begin(), c.comp_pending.end(), [](const PendingComp& p) { return p.cents >= 0 && p.cents <= kMaxAmountCents; });
   return times && amounts;
 }
 
@@ -358,6 +382,18 @@ void attach_retargets(const Engine::Impl& m, PersistedState& state, LoadedState&
   }
 }
 
+/// Gives each pending compensation its remedy, checked: a known case and position, in order.
+void attach_pending_remedies(const PersistedState& state, LoadedState& f) {
+  uint64_t previous = 0;
+  for (const auto& r : state.pending_remedies) {
+    const uint64_t key = uint64_t{r.case_index} << 32 | r.position;
+    if (r.case_index >= f.cases.size() || r.position >= f.cases[r.case_index].comp_pending.size() || key < previous)
+      detail::corrupt("engine snapshot: a pending remedy of no pending compensation, or out of order");
+    previous = key + 1;
+    f.cases[r.case_index].comp_pending[r.position].remedy = r.remedy;
+  }
+}
+
 /// About the size of a snapshot's body without the scheduler (to reserve it once): per case its
 /// fixed fields, records (30 bytes each) and pool, plus the interned strings.
 size_t expected_bytes(const Engine::Impl& m) {
@@ -385,6 +421,10 @@ std::string Engine::Impl::snapshot_bytes() const {
   for (size_t f = 0; f < m.config.families.size(); ++f) state.repeat_indexes.emplace_back(m.config.families[f], m.repeat_index[f]);
   for (size_t i = 0; i < m.cases.size(); ++i)
     for (const RetargetRec& r : m.cases[i].retargets) state.retargets.emplace_back(static_cast<uint32_t>(i), r);
+  for (size_t i = 0; i < m.cases.size(); ++i)
+    for (size_t k = 0; k < m.cases[i].comp_pending.size(); ++k)
+      if (m.cases[i].comp_pending[k].remedy != Remedy::money)
+        state.pending_remedies.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(k), m.cases[i].comp_pending[k].remedy});
   return detail::write_snapshot(kEngineSnapshot, expected_bytes(m) + scheduler.size(), [&](boost::archive::binary_oarchive& ar) {
     // The default workflow's fingerprint: a build that reads one workflow (crmkit 0.2) checks it
     // first, then refuses the state's class version 2 with Error(version).
@@ -452,6 +492,7 @@ void Engine::restore(std::string_view bytes) {
   sla::Scheduler scheduler = sla::Scheduler::from_bytes(scheduler_bytes);
   check_references(m, f, scheduler);
   attach_retargets(m, state, f, scheduler);
+  attach_pending_remedies(state, f);
   m.scheduler = std::move(scheduler);
   m.case_ids = std::move(f.case_ids);
   m.syms = std::move(f.syms);

@@ -134,6 +134,49 @@ int main(void) {
     crmkit_string_free(after);
   }
 
+  /* Compensation limits are per case and cumulative: an agent's second 150 waits for approval; a
+   * remedy the role may not grant is refused and changes nothing. */
+  {
+    char* before = NULL;
+    char* after = NULL;
+    const char* steps[] = {
+        "{\"id\":\"m1\",\"case\":\"M-1\",\"type\":\"receive\",\"at\":\"2026-03-03T09:00:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"channel\":\"phone\",\"category\":\"billing\",\"severity\":\"normal\",\"customer\":\"K-8\"}}",
+        "{\"id\":\"m2\",\"case\":\"M-1\",\"type\":\"acknowledge\",\"at\":\"2026-03-03T09:10:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\"}",
+        "{\"id\":\"m3\",\"case\":\"M-1\",\"type\":\"dispatch\",\"at\":\"2026-03-03T09:20:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"department\":\"billing\",\"owner\":\"u-2\"}}",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; ++i) CHECK(crmkit_engine_apply(e, steps[i], NULL) == CRMKIT_OK);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m4\",\"case\":\"M-1\",\"type\":\"compensate\",\"at\":\"2026-03-03T10:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"amount\":150}}",
+                              &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"compensation\":\"granted\"") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m5\",\"case\":\"M-1\",\"type\":\"compensate\",\"at\":\"2026-03-03T10:01:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"amount\":150}}",
+                              &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"compensation\":\"pending\"") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_get_case_ext(e, "M-1", NULL, &before) == CRMKIT_OK);
+    CHECK(before && strstr(before, "\"compensation\":{\"granted\":150.00,\"pending\":[150.00],\"pending_remedies\":[\"money\"]}") != NULL);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m6\",\"case\":\"M-1\",\"type\":\"compensate\",\"at\":\"2026-03-03T10:02:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"remedy\":\"replace\"}}",
+                              NULL) == CRMKIT_EPERM &&
+          strstr(crmkit_last_error(), "may not grant a replace remedy") != NULL);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m7\",\"case\":\"M-1\",\"type\":\"approve_compensation\",\"at\":\"2026-03-03T10:03:00+08:00\","
+                                 "\"actor\":\"s-1\",\"role\":\"supervisor\",\"data\":{\"amount\":151}}",
+                              NULL) == CRMKIT_ESTATE);
+    CHECK(crmkit_engine_get_case_ext(e, "M-1", NULL, &after) == CRMKIT_OK);
+    CHECK(before && after && strcmp(before, after) == 0);
+    crmkit_string_free(after);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m8\",\"case\":\"M-1\",\"type\":\"approve_compensation\",\"at\":\"2026-03-03T10:04:00+08:00\","
+                                 "\"actor\":\"s-1\",\"role\":\"supervisor\",\"data\":{\"amount\":150}}",
+                              &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"compensation\":\"approved\"") != NULL);
+    crmkit_string_free(json);
+    crmkit_string_free(before);
+  }
+
   /* Another workflow beside the complaints: received by name, kept apart in the KPIs. */
   {
     char* inquiry = slurp(CRMKIT_SOURCE_DIR "/data/workflows/inquiry.json");
@@ -186,7 +229,7 @@ int main(void) {
   CHECK(crmkit_engine_sweep(e, INT64_MIN, NULL, &n) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_due_before(e, INT64_MAX, &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_due(e, "{\"before\":\"2026-04-30T00:00:00Z\",\"limit\":1}", &json) == CRMKIT_OK &&
-        strstr(json, "\"resolution\"") != NULL);
+        strstr(json, "\"case\":\"M-1\",\"clock\":\"contact_after_dispatch\"") != NULL);  /* due 11:20 */
   crmkit_string_free(json);
   CHECK(crmkit_engine_due(e, "{\"limit\":1}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_due(e, "{\"before\":0,\"limt\":1}", &json) == CRMKIT_EINVAL);
@@ -196,7 +239,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 6);  /* receive, acknowledge, update; receive, reclassify; an inquiry */
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 12);  /* receive, acknowledge, update; receive, reclassify; 6 of M-1; an inquiry */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",

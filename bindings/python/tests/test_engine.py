@@ -268,3 +268,25 @@ def test_reclassify_keeps_elapsed_and_paused_time_and_a_crisis_escalates_at_once
     assert (res["elapsed_seconds"], res["paused_seconds"], res["target_seconds"]) == (7200, 10800, 28800)
     assert res["retargets"][0]["reason"] == "safety risk" and res["retargets"][0]["event"] == "x"
     assert "severity=critical" in res["rule"]
+
+
+def test_compensation_limits_are_per_case_and_remedies_typed(engine):
+    # An agent may grant 200 per case (分级授权): the second 150 waits for a supervisor.
+    engine.apply(ev("m1", "M-1", "receive", "2026-03-03T09:00:00+08:00", channel="phone", category="billing",
+                    severity="normal", customer="K-8"))
+    engine.apply(ev("m2", "M-1", "acknowledge", "2026-03-03T09:10:00+08:00"))
+    engine.apply(ev("m3", "M-1", "dispatch", "2026-03-03T09:20:00+08:00", department="billing", owner="u-2"))
+    assert engine.apply(ev("m4", "M-1", "compensate", "2026-03-03T10:00:00+08:00", amount=150))["compensation"] == "granted"
+    assert engine.apply(ev("m5", "M-1", "compensate", "2026-03-03T10:01:00+08:00", amount=150))["compensation"] == "pending"
+    before = engine.case("M-1").to_dict()
+    assert before["compensation"] == {"granted": 150.0, "pending": [150.0], "pending_remedies": ["money"]}
+    with pytest.raises(crmkit.PermissionDenied, match="may not grant a replace remedy"):
+        engine.apply(ev("m6", "M-1", "compensate", "2026-03-03T10:02:00+08:00", remedy="replace"))
+    with pytest.raises(crmkit.InvalidArgument, match="data.remedy 'gift'"):
+        engine.apply(ev("m7", "M-1", "compensate", "2026-03-03T10:02:00+08:00", remedy="gift", amount=5))
+    assert engine.case("M-1").to_dict() == before
+    r = engine.apply(ev("m9", "M-1", "compensate", "2026-03-03T10:03:00+08:00", role="supervisor", remedy="repair"))
+    assert r["compensation"] == "granted"
+    assert engine.apply(ev("m10", "M-1", "approve_compensation", "2026-03-03T10:04:00+08:00", role="supervisor",
+                           amount=150))["compensation"] == "approved"
+    assert engine.case("M-1").compensation == {"granted": 300.0, "pending": [], "pending_remedies": []}

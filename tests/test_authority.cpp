@@ -1,0 +1,190 @@
+// Authority and responsibility as the sources define them (docs/domain.md#lifecycle): compensation
+// limits are per case and cumulative (granted plus pending), past them pending approval or
+// refused as the policy says; remedies are typed, each with the roles that may grant it. Every
+// refusal changes nothing, in memory and durable.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "crmkit/calendar.hpp"
+#include "crmkit/error.hpp"
+#include "crmkit/workflow.hpp"
+#include "engine_fixture.hpp"
+#include "test_support.hpp"
+
+using namespace crmkit;
+using namespace crmkit::workflow;
+
+namespace {
+
+using testing::code_of;
+using testing::engine_dump;
+using testing::error_of;
+using testing::fresh_engine;
+using testing::kData;
+
+const std::string kReceive = R"("channel":"phone","category":"service","severity":"normal","customer":"c-1","tier":"basic")";
+
+std::string event(const std::string& id, const std::string& type, const std::string& at, const std::string& data = "",
+                  const std::string& role = "agent", const std::string& case_id = "K-1", const std::string& actor = "u-1") {
+  return fmt::format(R"({{"id":"{}","case":"{}","type":"{}","at":"2026-03-{}+08:00","actor":"{}","role":"{}","data":{{{}}}}})", id,
+                     case_id, type, at, actor, role, data);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// The shipped configuration with the policy edited by `edit`.
+template <class Edit>
+Engine engine_with_policy(const Edit& edit) {
+  nlohmann::json p = nlohmann::json::parse(slurp(kData + "policies/default.json"));
+  edit(p);
+  const Calendar cal = Calendar::from_file(kData + "calendars/cn-2026.json");
+  return Engine(Definition::from_file(kData + "workflows/default.json"), sla::Policy::from_json(p.dump(), cal), Rules::from_json(p.dump()),
+                cal.zone());
+}
+
+Engine refusing_engine() {
+  return engine_with_policy([](nlohmann::json& p) { p["compensation"]["over_limit"] = "refuse"; });
+}
+
+/// A case K-1 in progress (received, acknowledged, dispatched).
+void in_progress(Engine& e, const std::string& case_id = "K-1") {
+  e.apply_json(event(case_id + "r", "receive", "09T09:00:00", kReceive, "agent", case_id));
+  e.apply_json(event(case_id + "a", "acknowledge", "09T09:10:00", "", "agent", case_id));
+  e.apply_json(event(case_id + "d", "dispatch", "09T09:20:00", R"("department":"billing","owner":"u-2")", "agent", case_id));
+}
+
+/// Each refusal has its code and message and leaves the engine (cases, KPIs, journal) as it was.
+void all_refused(Engine& e, const std::vector<std::tuple<std::string, Errc, std::string>>& refusals) {
+  const std::string before = engine_dump(e);
+  const int64_t position = e.journal_position();
+  for (const auto& [json, code, message] : refusals) {
+    CAPTURE(json);
+    CHECK(code_of([&] { (void)e.apply_json(json); }) == code);
+    CHECK(error_of([&] { (void)e.apply_json(json); }).find(message) != std::string::npos);
+    CHECK((engine_dump(e) == before));
+    CHECK(e.journal_position() == position);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("An agent's 200 is per case: 150 granted, another 150 waits for approval") {
+  auto check = [](Engine& e) {
+    in_progress(e);
+    CHECK(e.apply_json(event("c1", "compensate", "09T10:00:00", R"("amount":150)")).compensation == "granted");
+    CHECK(e.apply_json(event("c2", "compensate", "09T10:01:00", R"("amount":150)")).compensation == "pending");
+    // Pending counts too: 50 more would take the case to 350.
+    CHECK(e.apply_json(event("c3", "compensate", "09T10:02:00", R"("amount":50)")).compensation == "pending");
+    Case c = *e.get("K-1");
+    CHECK(c.compensation_granted_cents == 15000);
+    CHECK(c.compensation_pending_cents == std::vector<int64_t>{15000, 5000});
+    all_refused(e, {{event("x1", "approve_compensation", "09T10:03:00", R"("amount":150)", "agent"), Errc::permission,
+                     "role 'agent' may not fire 'approve_compensation'"},
+                    {event("x2", "approve_compensation", "09T10:03:00", R"("amount":151)", "supervisor"), Errc::invalid_state,
+                     "no money compensation of 151.00 is pending approval"}});
+    CHECK(e.apply_json(event("p1", "approve_compensation", "09T10:04:00", R"("amount":150)", "supervisor")).compensation == "approved");
+    c = *e.get("K-1");
+    CHECK(c.compensation_granted_cents == 30000);
+    CHECK(c.compensation_pending_cents == std::vector<int64_t>{5000});
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+}
+
+TEST_CASE("Approval needs a role whose limit covers the case's total; past 10000 only the director") {
+  auto check = [](Engine& e) {
+    in_progress(e);
+    CHECK(e.apply_json(event("c1", "compensate", "09T10:00:00", R"("amount":1900)", "supervisor")).compensation == "granted");
+    CHECK(e.apply_json(event("c2", "compensate", "09T10:01:00", R"("amount":200)", "supervisor")).compensation == "pending");
+    all_refused(e, {{event("x1", "approve_compensation", "09T10:02:00", R"("amount":200)", "supervisor"), Errc::permission,
+                     "role 'supervisor' may approve up to 2000.00 per case; the case's total would be 2100.00"}});
+    CHECK(e.apply_json(event("p1", "approve_compensation", "09T10:03:00", R"("amount":200)", "manager")).compensation == "approved");
+    CHECK(e.apply_json(event("c3", "compensate", "09T10:04:00", R"("amount":8000)", "manager")).compensation == "pending");
+    all_refused(e, {{event("x2", "approve_compensation", "09T10:05:00", R"("amount":8000)", "manager"), Errc::permission,
+                     "the case's total would be 10100.00"}});
+    CHECK(e.apply_json(event("p2", "approve_compensation", "09T10:06:00", R"("amount":8000)", "director")).compensation == "approved");
+    CHECK(e.get("K-1")->compensation_granted_cents == 1010000);
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+}
+
+TEST_CASE("With over_limit refuse, a grant past the limit is refused and changes nothing") {
+  auto check = [](Engine& e) {
+    in_progress(e);
+    CHECK(e.apply_json(event("c1", "compensate", "09T10:00:00", R"("amount":150)")).compensation == "granted");
+    all_refused(e, {{event("x1", "compensate", "09T10:01:00", R"("amount":150)"), Errc::permission,
+                     "role 'agent' may grant up to 200.00 per case; this would take the case to 300.00 (granted 150.00, pending 0.00, now 150.00)"}});
+    CHECK(e.apply_json(event("c2", "compensate", "09T10:02:00", R"("amount":50)")).compensation == "granted");
+    CHECK(e.apply_json(event("c3", "compensate", "09T10:03:00", R"("amount":1000)", "supervisor")).compensation == "granted");
+    CHECK(e.get("K-1")->compensation_granted_cents == 120000);
+    CHECK(e.get("K-1")->compensation_pending_cents.empty());
+  };
+  testing::in_memory_and_durable(refusing_engine, check);
+  CHECK(code_of([] { (void)Rules::from_json(R"({"compensation":{"over_limit":"ask"}})"); }) == Errc::invalid_argument);
+  CHECK(error_of([] { (void)Rules::from_json(R"({"compensation":{"overlimit":"refuse"}})"); }).find("policy.compensation.overlimit: unknown key") !=
+        std::string::npos);
+}
+
+TEST_CASE("Remedies are typed: repair, replace, redo, non-property, each granted by its roles") {
+  auto check = [](Engine& e) {
+    in_progress(e);
+    all_refused(
+        e, {{event("x1", "compensate", "09T10:00:00", R"("remedy":"replace")"), Errc::permission,
+                "role 'agent' may not grant a replace remedy (allowed: supervisor, manager, director)"},
+            {event("x2", "compensate", "09T10:00:00", R"("remedy":"non_property","amount":50)"), Errc::permission,
+             "may not grant a non_property remedy"},
+            {event("x3", "compensate", "09T10:00:00", R"("remedy":"refund","amount":50)"), Errc::invalid_argument,
+             "data.remedy 'refund' is not one of: money, repair, replace, redo, non_property"},
+            {event("x4", "compensate", "09T10:00:00", ""), Errc::invalid_argument, "missing data.amount (a money remedy)"},
+            {event("x5", "compensate", "09T10:00:00", R"("remedy":"non_property")", "supervisor"), Errc::invalid_argument,
+             "missing data.amount (a non_property remedy)"},
+            {event("x6", "compensate", "09T10:00:00", R"("amount":0)"), Errc::invalid_argument, "data.amount must be positive"}});
+    // A repair without a cost: any role, nothing counted.
+    CHECK(e.apply_json(event("c1", "compensate", "09T10:01:00", R"("remedy":"repair")")).compensation == "granted");
+    CHECK(e.apply_json(event("c2", "compensate", "09T10:02:00", R"("remedy":"replace","amount":1800)", "supervisor")).compensation ==
+          "granted");
+    // Its cost counts toward the limit like money: 1800 + 300 is past the supervisor's 2000.
+    CHECK(e.apply_json(event("c3", "compensate", "09T10:03:00", R"("remedy":"redo","amount":300)", "supervisor")).compensation ==
+          "pending");
+    Case c = *e.get("K-1");
+    CHECK(c.compensation_granted_cents == 180000);
+    CHECK(c.compensation_pending_cents == std::vector<int64_t>{30000});
+    CHECK(c.compensation_pending_remedies == std::vector<Remedy>{Remedy::redo});
+    CHECK(to_json(c).find(R"("compensation":{"granted":1800.00,"pending":[300.00],"pending_remedies":["redo"]})") != std::string::npos);
+    all_refused(e, {{event("x7", "approve_compensation", "09T10:04:00", R"("amount":300)", "manager"), Errc::invalid_state,
+                     "no money compensation of 300.00 is pending approval"}});
+    CHECK(e.apply_json(event("p1", "approve_compensation", "09T10:05:00", R"("remedy":"redo","amount":300)", "manager")).compensation ==
+          "approved");
+    CHECK(e.get("K-1")->compensation_granted_cents == 210000);
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+  CHECK(error_of([] { (void)Rules::from_json(R"({"compensation":{"remedies":{"gift":["agent"]}}})"); })
+            .find("policy.compensation.remedies.gift: unknown remedy") != std::string::npos);
+  CHECK(error_of([] {
+          engine_with_policy([](nlohmann::json& p) { p["compensation"]["remedies"]["repair"] = {"janitor"}; });
+        }).find("policy.compensation.remedies.repair: unknown role 'janitor'") != std::string::npos);
+}
+
+TEST_CASE("Pending remedies survive a snapshot") {
+  Engine a = fresh_engine();
+  in_progress(a);
+  a.apply_json(event("c1", "compensate", "09T10:00:00", R"("amount":150)"));
+  a.apply_json(event("c2", "compensate", "09T10:01:00", R"("remedy":"repair","amount":100)"));
+  a.apply_json(event("c3", "compensate", "09T10:02:00", R"("remedy":"replace","amount":5000)", "supervisor"));
+  a.apply_json(event("c4", "compensate", "09T10:03:00", R"("amount":60)", "supervisor"));
+  REQUIRE(a.get("K-1")->compensation_pending_remedies == std::vector<Remedy>{Remedy::repair, Remedy::replace, Remedy::money});
+  Engine b = fresh_engine();
+  b.restore(a.snapshot());
+  CHECK((engine_dump(b) == engine_dump(a)));
+  CHECK(b.snapshot() == a.snapshot());
+  CHECK(b.apply_json(event("p1", "approve_compensation", "09T10:04:00", R"("remedy":"replace","amount":5000)", "manager")).compensation ==
+        "approved");
+}
