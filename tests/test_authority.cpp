@@ -1,4 +1,4 @@
-// Authority and responsibility as the sources define them (docs/domain.md#lifecycle): compensation
+// Authority and responsibility as the sources define them (docs/domain.md#complaint-states-and-transitions): compensation
 // limits are per case and cumulative (granted plus pending), past them pending approval or
 // refused as the policy says; remedies are typed, each with the roles that may grant it. Every
 // refusal changes nothing, in memory and durable.
@@ -187,4 +187,112 @@ TEST_CASE("Pending remedies survive a snapshot") {
   CHECK(b.snapshot() == a.snapshot());
   CHECK(b.apply_json(event("p1", "approve_compensation", "09T10:04:00", R"("remedy":"replace","amount":5000)", "manager")).compensation ==
         "approved");
+}
+
+namespace {
+
+/// K-1 resolved (received, acknowledged, dispatched, resolved) with the tier given.
+void resolved(Engine& e, const std::string& case_id = "K-1", const std::string& tier = "basic") {
+  const std::string receive = R"("channel":"phone","category":"service","severity":"normal","customer":"c-1","tier":")" + tier + "\"";
+  e.apply_json(event(case_id + "r", "receive", "09T09:00:00", receive, "agent", case_id));
+  e.apply_json(event(case_id + "a", "acknowledge", "09T09:10:00", "", "agent", case_id));
+  e.apply_json(event(case_id + "d", "dispatch", "09T09:20:00", R"("department":"billing","owner":"u-2")", "agent", case_id));
+  e.apply_json(event(case_id + "s", "resolve", "09T11:00:00", R"("resolution":"refunded")", "agent", case_id));
+}
+
+kpi::Measures overall(const Engine& e) {
+  kpi::Options o;
+  o.as_of = parse_instant("2026-04-30T00:00:00Z");
+  return e.kpi(o).overall;
+}
+
+}  // namespace
+
+TEST_CASE("An automatic callback answered unsatisfied keeps the case resolved and owes a manual one") {
+  auto check = [](Engine& e) {
+    resolved(e);
+    // No reason needed from an IVR/SMS callback; no rating yet.
+    ApplyResult r = e.apply_json(event("b1", "callback", "09T12:00:00", R"("outcome":"unsatisfied","manual":false)", "agent", "K-1", "ivr"));
+    CHECK(r.to_state == "resolved");
+    CHECK(r.manual_callback_required);
+    Case c = *e.get("K-1");
+    CHECK(c.state == "resolved");
+    CHECK(c.manual_callback_required);
+    CHECK(c.reopen_count == 0);
+    CHECK(c.satisfaction == Satisfaction::none);
+    kpi::Measures m = overall(e);
+    CHECK(m.callbacks_owed == 1);
+    CHECK(m.unsatisfied == 0);
+    CHECK(m.callback.numerator == 0);
+    CHECK(m.callback.denominator == 1);
+    all_refused(e, {{event("x1", "callback", "09T12:30:00", R"("outcome":"satisfied","manual":false)", "agent", "K-1", "ivr"),
+                     Errc::invalid_state, "a manual callback is owed: the automatic callback was unreachable or unsatisfied"},
+                    {event("x2", "callback", "09T12:30:00", R"("outcome":"unsatisfied","manual":true)"), Errc::invalid_argument,
+                     "missing data.reason"},
+                    {event("x3", "callback", "09T12:30:00", R"("outcome":"unsatisfied","manual":true,"reason":"")"),
+                     Errc::invalid_argument, "data.reason is empty"}});
+    // The manual callback asks the reason: unsatisfied, so the case is reopened.
+    r = e.apply_json(event("b2", "callback", "09T13:00:00", R"("outcome":"unsatisfied","manual":true,"reason":"refund too small")"));
+    CHECK(r.to_state == "in_progress");
+    CHECK_FALSE(r.manual_callback_required);
+    c = *e.get("K-1");
+    CHECK(c.reopen_count == 1);
+    CHECK(c.satisfaction == Satisfaction::unsatisfied);
+    m = overall(e);
+    CHECK(m.callbacks_owed == 0);
+    CHECK(m.unsatisfied == 1);
+    kpi::Options o;
+    o.as_of = parse_instant("2026-04-30T00:00:00Z");
+    const kpi::Report report = e.kpi(o);
+    REQUIRE(report.dissatisfaction_reasons.size() == 1);  // the automatic one gave no reason and no rating
+    CHECK(report.dissatisfaction_reasons[0].reason == "refund too small");
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+}
+
+TEST_CASE("An automatic callback that reaches the customer satisfied closes the case; an unreachable one owes a manual one") {
+  auto check = [](Engine& e) {
+    resolved(e);
+    e.apply_json(event("b1", "callback", "09T12:00:00", R"("outcome":"unreachable")", "agent", "K-1", "ivr"));
+    CHECK(overall(e).callbacks_owed == 1);
+    e.apply_json(event("b2", "callback", "09T13:00:00", R"("outcome":"satisfied","manual":true)"));
+    CHECK(e.get("K-1")->state == "closed");
+    const kpi::Measures m = overall(e);
+    CHECK(m.callbacks_owed == 0);
+    CHECK(m.callback.numerator == 1);
+    resolved(e, "K-2");
+    CHECK(e.apply_json(event("b3", "callback", "09T12:00:00", R"("outcome":"very_satisfied")", "agent", "K-2", "ivr")).to_state == "closed");
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+}
+
+TEST_CASE("Manual callbacks for important tiers: required refuses an automatic one, preferred accepts and counts it") {
+  auto required = [](Engine& e) {
+    resolved(e, "K-1", "gold");
+    all_refused(e, {{event("x1", "callback", "09T12:00:00", R"("outcome":"satisfied")", "agent", "K-1", "ivr"), Errc::invalid_state,
+                     "a manual callback is required for tier 'gold'"}});
+    e.apply_json(event("b1", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true)"));
+    CHECK(overall(e).manual_tier_automatic_callbacks == 0);
+  };
+  testing::in_memory_and_durable(fresh_engine, required);
+  auto preferred_engine = [] { return engine_with_policy([](nlohmann::json& p) { p["callback"]["manual_tiers_mode"] = "preferred"; }); };
+  auto preferred = [](Engine& e) {
+    resolved(e, "K-1", "gold");
+    CHECK(e.apply_json(event("b1", "callback", "09T12:00:00", R"("outcome":"satisfied")", "agent", "K-1", "ivr")).to_state == "closed");
+    resolved(e, "K-2", "basic");
+    e.apply_json(event("b2", "callback", "09T12:00:00", R"("outcome":"satisfied")", "agent", "K-2", "ivr"));
+    CHECK(overall(e).manual_tier_automatic_callbacks == 1);
+  };
+  testing::in_memory_and_durable(preferred_engine, preferred);
+  CHECK(error_of([] { (void)Rules::from_json(R"({"callback":{"manual_tiers_mode":"always"}})"); })
+            .find("policy.callback.manual_tiers_mode: expected \"required\" or \"preferred\"") != std::string::npos);
+  CHECK(error_of([] { (void)Rules::from_json(R"({"callback":{"max_attemps":3}})"); }).find("policy.callback.max_attemps: unknown key") !=
+        std::string::npos);
+}
+
+TEST_CASE("A workflow condition on data.manual: booleans only") {
+  nlohmann::json w = nlohmann::json::parse(slurp(kData + "workflows/default.json"));
+  for (auto& t : w["transitions"])
+    if (t["event"] == "callback" && t.contains("when") && t["when"].contains("manual")) t["when"]["manual"] = {"yes"};
+  CHECK(error_of([&] { (void)Definition::from_json(w.dump()); }).find(".when.manual: expected [true] or [false]") != std::string::npos);
 }

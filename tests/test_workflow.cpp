@@ -350,7 +350,7 @@ TEST_CASE("callback rules: manual after unreachable, manual tiers, attempts limi
   CHECK(r.manual_callback_required);
   CHECK(r.callback_attempts == 1);
   refused(e, "C-1", ev("C-1", "callback", at("11:00"), "agent", R"("outcome":"satisfied","manual":false)"), Errc::invalid_state,
-          "manual callback is required");
+          "a manual callback is owed");
   e.apply_json(ev("C-1", "callback", at("11:00"), "agent", R"("outcome":"unreachable","manual":true)"));
   r = e.apply_json(ev("C-1", "callback", at("11:30"), "agent", R"("outcome":"unreachable","manual":true)"));
   CHECK(r.attempts_exhausted);
@@ -367,11 +367,11 @@ TEST_CASE("callback rules: manual after unreachable, manual tiers, attempts limi
   CHECK(e.get("C-2")->satisfaction == Satisfaction::satisfied);
 }
 
-TEST_CASE("an unsatisfied callback reopens the case and restarts the resolution clock") {
+TEST_CASE("a manual unsatisfied callback reopens the case and restarts the resolution clock") {
   Engine e = make_engine();
   to_in_progress(e, "C-1");
   e.apply_json(ev("C-1", "resolve", at("10:00"), "agent", R"("resolution":"x")"));
-  auto r = e.apply_json(ev("C-1", "callback", at("10:30"), "agent", R"("outcome":"unsatisfied","reason":"took too long")"));
+  auto r = e.apply_json(ev("C-1", "callback", at("10:30"), "agent", R"("outcome":"unsatisfied","manual":true,"reason":"took too long")"));
   CHECK(r.to_state == "in_progress");
   bool restarted = false;
   for (const auto& k : r.clocks)

@@ -262,7 +262,8 @@ class Builder {
     if (crisis && p.kind == 0) {
       level = std::max(level, 2);
       crisis_late = r_.chance(0.05);
-      add(idx, t + (crisis_late ? minutes(65, 180) : minutes(10, 50)), "report_crisis", supervisor(), "supervisor");
+      // On time within the shortest tier target (1 h x 0.5).
+      add(idx, t + (crisis_late ? minutes(65, 180) : minutes(10, 25)), "report_crisis", supervisor(), "supervisor");
       if (crisis_late) level = 3;  // the crisis_report clock breaches
     }
 
@@ -316,7 +317,7 @@ class Builder {
         if (to_crisis && !crisis) {
           crisis = true;
           level = std::max(level, 2);
-          add(idx, t + minutes(10, 50), "report_crisis", supervisor(), "supervisor");
+          add(idx, t + minutes(10, 25), "report_crisis", supervisor(), "supervisor");
         }
       }
       add(idx, t, "reclassify", supervisor(), "supervisor", change + "," + kv("reason", reason));
@@ -353,8 +354,22 @@ class Builder {
     }
     if (r_.chance(0.08)) {
       t = workish(r_, t + minutes(10, 300));
-      if (r_.chance(0.7)) {
-        add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(r_.range(2, 20) * 10));
+      const double k = r_.uniform();
+      if (k < 0.15) {
+        if (r_.chance(0.7)) add(idx, t, "compensate", owner(), "agent", kv("remedy", "repair"));
+        else add(idx, t, "compensate", supervisor(), "supervisor", kv("remedy", "redo"));  // the shipped policy: supervisor and up
+      } else if (k < 0.7) {
+        const int64_t first = r_.range(2, 20) * 10;
+        add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(first));
+        if (r_.chance(0.25)) {  // a second grant: past the agent's 200 per case it waits for a supervisor
+          const int64_t second = r_.range(5, 15) * 10;
+          t = workish(r_, t + minutes(30, 1440));
+          add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(second));
+          if (first + second > 200) {
+            t = workish(r_, t + minutes(30, 1440));
+            add(idx, t, "approve_compensation", supervisor(), "supervisor", "\"amount\":" + std::to_string(second));
+          }
+        }
       } else {
         const int64_t amount = r_.chance(0.6) ? r_.range(3, 19) * 100 : r_.range(3, 9) * 1000;
         add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(amount));
@@ -388,9 +403,15 @@ class Builder {
           continue;
         }
         const double q = r_.uniform();
+        if (!manual && q < 0.08) {
+          // An automatic callback answered unsatisfied: the case stays resolved and owes a manual one.
+          add(idx, t, "callback", who, role, kv("outcome", "unsatisfied") + ",\"manual\":false");
+          need_manual = true;
+          continue;
+        }
         if (q < 0.06 && round < 2) {
           add(idx, t, "callback", who, role,
-              kv("outcome", "unsatisfied") + "," + kv("reason", r_.pick(kUnsatisfiedReasons)) + ",\"manual\":" + (manual ? "true" : "false"));
+              kv("outcome", "unsatisfied") + "," + kv("reason", r_.pick(kUnsatisfiedReasons)) + ",\"manual\":true");
           reopened = true;
         } else {
           add(idx, t, "callback", who, role, kv("outcome", q < 0.5 ? "very_satisfied" : "satisfied") + ",\"manual\":" + (manual ? "true" : "false"));

@@ -9,7 +9,11 @@
 //                    (stopped, or breached, by as_of)
 //   closure        = cases closed or concluded (closed, external review, rejected, withdrawn,
 //                    merged) / received
-//   callback       = resolved cases with a completed callback (a rating) / cases ever resolved
+//   callback       = resolved cases with a completed callback (a rating, and no manual callback
+//                    owed) / cases ever resolved
+// Counts beside the rates: callbacks_owed (cases resolved and waiting for the manual callback an
+// unreachable or unsatisfied automatic one calls for), manual_tier_automatic_callbacks (cases of a
+// manual-callback tier called back automatically: the policy's "preferred" lets it happen).
 //   first_time_resolution = closed without reopen / closed
 //   repeat, over_level    = repeat (over-level) cases / received
 // A rate with a zero denominator is null (and "met" null).
@@ -55,6 +59,7 @@ struct Measures {
   std::string key;  ///< bucket: "2026-03-06", "2026-W10", "2026-03", a department, ...
   int64_t received = 0;
   int64_t very_satisfied = 0, satisfied = 0, unsatisfied = 0;
+  int64_t callbacks_owed = 0, manual_tier_automatic_callbacks = 0;
   Rate satisfaction, timeliness, closure, callback, first_time_resolution, repeat, over_level;
 };
 
@@ -85,6 +90,7 @@ struct Report {
 
 /// {"schema":1,"as_of","zone","overall":{...},"by_day":[...],...,"dissatisfaction_reasons":[{"reason","count"}]}
 /// where each measures object is {"key","received","ratings":{"very_satisfied","satisfied","unsatisfied"},
+/// "callbacks_owed","manual_tier_automatic_callbacks",
 /// "satisfaction":{"value","numerator","denominator","target","met"},...}.
 std::string to_json(const Report& r);
 

@@ -220,7 +220,7 @@ void check_personal_data_role(const Definition& definition, std::string_view rol
 /// The workflow keys of a policy file (next to the SLA clocks):
 /// {"compensation_limits": {"agent": 200, "supervisor": 2000, "manager": 10000, "director": null},
 ///  "compensation": {"over_limit": "pending", "remedies": {"replace": ["supervisor", "manager", "director"]}},
-///  "callback": {"max_attempts": 3, "manual_tiers": ["diamond", "gold"]},
+///  "callback": {"max_attempts": 3, "manual_tiers": ["diamond", "gold"], "manual_tiers_mode": "required"},
 ///  "reopen_window_days": 30,
 ///  "crisis": {"severity": ["critical"], "escalate_to": 3, "start": ["crisis_report"]}}
 /// Amounts are in currency units with at most 2 decimals; null means no limit; a role not
@@ -239,6 +239,11 @@ struct Rules {
   std::vector<std::pair<Remedy, std::vector<std::string>>> remedy_roles;
   int callback_max_attempts = 3;
   std::vector<std::string> manual_callback_tiers;
+  /// "callback": {"manual_tiers_mode": "required" | "preferred"}: whether an automatic callback
+  /// of a case of a manual tier is refused (required, the default) or accepted (preferred: 尽量,
+  /// as far as possible; the KPI report counts them).
+  enum class ManualTiers : uint8_t { required, preferred };
+  ManualTiers manual_tiers_mode = ManualTiers::required;
   int reopen_window_days = 30;
   /// "crisis": {"severity": ["critical"], "escalate_to": 3, "start": ["crisis_report"]}: a case
   /// received with, or reclassified to, one of these severities is escalated at once to

@@ -21,6 +21,13 @@ void Engine::Impl::effect_escalate(CaseRec& c, const Event& e) {
 }
 
 void Engine::Impl::effect_callback(CaseRec& c, const Event& e, const Plan& p, Record& rec, uint8_t& to, ApplyResult& out) {
+  // An "unsatisfied" that leaves the case resolved from an automatic callback is no rating yet:
+  // the manual callback it calls for asks the reason and gives the rating (问清具体原因如实记录).
+  // One that sends the case back to handling is a rating and a reopen. (The workflow decides
+  // which by its transitions: the default one splits them by data.manual.)
+  const StateKind to_kind = kind(c, to);
+  const bool reopens = to_kind == StateKind::open || to_kind == StateKind::waiting;
+  const bool owes_manual = p.outcome == CallbackMeaning::unsatisfied && !reopens && !e.manual;
   switch (p.outcome) {
     case CallbackMeaning::very_satisfied:
       c.satisfaction = Satisfaction::very_satisfied;
@@ -31,13 +38,16 @@ void Engine::Impl::effect_callback(CaseRec& c, const Event& e, const Plan& p, Re
       saturating_increment(c.ratings[1]);
       break;
     case CallbackMeaning::unsatisfied:
+      if (owes_manual) break;
       c.satisfaction = Satisfaction::unsatisfied;
       saturating_increment(c.ratings[2]);
-      saturating_increment(c.reopens);
+      if (reopens) saturating_increment(c.reopens);
       break;
     default: break;
   }
-  if (p.outcome == CallbackMeaning::unreachable) {
+  if (owes_manual) {
+    c.flags |= kCaseManualRequired;
+  } else if (p.outcome == CallbackMeaning::unreachable) {
     saturating_increment(c.attempts);
     if (!e.manual) c.flags |= kCaseManualRequired;
     if (p.exhausted) {

@@ -23,6 +23,17 @@ bool contains(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+/// The value a transition's condition compares: the field's text; for manual "true" or "false"
+/// (absent: an automatic callback).
+std::string_view condition_text(const Event& e, Field f) {
+  if (f == Field::manual) return e.manual ? "true" : "false";
+  return e.text(f);
+}
+
+bool condition_holds(const Event& e, Field f, const std::vector<std::string>& values) {
+  return (f == Field::manual || e.has(f)) && contains(values, condition_text(e, f));
+}
+
 /// Sizes, ids and the time range: checks that need no state.
 void check_shape(const Event& e) {
   if (e.id.empty()) throw Error(Errc::invalid_argument, fmt::format("event without an id (case '{}', {})", e.case_id, e.type));
@@ -145,7 +156,7 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
     state_ok = true;
     bool match = true;
     for (const auto& cond : ct.when)
-      if (!e.has(cond.field) || !contains(cond.values, e.text(cond.field))) match = false;
+      if (!condition_holds(e, cond.field, cond.values)) match = false;
     if (match) {
       p.t = &ct;
       break;
@@ -166,14 +177,16 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
       const CompiledTransition& ct = d->compiled[ti];
       if (!p.receive && !ct.from(state)) continue;
       for (const auto& cond : ct.when) {
-        if (!e.has(cond.field)) refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(cond.field)));
+        if (!e.has(cond.field) && cond.field != Field::manual)
+          refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(cond.field)));
         field = cond.field;
         for (const auto& v : cond.values)
           if (!contains(ok, v)) ok.push_back(v);
       }
     }
     refuse(Errc::invalid_argument, e,
-           fmt::format("data.{} '{}' is not accepted here (expected one of: {})", field_name(field), e.text(field), fmt::join(ok, ", ")));
+           fmt::format("data.{} '{}' is not accepted here (expected one of: {})", field_name(field), condition_text(e, field),
+                       fmt::join(ok, ", ")));
   }
   const CompiledTransition& t = *p.t;
   if (!t.role_ok(p.role))
@@ -313,12 +326,13 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
     }
     case Effect::callback: {
       bool manual_tier = false;
-      for (uint32_t tier : bound[p.workflow].manual_tiers)
-        if (tier == c->tier && tier != 0) manual_tier = true;
+      if (rules.manual_tiers_mode == Rules::ManualTiers::required)
+        for (uint32_t tier : bound[p.workflow].manual_tiers)
+          if (tier == c->tier && tier != 0) manual_tier = true;
       if ((manual_tier || (c->flags & kCaseManualRequired)) && !e.manual)
         refuse(Errc::invalid_state, e,
                manual_tier ? fmt::format("a manual callback is required for tier '{}'", syms.s(c->tier))
-                           : std::string("a manual callback is required after an unreachable automatic callback"));
+                           : std::string("a manual callback is owed: the automatic callback was unreachable or unsatisfied"));
       if (p.outcome == CallbackMeaning::unreachable && p.t->exhausted_to != kNoState && c->attempts + 1 >= rules.callback_max_attempts)
         p.exhausted = true;
       break;

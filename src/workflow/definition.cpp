@@ -341,9 +341,18 @@ Definition Definition::from_json(std::string_view text) {
       for (const auto& [key, val] : t["when"].items()) {
         auto f = field_from_name(key);
         if (!f) bad(fmt::format("{}.when.{}", where, key), "unknown field", Errc::not_found);
-        if (!is_text(*f))
-          bad(fmt::format("{}.when.{}", where, key), "conditions apply to text fields only");
-        auto vals = str_list(val, fmt::format("{}.when.{}", where, key));
+        std::vector<std::string> vals;
+        if (*f == Field::manual) {
+          // A boolean condition: true for a manual callback, false for an automatic one (absent).
+          if (!val.is_array()) bad(fmt::format("{}.when.manual", where), "expected [true] or [false]");
+          for (const auto& v : val) {
+            if (!v.is_boolean()) bad(fmt::format("{}.when.manual", where), "expected [true] or [false]");
+            vals.push_back(v.get<bool>() ? "true" : "false");
+          }
+        } else {
+          if (!is_text(*f)) bad(fmt::format("{}.when.{}", where, key), "conditions apply to text fields and manual only");
+          vals = str_list(val, fmt::format("{}.when.{}", where, key));
+        }
         if (vals.empty()) bad(fmt::format("{}.when.{}", where, key), "at least one value");
         td.when.emplace_back(*f, vals);
         ct.when.push_back({*f, std::move(vals)});
@@ -527,6 +536,14 @@ Rules Rules::from_json(std::string_view text) {
   }
   if (auto it = j.find("callback"); it != j.end()) {
     if (!it->is_object()) bad("policy.callback", "expected an object");
+    for (const auto& [key, _] : it->items())
+      if (key != "max_attempts" && key != "manual_tiers" && key != "manual_tiers_mode" && key != "description")
+        bad("policy.callback." + key, "unknown key (expected max_attempts, manual_tiers, manual_tiers_mode, description)");
+    if (auto m = it->find("manual_tiers_mode"); m != it->end()) {
+      if (*m == "required") r.manual_tiers_mode = Rules::ManualTiers::required;
+      else if (*m == "preferred") r.manual_tiers_mode = Rules::ManualTiers::preferred;
+      else bad("policy.callback.manual_tiers_mode", "expected \"required\" or \"preferred\"");
+    }
     if (auto m = it->find("max_attempts"); m != it->end()) {
       if (!m->is_number_integer() || m->get<int64_t>() < 1 || m->get<int64_t>() > 100)
         bad("policy.callback.max_attempts", "expected an integer 1..100");

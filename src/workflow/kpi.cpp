@@ -51,6 +51,7 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
   }
   o += fmt::format("\"received\":{},\"ratings\":{{\"very_satisfied\":{},\"satisfied\":{},\"unsatisfied\":{}}}", m.received,
                    m.very_satisfied, m.satisfied, m.unsatisfied);
+  o += fmt::format(",\"callbacks_owed\":{},\"manual_tier_automatic_callbacks\":{}", m.callbacks_owed, m.manual_tier_automatic_callbacks);
   rate_json(o, "satisfaction", m.satisfaction, t.satisfaction);
   rate_json(o, "timeliness", m.timeliness, t.timeliness);
   rate_json(o, "closure", m.closure, t.closure);
@@ -105,7 +106,7 @@ namespace {
 struct Contribution {
   int64_t ratings[3] = {0, 0, 0};
   bool timed = false, timely = false, concluded = false, resolved = false, called_back = false, closed = false,
-       first_time = false, repeat = false, over_level = false;
+       first_time = false, repeat = false, over_level = false, callback_owed = false, manual_tier_automatic = false;
 };
 
 void add(kpi::Measures& m, const Contribution& c) {
@@ -113,6 +114,8 @@ void add(kpi::Measures& m, const Contribution& c) {
   m.very_satisfied += c.ratings[0];
   m.satisfied += c.ratings[1];
   m.unsatisfied += c.ratings[2];
+  m.callbacks_owed += c.callback_owed;
+  m.manual_tier_automatic_callbacks += c.manual_tier_automatic;
   m.satisfaction.numerator += c.ratings[0] + c.ratings[1];
   m.satisfaction.denominator += c.ratings[0] + c.ratings[1] + c.ratings[2];
   m.timeliness.denominator += c.timed;
@@ -185,9 +188,32 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.closed = kind == StateKind::closed;
     k.first_time = c.reopens == 0;
     k.resolved = c.flags & kCaseEverResolved;
-    k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0;
+    k.callback_owed = kind == StateKind::resolved && (c.flags & kCaseManualRequired);
+    k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0 && !k.callback_owed;
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
+    const int callback_type = d.type_index("callback");
+    const auto& manual_tiers = m.bound[c.workflow].manual_tiers;
+    const bool manual_tier = c.tier && std::find(manual_tiers.begin(), manual_tiers.end(), c.tier) != manual_tiers.end();
+    if ((c.ratings[2] || manual_tier) && callback_type >= 0) {
+      for (const Record& rec : c.events) {
+        if (rec.type != callback_type) continue;
+        bool unsatisfied = false, manual = false;
+        std::string_view reason;
+        decode_data(c.pool, rec, d, [&](const RecordItem& item) {
+          if (item.code == static_cast<uint8_t>(Field::outcome) && d.outcome_meaning(item.text) == CallbackMeaning::unsatisfied)
+            unsatisfied = true;
+          if (item.code == static_cast<uint8_t>(Field::reason)) reason = item.text;
+          if (item.code == static_cast<uint8_t>(Field::manual)) manual = item.integer != 0;
+        });
+        if (!manual) k.manual_tier_automatic = manual_tier;
+        // An automatic "unsatisfied" that left the case resolved is no rating (a manual callback follows).
+        const StateKind to = rec.to < d.states.size() ? d.states[rec.to].kind : StateKind::open;
+        if (unsatisfied && !manual && to != StateKind::open && to != StateKind::waiting) continue;
+        // A reason is free text: a phone or ID number written into it is masked (the report has no reader role).
+        if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
+      }
+    }
     add(r.overall, k);
     const CivilDate date = m.config.zone.to_civil(received).date;
     add(day[date.to_string()], k);
@@ -198,21 +224,6 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     add(category[m.syms.s(c.category)], k);
     add(tier[c.tier ? m.syms.s(c.tier) : "(none)"], k);
     add(workflow[d.name], k);  // each kind of case apart (complaint, inquiry, ...), all its versions together
-    const int callback_type = d.type_index("callback");
-    if (c.ratings[2] && callback_type >= 0) {
-      for (const Record& rec : c.events) {
-        if (rec.type != callback_type) continue;
-        bool unsatisfied = false;
-        std::string_view reason;
-        decode_data(c.pool, rec, d, [&](const RecordItem& item) {
-          if (item.code == static_cast<uint8_t>(Field::outcome) && d.outcome_meaning(item.text) == CallbackMeaning::unsatisfied)
-            unsatisfied = true;
-          if (item.code == static_cast<uint8_t>(Field::reason)) reason = item.text;
-        });
-        // A reason is free text: a phone or ID number written into it is masked (the report has no reader role).
-        if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
-      }
-    }
   }
   r.by_day = flatten(day);
   r.by_week = flatten(week);

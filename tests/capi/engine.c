@@ -175,6 +175,20 @@ int main(void) {
     CHECK(json && strstr(json, "\"compensation\":\"approved\"") != NULL);
     crmkit_string_free(json);
     crmkit_string_free(before);
+    /* An automatic callback answered unsatisfied: no reason needed, the case stays resolved and
+     * owes a manual callback; another automatic one is refused. */
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m9\",\"case\":\"M-1\",\"type\":\"resolve\",\"at\":\"2026-03-03T11:00:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"resolution\":\"refunded\"}}",
+                              NULL) == CRMKIT_OK);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m10\",\"case\":\"M-1\",\"type\":\"callback\",\"at\":\"2026-03-03T12:00:00+08:00\","
+                                 "\"actor\":\"ivr\",\"role\":\"agent\",\"data\":{\"outcome\":\"unsatisfied\",\"manual\":false}}",
+                              &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"to\":\"resolved\"") != NULL && strstr(json, "\"manual_callback_required\":true") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m11\",\"case\":\"M-1\",\"type\":\"callback\",\"at\":\"2026-03-03T12:30:00+08:00\","
+                                 "\"actor\":\"ivr\",\"role\":\"agent\",\"data\":{\"outcome\":\"satisfied\"}}",
+                              NULL) == CRMKIT_ESTATE &&
+          strstr(crmkit_last_error(), "a manual callback is owed") != NULL);
   }
 
   /* Another workflow beside the complaints: received by name, kept apart in the KPIs. */
@@ -229,7 +243,7 @@ int main(void) {
   CHECK(crmkit_engine_sweep(e, INT64_MIN, NULL, &n) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_due_before(e, INT64_MAX, &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_due(e, "{\"before\":\"2026-04-30T00:00:00Z\",\"limit\":1}", &json) == CRMKIT_OK &&
-        strstr(json, "\"case\":\"M-1\",\"clock\":\"contact_after_dispatch\"") != NULL);  /* due 11:20 */
+        strstr(json, "[{\"case\":\"C-1\",\"clock\":\"resolution\",\"due\":\"2026-03-04T02:00:00Z\"}]") != NULL);
   crmkit_string_free(json);
   CHECK(crmkit_engine_due(e, "{\"limit\":1}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_due(e, "{\"before\":0,\"limt\":1}", &json) == CRMKIT_EINVAL);
@@ -239,7 +253,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 12);  /* receive, acknowledge, update; receive, reclassify; 6 of M-1; an inquiry */
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 14);  /* receive, acknowledge, update; receive, reclassify; 8 of M-1; an inquiry */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",

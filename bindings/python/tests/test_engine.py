@@ -290,3 +290,26 @@ def test_compensation_limits_are_per_case_and_remedies_typed(engine):
     assert engine.apply(ev("m10", "M-1", "approve_compensation", "2026-03-03T10:04:00+08:00", role="supervisor",
                            amount=150))["compensation"] == "approved"
     assert engine.case("M-1").compensation == {"granted": 300.0, "pending": [], "pending_remedies": []}
+
+
+def test_an_automatic_unsatisfied_callback_owes_a_manual_one(engine):
+    engine.apply(ev("k1", "K-1", "receive", "2026-03-03T09:00:00+08:00", channel="phone", category="billing",
+                    severity="normal", customer="K-8"))
+    engine.apply(ev("k2", "K-1", "acknowledge", "2026-03-03T09:10:00+08:00"))
+    engine.apply(ev("k3", "K-1", "dispatch", "2026-03-03T09:20:00+08:00", department="billing", owner="u-2"))
+    engine.apply(ev("k4", "K-1", "resolve", "2026-03-03T11:00:00+08:00", resolution="refunded"))
+    r = engine.apply(ev("k5", "K-1", "callback", "2026-03-03T12:00:00+08:00", actor="ivr", outcome="unsatisfied", manual=False))
+    assert r["to"] == "resolved" and r["manual_callback_required"]
+    assert engine.kpi()["overall"]["callbacks_owed"] == 1
+    before = engine.case("K-1").to_dict()
+    with pytest.raises(crmkit.InvalidState, match="a manual callback is owed"):
+        engine.apply(ev("k6", "K-1", "callback", "2026-03-03T12:30:00+08:00", actor="ivr", outcome="satisfied", manual=False))
+    with pytest.raises(crmkit.InvalidArgument, match="missing data.reason"):
+        engine.apply(ev("k7", "K-1", "callback", "2026-03-03T12:30:00+08:00", outcome="unsatisfied", manual=True))
+    assert engine.case("K-1").to_dict() == before
+    r = engine.apply(ev("k8", "K-1", "callback", "2026-03-03T13:00:00+08:00", outcome="unsatisfied", manual=True,
+                        reason="refund too small"))
+    assert r["to"] == "in_progress"
+    case = engine.case("K-1")
+    assert case.reopen_count == 1 and case.satisfaction == "unsatisfied" and not case.manual_callback_required
+    assert engine.kpi()["overall"]["callbacks_owed"] == 0
