@@ -296,3 +296,65 @@ TEST_CASE("A workflow condition on data.manual: booleans only") {
     if (t["event"] == "callback" && t.contains("when") && t["when"].contains("manual")) t["when"]["manual"] = {"yes"};
   CHECK(error_of([&] { (void)Definition::from_json(w.dump()); }).find(".when.manual: expected [true] or [false]") != std::string::npos);
 }
+
+TEST_CASE("First-contact responsibility: the receiver keeps the case until a handover; others are refused") {
+  auto check = [](Engine& e) {
+    e.apply_json(event("r", "receive", "09T09:00:00", kReceive, "agent", "K-1", "u-1"));
+    all_refused(e, {{event("x1", "acknowledge", "09T09:05:00", "", "agent", "K-1", "u-3"), Errc::permission,
+                     "actor 'u-3' is not responsible for the case (first-contact owner 'u-1', handling owner 'u-1'): a handover, or a "
+                     "role 'supervisor' or above, may change that"},
+                    {event("x2", "handover", "09T09:05:00", R"("to":"u-4")", "agent", "K-1", "u-1"), Errc::invalid_argument,
+                     "missing data.reason"},
+                    {event("x3", "handover", "09T09:05:00", R"("to":"u-1","reason":"r")", "agent", "K-1", "u-1"), Errc::invalid_argument,
+                     "data.to: 'u-1' is the case's first-contact owner already"},
+                    {event("x4", "handover", "09T09:05:00", R"("to":"u-4","reason":"r")", "agent", "K-1", "u-3"), Errc::permission,
+                     "actor 'u-3' is not responsible"}});
+    e.apply_json(event("a", "acknowledge", "09T09:10:00", "", "agent", "K-1", "u-1"));
+    e.apply_json(event("d", "dispatch", "09T09:20:00", R"("department":"billing","owner":"u-2")", "agent", "K-1", "u-1"));
+    // The department's owner handles it beside the first-contact owner.
+    e.apply_json(event("c", "contact", "09T09:30:00", "", "agent", "K-1", "u-2"));
+    // A formal handover: u-4 takes over from u-1, who may no longer act on it.
+    CHECK_FALSE(e.apply_json(event("h", "handover", "09T10:00:00", R"("to":"u-4","reason":"end of shift")", "agent", "K-1", "u-1"))
+                    .outside_responsibility);
+    CHECK(e.get("K-1")->first_owner == "u-4");
+    all_refused(e, {{event("x5", "update", "09T10:05:00", R"("justified":true)", "agent", "K-1", "u-1"), Errc::permission,
+                     "first-contact owner 'u-4', handling owner 'u-2'"}});
+    e.apply_json(event("u", "update", "09T10:05:00", R"("justified":true)", "agent", "K-1", "u-4"));
+    e.apply_json(event("t", "transfer", "09T10:10:00", R"("department":"network","owner":"u-5")", "supervisor", "K-1", "s-1"));
+    e.apply_json(event("s", "resolve", "09T11:00:00", R"("resolution":"fixed")", "agent", "K-1", "u-5"));
+    // Callbacks are not covered: a callback team or IVR makes them.
+    e.apply_json(event("b", "callback", "09T12:00:00", R"("outcome":"satisfied")", "agent", "K-1", "ivr"));
+    kpi::Options o;
+    o.as_of = parse_instant("2026-04-30T00:00:00Z");
+    const kpi::Measures m = e.kpi(o).overall;
+    CHECK(m.handovers == 1);
+    CHECK(m.outside_responsibility == 0);
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+}
+
+TEST_CASE("First-contact responsibility recorded only: accepted, marked and counted") {
+  auto record_engine = [] { return engine_with_policy([](nlohmann::json& p) { p["first_contact"]["mode"] = "record"; }); };
+  auto check = [](Engine& e) {
+    e.apply_json(event("r", "receive", "09T09:00:00", kReceive, "agent", "K-1", "u-1"));
+    CHECK(e.apply_json(event("a", "acknowledge", "09T09:05:00", "", "agent", "K-1", "u-3")).outside_responsibility);
+    CHECK_FALSE(e.apply_json(event("d", "dispatch", "09T09:20:00", R"("department":"billing","owner":"u-2")", "agent", "K-1", "u-1"))
+                    .outside_responsibility);
+    CHECK_FALSE(e.apply_json(event("c", "contact", "09T09:30:00", "", "supervisor", "K-1", "s-9")).outside_responsibility);
+    e.apply_json(event("h", "handover", "09T10:00:00", R"("to":"u-4","reason":"end of shift")", "agent", "K-1", "u-1"));
+    CHECK(e.apply_json(event("u", "update", "09T10:05:00", R"("justified":true)", "agent", "K-1", "u-1")).outside_responsibility);
+    kpi::Options o;
+    o.as_of = parse_instant("2026-04-30T00:00:00Z");
+    const kpi::Measures m = e.kpi(o).overall;
+    CHECK(m.handovers == 1);
+    CHECK(m.outside_responsibility == 2);
+    CHECK(kpi::to_json(e.kpi(o)).find("\"handovers\":1,\"outside_responsibility\":2") != std::string::npos);
+  };
+  testing::in_memory_and_durable(record_engine, check);
+  CHECK(error_of([] { (void)Rules::from_json(R"({"first_contact":{"mode":"strict"}})"); })
+            .find("policy.first_contact.mode: expected \"enforce\", \"record\" or \"off\"") != std::string::npos);
+  CHECK(error_of([] { (void)Rules::from_json(R"({"first_contact":{"overide_role":"supervisor"}})"); })
+            .find("policy.first_contact.overide_role: unknown key") != std::string::npos);
+  CHECK(error_of([] { engine_with_policy([](nlohmann::json& p) { p["first_contact"]["override_role"] = "boss"; }); })
+            .find("policy.first_contact.override_role: unknown role 'boss'") != std::string::npos);
+}

@@ -180,19 +180,31 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-10", "compensate", at("09:14"), "director", R"("amount":100000)"));
   apply(ev("C-10", "compensate", at("09:15"), "agent", R"("amount":1000)"));
   apply(ev("C-10", "approve_compensation", at("09:16"), "director", R"("amount":1000)"));
+  // A supervisor hands the case to u-8 and back (首问负责制) in every state a handover is allowed in.
+  auto handover_and_back = [&](const std::string& id, const std::string& t) {
+    apply(ev(id, "handover", t, "supervisor", R"("to":"u-8","reason":"end of shift")"));
+    apply(ev(id, "handover", t, "supervisor", R"("to":"u-7","reason":"back on shift")"));
+  };
   apply(ev("C-11", "receive", at("09:00"), "agent", receive_data("web", "K-77", "billing")));
+  handover_and_back("C-11", at("09:00"));
   apply(ev("C-11", "acknowledge", at("09:02")));
+  handover_and_back("C-11", at("09:02"));
   apply(ev("C-11", "dispatch", at("09:04"), "agent", R"("department":"d","owner":"o")"));
+  handover_and_back("C-11", at("09:04"));
   apply(ev("C-11", "wait_customer", at("09:05"), "agent", R"("reason":"docs")"));
+  handover_and_back("C-11", at("09:05"));
   apply(ev("C-11", "escalate", at("09:06"), "agent", R"("level":1)"));
   apply(ev("C-11", "update", at("09:06"), "agent", R"("phone":"13812345678")"));
   apply(ev("C-11", "reclassify", at("09:06"), "supervisor", R"("channel":"phone","reason":"was a call")"));
   apply(ev("C-11", "report_crisis", at("09:06"), "supervisor"));
   apply(ev("C-11", "resume", at("09:07")));
   apply(ev("C-11", "resolve", at("09:08"), "agent", R"("resolution":"x")"));
+  handover_and_back("C-11", at("09:08"));
   apply(ev("C-11", "callback", at("09:09"), "agent", R"("outcome":"satisfied","manual":false)"));
+  handover_and_back("C-11", at("09:09"));
   apply(ev("C-11", "escalate", at("09:10"), "agent", R"("level":2)"));
   apply(ev("C-11", "appeal", at("09:11")));
+  handover_and_back("C-11", at("09:11"));
   apply(ev("C-11", "escalate", at("09:12"), "agent", R"("level":3)"));
   apply(ev("C-11", "compensate", at("09:13"), "agent", R"("amount":100000)"));
   apply(ev("C-11", "approve_compensation", at("09:14"), "director", R"("amount":100000)"));

@@ -246,7 +246,10 @@ class Builder {
     const char* severity = r_.pick(kSeverities);
     const char* tier = r_.pick(kTiers);
     const bool manual_tier = std::find(o_.manual_tiers.begin(), o_.manual_tiers.end(), tier) != o_.manual_tiers.end();
-    const std::string receiver = agent();
+    // 首问负责制: the receiver stays responsible until a handover; the dispatched department's
+    // owner (the handler) acts with them.
+    std::string receiver = agent();
+    std::string handler;
     int level = 0;
     std::string data = kv("channel", channel) + "," + kv("category", p.category) + "," + kv("severity", severity) + "," +
                        kv("customer", p.customer) + "," + kv("tier", tier) + "," + kv("description", description(r_, p.category));
@@ -259,11 +262,13 @@ class Builder {
     // reported to management within the hour, now and then late.
     bool crisis = std::string_view(severity) == "critical";
     bool crisis_late = false;
-    if (crisis && p.kind == 0) {
+    int64_t crisis_reported = t;  // a case is not ended before its crisis report
+    if (crisis && p.kind != 1) {  // not a duplicate about to be merged
       level = std::max(level, 2);
       crisis_late = r_.chance(0.05);
       // On time within the shortest tier target (1 h x 0.5).
-      add(idx, t + (crisis_late ? minutes(65, 180) : minutes(10, 25)), "report_crisis", supervisor(), "supervisor");
+      crisis_reported = t + (crisis_late ? minutes(65, 180) : minutes(10, 25));
+      add(idx, crisis_reported, "report_crisis", supervisor(), "supervisor");
       if (crisis_late) level = 3;  // the crisis_report clock breaches
     }
 
@@ -275,7 +280,7 @@ class Builder {
     }
     const double x = r_.uniform();
     if (x < 0.02) {  // invalid
-      t = workish(r_, t + minutes(10, 120));
+      t = std::max(workish(r_, t + minutes(10, 120)), crisis_reported + 60);
       add(idx, t, "reject", supervisor(), "supervisor", kv("reason", r_.chance(0.5) ? "not a complaint (enquiry)" : "duplicate by phone and web"));
       return;
     }
@@ -292,13 +297,21 @@ class Builder {
     const bool late = r_.chance(0.06);
     t = workish(r_, t + (late ? minutes(200, 900) : minutes(5, 50)), late ? 0.3 : 0.9);
     add(idx, t, "acknowledge", receiver, "agent");
+    if (r_.chance(0.03)) {  // the receiver's shift ends: a formal handover
+      std::string to = agent();
+      if (to == receiver) to = receiver == "u-1" ? "u-2" : "u-1";
+      t += minutes(5, 120);
+      add(idx, t, "handover", receiver, "agent", kv("to", to) + "," + kv("reason", "end of shift"));
+      receiver = to;
+    }
     if (x < 0.035) {
-      t += minutes(30, 600);
+      t = std::max(t + minutes(30, 600), crisis_reported + 60);
       add(idx, t, "withdraw", receiver, "agent", kv("note", "customer withdrew"));
       return;
     }
     t = workish(r_, t + minutes(5, 60));
-    add(idx, t, "dispatch", receiver, "agent", kv("department", r_.pick(kDepartments)) + "," + kv("owner", owner()));
+    handler = owner();
+    add(idx, t, "dispatch", receiver, "agent", kv("department", r_.pick(kDepartments)) + "," + kv("owner", handler));
     // Reclassified midway: a group complaint or a safety matter (raised, now and then to a
     // crisis), a minor fault (lowered), a misfiled category.
     if (r_.chance(0.05)) {
@@ -324,14 +337,15 @@ class Builder {
     }
     if (r_.chance(0.95)) {
       t = workish(r_, t + (r_.chance(0.04) ? minutes(130, 400) : minutes(5, 60)));
-      add(idx, t, "contact", owner(), "agent");
+      add(idx, t, "contact", handler, "agent");
     }
     if (r_.chance(0.1)) {
       t = workish(r_, t + minutes(30, 600));
-      add(idx, t, "transfer", supervisor(), "supervisor", kv("department", r_.pick(kDepartments)) + "," + kv("owner", owner()));
+      handler = owner();
+      add(idx, t, "transfer", supervisor(), "supervisor", kv("department", r_.pick(kDepartments)) + "," + kv("owner", handler));
       if (r_.chance(0.8)) {
         t = workish(r_, t + minutes(5, 60));
-        add(idx, t, "contact", owner(), "agent");
+        add(idx, t, "contact", handler, "agent");
       }
     }
     if (r_.chance(0.03)) {
@@ -343,28 +357,28 @@ class Builder {
     }
     if (r_.chance(0.15)) {
       t = workish(r_, t + minutes(30, 480));
-      add(idx, t, "wait_customer", owner(), "agent", kv("reason", r_.pick(kWaitReasons)));
+      add(idx, t, "wait_customer", handler, "agent", kv("reason", r_.pick(kWaitReasons)));
       t = workish(r_, t + minutes(60, 3 * 24 * 60));
-      add(idx, t, "resume", owner(), "agent");
+      add(idx, t, "resume", handler, "agent");
     }
     if (x < 0.045) {
-      t += minutes(30, 600);
-      add(idx, t, "withdraw", owner(), "agent", {});
+      t = std::max(t + minutes(30, 600), crisis_reported + 60);
+      add(idx, t, "withdraw", handler, "agent", {});
       return;
     }
     if (r_.chance(0.08)) {
       t = workish(r_, t + minutes(10, 300));
       const double k = r_.uniform();
       if (k < 0.15) {
-        if (r_.chance(0.7)) add(idx, t, "compensate", owner(), "agent", kv("remedy", "repair"));
+        if (r_.chance(0.7)) add(idx, t, "compensate", handler, "agent", kv("remedy", "repair"));
         else add(idx, t, "compensate", supervisor(), "supervisor", kv("remedy", "redo"));  // the shipped policy: supervisor and up
       } else if (k < 0.7) {
         const int64_t first = r_.range(2, 20) * 10;
-        add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(first));
+        add(idx, t, "compensate", handler, "agent", "\"amount\":" + std::to_string(first));
         if (r_.chance(0.25)) {  // a second grant: past the agent's 200 per case it waits for a supervisor
           const int64_t second = r_.range(5, 15) * 10;
           t = workish(r_, t + minutes(30, 1440));
-          add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(second));
+          add(idx, t, "compensate", handler, "agent", "\"amount\":" + std::to_string(second));
           if (first + second > 200) {
             t = workish(r_, t + minutes(30, 1440));
             add(idx, t, "approve_compensation", supervisor(), "supervisor", "\"amount\":" + std::to_string(second));
@@ -372,7 +386,7 @@ class Builder {
         }
       } else {
         const int64_t amount = r_.chance(0.6) ? r_.range(3, 19) * 100 : r_.range(3, 9) * 1000;
-        add(idx, t, "compensate", owner(), "agent", "\"amount\":" + std::to_string(amount));
+        add(idx, t, "compensate", handler, "agent", "\"amount\":" + std::to_string(amount));
         t = workish(r_, t + minutes(30, 1440));
         if (amount <= 2000) add(idx, t, "approve_compensation", supervisor(), "supervisor", "\"amount\":" + std::to_string(amount));
         else add(idx, t, "approve_compensation", manager(), "manager", "\"amount\":" + std::to_string(amount));
@@ -382,7 +396,7 @@ class Builder {
     const bool slow = r_.chance(0.08);
     for (int round = 0; round < 3; ++round) {
       t = workish(r_, t + (slow ? minutes(600, 4000) : minutes(30, 900)));
-      add(idx, t, "resolve", owner(), "agent", kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed"));
+      add(idx, t, "resolve", handler, "agent", kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed"));
       bool closed = false, reopened = false;
       bool need_manual = manual_tier;
       if (r_.chance(0.01)) {  // closed by a supervisor without a callback
@@ -407,6 +421,7 @@ class Builder {
           // An automatic callback answered unsatisfied: the case stays resolved and owes a manual one.
           add(idx, t, "callback", who, role, kv("outcome", "unsatisfied") + ",\"manual\":false");
           need_manual = true;
+          if (r_.chance(0.15)) break;  // the manual callback is still owed when the log ends
           continue;
         }
         if (q < 0.06 && round < 2) {
@@ -432,9 +447,9 @@ class Builder {
       add(idx, t, "review_decision", manager(), "manager", kv("decision", "upheld"));
     } else if (y < 0.015) {
       t = workish(r_, t + minutes(600, 20 * 1440));
-      add(idx, t, "reopen", agent(), "agent", kv("reason", "fault came back"));
+      add(idx, t, "reopen", receiver, "agent", kv("reason", "fault came back"));
       t = workish(r_, t + minutes(60, 1440));
-      add(idx, t, "resolve", owner(), "agent", kv("resolution", "replaced the device"));
+      add(idx, t, "resolve", handler, "agent", kv("resolution", "replaced the device"));
       t = workish(r_, t + minutes(30, 600));
       add(idx, t, "callback", agent(), "agent", kv("outcome", "satisfied") + ",\"manual\":true");
     } else if (y < 0.075) {

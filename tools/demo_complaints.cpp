@@ -111,6 +111,12 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
     fmt::print("{:<24} {:>9} {:>14} {:>10}   {}\n", r.name, percent(r.rate), of, target_text(r.target), verdict(r.target, r.rate));
     table.push_back({r.name, percent(r.rate), of, target_text(r.target), verdict(r.target, r.rate)});
   }
+  // Callbacks owed and responsibility (首问负责制), counted beside the rates.
+  fmt::print("\ncallbacks owed (a manual callback after an unreachable or unsatisfied automatic one): {}\n", o.callbacks_owed);
+  fmt::print("manual-callback tiers called back automatically: {}\n", o.manual_tier_automatic_callbacks);
+  fmt::print("first-contact handovers 首问负责移交: {}; events outside responsibility: {}\n", o.handovers, o.outside_responsibility);
+  table.push_back({"callbacks owed", std::to_string(o.callbacks_owed), "", "", ""});
+  table.push_back({"first-contact handovers", std::to_string(o.handovers), "", "", ""});
   fmt::print("\nBy channel           received  satisfaction  timeliness  closure  callback\n");
   for (const auto& m : report.by_channel)
     fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>8} {:>9}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness),

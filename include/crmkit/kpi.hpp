@@ -13,7 +13,10 @@
 //                    owed) / cases ever resolved
 // Counts beside the rates: callbacks_owed (cases resolved and waiting for the manual callback an
 // unreachable or unsatisfied automatic one calls for), manual_tier_automatic_callbacks (cases of a
-// manual-callback tier called back automatically: the policy's "preferred" lets it happen).
+// manual-callback tier called back automatically: the policy's "preferred" lets it happen),
+// handovers (formal handovers of first-contact responsibility, 首问负责制) and
+// outside_responsibility (events accepted from someone neither responsible for the case nor of
+// an overriding role: the policy's first_contact mode "record").
 //   first_time_resolution = closed without reopen / closed
 //   repeat, over_level    = repeat (over-level) cases / received
 // A rate with a zero denominator is null (and "met" null).
@@ -60,6 +63,7 @@ struct Measures {
   int64_t received = 0;
   int64_t very_satisfied = 0, satisfied = 0, unsatisfied = 0;
   int64_t callbacks_owed = 0, manual_tier_automatic_callbacks = 0;
+  int64_t handovers = 0, outside_responsibility = 0;
   Rate satisfaction, timeliness, closure, callback, first_time_resolution, repeat, over_level;
 };
 
@@ -90,7 +94,7 @@ struct Report {
 
 /// {"schema":1,"as_of","zone","overall":{...},"by_day":[...],...,"dissatisfaction_reasons":[{"reason","count"}]}
 /// where each measures object is {"key","received","ratings":{"very_satisfied","satisfied","unsatisfied"},
-/// "callbacks_owed","manual_tier_automatic_callbacks",
+/// "callbacks_owed","manual_tier_automatic_callbacks","handovers","outside_responsibility",
 /// "satisfaction":{"value","numerator","denominator","target","met"},...}.
 std::string to_json(const Report& r);
 

@@ -73,6 +73,8 @@ enum class Effect : uint8_t {
   /// the policy's rules match): every clock that has not stopped takes its new target, keeping
   /// the time elapsed and paused; a change to a crisis severity escalates at once (Rules::crisis)
   reclassify,
+  /// hands the case's first-contact responsibility (首问负责) to data.to, with data.reason
+  handover,
 };
 const char* effect_name(Effect e) noexcept;
 
@@ -83,6 +85,7 @@ enum class Field : uint8_t {
   workflow,          ///< receive: the workflow the case is received under (absent: the engine's default)
   workflow_version,  ///< receive: its version (absent: the newest loaded)
   remedy,            ///< compensate, approve_compensation: the kind of remedy (Remedy; absent: money)
+  to,                ///< handover: the person who takes the case over
   count_
 };
 const char* field_name(Field f) noexcept;
@@ -245,6 +248,20 @@ struct Rules {
   enum class ManualTiers : uint8_t { required, preferred };
   ManualTiers manual_tiers_mode = ManualTiers::required;
   int reopen_window_days = 30;
+  /// "first_contact": {"mode": "enforce" | "record" | "off", "override_role": "supervisor",
+  /// "events": [event types]}: 首问负责制. The case's first-contact owner (who received it, until
+  /// a handover {to, reason} names another) and its handling owner (the department's, from
+  /// dispatch or transfer) may fire the listed events; so may a role at or above override_role
+  /// in the workflow's role order. Anyone else is refused (enforce: Error(permission)), or
+  /// accepted and counted (record: ApplyResult::outside_responsibility, the KPI report's
+  /// outside_responsibility). Absent: off. `events` absent: every event type but receive; a
+  /// listed type the workflow lacks is skipped (one policy may serve several workflows).
+  struct FirstContact {
+    enum class Mode : uint8_t { off, record, enforce } mode = Mode::off;
+    std::string override_role;  ///< empty: no role overrides
+    std::vector<std::string> events;
+    bool events_given = false;
+  } first_contact;
   /// "crisis": {"severity": ["critical"], "escalate_to": 3, "start": ["crisis_report"]}: a case
   /// received with, or reclassified to, one of these severities is escalated at once to
   /// `escalate_to` (at most the workflow's max_escalation_level; -1: no escalation) and the
@@ -296,7 +313,7 @@ struct Event {
   int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
   // data
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
-      resolution, outcome, into, decision, workflow, remedy;
+      resolution, outcome, into, decision, workflow, remedy, to;
   bool manual = false;
   int level = 0;
   int workflow_version = 0;
@@ -322,7 +339,7 @@ inline const std::string& Event::text(Field f) const {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
       nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note, &Event::workflow,
-      nullptr /* workflow_version */, &Event::remedy};
+      nullptr /* workflow_version */, &Event::remedy, &Event::to};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
@@ -451,6 +468,9 @@ struct ApplyResult {
   int callback_attempts = 0;
   bool manual_callback_required = false;
   bool attempts_exhausted = false; ///< closed with satisfaction unknown
+  /// The actor is neither the case's first-contact nor its handling owner nor of a role that
+  /// overrides them, and the policy's first_contact mode is "record" (accepted, counted).
+  bool outside_responsibility = false;
   void clear();
 };
 
@@ -705,7 +725,7 @@ std::vector<std::pair<std::string, std::string>> workflow_sources(const std::vec
 std::string to_json(const Case& c, bool with_events = true);
 /// {"event","case","type","duplicate","created","from","to","escalation":{"before","after"},
 ///  "clocks":[{"clock","op","due"}],"repeat_of","over_level","compensation","callback_attempts",
-///  "manual_callback_required","attempts_exhausted"}
+///  "manual_callback_required","attempts_exhausted","outside_responsibility"}
 std::string to_json(const ApplyResult& r);
 /// {"schema":1,"case","clock","kind","at","fraction","escalated_from","escalated_to"}
 std::string to_json(const SweepEvent& s);

@@ -138,6 +138,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
     case Effect::compensate: effect_compensate(*c, e, p, rec, out); break;
     case Effect::approve_compensation: effect_approve_compensation(*c, e, p, rec, out); break;
     case Effect::reclassify: effect_reclassify(*c, e, p); break;
+    case Effect::handover: effect_handover(*c, e); break;
     default: break;
   }
   if (!p.retargets.empty()) apply_retargets(*c, p, e.at, static_cast<uint32_t>(c->events.size()));
@@ -152,6 +153,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
   out.escalation_after = c->level;
   out.callback_attempts = c->attempts;
   out.manual_callback_required = c->flags & kCaseManualRequired;
+  out.outside_responsibility = p.outside_responsibility;
 
   count_case(*c, p.receive, was_closed, bytes_before, 1);
   if (indexes.built) index_case(idx);

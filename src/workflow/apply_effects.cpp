@@ -65,6 +65,8 @@ void Engine::Impl::effect_callback(CaseRec& c, const Event& e, const Plan& p, Re
 
 void Engine::Impl::effect_reopen(CaseRec& c) { saturating_increment(c.reopens); }
 
+void Engine::Impl::effect_handover(CaseRec& c, const Event& e) { c.first_owner = syms.intern(e.to); }
+
 void Engine::Impl::effect_merge(CaseRec& c, const Plan& p) { c.merged_into = static_cast<uint32_t>(index_of(*p.into) + 1); }
 
 void Engine::Impl::effect_compensate(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out) {

@@ -108,6 +108,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
     refuse(Errc::limit, e, fmt::format("the case's event data would pass {} bytes", kMaxCasePoolBytes));
 
   select_transition(e, p);
+  if (c && p.w->responsibility_types[static_cast<size_t>(type)]) check_responsibility(e, p);
   check_values(e, p);
   if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);
   // Most events carry no classification value: one test of the field bits before the call.
@@ -337,6 +338,10 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
         p.exhausted = true;
       break;
     }
+    case Effect::handover:
+      if (syms.find(e.to) == static_cast<int64_t>(c->first_owner))
+        refuse(Errc::invalid_argument, e, fmt::format("data.to: '{}' is the case's first-contact owner already", e.to));
+      break;
     case Effect::reopen:
       if (kind(*c) == StateKind::closed && c->closed_at != kNone &&
           now - c->closed_at > int64_t{rules.reopen_window_days} * 86400)
@@ -387,6 +392,22 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
     }
     default: break;
   }
+}
+
+void Engine::Impl::check_responsibility(const Event& e, Plan& p) const {
+  const CaseRec& c = *p.c;
+  if (p.role >= p.w->responsibility_override) return;
+  const int64_t actor = syms.find(e.actor);
+  if (actor > 0 && (static_cast<uint32_t>(actor) == c.first_owner || static_cast<uint32_t>(actor) == c.owner)) return;
+  if (p.w->rules.first_contact.mode == Rules::FirstContact::Mode::record) {
+    p.outside_responsibility = true;
+    return;
+  }
+  const std::string& over = p.w->rules.first_contact.override_role;
+  refuse(Errc::permission, e,
+         fmt::format("actor '{}' is not responsible for the case (first-contact owner '{}', handling owner '{}'): a handover, or a {}, "
+                     "may change that (首问负责制)",
+                     e.actor, syms.str(c.first_owner), syms.str(c.owner), over.empty() ? std::string("policy change") : "role '" + over + "' or above"));
 }
 
 void Engine::Impl::check_remedy(const Event& e, Plan& p) const {

@@ -177,8 +177,8 @@ std::string to_json(const ApplyResult& r) {
   o += fmt::format(",\"over_level\":{},\"compensation\":", r.over_level);
   if (r.compensation.empty()) o += "null";
   else json_str(o, r.compensation);
-  o += fmt::format(",\"callback_attempts\":{},\"manual_callback_required\":{},\"attempts_exhausted\":{}}}", r.callback_attempts,
-                   r.manual_callback_required, r.attempts_exhausted);
+  o += fmt::format(",\"callback_attempts\":{},\"manual_callback_required\":{},\"attempts_exhausted\":{},\"outside_responsibility\":{}}}",
+                   r.callback_attempts, r.manual_callback_required, r.attempts_exhausted, r.outside_responsibility);
   return o;
 }
 

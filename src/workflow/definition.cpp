@@ -41,8 +41,8 @@ std::vector<std::string> str_list(const json& j, const std::string& where) {
 constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
 constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
                                         "callback", "reopen", "merge", "compensate", "approve_compensation",
-                                        "reclassify"};
-static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::reclassify) + 1);
+                                        "reclassify", "handover"};
+static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::handover) + 1);
 constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
 
 /// Field names are identifiers: they are JSON keys of events and of the case.
@@ -555,6 +555,25 @@ Rules Rules::from_json(std::string_view text) {
     if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 3650)
       bad("policy.reopen_window_days", "expected an integer 0..3650");
     r.reopen_window_days = it->get<int>();
+  }
+  if (auto it = j.find("first_contact"); it != j.end()) {
+    if (!it->is_object()) bad("policy.first_contact", "expected {\"mode\": \"enforce\" | \"record\" | \"off\", \"override_role\": role, \"events\": [types]}");
+    for (const auto& [key, v] : it->items()) {
+      if (key == "mode") {
+        if (v == "enforce") r.first_contact.mode = Rules::FirstContact::Mode::enforce;
+        else if (v == "record") r.first_contact.mode = Rules::FirstContact::Mode::record;
+        else if (v == "off") r.first_contact.mode = Rules::FirstContact::Mode::off;
+        else bad("policy.first_contact.mode", "expected \"enforce\", \"record\" or \"off\"");
+      } else if (key == "override_role") {
+        if (!v.is_string()) bad("policy.first_contact.override_role", "expected a role name");
+        r.first_contact.override_role = v.get<std::string>();
+      } else if (key == "events") {
+        r.first_contact.events = str_list(v, "policy.first_contact.events");
+        r.first_contact.events_given = true;
+      } else if (key != "description") {
+        bad("policy.first_contact." + key, "unknown key (expected mode, override_role, events, description)");
+      }
+    }
   }
   if (auto it = j.find("crisis"); it != j.end()) {
     if (!it->is_object()) bad("policy.crisis", "expected {\"severity\": [...], \"escalate_to\": level, \"start\": [clocks]}");

@@ -30,6 +30,7 @@ void ApplyResult::clear() {
   callback_attempts = 0;
   manual_callback_required = false;
   attempts_exhausted = false;
+  outside_responsibility = false;
 }
 
 const char* satisfaction_name(Satisfaction s) noexcept {
@@ -69,6 +70,23 @@ LoadedWorkflow::LoadedWorkflow(Definition definition, sla::Policy p, Rules r)
       mask |= uint64_t{1} << r;
     }
     remedy_roles[static_cast<size_t>(remedy)] = mask;
+  }
+  // First-contact responsibility: the types it covers and the role that overrides it.
+  const auto& fc = rules.first_contact;
+  responsibility_types.assign(d->types.size(), 0);
+  responsibility_override = d->roles.size();
+  if (fc.mode != Rules::FirstContact::Mode::off) {
+    for (size_t t = 0; t < d->types.size(); ++t) responsibility_types[t] = !fc.events_given && static_cast<int>(t) != d->receive_type;
+    // A policy may serve several workflows (Engine::from_files): a type this one lacks is skipped.
+    for (const std::string& type : fc.events)
+      if (const int t = d->type_index(type); t >= 0) responsibility_types[static_cast<size_t>(t)] = 1;
+    if (!fc.override_role.empty()) {
+      const int r = d->role_index(fc.override_role);
+      if (r < 0)
+        throw Error(Errc::not_found, fmt::format("policy.first_contact.override_role: unknown role '{}' (workflow '{}' has {})",
+                                                 fc.override_role, d->name, fmt::join(d->roles, ", ")));
+      responsibility_override = static_cast<size_t>(r);
+    }
   }
   escalate_type = d->type_index("escalate");
   // What the policy names of the workflow: declared fields of a type it can match or count to.

@@ -367,6 +367,7 @@ struct Plan {
   size_t data_bytes = 0;    ///< encoded_data_size of the event's record
   bool exhausted = false;   ///< callback: attempts exhausted
   bool comp_granted = false;
+  bool outside_responsibility = false;  ///< first_contact "record": accepted from someone not responsible
   Remedy remedy = Remedy::money;  ///< compensate, approve_compensation
   CallbackMeaning outcome = CallbackMeaning::none;
   /// receive: the symbols of channel, category, severity, tier already interned (-1: new), the
@@ -399,7 +400,7 @@ struct Plan {
     workflow = 0;
     type = -1;
     role = 0;
-    receive = exhausted = comp_granted = false;
+    receive = exhausted = comp_granted = outside_responsibility = false;
     remedy = Remedy::money;
     t = nullptr;
     c = into = nullptr;
@@ -438,6 +439,10 @@ struct LoadedWorkflow {
   Interner role_names;   ///< id = role index + 1
   std::vector<std::optional<int64_t>> role_limit;  ///< per role index: compensation limit (cents); nullopt: none
   std::array<uint64_t, kRemedyCount> remedy_roles{};  ///< per remedy: bit r set when role index r may grant it
+  /// First-contact responsibility (Rules::first_contact): the event types it covers (by type
+  /// index) and the lowest role index that overrides it (roles.size(): none).
+  std::vector<uint8_t> responsibility_types;
+  size_t responsibility_override = 0;
   int escalate_type = -1;
   uint64_t fingerprint = 0;  ///< of the definition (states, types, roles, clocks, fields): snapshots check it
   /// Declared fields (indexes into d->fields) the policy's rules match: part of a case's
@@ -579,6 +584,9 @@ struct Engine::Impl {
   /// the event type requires the case to hold.
   void check_attributes(const Event& e, Plan& p) const;
   void check_effect(const Event& e, Plan& p, bool sweep_to_event) const;
+  /// 首问负责制: the actor is the case's first-contact or handling owner, or of a role that
+  /// overrides them, or the event type is not covered; else refused (enforce) or marked (record).
+  void check_responsibility(const Event& e, Plan& p) const;
   /// compensate, approve_compensation: data.remedy known, allowed to the role, an amount where
   /// the remedy needs one (into p.remedy).
   void check_remedy(const Event& e, Plan& p) const;
@@ -624,6 +632,7 @@ struct Engine::Impl {
   void effect_escalate(CaseRec& c, const Event& e);
   void effect_callback(CaseRec& c, const Event& e, const Plan& p, Record& rec, uint8_t& to, ApplyResult& out);
   void effect_reopen(CaseRec& c);
+  void effect_handover(CaseRec& c, const Event& e);
   void effect_merge(CaseRec& c, const Plan& p);
   void effect_compensate(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out);
   void effect_approve_compensation(CaseRec& c, const Event& e, const Plan& p, Record& rec, ApplyResult& out);

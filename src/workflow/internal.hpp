@@ -56,6 +56,7 @@ inline constexpr BuiltinField kBuiltinFields[] = {
     {"workflow", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"workflow_version", FieldType::number, Wire::i64, false, 0},
     {"remedy", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"to", FieldType::string, Wire::text, false, kMaxFieldBytes},
 };
 static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
 inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }

@@ -51,7 +51,8 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
   }
   o += fmt::format("\"received\":{},\"ratings\":{{\"very_satisfied\":{},\"satisfied\":{},\"unsatisfied\":{}}}", m.received,
                    m.very_satisfied, m.satisfied, m.unsatisfied);
-  o += fmt::format(",\"callbacks_owed\":{},\"manual_tier_automatic_callbacks\":{}", m.callbacks_owed, m.manual_tier_automatic_callbacks);
+  o += fmt::format(",\"callbacks_owed\":{},\"manual_tier_automatic_callbacks\":{},\"handovers\":{},\"outside_responsibility\":{}",
+                   m.callbacks_owed, m.manual_tier_automatic_callbacks, m.handovers, m.outside_responsibility);
   rate_json(o, "satisfaction", m.satisfaction, t.satisfaction);
   rate_json(o, "timeliness", m.timeliness, t.timeliness);
   rate_json(o, "closure", m.closure, t.closure);
@@ -107,6 +108,7 @@ struct Contribution {
   int64_t ratings[3] = {0, 0, 0};
   bool timed = false, timely = false, concluded = false, resolved = false, called_back = false, closed = false,
        first_time = false, repeat = false, over_level = false, callback_owed = false, manual_tier_automatic = false;
+  int64_t handovers = 0, outside_responsibility = 0;
 };
 
 void add(kpi::Measures& m, const Contribution& c) {
@@ -116,6 +118,8 @@ void add(kpi::Measures& m, const Contribution& c) {
   m.unsatisfied += c.ratings[2];
   m.callbacks_owed += c.callback_owed;
   m.manual_tier_automatic_callbacks += c.manual_tier_automatic;
+  m.handovers += c.handovers;
+  m.outside_responsibility += c.outside_responsibility;
   m.satisfaction.numerator += c.ratings[0] + c.ratings[1];
   m.satisfaction.denominator += c.ratings[0] + c.ratings[1] + c.ratings[2];
   m.timeliness.denominator += c.timed;
@@ -130,6 +134,42 @@ void add(kpi::Measures& m, const Contribution& c) {
   m.repeat.numerator += c.repeat;
   m.over_level.denominator += 1;
   m.over_level.numerator += c.over_level;
+}
+
+/// Whether any transition of event type `type` has `effect`.
+bool type_has_effect(const Definition::Impl& d, uint16_t type, Effect effect) {
+  if (type >= d.by_type.size()) return false;
+  for (uint16_t t : d.by_type[type])
+    if (d.compiled[t].effect == effect) return true;
+  return false;
+}
+
+/// Replays a case's first-contact and handling owners along its trail: the formal handovers, and
+/// (first_contact "record") the events accepted from someone responsible for neither.
+void count_responsibility(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
+  const Definition::Impl& d = *w.d;
+  const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
+  std::string_view first, owner;
+  for (size_t i = 0; i < c.events.size(); ++i) {
+    const Record& rec = c.events[i];
+    if (rec.type == kSystemType) continue;
+    const std::string_view actor = syms.str(rec.actor);
+    if (i == 0) {
+      first = owner = actor;
+      continue;
+    }
+    if (record_mode && rec.type < w.responsibility_types.size() && w.responsibility_types[rec.type] &&
+        rec.role < w.responsibility_override && actor != first && actor != owner)
+      ++k.outside_responsibility;
+    const bool handover = type_has_effect(d, rec.type, Effect::handover);
+    const bool assign = type_has_effect(d, rec.type, Effect::assign);
+    if (!handover && !assign) continue;
+    k.handovers += handover;
+    decode_data(c.pool, rec, d, [&](const RecordItem& item) {
+      if (handover && item.code == static_cast<uint8_t>(Field::to)) first = item.text;
+      if (assign && item.code == static_cast<uint8_t>(Field::owner)) owner = item.text;
+    });
+  }
 }
 
 /// ISO 8601 week "YYYY-Www" of a date.
@@ -192,6 +232,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0 && !k.callback_owed;
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
+    count_responsibility(c, m.wf(c), m.syms, k);
     const int callback_type = d.type_index("callback");
     const auto& manual_tiers = m.bound[c.workflow].manual_tiers;
     const bool manual_tier = c.tier && std::find(manual_tiers.begin(), manual_tiers.end(), c.tier) != manual_tiers.end();

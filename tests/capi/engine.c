@@ -189,6 +189,16 @@ int main(void) {
                                  "\"actor\":\"ivr\",\"role\":\"agent\",\"data\":{\"outcome\":\"satisfied\"}}",
                               NULL) == CRMKIT_ESTATE &&
           strstr(crmkit_last_error(), "a manual callback is owed") != NULL);
+    /* 首问负责制: after a handover to u-9 the first receiver may no longer act on the case. */
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m12\",\"case\":\"M-1\",\"type\":\"handover\",\"at\":\"2026-03-03T12:40:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"to\":\"u-9\",\"reason\":\"end of shift\"}}",
+                              &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"outside_responsibility\":false") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"m13\",\"case\":\"M-1\",\"type\":\"update\",\"at\":\"2026-03-03T12:50:00+08:00\","
+                                 "\"actor\":\"u-1\",\"role\":\"agent\",\"data\":{\"justified\":true}}",
+                              NULL) == CRMKIT_EPERM &&
+          strstr(crmkit_last_error(), "first-contact owner 'u-9'") != NULL);
   }
 
   /* Another workflow beside the complaints: received by name, kept apart in the KPIs. */
@@ -253,7 +263,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 14);  /* receive, acknowledge, update; receive, reclassify; 8 of M-1; an inquiry */
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 15);  /* receive, acknowledge, update; receive, reclassify; 9 of M-1; an inquiry */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",

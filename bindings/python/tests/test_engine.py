@@ -313,3 +313,18 @@ def test_an_automatic_unsatisfied_callback_owes_a_manual_one(engine):
     case = engine.case("K-1")
     assert case.reopen_count == 1 and case.satisfaction == "unsatisfied" and not case.manual_callback_required
     assert engine.kpi()["overall"]["callbacks_owed"] == 0
+
+
+def test_first_contact_responsibility_and_handover(engine):
+    # 首问负责制 (the shipped policy enforces it): the receiver keeps the case until a handover.
+    engine.apply(ev("f1", "F-1", "receive", "2026-03-03T09:00:00+08:00", actor="u-1", channel="phone", category="billing",
+                    severity="normal", customer="K-9"))
+    before = engine.case("F-1").to_dict()
+    with pytest.raises(crmkit.PermissionDenied, match="actor 'u-3' is not responsible"):
+        engine.apply(ev("f2", "F-1", "acknowledge", "2026-03-03T09:05:00+08:00", actor="u-3"))
+    assert engine.case("F-1").to_dict() == before
+    r = engine.apply(ev("f3", "F-1", "handover", "2026-03-03T09:10:00+08:00", actor="u-1", to="u-3", reason="end of shift"))
+    assert r["outside_responsibility"] is False
+    engine.apply(ev("f4", "F-1", "acknowledge", "2026-03-03T09:15:00+08:00", actor="u-3"))
+    assert engine.case("F-1").first_owner == "u-3"
+    assert engine.kpi()["overall"]["handovers"] == 1
