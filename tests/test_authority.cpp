@@ -358,3 +358,67 @@ TEST_CASE("First-contact responsibility recorded only: accepted, marked and coun
   CHECK(error_of([] { engine_with_policy([](nlohmann::json& p) { p["first_contact"]["override_role"] = "boss"; }); })
             .find("policy.first_contact.override_role: unknown role 'boss'") != std::string::npos);
 }
+
+namespace {
+const ClockInfo* clock_of(const Case& c, const std::string& name) {
+  for (const auto& k : c.clocks)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("The department reports back, the control desk gives one unified reply; joint handling keeps one time limit") {
+  auto check = [](Engine& e) {
+    in_progress(e);  // dispatched 09:20 to billing, owner u-2
+    const Case before_assist = *e.get("K-1");
+    // Joint handling: another department assists; no clock restarts, the owner stays.
+    const ApplyResult a = e.apply_json(event("j", "assist", "09T09:40:00", R"("department":"network")", "agent", "K-1", "u-2"));
+    CHECK(a.clocks.empty());
+    Case c = *e.get("K-1");
+    CHECK(c.owner == "u-2");
+    CHECK(c.department == "billing");
+    CHECK(clock_of(c, "resolution")->instance == clock_of(before_assist, "resolution")->instance);
+    CHECK(clock_of(c, "resolution")->due == clock_of(before_assist, "resolution")->due);
+    all_refused(e, {{event("x1", "reply", "09T10:00:00", R"("resolution":"done")", "agent", "K-1", "u-1"), Errc::invalid_state,
+                     "not allowed in state 'in_progress'"},
+                    {event("x2", "report_back", "09T10:00:00", "", "agent", "K-1", "u-2"), Errc::invalid_argument, "missing data.result"}});
+    ApplyResult r = e.apply_json(event("b", "report_back", "09T10:00:00", R"("result":"double charge refunded")", "agent", "K-1", "u-2"));
+    CHECK(r.to_state == "reported");
+    c = *e.get("K-1");
+    REQUIRE(clock_of(c, "reply"));
+    CHECK(clock_of(c, "reply")->state == sla::ClockState::running);
+    CHECK(clock_of(c, "reply")->target == Duration::hours(4));
+    CHECK(c.resolved_at == std::nullopt);  // not resolved before the desk replies
+    all_refused(e, {{event("x3", "resolve", "09T10:30:00", R"("resolution":"x")", "agent", "K-1", "u-1"), Errc::invalid_state,
+                     "not allowed in state 'reported'"},
+                    {event("x4", "send_back", "09T10:30:00", "", "agent", "K-1", "u-1"), Errc::invalid_argument, "missing data.reason"}});
+    // The desk sends it back once, then replies.
+    CHECK(e.apply_json(event("sb", "send_back", "09T10:30:00", R"("reason":"no proof of the refund")", "agent", "K-1", "u-1")).to_state ==
+          "in_progress");
+    e.apply_json(event("b2", "report_back", "09T11:00:00", R"("result":"refund reference attached")", "agent", "K-1", "u-2"));
+    r = e.apply_json(event("y", "reply", "09T11:30:00", R"("resolution":"refunded, reference sent")", "agent", "K-1", "u-1"));
+    CHECK(r.to_state == "resolved");
+    c = *e.get("K-1");
+    CHECK(c.resolved_at == parse_instant("2026-03-09T11:30:00+08:00"));
+    CHECK(clock_of(c, "reply")->state == sla::ClockState::stopped);
+    CHECK(clock_of(c, "reply")->instance == 2);
+    CHECK(clock_of(c, "callback")->state == sla::ClockState::running);
+    CHECK(clock_of(c, "resolution")->state == sla::ClockState::stopped);
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+}
+
+TEST_CASE("A unified reply past its 4 business hours breaches and escalates") {
+  Engine e = fresh_engine();
+  in_progress(e);
+  e.apply_json(event("b", "report_back", "09T10:00:00", R"("result":"done")", "agent", "K-1", "u-2"));
+  const auto fired = e.sweep(parse_instant("2026-03-09T17:31:00+08:00"));  // 10:00-12:00 + 13:30-15:30: due 15:30
+  bool breached = false;
+  for (const SweepEvent& s : fired)
+    if (s.clock == "reply" && s.kind == sla::ClockEvent::breach) {
+      breached = true;
+      CHECK(s.at == parse_instant("2026-03-09T15:30:00+08:00"));
+      CHECK(s.escalated_to == 1);
+    }
+  CHECK(breached);
+}

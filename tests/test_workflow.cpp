@@ -81,7 +81,7 @@ void to_in_progress(Engine& e, const std::string& c, const std::string& rd = rec
 TEST_CASE("the default workflow loads and every transition can be walked") {
   Engine e = make_engine();
   const Definition& d = e.definition();
-  CHECK(d.states().size() == 10);
+  CHECK(d.states().size() == 11);
   std::set<std::tuple<std::string, std::string, std::string>> seen;  // (type, from, to)
   auto apply = [&](const std::string& json) {
     ApplyResult r = e.apply_json(json);
@@ -208,6 +208,30 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-11", "escalate", at("09:12"), "agent", R"("level":3)"));
   apply(ev("C-11", "compensate", at("09:13"), "agent", R"("amount":100000)"));
   apply(ev("C-11", "approve_compensation", at("09:14"), "director", R"("amount":100000)"));
+  // Joint handling, the department's report back and the control desk's unified reply.
+  apply(ev("C-12", "receive", at("09:00"), "agent", receive_data("phone", "K-78", "service")));
+  apply(ev("C-12", "acknowledge", at("09:01")));
+  apply(ev("C-12", "dispatch", at("09:02"), "agent", R"("department":"network","owner":"u-7")"));
+  apply(ev("C-12", "assist", at("09:03"), "agent", R"("department":"billing")"));
+  apply(ev("C-12", "wait_customer", at("09:04"), "agent", R"("reason":"visit")"));
+  apply(ev("C-12", "assist", at("09:05"), "agent", R"("department":"installation")"));
+  apply(ev("C-12", "resume", at("09:06")));
+  apply(ev("C-12", "report_back", at("09:07"), "agent", R"("result":"line replaced")"));
+  apply(ev("C-12", "update", at("09:07"), "agent", R"("justified":true)"));
+  apply(ev("C-12", "escalate", at("09:07"), "supervisor", R"("level":1)"));
+  apply(ev("C-12", "reclassify", at("09:07"), "supervisor", R"("severity":"critical","reason":"safety")"));
+  apply(ev("C-12", "report_crisis", at("09:07"), "supervisor"));
+  handover_and_back("C-12", at("09:07"));
+  apply(ev("C-12", "compensate", at("09:07"), "agent", R"("amount":300)"));
+  apply(ev("C-12", "approve_compensation", at("09:07"), "supervisor", R"("amount":300)"));
+  apply(ev("C-12", "send_back", at("09:08"), "agent", R"("reason":"the customer still has no signal")"));
+  apply(ev("C-12", "report_back", at("09:09"), "agent", R"("result":"router replaced too")"));
+  CHECK(apply(ev("C-12", "reply", at("09:10"), "agent", R"("resolution":"line and router replaced")")).to_state == "resolved");
+  apply(ev("C-13", "receive", at("09:00"), "agent", receive_data("phone", "K-79", "service")));
+  apply(ev("C-13", "acknowledge", at("09:01")));
+  apply(ev("C-13", "dispatch", at("09:02"), "agent", R"("department":"network","owner":"u-7")"));
+  apply(ev("C-13", "report_back", at("09:07"), "agent", R"("result":"nothing found")"));
+  apply(ev("C-13", "withdraw", at("09:08")));
 
   for (const auto& t : d.transitions()) {
     bool found = false;
@@ -530,21 +554,21 @@ TEST_CASE("invalid workflow definitions are refused naming the spot") {
   refused_def(replace(R"("effect": "merge")", R"("effect": "fuse")"), "workflow.transitions[3].effect: unknown effect 'fuse'");
   refused_def(replace(R"({"name": "merged", "kind": "terminal", "label": "合并"})",
                       R"({"name": "merged", "kind": "terminal"}, {"name": "merged", "kind": "closed"})"),
-              "workflow.states[10].name: duplicate state 'merged'");
+              "workflow.states[11].name: duplicate state 'merged'");
   refused_def("{\"roles\": [\"a\"], \"states\": [{\"name\": \"s\"}], \"transitions\": [{\"event\": \"x\", \"from\": [\"s\"], \"to\": \"s\", \"roles\": [\"a\"]}]}",
               "no transition with \"effect\": \"receive\"");
   refused_def("[1,2]", "expected a JSON object");
   CHECK_THROWS_AS(Definition::from_json("{"), Error);
   // A clock the policy does not define.
-  std::string other = replace(R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report"])",
-                              R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "survey"])");
+  std::string other = replace(R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "reply"])",
+                              R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "reply", "survey"])");
   Definition d = Definition::from_json(other);
   Calendar cal = Calendar::from_file(kCalendar);
   try {
     Engine e(d, sla::Policy::from_file(kPolicy, cal), Rules::from_file(kPolicy), cal.zone());
     FAIL("accepted");
   } catch (const Error& err) {
-    CHECK(std::string(err.what()).find("workflow.clocks[5]: unknown clock 'survey'") != std::string::npos);
+    CHECK(std::string(err.what()).find("workflow.clocks[6]: unknown clock 'survey'") != std::string::npos);
   }
   // An integrator's own workflow: a two-state one works.
   Definition tiny = Definition::from_json(R"({"roles": ["clerk"], "clocks": ["resolution"],

@@ -339,6 +339,10 @@ class Builder {
       t = workish(r_, t + (r_.chance(0.04) ? minutes(130, 400) : minutes(5, 60)));
       add(idx, t, "contact", handler, "agent");
     }
+    if (r_.chance(0.05)) {  // joint handling (协同办理): another department assists, one time limit
+      t = workish(r_, t + minutes(10, 300));
+      add(idx, t, "assist", handler, "agent", kv("department", r_.pick(kDepartments)));
+    }
     if (r_.chance(0.1)) {
       t = workish(r_, t + minutes(30, 600));
       handler = owner();
@@ -396,7 +400,21 @@ class Builder {
     const bool slow = r_.chance(0.08);
     for (int round = 0; round < 3; ++round) {
       t = workish(r_, t + (slow ? minutes(600, 4000) : minutes(30, 900)));
-      add(idx, t, "resolve", handler, "agent", kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed"));
+      if (round == 0 && r_.chance(0.35)) {
+        // The department reports back (回单); the control desk replies to the customer once (统一答复),
+        // now and then after sending it back for more work.
+        add(idx, t, "report_back", handler, "agent", kv("result", "fault repaired, line tested"));
+        if (r_.chance(0.05)) {
+          t = workish(r_, t + minutes(10, 120));
+          add(idx, t, "send_back", receiver, "agent", kv("reason", "the customer reports the fault again"));
+          t = workish(r_, t + minutes(30, 600));
+          add(idx, t, "report_back", handler, "agent", kv("result", "modem replaced, line tested"));
+        }
+        t = workish(r_, t + minutes(10, 200));
+        add(idx, t, "reply", receiver, "agent", kv("resolution", "fault repaired and confirmed"));
+      } else {
+        add(idx, t, "resolve", handler, "agent", kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed"));
+      }
       bool closed = false, reopened = false;
       bool need_manual = manual_tier;
       if (r_.chance(0.01)) {  // closed by a supervisor without a callback

@@ -86,6 +86,7 @@ enum class Field : uint8_t {
   workflow_version,  ///< receive: its version (absent: the newest loaded)
   remedy,            ///< compensate, approve_compensation: the kind of remedy (Remedy; absent: money)
   to,                ///< handover: the person who takes the case over
+  result,            ///< report_back: what the dispatched department did and found (free text)
   count_
 };
 const char* field_name(Field f) noexcept;
@@ -313,7 +314,7 @@ struct Event {
   int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
   // data
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
-      resolution, outcome, into, decision, workflow, remedy, to;
+      resolution, outcome, into, decision, workflow, remedy, to, result;
   bool manual = false;
   int level = 0;
   int workflow_version = 0;
@@ -339,7 +340,7 @@ inline const std::string& Event::text(Field f) const {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
       nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note, &Event::workflow,
-      nullptr /* workflow_version */, &Event::remedy, &Event::to};
+      nullptr /* workflow_version */, &Event::remedy, &Event::to, &Event::result};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();

@@ -59,7 +59,7 @@ const std::string& empty_event_text() noexcept {
 
 void Event::clear() {
   for (std::string* s : {&id, &case_id, &type, &actor, &role, &note, &channel, &category, &severity, &customer, &tier,
-                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow, &remedy, &to})
+                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow, &remedy, &to, &result})
     s->clear();
   at = Instant();
   utc_offset = 0;
@@ -305,6 +305,7 @@ std::string* string_slot(Event& e, Field f) {
     case Field::note: return &e.note;
     case Field::remedy: return &e.remedy;
     case Field::to: return &e.to;
+    case Field::result: return &e.result;
     default: return nullptr;
   }
 }

@@ -57,6 +57,7 @@ inline constexpr BuiltinField kBuiltinFields[] = {
     {"workflow_version", FieldType::number, Wire::i64, false, 0},
     {"remedy", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"to", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"result", FieldType::string, Wire::text, true, kMaxFieldBytes},
 };
 static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
 inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }

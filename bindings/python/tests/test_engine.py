@@ -328,3 +328,15 @@ def test_first_contact_responsibility_and_handover(engine):
     engine.apply(ev("f4", "F-1", "acknowledge", "2026-03-03T09:15:00+08:00", actor="u-3"))
     assert engine.case("F-1").first_owner == "u-3"
     assert engine.kpi()["overall"]["handovers"] == 1
+
+
+def test_report_back_and_unified_reply(engine):
+    engine.apply(ev("g1", "G-1", "receive", "2026-03-03T09:00:00+08:00", channel="phone", category="billing",
+                    severity="normal", customer="K-9"))
+    engine.apply(ev("g2", "G-1", "acknowledge", "2026-03-03T09:05:00+08:00"))
+    engine.apply(ev("g3", "G-1", "dispatch", "2026-03-03T09:10:00+08:00", department="billing", owner="u-2"))
+    r = engine.apply(ev("g4", "G-1", "report_back", "2026-03-03T10:00:00+08:00", actor="u-2", result="refunded"))
+    assert r["to"] == "reported" and {"clock": "reply", "op": "restart", "due": "2026-03-03T07:30:00Z"} in r["clocks"]  # 10:00-12:00, 13:30-15:30
+    with pytest.raises(crmkit.InvalidState, match="not allowed in state 'reported'"):
+        engine.apply(ev("g5", "G-1", "resolve", "2026-03-03T10:30:00+08:00", resolution="x"))
+    assert engine.apply(ev("g6", "G-1", "reply", "2026-03-03T10:30:00+08:00", resolution="refund sent"))["to"] == "resolved"
