@@ -422,3 +422,75 @@ TEST_CASE("A unified reply past its 4 business hours breaches and escalates") {
     }
   CHECK(breached);
 }
+
+TEST_CASE("One callback covers several open cases of one customer: each trail records it once, all or none") {
+  auto check = [](Engine& e) {
+    resolved(e, "K-1");
+    resolved(e, "K-2");
+    resolved(e, "K-3");
+    e.apply_json(event("K-4r", "receive", "09T09:00:00", R"("channel":"phone","category":"service","severity":"normal","customer":"c-9")",
+                       "agent", "K-4"));
+    e.apply_json(event("K-4a", "acknowledge", "09T09:10:00", "", "agent", "K-4"));
+    e.apply_json(event("K-4d", "dispatch", "09T09:20:00", R"("department":"billing","owner":"u-2")", "agent", "K-4"));
+    e.apply_json(event("K-4s", "resolve", "09T11:00:00", R"("resolution":"refunded")", "agent", "K-4"));
+    e.apply_json(event("K-5r", "receive", "09T09:00:00", kReceive, "agent", "K-5"));  // c-1's, but not resolved
+    all_refused(e, {{event("x1", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true,"cases":["K-2","K-4"])"),
+                     Errc::invalid_argument, "data.cases: case 'K-4' is customer 'c-9''s, this one customer 'c-1''s"},
+                    {event("x2", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true,"cases":["K-2","K-5"])"),
+                     Errc::invalid_state, "data.cases: case 'K-5': event 'x2' (case 'K-5', callback): not allowed in state 'received'"},
+                    {event("x3", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true,"cases":["K-2","K-9"])"),
+                     Errc::not_found, "data.cases: case 'K-9'"},
+                    {event("x4", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true,"cases":["K-2","K-2"])"),
+                     Errc::invalid_argument, "data.cases names case 'K-2' twice"},
+                    {event("x5", "acknowledge", "09T12:00:00", R"("cases":["K-2"])", "agent", "K-5"), Errc::invalid_argument,
+                     "data.cases: only a callback covers several cases"}});
+    const ApplyResult r =
+        e.apply_json(event("cb", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true,"cases":["K-2","K-1","K-3"])"));
+    CHECK(r.to_state == "closed");
+    CHECK(r.covered == std::vector<std::string>{"K-2", "K-3"});
+    CHECK(to_json(r).find(R"("covered":["K-2","K-3"])") != std::string::npos);
+    for (const char* id : {"K-1", "K-2", "K-3"}) {
+      CAPTURE(id);
+      const Case c = *e.get(id);
+      CHECK(c.state == "closed");
+      CHECK(c.satisfaction == Satisfaction::satisfied);
+      int callbacks = 0;
+      for (const AuditEntry& a : c.events)
+        if (a.type == "callback") {
+          ++callbacks;
+          CHECK(a.id == "cb");
+        }
+      CHECK(callbacks == 1);
+      CHECK(to_json(c).find(R"("cases":["K-1","K-2","K-3"])") != std::string::npos);
+    }
+    // A retry is a duplicate: nothing is applied twice.
+    CHECK(e.apply_json(event("cb", "callback", "09T12:00:00", R"("outcome":"satisfied","manual":true,"cases":["K-2","K-3"])")).duplicate);
+    kpi::Options o;
+    o.as_of = parse_instant("2026-04-30T00:00:00Z");
+    CHECK(e.kpi(o).overall.satisfied == 3);
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+  CHECK(code_of([] { (void)parse_event(event("x", "callback", "09T12:00:00", R"("cases":[])")); }) == Errc::parse);
+  CHECK(code_of([] { (void)parse_event(event("x", "callback", "09T12:00:00", R"("cases":"K-2")")); }) == Errc::parse);
+  CHECK(code_of([] { (void)parse_event(event("x", "callback", "09T12:00:00", R"("cases":["K-2",""])")); }) == Errc::parse);
+  std::string many = "\"cases\":[";
+  for (int i = 0; i <= 100; ++i) many += fmt::format("{}\"K-{}\"", i ? "," : "", i);
+  CHECK(code_of([&] { (void)parse_event(event("x", "callback", "09T12:00:00", many + "]")); }) == Errc::limit);
+}
+
+TEST_CASE("A covering callback in a batch with sweep_before_apply, and after a snapshot") {
+  Engine a = fresh_engine();
+  a.set_options({true});
+  resolved(a, "K-1");
+  resolved(a, "K-2");
+  const std::string json = event("cb", "callback", "10T12:00:00", R"("outcome":"unreachable","cases":["K-2"])", "agent", "K-1", "ivr");
+  const std::string_view batch[] = {json};
+  const BatchResult r = a.apply_batch(batch);
+  CHECK(r.applied == 1);
+  CHECK(r.rejected.empty());
+  CHECK(a.get("K-2")->manual_callback_required);
+  CHECK(a.get("K-2")->callback_attempts == 1);
+  Engine b = fresh_engine();
+  b.restore(a.snapshot());
+  CHECK((engine_dump(b) == engine_dump(a)));
+}

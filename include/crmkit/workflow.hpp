@@ -87,6 +87,7 @@ enum class Field : uint8_t {
   remedy,            ///< compensate, approve_compensation: the kind of remedy (Remedy; absent: money)
   to,                ///< handover: the person who takes the case over
   result,            ///< report_back: what the dispatched department did and found (free text)
+  cases,             ///< callback: every case the one callback covers (a JSON array of case ids; see Engine::apply)
   count_
 };
 const char* field_name(Field f) noexcept;
@@ -101,7 +102,8 @@ std::optional<Remedy> remedy_from_name(std::string_view name) noexcept;
 
 /// The type of a field a workflow declares (its "fields" section) beside the built-in ones.
 /// Numbered: the record codec persists declared values by type.
-enum class FieldType : uint8_t { string = 0, number = 1, instant = 2, boolean = 3, enumeration = 4 };
+/// `list` (a JSON array of strings) is a built-in field's type only (data.cases).
+enum class FieldType : uint8_t { string = 0, number = 1, instant = 2, boolean = 3, enumeration = 4, list = 5 };
 const char* field_type_name(FieldType t) noexcept;
 
 /// How a personal field is shown when masked: at most `keep_first` leading and `keep_last`
@@ -292,6 +294,9 @@ inline constexpr size_t kMaxEventsPerCase = 100'000;  ///< events a host applies
 /// 4 GiB holds the breach records a sweep adds).
 inline constexpr size_t kMaxCasePoolBytes = (size_t{1} << 32) - (size_t{64} << 20);
 
+/// At most this many cases one callback covers (data.cases).
+inline constexpr size_t kMaxCoveredCases = 100;
+
 /// A data member of an event that is not a built-in field: the engine accepts it only as a
 /// field the case's workflow declares, of that field's type.
 struct Attribute {
@@ -315,6 +320,8 @@ struct Event {
   // data
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
       resolution, outcome, into, decision, workflow, remedy, to, result;
+  std::string cases;                    ///< data.cases as its canonical JSON text (["C-1","C-2"])
+  std::vector<std::string> case_list;   ///< data.cases: the ids, in the order given
   bool manual = false;
   int level = 0;
   int workflow_version = 0;
@@ -340,7 +347,7 @@ inline const std::string& Event::text(Field f) const {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
       nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note, &Event::workflow,
-      nullptr /* workflow_version */, &Event::remedy, &Event::to, &Event::result};
+      nullptr /* workflow_version */, &Event::remedy, &Event::to, &Event::result, &Event::cases};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
@@ -472,6 +479,8 @@ struct ApplyResult {
   /// The actor is neither the case's first-contact nor its handling owner nor of a role that
   /// overrides them, and the policy's first_contact mode is "record" (accepted, counted).
   bool outside_responsibility = false;
+  /// A callback naming data.cases: the other cases it was applied to as well, in order.
+  std::vector<std::string> covered;
   void clear();
 };
 
@@ -726,7 +735,7 @@ std::vector<std::pair<std::string, std::string>> workflow_sources(const std::vec
 std::string to_json(const Case& c, bool with_events = true);
 /// {"event","case","type","duplicate","created","from","to","escalation":{"before","after"},
 ///  "clocks":[{"clock","op","due"}],"repeat_of","over_level","compensation","callback_attempts",
-///  "manual_callback_required","attempts_exhausted","outside_responsibility"}
+///  "manual_callback_required","attempts_exhausted","outside_responsibility","covered":[case ids]}
 std::string to_json(const ApplyResult& r);
 /// {"schema":1,"case","clock","kind","at","fraction","escalated_from","escalated_to"}
 std::string to_json(const SweepEvent& s);

@@ -108,6 +108,8 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
     refuse(Errc::limit, e, fmt::format("the case's event data would pass {} bytes", kMaxCasePoolBytes));
 
   select_transition(e, p);
+  if (e.has(Field::cases) && p.t->effect != Effect::callback)
+    refuse(Errc::invalid_argument, e, "data.cases: only a callback covers several cases");
   if (c && p.w->responsibility_types[static_cast<size_t>(type)]) check_responsibility(e, p);
   check_values(e, p);
   if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);

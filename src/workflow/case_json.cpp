@@ -25,7 +25,7 @@ void opt_str(std::string& out, const std::optional<std::string>& s) {
 void append_member(std::string& out, const FieldValue& v) {
   json_str(out, v.name);
   out.push_back(':');
-  if (v.type == FieldType::number || v.type == FieldType::boolean) out += v.text;
+  if (v.type == FieldType::number || v.type == FieldType::boolean || v.type == FieldType::list) out += v.text;
   else json_str(out, v.text);
 }
 void opt_instant(std::string& out, const std::optional<Instant>& t) {
@@ -177,8 +177,10 @@ std::string to_json(const ApplyResult& r) {
   o += fmt::format(",\"over_level\":{},\"compensation\":", r.over_level);
   if (r.compensation.empty()) o += "null";
   else json_str(o, r.compensation);
-  o += fmt::format(",\"callback_attempts\":{},\"manual_callback_required\":{},\"attempts_exhausted\":{},\"outside_responsibility\":{}}}",
+  o += fmt::format(",\"callback_attempts\":{},\"manual_callback_required\":{},\"attempts_exhausted\":{},\"outside_responsibility\":{},\"covered\":",
                    r.callback_attempts, r.manual_callback_required, r.attempts_exhausted, r.outside_responsibility);
+  o += case_list_json(r.covered);
+  o += '}';
   return o;
 }
 

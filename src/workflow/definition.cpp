@@ -154,6 +154,7 @@ const char* field_type_name(FieldType t) noexcept {
     case FieldType::number: return "number";
     case FieldType::instant: return "instant";
     case FieldType::boolean: return "boolean";
+    case FieldType::list: return "list";
     default: return "enum";
   }
 }

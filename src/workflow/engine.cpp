@@ -31,6 +31,7 @@ void ApplyResult::clear() {
   manual_callback_required = false;
   attempts_exhausted = false;
   outside_responsibility = false;
+  covered.clear();
 }
 
 const char* satisfaction_name(Satisfaction s) noexcept {
@@ -315,10 +316,10 @@ std::string Engine::Impl::journal_text(const Event& e, const Plan& p) const {
 void Engine::Impl::apply_locked(const Event& e, ApplyResult& out) {
   check_writable();
   const bool sweep_first = options.sweep_before_apply && sweep_due_by(e.at);
-  Plan& p = plan_buf;
-  if (!plan(e, p, out, sweep_first)) return;  // a duplicate: nothing to record
+  const Event* const ev = prepare(e, out, sweep_first);
+  if (!ev) return;  // a duplicate: nothing to record
   if (journal) {
-    journal_json = journal_text(e, p);
+    journal_json = journal_text(*ev, plan_buf);
     JournalEntry entries[2];
     size_t n = 0;
     if (sweep_first) entries[n++] = JournalEntry{JournalEntry::Kind::sweep, {}, {}, {}, e.at};
@@ -326,8 +327,55 @@ void Engine::Impl::apply_locked(const Event& e, ApplyResult& out) {
     journal->write(std::span<const JournalEntry>(entries, n));  // throws having written nothing: nothing changed
   }
   if (sweep_first) sweep_locked(e.at, nullptr);
-  commit(e, p, out);
+  commit_prepared(*ev, out);
   snapshot_if_wanted();
+}
+
+const Event* Engine::Impl::prepare(const Event& e, ApplyResult& out, bool sweep_first) {
+  covered_count = 0;
+  if (!e.has(Field::cases)) return plan(e, plan_buf, out, sweep_first) ? &e : nullptr;
+  // The callback covers its own case whether data.cases names it or not: recorded with it first.
+  covering = e;
+  covering.case_list.clear();
+  covering.case_list.push_back(e.case_id);
+  for (const std::string& id : e.case_list) {
+    if (id == e.case_id) continue;
+    if (std::find(covering.case_list.begin(), covering.case_list.end(), id) != covering.case_list.end())
+      throw Error(Errc::invalid_argument, fmt::format("event '{}' (case '{}', {}): data.cases names case '{}' twice", e.id, e.case_id, e.type, id));
+    covering.case_list.push_back(id);
+  }
+  covering.cases = case_list_json(covering.case_list);
+  if (!plan(covering, plan_buf, out, sweep_first)) return nullptr;
+  const size_t n = covering.case_list.size() - 1;
+  if (covered_events.size() < n) covered_events.resize(n), covered_plans.resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    Event& other = covered_events[k];
+    other = covering;
+    other.case_id = covering.case_list[k + 1];
+    try {
+      if (!plan(other, covered_plans[k], covered_out, sweep_first))
+        throw Error(Errc::conflict, fmt::format("it holds an event '{}' already", e.id));
+    } catch (const Error& err) {
+      throw Error(err.code(), fmt::format("event '{}' (case '{}', {}): data.cases: case '{}': {}", e.id, e.case_id, e.type, other.case_id,
+                                          err.what()));
+    }
+    const uint32_t customer = plan_buf.c->customer;
+    if (covered_plans[k].c->customer != customer || customer == 0)
+      throw Error(Errc::invalid_argument,
+                  fmt::format("event '{}' (case '{}', {}): data.cases: case '{}' is customer '{}''s, this one customer '{}''s: one callback "
+                              "covers one customer's cases",
+                              e.id, e.case_id, e.type, other.case_id, syms.str(covered_plans[k].c->customer), syms.str(customer)));
+  }
+  covered_count = n;
+  return &covering;
+}
+
+void Engine::Impl::commit_prepared(const Event& e, ApplyResult& out) {
+  commit(e, plan_buf, out);
+  for (size_t k = 0; k < covered_count; ++k) {
+    commit(covered_events[k], covered_plans[k], covered_out);
+    out.covered.push_back(covered_events[k].case_id);
+  }
 }
 
 ApplyResult Engine::apply(const Event& e) {
@@ -368,7 +416,8 @@ BatchResult Engine::apply_batch(std::span<const std::string_view> event_jsons) {
       parse_event(event_jsons[i], e);
       if (!result.latest_at || e.at > *result.latest_at) result.latest_at = e.at;
       const bool sweep_first = m.options.sweep_before_apply && m.sweep_due_by(e.at);
-      if (!m.plan(e, m.plan_buf, out, sweep_first)) {
+      const Event* const ev = m.prepare(e, out, sweep_first);
+      if (!ev) {
         ++result.duplicates;
         result.duplicate_indexes.push_back(i);
         continue;
@@ -377,11 +426,11 @@ BatchResult Engine::apply_batch(std::span<const std::string_view> event_jsons) {
         if (sweep_first) entries.push_back(JournalEntry{JournalEntry::Kind::sweep, {}, {}, {}, e.at});
         const std::string& case_id = texts.emplace_back(e.case_id);
         const std::string& id = texts.emplace_back(e.id);
-        const std::string& json = texts.emplace_back(m.journal_text(e, m.plan_buf));
+        const std::string& json = texts.emplace_back(m.journal_text(*ev, m.plan_buf));
         entries.push_back(JournalEntry{JournalEntry::Kind::event, case_id, id, json, e.at});
       }
       if (sweep_first) m.sweep_locked(e.at, count_sweep);
-      m.commit(e, m.plan_buf, out);
+      m.commit_prepared(*ev, out);
       ++result.applied;
     } catch (const Error& err) {
       result.rejected.push_back({i, err.code(), err.what()});

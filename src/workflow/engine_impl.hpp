@@ -567,6 +567,12 @@ struct Engine::Impl {
   Event breach_event;                ///< reused: the engine-made escalate of a breach
   CaseCounters counters;
   Plan plan_buf;  ///< reused by apply (under the exclusive lock)
+  // One callback covering several cases (data.cases), reused under the exclusive lock.
+  Event covering;                     ///< the event as recorded: data.cases normalized, its own case first
+  std::vector<Event> covered_events;  ///< per other case it covers: the event under that case's id
+  std::vector<Plan> covered_plans;
+  size_t covered_count = 0;           ///< of the two above, for the event being applied
+  ApplyResult covered_out;
   mutable CaseIndexes indexes;  ///< built on the first find() that needs them (guarded by index_mutex)
   mutable std::mutex index_mutex;
 
@@ -621,6 +627,12 @@ struct Engine::Impl {
   std::vector<uint32_t> case_rule_syms(const CaseRec& c) const;
   /// Applies a plan made for `e` against the current state; cannot fail (only allocation).
   void commit(const Event& e, const Plan& plan, ApplyResult& out);
+  /// Validates an event into plan_buf and, for a callback naming data.cases, each other case it
+  /// covers (all or none: a refusal of one refuses the event, naming the case). Returns the event
+  /// to journal and commit (data.cases normalized), or nullptr for a duplicate.
+  const Event* prepare(const Event& e, ApplyResult& out, bool sweep_to_event);
+  /// Commits what prepare() planned: the event, then the same callback in each covered case.
+  void commit_prepared(const Event& e, ApplyResult& out);
   /// Receives each fired event; may move from it (the sweep refills it for the next one).
   using SweepSink = std::function<void(SweepEvent&)>;
   /// Fires crossings up to `now` and commits their escalations; cannot fail. `sink` may be empty.

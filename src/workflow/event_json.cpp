@@ -59,7 +59,7 @@ const std::string& empty_event_text() noexcept {
 
 void Event::clear() {
   for (std::string* s : {&id, &case_id, &type, &actor, &role, &note, &channel, &category, &severity, &customer, &tier,
-                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow, &remedy, &to, &result})
+                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow, &remedy, &to, &result, &cases})
     s->clear();
   at = Instant();
   utc_offset = 0;
@@ -67,6 +67,7 @@ void Event::clear() {
   level = 0;
   workflow_version = 0;
   amount_cents = 0;
+  case_list.clear();
   present = 0;
   attributes.clear();
 }
@@ -306,6 +307,7 @@ std::string* string_slot(Event& e, Field f) {
     case Field::remedy: return &e.remedy;
     case Field::to: return &e.to;
     case Field::result: return &e.result;
+    case Field::cases: return &e.cases;
     default: return nullptr;
   }
 }
@@ -317,6 +319,28 @@ void check_len(const std::string& s, std::string_view key, size_t max) {
 /// A data member that is not a built-in field, kept with the kind of its JSON value: the engine
 /// checks it against the workflow's declared fields (an object or array is never accepted, and
 /// is kept as kind `other` only so that the refusal can name the field).
+/// data.cases: a non-empty array of at most kMaxCoveredCases case ids (non-empty strings), kept
+/// as a list and as canonical JSON text.
+void read_case_list(Parser& p, Event& e) {
+  if (e.has(Field::cases)) p.fail("'data.cases' is given twice");
+  p.expect('[', "'data.cases' must be an array of case ids");
+  e.case_list.clear();
+  if (!p.eat(']')) {
+    for (;;) {
+      if (e.case_list.size() >= kMaxCoveredCases)
+        throw Error(Errc::limit, fmt::format("event JSON: 'data.cases' names more than {} cases", kMaxCoveredCases));
+      std::string& id = e.case_list.emplace_back();
+      p.string(id);
+      check_len(id, "data.cases[]", kMaxFieldBytes);
+      if (id.empty()) p.fail("'data.cases' holds an empty case id");
+      if (p.eat(']')) break;
+      p.expect(',', "between the ids of 'data.cases'");
+    }
+  }
+  if (e.case_list.empty()) p.fail("'data.cases' is empty");
+  e.cases = case_list_json(e.case_list);
+}
+
 void read_attribute(Parser& p, std::string key, Event& e) {
   for (const Attribute& a : e.attributes)
     if (a.key == key) p.fail(fmt::format("'data.{}' is given twice", key));
@@ -414,6 +438,9 @@ void parse_event(std::string_view json, Event& e) {
                   p.fail(fmt::format("'data.workflow_version' must be an integer 1..{}", kMaxWorkflowVersion));
                 e.workflow_version = static_cast<int>(v);
                 e.set(*f);
+              } else if (*f == Field::cases) {
+                read_case_list(p, e);
+                e.set(*f);
               } else if (*f == Field::amount) {
                 double v = p.number("data.amount");
                 if (v < 0 || v > 1e13) p.fail("'data.amount' out of range");
@@ -479,6 +506,7 @@ std::string to_json(const Event& e) {
     else if (f == Field::level) out += std::to_string(e.level);
     else if (f == Field::workflow_version) out += std::to_string(e.workflow_version);
     else if (f == Field::amount) out += format_cents(e.amount_cents);
+    else if (f == Field::cases) out += e.cases;
     else json_str(out, e.text(f));
   }
   for (const Attribute& a : e.attributes) {
@@ -502,5 +530,15 @@ void append_attribute_value(std::string& out, const Attribute& a) {
 }
 
 std::string format_number(double v) { return fmt::format("{}", v); }
+
+std::string case_list_json(const std::vector<std::string>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out.push_back(',');
+    json_str(out, ids[i]);
+  }
+  out.push_back(']');
+  return out;
+}
 
 }  // namespace crmkit::workflow

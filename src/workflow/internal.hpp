@@ -58,6 +58,7 @@ inline constexpr BuiltinField kBuiltinFields[] = {
     {"remedy", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"to", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"result", FieldType::string, Wire::text, true, kMaxFieldBytes},
+    {"cases", FieldType::list, Wire::text, false, kMaxEventJsonBytes},
 };
 static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
 inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }
@@ -178,6 +179,8 @@ inline void json_str(std::string& out, std::string_view s) {
 void json_instant(std::string& out, Instant t);
 /// A finite double as its shortest JSON number that reads back to the same value.
 std::string format_number(double v);
+/// A list of case ids as canonical JSON text (["C-1","C-2"]).
+std::string case_list_json(const std::vector<std::string>& ids);
 /// An attribute's value as JSON.
 void append_attribute_value(std::string& out, const Attribute& a);
 

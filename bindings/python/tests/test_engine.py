@@ -340,3 +340,18 @@ def test_report_back_and_unified_reply(engine):
     with pytest.raises(crmkit.InvalidState, match="not allowed in state 'reported'"):
         engine.apply(ev("g5", "G-1", "resolve", "2026-03-03T10:30:00+08:00", resolution="x"))
     assert engine.apply(ev("g6", "G-1", "reply", "2026-03-03T10:30:00+08:00", resolution="refund sent"))["to"] == "resolved"
+
+
+def test_one_callback_covers_several_cases_of_one_customer(engine):
+    for case in ("H-1", "H-2"):
+        engine.apply(ev(case + "r", case, "receive", "2026-03-03T09:00:00+08:00", channel="phone", category="billing",
+                        severity="normal", customer="K-5"))
+        engine.apply(ev(case + "a", case, "acknowledge", "2026-03-03T09:05:00+08:00"))
+        engine.apply(ev(case + "d", case, "dispatch", "2026-03-03T09:10:00+08:00", department="billing", owner="u-2"))
+        engine.apply(ev(case + "s", case, "resolve", "2026-03-03T10:00:00+08:00", resolution="refunded"))
+    r = engine.apply(ev("cb", "H-1", "callback", "2026-03-03T11:00:00+08:00", outcome="satisfied", manual=True, cases=["H-2"]))
+    assert r["covered"] == ["H-2"]
+    for case in ("H-1", "H-2"):
+        c = engine.case(case)
+        assert c.state == "closed"
+        assert [e["data"]["cases"] for e in c.events if e["type"] == "callback"] == [["H-1", "H-2"]]
