@@ -494,3 +494,72 @@ TEST_CASE("A covering callback in a batch with sweep_before_apply, and after a s
   b.restore(a.snapshot());
   CHECK((engine_dump(b) == engine_dump(a)));
 }
+
+TEST_CASE("The callback's same-day goal: a warning at the end of the business day, the breach at 3 days") {
+  auto check = [](Engine& e) {
+    resolved(e);  // resolved Monday 2026-03-09 11:00 (+08:00)
+    Case c = *e.get("K-1");
+    const ClockInfo* goal = clock_of(c, "callback_goal");
+    REQUIRE(goal);
+    CHECK(goal->goal);
+    CHECK(goal->kind == sla::TargetKind::instant);
+    CHECK(goal->due == parse_instant("2026-03-09T18:00:00+08:00"));  // the business day ends at 18:00
+    CHECK(clock_of(c, "callback")->due == parse_instant("2026-03-12T11:00:00+08:00"));
+    const auto fired = e.sweep(parse_instant("2026-03-09T18:00:01+08:00"));
+    bool warned = false;
+    for (const SweepEvent& s : fired) {
+      CHECK(s.kind == sla::ClockEvent::warning);  // no breach, no escalation
+      CHECK(s.escalated_to == -1);
+      if (s.clock == "callback_goal") {
+        warned = true;
+        CHECK(s.at == parse_instant("2026-03-09T18:00:00+08:00"));
+        CHECK(s.fraction == 1.0);
+      }
+    }
+    CHECK(warned);
+    c = *e.get("K-1", parse_instant("2026-03-10T09:00:00+08:00"));
+    CHECK(clock_of(c, "callback_goal")->breached);  // the aim was missed...
+    CHECK(c.escalation_level == 0);                  // ...which escalates nothing
+    e.apply_json(event("b", "callback", "10T10:00:00", R"("outcome":"satisfied","manual":true)"));
+    kpi::Options o;
+    o.as_of = parse_instant("2026-04-30T00:00:00Z");
+    CHECK(e.kpi(o).overall.timeliness.numerator == 1);  // on time: the goal is not a promise
+    // Resolved after hours: the goal is the end of the next business day.
+    in_progress(e, "K-2");
+    e.apply_json(event("K-2s", "resolve", "09T19:30:00", R"("resolution":"x")", "agent", "K-2"));
+    CHECK(clock_of(*e.get("K-2"), "callback_goal")->due == parse_instant("2026-03-10T18:00:00+08:00"));
+  };
+  testing::in_memory_and_durable(fresh_engine, check);
+  // A diamond customer's 7x24 calendar: the goal is the end of the calendar day.
+  Engine e = fresh_engine();
+  resolved(e, "K-3", "diamond");
+  CHECK(clock_of(*e.get("K-3"), "callback_goal")->due == parse_instant("2026-03-10T00:00:00+08:00"));
+}
+
+TEST_CASE("After a reopen the next resolution starts a fresh callback clock and goal") {
+  Engine e = fresh_engine();
+  resolved(e);
+  e.apply_json(event("b1", "callback", "09T12:00:00", R"("outcome":"unsatisfied","manual":true,"reason":"still broken")"));
+  e.apply_json(event("s2", "resolve", "10T10:00:00", R"("resolution":"replaced")"));
+  const Case c = *e.get("K-1");
+  CHECK(clock_of(c, "callback")->instance == 2);
+  CHECK(clock_of(c, "callback")->state == sla::ClockState::running);
+  CHECK(clock_of(c, "callback")->due == parse_instant("2026-03-13T10:00:00+08:00"));
+  CHECK(clock_of(c, "callback_goal")->due == parse_instant("2026-03-10T18:00:00+08:00"));
+}
+
+TEST_CASE("Policy: an instant target at the end of the business day; goal is a boolean") {
+  const Calendar cal = Calendar::from_file(kData + "calendars/cn-2026.json");
+  CHECK(error_of([&] { (void)sla::Policy::from_json(R"({"clocks":{"g":{"kind":"instant","at":"noon"}}})", cal); })
+            .find("policy.clocks.g.at: expected \"end_of_business_day\"") != std::string::npos);
+  CHECK(error_of([&] { (void)sla::Policy::from_json(R"({"clocks":{"g":{"kind":"instant","at":"end_of_business_day","field":"x"}}})", cal); })
+            .find("not both") != std::string::npos);
+  CHECK(error_of([&] { (void)sla::Policy::from_json(R"({"clocks":{"g":{"target":"2h","at":"end_of_business_day"}}})", cal); })
+            .find("only an instant target takes \"at\"") != std::string::npos);
+  CHECK(error_of([&] { (void)sla::Policy::from_json(R"({"clocks":{"g":{"target":"2h","goal":"yes"}}})", cal); })
+            .find("policy.clocks.g.goal: expected true or false") != std::string::npos);
+  const sla::Policy p = sla::Policy::from_json(R"({"clocks":{"g":{"kind":"instant","at":"end_of_business_day","goal":true}}})", cal);
+  CHECK(p.is_goal("g"));
+  CHECK(p.due_fields().empty());
+  CHECK(p.target("g", {}).rule == "g: default instant end of business day");
+}

@@ -99,7 +99,7 @@ void check_test_of_record(const Engine& e) {
   CHECK(r.retargets[0].target == Duration::hours(4));
   CHECK(r.retargets[0].rule == "resolution: severity=high -> 4h elapsed");
   const std::string json = to_json(c, false);
-  CHECK(json.find(R"("name":"resolution","instance":1,"state":"running","kind":"elapsed","due":"2026-03-14T07:00:00Z","breached":false,)"
+  CHECK(json.find(R"("name":"resolution","instance":1,"state":"running","kind":"elapsed","due":"2026-03-14T07:00:00Z","goal":false,"breached":false,)"
                   R"("elapsed_seconds":10800,"paused_seconds":7200,"target_seconds":14400)") != std::string::npos);
   CHECK(json.find(R"("retargets":[{"at":"2026-03-14T06:00:00Z","event":"x","reason":"several customers affected","kind":"elapsed",)"
                   R"("target_seconds":14400,)") != std::string::npos);

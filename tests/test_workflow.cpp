@@ -560,15 +560,15 @@ TEST_CASE("invalid workflow definitions are refused naming the spot") {
   refused_def("[1,2]", "expected a JSON object");
   CHECK_THROWS_AS(Definition::from_json("{"), Error);
   // A clock the policy does not define.
-  std::string other = replace(R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "reply"])",
-                              R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "reply", "survey"])");
+  std::string other = replace(R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "reply", "callback_goal"])",
+                              R"("clocks": ["first_response", "contact_after_dispatch", "resolution", "callback", "crisis_report", "reply", "callback_goal", "survey"])");
   Definition d = Definition::from_json(other);
   Calendar cal = Calendar::from_file(kCalendar);
   try {
     Engine e(d, sla::Policy::from_file(kPolicy, cal), Rules::from_file(kPolicy), cal.zone());
     FAIL("accepted");
   } catch (const Error& err) {
-    CHECK(std::string(err.what()).find("workflow.clocks[6]: unknown clock 'survey'") != std::string::npos);
+    CHECK(std::string(err.what()).find("workflow.clocks[7]: unknown clock 'survey'") != std::string::npos);
   }
   // An integrator's own workflow: a two-state one works.
   Definition tiny = Definition::from_json(R"({"roles": ["clerk"], "clocks": ["resolution"],

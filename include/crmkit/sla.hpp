@@ -58,12 +58,18 @@ struct Target {
   TargetKind kind = TargetKind::business;
   Duration duration;                 ///< business / elapsed: the target (> 0); instant: unused (0)
   Calendar calendar;                 ///< calendar the clock counts in (elapsed, instant: 24×7)
-  std::string due_field;             ///< instant: the event field whose time is the deadline
+  std::string due_field;             ///< instant: the event field whose time is the deadline, or kEndOfBusinessDay
   Duration due_offset;               ///< instant: added to that time (e.g. -30 minutes)
   std::vector<double> warnings;      ///< ascending fractions in (0, 1), e.g. 0.5, 0.75, 0.9
   int escalate_to = -1;              ///< escalation level a breach raises the case to; -1: none
   std::string rule;                  ///< human-readable rule that produced this target
 };
+
+/// Target::due_field of an instant target due at the end of the business day it starts in (a clock
+/// started outside business hours: the end of the next business day), on the calendar a business
+/// target of its clock would count on (the clock's, the policy's, or the case tier's). Policy
+/// JSON: "at": "end_of_business_day" instead of "field". Not a field name (those are identifiers).
+inline constexpr std::string_view kEndOfBusinessDay = "@end_of_business_day";
 
 /// An SLA policy. Immutable value; thread-safe to share.
 ///
@@ -78,6 +84,7 @@ struct Target {
 ///                                 {"when": {"product": "broadband"}, "target": "1h"}],
 ///                       "escalate_on_breach": 1, "calendar": "24x7", "warnings": [...]},
 ///    "arrival": {"kind": "instant", "field": "appointment_start", "offset": "-30m"},
+///    "callback_goal": {"kind": "instant", "at": "end_of_business_day", "goal": true},
 ///    ...},
 ///  "tiers": {"diamond": {"multiplier": 0.5, "calendar": "24x7"}, "gold": {"multiplier": 0.75}}}
 /// The first rule whose `when` matches (every listed attribute equal, or in the list) gives the
@@ -86,7 +93,10 @@ struct Target {
 /// or any field the workflow declares (the workflow checks the names). The tier multiplier then
 /// scales a business or elapsed duration (rounded to whole seconds, at least 1 s); a tier's
 /// calendar applies to business targets only. An elapsed target takes no calendar; an instant
-/// target names the field (`field`) and an optional signed `offset`, and no duration or calendar.
+/// target names the field (`field`) and an optional signed `offset`, and no duration or calendar;
+/// or is due at the end of the business day it starts in ("at": "end_of_business_day"). A clock
+/// with "goal": true is an aim, not a promise: passing its target is reported as a warning
+/// (fraction 1), never a breach (no escalation; not counted against timeliness).
 /// Unknown top-level keys are left for other modules (the workflow reads compensation limits,
 /// callback rules etc. from the same file); an unknown key inside a clock, rule or tier is refused.
 class Policy {
@@ -107,8 +117,13 @@ class Policy {
   const std::vector<double>& default_warnings() const;
   /// The attributes the rules match other than channel, category, severity and tier, sorted.
   std::vector<std::string> condition_fields() const;
-  /// The fields instant targets take their deadline from, sorted.
+  /// The fields instant targets take their deadline from, sorted (kEndOfBusinessDay is none).
   std::vector<std::string> due_fields() const;
+  /// Whether `clock` is a goal ("goal": true): passing its target is a warning, never a breach.
+  bool is_goal(std::string_view clock) const;
+  /// The calendar a business target of `clock` counts on for a case of `tier` (the tier's
+  /// calendar, the clock's, or the policy's): the business days of kEndOfBusinessDay.
+  const Calendar& business_calendar(std::string_view clock, std::string_view tier) const;
 
   struct Impl;
 

@@ -389,6 +389,7 @@ struct ClockInfo {
   Duration target;             ///< the target's duration (an instant: from the start to the due)
   std::string rule;            ///< the policy rule of the target in force
   int instance = 1;            ///< 2, 3... after restarts
+  bool goal = false;           ///< the policy's goal clock: `breached` means the aim was missed (a warning)
   std::vector<ClockRetarget> retargets;  ///< in order
 };
 

@@ -46,6 +46,7 @@ struct Rule {
 
 struct ClockDef {
   Spec spec;
+  bool goal = false;  // "goal": true: passing the target is a warning, never a breach
   std::vector<Rule> rules;
   std::string calendar;  // empty: the policy's
   std::vector<double> warnings;
@@ -216,17 +217,24 @@ Spec spec_field(const json& j, const std::string& where, const Spec& base, bool 
   const auto target = j.find("target");
   const auto field = j.find("field");
   const auto offset = j.find("offset");
+  const auto at = j.find("at");
   if (s.kind == TargetKind::instant) {
     if (target != j.end()) bad(where + ".target", "an instant target has no duration: it is due at data.<field> + offset");
     if (j.contains("calendar")) bad(where + ".calendar", "an instant target counts to a fixed time: it takes no calendar");
+    if (field != j.end() && at != j.end()) bad(where + ".at", "an instant target is due at data.<field> or at the end of the business day, not both");
     if (field != j.end()) {
       s.field = string_field(*field, where + ".field");
       if (s.field.empty() || s.field.size() > 64) bad(where + ".field", "a field name must have 1..64 characters");
+    }
+    if (at != j.end()) {
+      if (string_field(*at, where + ".at") != "end_of_business_day") bad(where + ".at", "expected \"end_of_business_day\"");
+      s.field = std::string(kEndOfBusinessDay);
     }
     if (s.field.empty()) bad(where + ".field", "missing: an instant target names the event field that gives its deadline");
     if (offset != j.end()) s.offset = offset_field(*offset, where + ".offset");
   } else {
     if (field != j.end()) bad(where + ".field", fmt::format("only an instant target takes a field (this one is {})", target_kind_name(s.kind)));
+    if (at != j.end()) bad(where + ".at", fmt::format("only an instant target takes \"at\" (this one is {})", target_kind_name(s.kind)));
     if (offset != j.end()) bad(where + ".offset", fmt::format("only an instant target takes an offset (this one is {})", target_kind_name(s.kind)));
     if (s.kind == TargetKind::elapsed && j.contains("calendar"))
       bad(where + ".calendar", "an elapsed target counts wall-clock time: it takes no calendar");
@@ -327,8 +335,12 @@ Policy Policy::from_json(std::string_view text, const Calendar& default_calendar
     if (name.empty() || name.size() > 64) bad(where, "a clock name must have 1..64 characters");
     if (!c.is_object()) bad(where, "expected an object with a \"target\"");
     ClockDef def;
-    check_keys(c, where, {"kind", "target", "field", "offset", "rules", "escalate_on_breach", "calendar", "warnings", "description"});
+    check_keys(c, where, {"kind", "target", "field", "at", "offset", "rules", "escalate_on_breach", "calendar", "warnings", "goal", "description"});
     def.spec = spec_field(c, where, Spec{}, false);
+    if (auto it = c.find("goal"); it != c.end()) {
+      if (!it->is_boolean()) bad(where + ".goal", "expected true or false");
+      def.goal = it->get<bool>();
+    }
     if (auto it = c.find("calendar"); it != c.end()) {
       def.calendar = string_field(*it, where + ".calendar");
       (void)impl->calendar_named(def.calendar, where + ".calendar");
@@ -343,7 +355,7 @@ Policy Policy::from_json(std::string_view text, const Calendar& default_calendar
         const json& r = (*it)[i];
         const std::string rw = fmt::format("{}.rules[{}]", where, i);
         if (!r.is_object()) bad(rw, "expected {\"when\": {...}, \"target\": ...}");
-        check_keys(r, rw, {"when", "kind", "target", "field", "offset", "escalate_on_breach", "description"});
+        check_keys(r, rw, {"when", "kind", "target", "field", "at", "offset", "escalate_on_breach", "description"});
         Rule rule;
         auto when = r.find("when");
         if (when == r.end()) bad(rw + ".when", "missing");
@@ -410,7 +422,8 @@ std::vector<std::string> Policy::due_fields() const {
   std::vector<std::string> out;
   if (!impl_) return out;
   auto add = [&](const Spec& s) {
-    if (s.kind == TargetKind::instant && std::find(out.begin(), out.end(), s.field) == out.end()) out.push_back(s.field);
+    if (s.kind == TargetKind::instant && s.field != kEndOfBusinessDay && std::find(out.begin(), out.end(), s.field) == out.end())
+      out.push_back(s.field);
   };
   for (const auto& [_, def] : impl_->clocks) {
     add(def.spec);
@@ -423,6 +436,22 @@ std::vector<std::string> Policy::due_fields() const {
 const std::vector<double>& Policy::default_warnings() const {
   static const std::vector<double> defaults{0.5, 0.75, 0.9};
   return impl_ ? impl_->warnings : defaults;
+}
+
+bool Policy::is_goal(std::string_view clock) const {
+  if (!impl_) return false;
+  auto it = impl_->clocks.find(clock);
+  return it != impl_->clocks.end() && it->second.goal;
+}
+
+const Calendar& Policy::business_calendar(std::string_view clock, std::string_view tier) const {
+  if (!impl_) throw Error(Errc::invalid_state, "empty policy");
+  auto it = impl_->clocks.find(clock);
+  if (it == impl_->clocks.end()) throw Error(Errc::not_found, fmt::format("policy has no clock '{}'", clock));
+  std::string calendar = it->second.calendar.empty() ? impl_->calendar : it->second.calendar;
+  if (!tier.empty())
+    if (auto t = impl_->tiers.find(tier); t != impl_->tiers.end() && !t->second.calendar.empty()) calendar = t->second.calendar;
+  return impl_->calendar_named(calendar, "policy");
 }
 
 Target Policy::target(std::string_view clock, const CaseAttributes& a) const {
@@ -446,7 +475,7 @@ Target Policy::target(std::string_view clock, const CaseAttributes& a) const {
   if (t.kind == TargetKind::instant) {
     t.due_field = spec->field;
     t.due_offset = spec->offset;
-    t.rule = rule + fmt::format(" instant data.{}", spec->field);
+    t.rule = rule + (spec->field == kEndOfBusinessDay ? std::string(" instant end of business day") : fmt::format(" instant data.{}", spec->field));
     if (spec->offset.count_seconds() != 0) t.rule += (spec->offset.count_seconds() > 0 ? "+" : "") + format_duration(spec->offset);
     t.calendar = impl_->calendar_named("24x7", "policy");
     return t;

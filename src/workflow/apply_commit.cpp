@@ -222,7 +222,7 @@ void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, c
         break;
       case ClockAction::restart:
         if (c.clock_id[s]) {
-          if (scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
+          if (!wf(c).goal_slots[s] && scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
           stop_clock(c, s, e.at, nullptr);
         }
         start_clock(c, idx, s, e.at, p.due[i]);

@@ -294,7 +294,7 @@ int Engine::Impl::level_after_sweep(const CaseRec& c, Instant at) const {
   int level = c.level;
   if (kind(c) == StateKind::terminal) return level;
   for (size_t s = 0; s < d->clocks.size(); ++s) {
-    if (!c.clock_id[s] || !scheduler.status(c.clock_id[s], at).breached) continue;
+    if (!c.clock_id[s] || wf(c).goal_slots[s] || !scheduler.status(c.clock_id[s], at).breached) continue;
     level = std::max(level, std::min<int>(scheduler.target(scheduler.target_of(c.clock_id[s])).escalate_to, d->max_level));
   }
   return level;

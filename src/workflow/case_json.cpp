@@ -84,7 +84,7 @@ std::string to_json(const Case& c, bool with_events) {
     o += fmt::format(",\"instance\":{},\"state\":\"{}\",\"kind\":\"{}\",\"due\":", k.instance, clock_state_name(k.state),
                      sla::target_kind_name(k.kind));
     opt_instant(o, k.due);
-    o += fmt::format(",\"breached\":{},\"elapsed_seconds\":{},\"paused_seconds\":", k.breached, k.elapsed.count_seconds());
+    o += fmt::format(",\"goal\":{},\"breached\":{},\"elapsed_seconds\":{},\"paused_seconds\":", k.goal, k.breached, k.elapsed.count_seconds());
     o += k.paused ? std::to_string(k.paused->count_seconds()) : std::string("null");
     o += fmt::format(",\"target_seconds\":{},\"rule\":", k.target.count_seconds());
     json_str(o, k.rule);

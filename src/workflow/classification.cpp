@@ -75,6 +75,27 @@ std::vector<uint32_t> Engine::Impl::case_rule_syms(const CaseRec& c) const {
 }
 
 Instant Engine::Impl::instant_due(const Event& e, const Plan& p, const sla::Target& t, std::string_view clock) const {
+  if (t.due_field == sla::kEndOfBusinessDay) {
+    // The end of the business day the event falls in (after hours: of the next business day).
+    const std::string_view tier = e.has(Field::tier) ? std::string_view(e.tier) : p.c ? syms.str(p.c->tier) : std::string_view();
+    try {
+      const Calendar& cal = p.w->policy.business_calendar(clock, tier);
+      const Instant open = cal.next_working(e.at);
+      const auto intervals = cal.intervals_on(cal.zone().to_civil(open).date);
+      if (intervals.empty()) throw Error(Errc::internal, "a working instant on a day without working hours");
+      Instant end = intervals.back().second;
+      if (intervals.front().first == end - Duration::hours(24)) {
+        // Worked around the clock (a 7x24 tier): the day is the policy's own calendar's, ending at its midnight.
+        const TimeZone& home = p.w->policy.business_calendar(clock, "").zone();
+        end = home.from_civil(CivilTime{home.to_civil(e.at).date.plus_days(1), 0});
+      }
+      const Instant due = end + t.due_offset;
+      if (!in_supported_range(due)) throw Error(Errc::invalid_argument, fmt::format("outside the supported range {}", kSupportedRangeText));
+      return due;
+    } catch (const Error& err) {
+      refuse(err.code(), e, fmt::format("clock '{}' cannot be due at the end of the business day: {}", clock, err.what()));
+    }
+  }
   const int field = p.w->d->field_index(t.due_field);
   const std::optional<std::string> text = field >= 0 ? field_text(e, p, static_cast<uint8_t>(field)) : std::nullopt;
   Instant at;

@@ -89,6 +89,8 @@ LoadedWorkflow::LoadedWorkflow(Definition definition, sla::Policy p, Rules r)
       responsibility_override = static_cast<size_t>(r);
     }
   }
+  goal_slots.assign(d->clocks.size(), 0);
+  for (size_t s = 0; s < d->clocks.size(); ++s) goal_slots[s] = policy.is_goal(d->clocks[s]);
   escalate_type = d->type_index("escalate");
   // What the policy names of the workflow: declared fields of a type it can match or count to.
   for (const std::string& name : policy.condition_fields()) {

@@ -451,6 +451,7 @@ struct LoadedWorkflow {
   /// Declared instant fields instant targets are due at: an event setting one moves those clocks.
   std::vector<uint8_t> due_fields;
   std::vector<uint8_t> crisis_slots;  ///< clock slots a crisis starts
+  std::vector<uint8_t> goal_slots;    ///< per clock slot: 1 for a goal clock (its breach is a warning)
   int crisis_level = -1;              ///< the level a crisis escalates to (-1: none)
 
   /// Error(not_found) for a clock the policy lacks or a limit of an unknown role.

@@ -216,7 +216,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     bool breached = c.flags & kCaseBreached;
     bool due = breached;
     for (size_t s = 0; s < d.clocks.size(); ++s) {
-      if (!c.clock_id[s]) continue;
+      if (!c.clock_id[s] || m.wf(c).goal_slots[s]) continue;  // a goal is no promise: not counted
       sla::ClockStatus st = m.scheduler.status(c.clock_id[s], std::max(r.as_of, Instant::from_unix_seconds(c.last_at)));
       if (st.breached) breached = due = true;
       if (st.state == sla::ClockState::stopped) due = true;

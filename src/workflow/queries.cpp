@@ -96,6 +96,7 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
     ci.target = st.total;
     ci.rule = scheduler.target(st.target).rule;
     ci.instance = c.clock_instance[s];
+    ci.goal = wf(c).goal_slots[s];
     for (const RetargetRec& r : c.retargets) {
       if (r.slot != s || r.instance != c.clock_instance[s] || r.at > at.unix_seconds()) continue;
       const sla::Target& t = scheduler.target(r.target);

@@ -27,7 +27,9 @@ size_t Engine::Impl::sweep_locked(Instant now, const SweepSink& sink) {
     se.at = ev.at;
     se.fraction = ev.fraction;
     se.escalated_from = se.escalated_to = -1;
-    if (ev.kind == sla::ClockEvent::breach) {
+    // A goal clock's target is an aim: passing it is a warning, never a breach.
+    if (ev.kind == sla::ClockEvent::breach && wf(c).goal_slots[slot]) se.kind = sla::ClockEvent::warning;
+    if (se.kind == sla::ClockEvent::breach) {
       c.flags |= kCaseBreached;
       // The clock's own target: a reclassification may have moved the case to another target set
       // after this clock stopped.

@@ -52,7 +52,8 @@ class Case:
     """A case as the engine sees it: attribute access to the case JSON (id, state, owner,
     department, escalation_level, clocks, satisfaction, reopen_count, repeat_of, ...); `events`
     is the audit trail. Each of `clocks` is a dict with name, instance, state, kind ("business",
-    "elapsed" or "instant"), due, breached, elapsed_seconds, paused_seconds (None: unknown),
+    "elapsed" or "instant"), due, goal (a goal clock: breached means the aim was missed, a
+    warning), breached, elapsed_seconds, paused_seconds (None: unknown),
     target_seconds, rule and retargets (each reclassification or moved due, with its reason)."""
 
     def __init__(self, data: dict):
