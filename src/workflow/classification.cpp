@@ -74,17 +74,41 @@ std::vector<uint32_t> Engine::Impl::case_rule_syms(const CaseRec& c) const {
   return out;
 }
 
+const Calendar& Engine::Impl::business_calendar(const Event& e, const Plan& p, std::string_view clock) const {
+  if (e.has(Field::tier) || !p.c) return p.w->policy.business_calendar(clock, e.tier);
+  // The clock's name lives in the workflow's definition: its address names (workflow, clock).
+  const CalendarKey key{clock.data(), p.c->tier};
+  if (auto it = business_calendars.find(key); it != business_calendars.end()) return *it->second;
+  const Calendar& cal = p.w->policy.business_calendar(clock, syms.str(p.c->tier));
+  business_calendars.emplace(key, &cal);
+  return cal;
+}
+
+Engine::Impl::BusinessDay Engine::Impl::business_day(const Calendar& cal, Instant at) const {
+  const int64_t t = at.unix_seconds();
+  const CalendarKey key{cal.id(), static_cast<uint32_t>(cal.zone().to_civil(at).date.days_since_epoch())};
+  if (auto it = business_days.find(key); it != business_days.end() && t < it->second.close) return it->second;
+  // After the day's close (or not seen yet): the day of the next working instant.
+  const Instant open = cal.next_working(at);
+  const CivilDate date = cal.zone().to_civil(open).date;
+  const auto intervals = cal.intervals_on(date);
+  if (intervals.empty()) throw Error(Errc::internal, "a working instant on a day without working hours");
+  BusinessDay day;
+  day.close = intervals.back().second.unix_seconds();
+  day.around_the_clock = intervals.front().first.unix_seconds() == day.close - 86400;
+  if (business_days.size() > 100'000) business_days.clear();  // bounded: a day per calendar is what replays use
+  business_days[CalendarKey{cal.id(), static_cast<uint32_t>(date.days_since_epoch())}] = day;
+  return day;
+}
+
 Instant Engine::Impl::instant_due(const Event& e, const Plan& p, const sla::Target& t, std::string_view clock) const {
   if (t.due_field == sla::kEndOfBusinessDay) {
     // The end of the business day the event falls in (after hours: of the next business day).
-    const std::string_view tier = e.has(Field::tier) ? std::string_view(e.tier) : p.c ? syms.str(p.c->tier) : std::string_view();
     try {
-      const Calendar& cal = p.w->policy.business_calendar(clock, tier);
-      const Instant open = cal.next_working(e.at);
-      const auto intervals = cal.intervals_on(cal.zone().to_civil(open).date);
-      if (intervals.empty()) throw Error(Errc::internal, "a working instant on a day without working hours");
-      Instant end = intervals.back().second;
-      if (intervals.front().first == end - Duration::hours(24)) {
+      const Calendar& cal = business_calendar(e, p, clock);
+      const BusinessDay day = business_day(cal, e.at);
+      Instant end = Instant::from_unix_seconds(day.close);
+      if (day.around_the_clock) {
         // Worked around the clock (a 7x24 tier): the day is the policy's own calendar's, ending at its midnight.
         const TimeZone& home = p.w->policy.business_calendar(clock, "").zone();
         end = home.from_civil(CivilTime{home.to_civil(e.at).date.plus_days(1), 0});

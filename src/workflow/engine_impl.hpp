@@ -529,6 +529,7 @@ struct Engine::Impl {
   /// (Re)computes the symbols the engine holds for its configuration (after construction, after
   /// a workflow is added and after a restore replaced the symbol table).
   void bind_symbols() {
+    business_calendars.clear();  // keyed by tier symbols, which a restore renumbers
     bound.assign(config.workflows.size(), {});
     system_actor = syms.intern("system");
     for (size_t w = 0; w < config.workflows.size(); ++w) {
@@ -616,6 +617,25 @@ struct Engine::Impl {
   /// The due of an instant target for the case after this event; refuses when the case has no
   /// time in its field.
   Instant instant_due(const Event& e, const Plan& p, const sla::Target& t, std::string_view clock) const;
+  /// The calendar a business target of `clock` counts on for the case (its tier), cached.
+  const Calendar& business_calendar(const Event& e, const Plan& p, std::string_view clock) const;
+  /// The business day an instant falls in (after its close: the next one): its last close.
+  struct BusinessDay {
+    int64_t close = 0;
+    bool around_the_clock = false;  ///< worked 24 hours (a 7x24 calendar)
+  };
+  BusinessDay business_day(const Calendar& cal, Instant at) const;
+  /// Caches of the two (derived from configuration: plan() runs under the exclusive lock).
+  struct CalendarKey {
+    const void* a = nullptr;
+    uint32_t b = 0;
+    bool operator==(const CalendarKey&) const = default;
+  };
+  struct CalendarKeyHash {
+    size_t operator()(const CalendarKey& k) const { return std::hash<const void*>()(k.a) ^ (size_t{k.b} * 0x9E3779B97F4A7C15ull); }
+  };
+  mutable std::unordered_map<CalendarKey, const Calendar*, CalendarKeyHash> business_calendars;  ///< (clock name, tier symbol)
+  mutable std::unordered_map<CalendarKey, BusinessDay, CalendarKeyHash> business_days;         ///< (calendar, civil day)
   /// The target `slot` gets from the plan's target set (found or new).
   const sla::Target& planned_target(const Plan& p, uint8_t slot) const;
   /// The level a sweep to `at` leaves the case at (its clocks breached by then escalate it).
