@@ -201,6 +201,42 @@ int main(void) {
           strstr(crmkit_last_error(), "first-contact owner 'u-9'") != NULL);
   }
 
+  /* The department reports back, the control desk replies once; the callback's same-day goal
+   * starts; one callback covers both of the customer's cases. */
+  {
+    const char* steps[] = {
+        "{\"id\":\"n1\",\"case\":\"N-1\",\"type\":\"receive\",\"at\":\"2026-03-04T09:00:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"channel\":\"phone\",\"category\":\"billing\",\"severity\":\"normal\",\"customer\":\"K-6\"}}",
+        "{\"id\":\"n2\",\"case\":\"N-1\",\"type\":\"acknowledge\",\"at\":\"2026-03-04T09:05:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\"}",
+        "{\"id\":\"n3\",\"case\":\"N-1\",\"type\":\"dispatch\",\"at\":\"2026-03-04T09:10:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"department\":\"billing\",\"owner\":\"u-2\"}}",
+        "{\"id\":\"n4\",\"case\":\"N-1\",\"type\":\"report_back\",\"at\":\"2026-03-04T10:00:00+08:00\",\"actor\":\"u-2\",\"role\":\"agent\","
+        "\"data\":{\"result\":\"refunded\"}}",
+        "{\"id\":\"n5\",\"case\":\"N-1\",\"type\":\"reply\",\"at\":\"2026-03-04T10:30:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"resolution\":\"refund sent\"}}",
+        "{\"id\":\"o1\",\"case\":\"N-2\",\"type\":\"receive\",\"at\":\"2026-03-04T09:00:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"channel\":\"web\",\"category\":\"service\",\"severity\":\"normal\",\"customer\":\"K-6\"}}",
+        "{\"id\":\"o2\",\"case\":\"N-2\",\"type\":\"acknowledge\",\"at\":\"2026-03-04T09:05:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\"}",
+        "{\"id\":\"o3\",\"case\":\"N-2\",\"type\":\"dispatch\",\"at\":\"2026-03-04T09:10:00+08:00\",\"actor\":\"u-1\",\"role\":\"agent\","
+        "\"data\":{\"department\":\"service\",\"owner\":\"u-3\"}}",
+        "{\"id\":\"o4\",\"case\":\"N-2\",\"type\":\"resolve\",\"at\":\"2026-03-04T10:00:00+08:00\",\"actor\":\"u-3\",\"role\":\"agent\","
+        "\"data\":{\"resolution\":\"apologised\"}}",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; ++i) CHECK(crmkit_engine_apply(e, steps[i], NULL) == CRMKIT_OK);
+    CHECK(crmkit_engine_get_case_ext(e, "N-1", "{\"events\":false}", &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"name\":\"callback_goal\",\"instance\":1,\"state\":\"running\",\"kind\":\"instant\","
+                               "\"due\":\"2026-03-04T10:00:00Z\",\"goal\":true") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_apply(e, "{\"id\":\"cb\",\"case\":\"N-1\",\"type\":\"callback\",\"at\":\"2026-03-04T11:00:00+08:00\",\"actor\":\"u-5\","
+                                 "\"role\":\"agent\",\"data\":{\"outcome\":\"satisfied\",\"manual\":true,\"cases\":[\"N-2\"]}}",
+                              &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"covered\":[\"N-2\"]") != NULL);
+    crmkit_string_free(json);
+    CHECK(crmkit_engine_get_case_ext(e, "N-2", NULL, &json) == CRMKIT_OK);
+    CHECK(json && strstr(json, "\"state\":\"closed\"") != NULL && strstr(json, "\"cases\":[\"N-1\",\"N-2\"]") != NULL);
+    crmkit_string_free(json);
+  }
+
   /* Another workflow beside the complaints: received by name, kept apart in the KPIs. */
   {
     char* inquiry = slurp(CRMKIT_SOURCE_DIR "/data/workflows/inquiry.json");
@@ -263,7 +299,7 @@ int main(void) {
     CHECK(crmkit_engine_journal_position(e, NULL) == CRMKIT_EINVAL);
     CHECK(crmkit_engine_snapshot(e) == CRMKIT_ESTATE && strstr(crmkit_last_error(), "store") != NULL); /* in memory */
   }
-  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 15);  /* receive, acknowledge, update; receive, reclassify; 9 of M-1; an inquiry */
+  CHECK(crmkit_engine_stats(e, &cases, &events, NULL) == CRMKIT_OK && events == 26);  /* receive, acknowledge, update; receive, reclassify; 9 of M-1; 5 of N-1, 4 of N-2 and their callback; an inquiry */
   CHECK(crmkit_engine_from_json("{\"states\":[]}", policy, cal, &bad) == CRMKIT_EINVAL);
   CHECK(strstr(crmkit_last_error(), "workflow") != NULL);
   CHECK(crmkit_engine_from_files("/nonexistent.json", CRMKIT_SOURCE_DIR "/data/policies/default.json",
