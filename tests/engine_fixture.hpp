@@ -4,8 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,19 @@ inline const std::string kData = CRMKIT_SOURCE_DIR "/data/";
 inline workflow::Engine fresh_engine() {
   return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json",
                                       kData + "calendars/cn-2026.json");
+}
+
+/// A file's bytes ("" when it cannot be read).
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// An event of March 2026 in China time: `at` is "DDTHH:MM:SS", `data` the inside of the data object.
+inline std::string march_event(const std::string& id, const std::string& type, const std::string& at, const std::string& data = "",
+                               const std::string& role = "agent", const std::string& case_id = "K-1", const std::string& actor = "u-1") {
+  return fmt::format(R"({{"id":"{}","case":"{}","type":"{}","at":"2026-03-{}+08:00","actor":"{}","role":"{}","data":{{{}}}}})", id,
+                     case_id, type, at, actor, role, data);
 }
 
 /// The lines of an event log (default: the shipped quarter).

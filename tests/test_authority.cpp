@@ -30,15 +30,12 @@ using testing::kData;
 
 const std::string kReceive = R"("channel":"phone","category":"service","severity":"normal","customer":"c-1","tier":"basic")";
 
+using testing::slurp;
+
+/// An event of March 2026 (testing::march_event).
 std::string event(const std::string& id, const std::string& type, const std::string& at, const std::string& data = "",
                   const std::string& role = "agent", const std::string& case_id = "K-1", const std::string& actor = "u-1") {
-  return fmt::format(R"({{"id":"{}","case":"{}","type":"{}","at":"2026-03-{}+08:00","actor":"{}","role":"{}","data":{{{}}}}})", id,
-                     case_id, type, at, actor, role, data);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
+  return testing::march_event(id, type, at, data, role, case_id, actor);
 }
 
 /// The shipped configuration with the policy edited by `edit`.

@@ -29,15 +29,11 @@ using testing::fresh_engine;
 using testing::kData;
 using testing::TempDb;
 
+using testing::slurp;
+
 std::string event(const std::string& id, const std::string& type, const std::string& at, const std::string& data = "",
                   const std::string& role = "agent", const std::string& case_id = "K-1") {
-  return fmt::format(R"({{"id":"{}","case":"{}","type":"{}","at":"2026-03-{}+08:00","actor":"u-1","role":"{}","data":{{{}}}}})", id,
-                     case_id, type, at, role, data);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
+  return testing::march_event(id, type, at, data, role, case_id);
 }
 
 /// The shipped policy with the resolution clock in elapsed hours: 8 h, 4 h for high severity.
