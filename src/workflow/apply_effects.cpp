@@ -21,13 +21,12 @@ void Engine::Impl::effect_escalate(CaseRec& c, const Event& e) {
 }
 
 void Engine::Impl::effect_callback(CaseRec& c, const Event& e, const Plan& p, Record& rec, uint8_t& to, ApplyResult& out) {
-  // An "unsatisfied" that leaves the case resolved from an automatic callback is no rating yet:
-  // the manual callback it calls for asks the reason and gives the rating (问清具体原因如实记录).
-  // One that sends the case back to handling is a rating and a reopen. (The workflow decides
-  // which by its transitions: the default one splits them by data.manual.)
+  // An automatic "unsatisfied" that leaves the case resolved is no rating yet (问清具体原因如实记录);
+  // one that sends the case back to handling is a rating and a reopen. (The workflow decides which
+  // by its transitions: the default one splits them by data.manual.)
   const StateKind to_kind = kind(c, to);
   const bool reopens = to_kind == StateKind::open || to_kind == StateKind::waiting;
-  const bool owes_manual = p.outcome == CallbackMeaning::unsatisfied && !reopens && !e.manual;
+  const bool owes_manual = owes_manual_callback(p.outcome, e.manual, to_kind);
   switch (p.outcome) {
     case CallbackMeaning::very_satisfied:
       c.satisfaction = Satisfaction::very_satisfied;

@@ -110,7 +110,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
   select_transition(e, p);
   if (e.has(Field::cases) && p.t->effect != Effect::callback)
     refuse(Errc::invalid_argument, e, "data.cases: only a callback covers several cases");
-  if (c && p.w->responsibility_types[static_cast<size_t>(type)]) check_responsibility(e, p);
+  if (c && p.w->needs_responsibility(static_cast<size_t>(type), p.role)) check_responsibility(e, p);
   check_values(e, p);
   if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);
   // Most events carry no classification value: one test of the field bits before the call.
@@ -365,7 +365,8 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
     case Effect::compensate: {
       check_remedy(e, p);
       // The limit is per case and cumulative: what was granted, what awaits approval, and this.
-      const int64_t total = c->comp_granted + pending_cents(*c) + e.amount_cents;
+      const int64_t pending = pending_cents(*c);
+      const int64_t total = c->comp_granted + pending + e.amount_cents;
       if (total > kMaxCaseCompensationCents)
         refuse(Errc::limit, e, fmt::format("the case's compensation would pass {}", format_cents(kMaxCaseCompensationCents)));
       p.comp_granted = unlimited || total <= limit_cents;
@@ -373,7 +374,7 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
         refuse(Errc::permission, e,
                fmt::format("role '{}' may grant up to {} per case; this would take the case to {} (granted {}, pending {}, now {})",
                            e.role, format_cents(limit_cents), format_cents(total), format_cents(c->comp_granted),
-                           format_cents(pending_cents(*c)), format_cents(e.amount_cents)));
+                           format_cents(pending), format_cents(e.amount_cents)));
       break;
     }
     case Effect::approve_compensation: {
@@ -383,13 +384,14 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
         refuse(Errc::invalid_state, e,
                fmt::format("no {} compensation of {} is pending approval", remedy_name(p.remedy), format_cents(e.amount_cents)));
       // The approver's limit covers the case's total once this is granted (what stays pending included).
-      const int64_t total = c->comp_granted + pending_cents(*c);
+      const int64_t pending = pending_cents(*c);
+      const int64_t total = c->comp_granted + pending;
       if (!unlimited && total > limit_cents)
         refuse(Errc::permission, e,
                fmt::format("role '{}' may approve up to {} per case; the case's total would be {} (granted {}, pending {}): it needs a "
                            "higher role",
                            e.role, format_cents(limit_cents), format_cents(total), format_cents(c->comp_granted),
-                           format_cents(pending_cents(*c))));
+                           format_cents(pending)));
       break;
     }
     default: break;
@@ -398,7 +400,6 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
 
 void Engine::Impl::check_responsibility(const Event& e, Plan& p) const {
   const CaseRec& c = *p.c;
-  if (p.role >= p.w->responsibility_override) return;
   const int64_t actor = syms.find(e.actor);
   if (actor > 0 && (static_cast<uint32_t>(actor) == c.first_owner || static_cast<uint32_t>(actor) == c.owner)) return;
   if (p.w->rules.first_contact.mode == Rules::FirstContact::Mode::record) {

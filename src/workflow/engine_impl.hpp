@@ -259,6 +259,13 @@ inline constexpr int64_t kNone = INT64_MIN;
 /// sums of it stay far from overflow).
 inline constexpr int64_t kMaxCaseCompensationCents = 1'000'000'000'000'000;
 
+/// Whether a callback leaves the case owing a manual callback rather than rating it: an automatic
+/// "unsatisfied" that does not send the case back to handling (the manual callback it calls for
+/// asks the reason and gives the rating). The effect applies it; the KPI report reads it back.
+inline bool owes_manual_callback(CallbackMeaning outcome, bool manual, StateKind to) {
+  return outcome == CallbackMeaning::unsatisfied && !manual && to != StateKind::open && to != StateKind::waiting;
+}
+
 /// A compensation awaiting approve_compensation.
 struct PendingComp {
   int64_t cents = 0;
@@ -443,6 +450,10 @@ struct LoadedWorkflow {
   /// index) and the lowest role index that overrides it (roles.size(): none).
   std::vector<uint8_t> responsibility_types;
   size_t responsibility_override = 0;
+  /// Whether an event of `type` by `role` must come from someone responsible for the case.
+  bool needs_responsibility(size_t type, size_t role) const {
+    return type < responsibility_types.size() && responsibility_types[type] && role < responsibility_override;
+  }
   int escalate_type = -1;
   uint64_t fingerprint = 0;  ///< of the definition (states, types, roles, clocks, fields): snapshots check it
   /// Declared fields (indexes into d->fields) the policy's rules match: part of a case's
@@ -592,8 +603,8 @@ struct Engine::Impl {
   /// the event type requires the case to hold.
   void check_attributes(const Event& e, Plan& p) const;
   void check_effect(const Event& e, Plan& p, bool sweep_to_event) const;
-  /// 首问负责制: the actor is the case's first-contact or handling owner, or of a role that
-  /// overrides them, or the event type is not covered; else refused (enforce) or marked (record).
+  /// 首问负责制, for an event LoadedWorkflow::needs_responsibility covers: the actor is the case's
+  /// first-contact or handling owner; else refused (enforce) or marked (record).
   void check_responsibility(const Event& e, Plan& p) const;
   /// compensate, approve_compensation: data.remedy known, allowed to the role, an amount where
   /// the remedy needs one (into p.remedy).

@@ -158,8 +158,7 @@ void count_responsibility(const CaseRec& c, const LoadedWorkflow& w, const Inter
       first = owner = actor;
       continue;
     }
-    if (record_mode && rec.type < w.responsibility_types.size() && w.responsibility_types[rec.type] &&
-        rec.role < w.responsibility_override && actor != first && actor != owner)
+    if (record_mode && w.needs_responsibility(rec.type, rec.role) && actor != first && actor != owner)
       ++k.outside_responsibility;
     const bool handover = type_has_effect(d, rec.type, Effect::handover);
     const bool assign = type_has_effect(d, rec.type, Effect::assign);
@@ -250,7 +249,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
         if (!manual) k.manual_tier_automatic = manual_tier;
         // An automatic "unsatisfied" that left the case resolved is no rating (a manual callback follows).
         const StateKind to = rec.to < d.states.size() ? d.states[rec.to].kind : StateKind::open;
-        if (unsatisfied && !manual && to != StateKind::open && to != StateKind::waiting) continue;
+        if (owes_manual_callback(unsatisfied ? CallbackMeaning::unsatisfied : CallbackMeaning::none, manual, to)) continue;
         // A reason is free text: a phone or ID number written into it is masked (the report has no reader role).
         if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
       }
