@@ -10,6 +10,7 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "crmkit/durable.hpp"
@@ -57,6 +58,19 @@ inline std::string engine_dump(const workflow::Engine& e) {
   kpi::Options o;
   o.as_of = parse_instant("2026-04-30T00:00:00Z");
   return out + kpi::to_json(e.kpi(o));
+}
+
+/// Each refusal has its code and message and leaves the engine (cases, KPIs, journal) as it was.
+inline void all_refused(workflow::Engine& e, const std::vector<std::tuple<std::string, Errc, std::string>>& refusals) {
+  const std::string before = engine_dump(e);
+  const int64_t position = e.journal_position();
+  for (const auto& [json, code, message] : refusals) {
+    CAPTURE(json);
+    CHECK(code_of([&] { (void)e.apply_json(json); }) == code);
+    CHECK(error_of([&] { (void)e.apply_json(json); }).find(message) != std::string::npos);
+    CHECK((engine_dump(e) == before));
+    CHECK(e.journal_position() == position);
+  }
 }
 
 /// Runs `check` (which applies events and checks them) on an in-memory engine from `make`, then

@@ -59,18 +59,7 @@ void in_progress(Engine& e, const std::string& case_id = "K-1") {
   e.apply_json(event(case_id + "d", "dispatch", "09T09:20:00", R"("department":"billing","owner":"u-2")", "agent", case_id));
 }
 
-/// Each refusal has its code and message and leaves the engine (cases, KPIs, journal) as it was.
-void all_refused(Engine& e, const std::vector<std::tuple<std::string, Errc, std::string>>& refusals) {
-  const std::string before = engine_dump(e);
-  const int64_t position = e.journal_position();
-  for (const auto& [json, code, message] : refusals) {
-    CAPTURE(json);
-    CHECK(code_of([&] { (void)e.apply_json(json); }) == code);
-    CHECK(error_of([&] { (void)e.apply_json(json); }).find(message) != std::string::npos);
-    CHECK((engine_dump(e) == before));
-    CHECK(e.journal_position() == position);
-  }
-}
+using testing::all_refused;
 
 }  // namespace
 

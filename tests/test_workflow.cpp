@@ -79,7 +79,9 @@ void to_in_progress(Engine& e, const std::string& c, const std::string& rd = rec
 }  // namespace
 
 TEST_CASE("the default workflow loads and every transition can be walked") {
-  Engine e = make_engine();
+  // With the work-order workflow beside it: a complaint links to a work order.
+  Engine e = Engine::from_files(std::vector<std::string>{kWorkflow, CRMKIT_SOURCE_DIR "/data/workflows/work-order.json"},
+                                CRMKIT_SOURCE_DIR "/data/policies", kCalendar);
   const Definition& d = e.definition();
   CHECK(d.states().size() == 11);
   std::set<std::tuple<std::string, std::string, std::string>> seen;  // (type, from, to)
@@ -185,14 +187,25 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
     apply(ev(id, "handover", t, "supervisor", R"("to":"u-8","reason":"end of shift")"));
     apply(ev(id, "handover", t, "supervisor", R"("to":"u-7","reason":"back on shift")"));
   };
+  int orders = 0;
+  auto link_order = [&](const std::string& id, const std::string& customer, const std::string& t) {
+    const std::string order = fmt::format("W-{}", ++orders);
+    e.apply_json(ev(order, "receive", t, "agent",
+                    fmt::format(R"("workflow":"work_order","customer":"{}","kind":"fault_repair","product":"tv")", customer)));
+    CHECK(apply(ev(id, "link", t, "agent", fmt::format(R"("case":"{}")", order))).covered == std::vector<std::string>{order});
+  };
   apply(ev("C-11", "receive", at("09:00"), "agent", receive_data("web", "K-77", "billing")));
   handover_and_back("C-11", at("09:00"));
+  link_order("C-11", "K-77", at("09:00"));
   apply(ev("C-11", "acknowledge", at("09:02")));
   handover_and_back("C-11", at("09:02"));
+  link_order("C-11", "K-77", at("09:02"));
   apply(ev("C-11", "dispatch", at("09:04"), "agent", R"("department":"d","owner":"o")"));
   handover_and_back("C-11", at("09:04"));
+  link_order("C-11", "K-77", at("09:04"));
   apply(ev("C-11", "wait_customer", at("09:05"), "agent", R"("reason":"docs")"));
   handover_and_back("C-11", at("09:05"));
+  link_order("C-11", "K-77", at("09:05"));
   apply(ev("C-11", "escalate", at("09:06"), "agent", R"("level":1)"));
   apply(ev("C-11", "update", at("09:06"), "agent", R"("phone":"13812345678")"));
   apply(ev("C-11", "reclassify", at("09:06"), "supervisor", R"("channel":"phone","reason":"was a call")"));
@@ -200,11 +213,14 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-11", "resume", at("09:07")));
   apply(ev("C-11", "resolve", at("09:08"), "agent", R"("resolution":"x")"));
   handover_and_back("C-11", at("09:08"));
+  link_order("C-11", "K-77", at("09:08"));
   apply(ev("C-11", "callback", at("09:09"), "agent", R"("outcome":"satisfied","manual":false)"));
   handover_and_back("C-11", at("09:09"));
+  link_order("C-11", "K-77", at("09:09"));
   apply(ev("C-11", "escalate", at("09:10"), "agent", R"("level":2)"));
   apply(ev("C-11", "appeal", at("09:11")));
   handover_and_back("C-11", at("09:11"));
+  link_order("C-11", "K-77", at("09:11"));
   apply(ev("C-11", "escalate", at("09:12"), "agent", R"("level":3)"));
   apply(ev("C-11", "compensate", at("09:13"), "agent", R"("amount":100000)"));
   apply(ev("C-11", "approve_compensation", at("09:14"), "director", R"("amount":100000)"));
@@ -217,6 +233,7 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-12", "assist", at("09:05"), "agent", R"("department":"installation")"));
   apply(ev("C-12", "resume", at("09:06")));
   apply(ev("C-12", "report_back", at("09:07"), "agent", R"("result":"line replaced")"));
+  link_order("C-12", "K-78", at("09:07"));
   apply(ev("C-12", "update", at("09:07"), "agent", R"("justified":true)"));
   apply(ev("C-12", "escalate", at("09:07"), "supervisor", R"("level":1)"));
   apply(ev("C-12", "reclassify", at("09:07"), "supervisor", R"("severity":"critical","reason":"safety")"));

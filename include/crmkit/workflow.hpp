@@ -75,6 +75,21 @@ enum class Effect : uint8_t {
   reclassify,
   /// hands the case's first-contact responsibility (首问负责) to data.to, with data.reason
   handover,
+  /// agrees a visit window: the declared instant fields data.start < data.end, start not before
+  /// the event (the window's clocks are due at policy offsets from data.start)
+  appoint,
+  /// moves the agreed window (as appoint) with data.by (a declared enum: who asked) and
+  /// data.reason; running clocks due at data.start move with it
+  reschedule,
+  /// a technician's visit (counted for first-visit fix)
+  visit,
+  /// a visit that found nobody at home (a written notice left): a visit that fixed nothing
+  not_at_home,
+  /// points this case and another of the same customer at each other: data.order (another case
+  /// of this workflow: one visit serves both) or data.case (a case of another workflow, e.g. the
+  /// complaint about a work order). The other case records the same event pointing back; its
+  /// workflow needs a transition of this event type from its state.
+  link,
 };
 const char* effect_name(Effect e) noexcept;
 
@@ -88,6 +103,8 @@ enum class Field : uint8_t {
   to,                ///< handover: the person who takes the case over
   result,            ///< report_back: what the dispatched department did and found (free text)
   cases,             ///< callback: every case the one callback covers (a JSON array of case ids; see Engine::apply)
+  order,             ///< join: the other work order of the customer the one visit serves as well
+  case_ref,          ///< link (JSON name "case"): the case of another workflow this one points at
   count_
 };
 const char* field_name(Field f) noexcept;
@@ -161,6 +178,7 @@ struct TransitionDef {
   bool stay = false;                  ///< the state does not change (escalate, compensate, ...)
   std::vector<std::string> roles;     ///< roles allowed to fire it
   std::vector<Field> required;        ///< data fields that must be present and non-empty
+  std::vector<std::string> required_declared;  ///< declared fields the event itself must give (non-empty)
   std::vector<std::pair<Field, std::vector<std::string>>> when;  ///< data conditions (all must hold)
   std::vector<ClockAction> clocks;
   Effect effect = Effect::none;
@@ -319,7 +337,7 @@ struct Event {
   int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
   // data
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
-      resolution, outcome, into, decision, workflow, remedy, to, result;
+      resolution, outcome, into, decision, workflow, remedy, to, result, order, case_ref;
   std::string cases;                    ///< data.cases as its canonical JSON text (["C-1","C-2"])
   std::vector<std::string> case_list;   ///< data.cases: the ids, in the order given
   bool manual = false;
@@ -347,7 +365,8 @@ inline const std::string& Event::text(Field f) const {
       &Event::channel, &Event::category, &Event::severity,   &Event::customer, &Event::tier,     &Event::description,
       &Event::department, &Event::owner, &Event::reason,     &Event::resolution, &Event::outcome, nullptr /* manual */,
       nullptr /* level */, &Event::into, nullptr /* amount */, &Event::decision, &Event::note, &Event::workflow,
-      nullptr /* workflow_version */, &Event::remedy, &Event::to, &Event::result, &Event::cases};
+      nullptr /* workflow_version */, &Event::remedy, &Event::to, &Event::result, &Event::cases,
+      &Event::order, &Event::case_ref};
   static_assert(std::size(kText) == static_cast<size_t>(Field::count_));
   const auto i = static_cast<size_t>(f);
   return i < std::size(kText) && kText[i] ? this->*kText[i] : empty_event_text();
@@ -480,7 +499,8 @@ struct ApplyResult {
   /// The actor is neither the case's first-contact nor its handling owner nor of a role that
   /// overrides them, and the policy's first_contact mode is "record" (accepted, counted).
   bool outside_responsibility = false;
-  /// A callback naming data.cases: the other cases it was applied to as well, in order.
+  /// A callback naming data.cases, or a link (data.order / data.case): the other cases the event
+  /// was applied to as well, in order.
   std::vector<std::string> covered;
   void clear();
 };

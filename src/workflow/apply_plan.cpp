@@ -112,7 +112,7 @@ bool Engine::Impl::plan(const Event& e, Plan& p, ApplyResult& out, bool sweep_to
     refuse(Errc::invalid_argument, e, "data.cases: only a callback covers several cases");
   if (c && p.w->needs_responsibility(static_cast<size_t>(type), p.role)) check_responsibility(e, p);
   check_values(e, p);
-  if (!e.attributes.empty() || !p.w->d->required_fields.empty()) check_attributes(e, p);
+  if (!e.attributes.empty() || !p.w->d->required_fields.empty() || !p.t->required_declared.empty()) check_attributes(e, p);
   // Most events carry no classification value: one test of the field bits before the call.
   constexpr uint32_t kClassBits = 1u << static_cast<unsigned>(Field::channel) | 1u << static_cast<unsigned>(Field::category) |
                                   1u << static_cast<unsigned>(Field::severity) | 1u << static_cast<unsigned>(Field::tier);
@@ -267,7 +267,19 @@ void Engine::Impl::check_attributes(const Event& e, Plan& p) const {
                            : fmt::format("data.{}: not a field of workflow '{}' (declared: {})", a.key, d->name, fmt::join(names, ", ")));
     }
     check_attribute(e, a, d->fields[static_cast<size_t>(i)]);
+    if ((i == d->window_start || i == d->window_end) && p.t->effect != Effect::appoint && p.t->effect != Effect::reschedule)
+      refuse(Errc::invalid_argument, e,
+             fmt::format("data.{}: the visit window changes only with an appoint or a reschedule (which records who asked and why)", a.key));
     p.attr_codes.push_back(static_cast<uint8_t>(kFirstDeclaredCode + i));
+  }
+  for (uint8_t i : p.t->required_declared) {
+    const auto code = static_cast<uint8_t>(kFirstDeclaredCode + i);
+    const FieldDef& f = d->fields[i];
+    size_t k = 0;
+    while (k < e.attributes.size() && p.attr_codes[k] != code) ++k;
+    if (k == e.attributes.size()) refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", f.name));
+    if (declared_wire(f.type) == Wire::text && e.attributes[k].text.empty())
+      refuse(Errc::invalid_argument, e, fmt::format("data.{} is empty", f.name));
   }
   if (d->required_fields.empty()) return;
   for (uint8_t i : d->required_fields[static_cast<size_t>(p.type)]) {
@@ -394,7 +406,80 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
                            format_cents(pending)));
       break;
     }
+    case Effect::appoint:
+    case Effect::reschedule: check_window(e, p); break;
+    case Effect::link: check_link(e, p); break;
     default: break;
+  }
+}
+
+namespace {
+/// The instant a declared field of the event gives (validated by check_attributes).
+std::optional<Instant> given_instant(const Event& e, const Plan& p, int field) {
+  const auto code = static_cast<uint8_t>(kFirstDeclaredCode + field);
+  Instant t;
+  for (size_t k = e.attributes.size(); k-- > 0;)
+    if (p.attr_codes[k] == code && try_parse_instant(e.attributes[k].text, t)) return t;
+  return std::nullopt;
+}
+}  // namespace
+
+void Engine::Impl::check_window(const Event& e, const Plan& p) const {
+  const Definition::Impl& d = *p.w->d;
+  const int start_field = d.field_index("start"), end_field = d.field_index("end");
+  const std::optional<Instant> start = given_instant(e, p, start_field), end = given_instant(e, p, end_field);
+  if (!start || !end) refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", start ? "end" : "start"));
+  if (*end <= *start)
+    refuse(Errc::invalid_argument, e, fmt::format("data.end {} is not after data.start {}", format_utc(*end), format_utc(*start)));
+  if (*start < e.at)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.start {} is before the event ({}): a visit window is agreed ahead of the visit", format_utc(*start),
+                       format_utc(e.at)));
+  if (p.t->effect != Effect::reschedule) return;
+  // The window in force: the last start and end the case's records gave.
+  std::optional<Instant> held_start, held_end;
+  for (const Record& r : p.c->events)
+    decode_data(p.c->pool, r, d, [&](const RecordItem& item) {
+      Instant t;
+      if (item.code == kFirstDeclaredCode + start_field && try_parse_instant(item.text, t)) held_start = t;
+      if (item.code == kFirstDeclaredCode + end_field && try_parse_instant(item.text, t)) held_end = t;
+    });
+  if (held_start == start && held_end == end)
+    refuse(Errc::invalid_argument, e, fmt::format("the window {} to {} is the one agreed already", format_utc(*start), format_utc(*end)));
+}
+
+void Engine::Impl::check_link(const Event& e, Plan& p) const {
+  const bool order = e.has(Field::order);
+  if (order && e.has(Field::case_ref)) refuse(Errc::invalid_argument, e, "data.order and data.case: a link names one other case");
+  const char* key = order ? "order" : "case";
+  const std::string& other = order ? e.order : e.case_ref;
+  if (other == e.case_id) refuse(Errc::invalid_argument, e, fmt::format("data.{}: a case cannot be linked to itself", key));
+  p.into = const_cast<CaseRec*>(find_case(other));
+  if (!p.into) refuse(Errc::not_found, e, fmt::format("data.{}: unknown case '{}'", key, other));
+  const CaseRec& o = *p.into;
+  if (kind(o) == StateKind::terminal)
+    refuse(Errc::invalid_state, e, fmt::format("data.{}: case '{}' is {}", key, other, def(o).states[o.state].name));
+  const bool same_workflow = wf(o).family == p.w->family;
+  if (order && !same_workflow)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.order: case '{}' is under workflow '{}', this one under '{}' (data.case links cases of two workflows)", other,
+                       def(o).name, p.w->d->name));
+  if (!order && same_workflow)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.case: case '{}' is under this workflow '{}' too (data.order joins two of one workflow)", other, p.w->d->name));
+  if (o.customer != p.c->customer || o.customer == 0)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.{}: case '{}' is customer '{}''s, this one customer '{}''s: links join one customer's cases", key, other,
+                       syms.str(o.customer), syms.str(p.c->customer)));
+  const Definition::Impl& d = *p.w->d;
+  for (const Record& r : p.c->events) {
+    if (r.type == kSystemType || !d.type_has_effect(r.type, Effect::link)) continue;
+    bool same = false;
+    decode_data(p.c->pool, r, d, [&](const RecordItem& item) {
+      if ((item.code == static_cast<uint8_t>(Field::order) || item.code == static_cast<uint8_t>(Field::case_ref)) && item.text == other)
+        same = true;
+    });
+    if (same) refuse(Errc::conflict, e, fmt::format("data.{}: case '{}' is linked to this one already", key, other));
   }
 }
 

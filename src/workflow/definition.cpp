@@ -41,8 +41,8 @@ std::vector<std::string> str_list(const json& j, const std::string& where) {
 constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
 constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
                                         "callback", "reopen", "merge", "compensate", "approve_compensation",
-                                        "reclassify", "handover"};
-static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::handover) + 1);
+                                        "reclassify", "handover", "appoint", "reschedule", "visit", "not_at_home", "link"};
+static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::link) + 1);
 constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
 
 /// Field names are identifiers: they are JSON keys of events and of the case.
@@ -161,6 +161,45 @@ const char* field_type_name(FieldType t) noexcept {
 const char* clock_op_name(ClockAction::Op op) noexcept { return kOpNames[static_cast<int>(op)]; }
 
 Definition Definition::from_file(const std::string& path) { return from_json(detail::read_file(path, "workflow")); }
+
+namespace {
+/// The fields an effect works on must be there: an appointment's window (declared instants start
+/// and end, given by the event), a reschedule's who and why, the other case a link names.
+void check_effect_fields(const Definition::Impl& d, const TransitionDef& td, const CompiledTransition& ct, const std::string& where) {
+  const char* effect = kEffectNames[static_cast<size_t>(td.effect)];
+  auto needs_declared = [&](const char* name, FieldType type) {
+    const int f = d.field_index(name);
+    if (f < 0 || d.fields[static_cast<size_t>(f)].type != type ||
+        std::find(td.required_declared.begin(), td.required_declared.end(), name) == td.required_declared.end())
+      bad(where + ".required", fmt::format("a transition with effect \"{}\" requires data.{}, a declared {} field", effect, name,
+                                           field_type_name(type)));
+  };
+  auto needs_builtin = [&](Field f) {
+    if (!(ct.required_mask & (1u << static_cast<unsigned>(f))))
+      bad(where + ".required", fmt::format("a transition with effect \"{}\" requires data.{}", effect, field_name(f)));
+  };
+  switch (td.effect) {
+    case Effect::appoint:
+      needs_declared("start", FieldType::instant);
+      needs_declared("end", FieldType::instant);
+      break;
+    case Effect::reschedule:
+      needs_declared("start", FieldType::instant);
+      needs_declared("end", FieldType::instant);
+      needs_declared("by", FieldType::enumeration);
+      needs_builtin(Field::reason);
+      break;
+    case Effect::link: {
+      const uint32_t partner = (1u << static_cast<unsigned>(Field::order)) | (1u << static_cast<unsigned>(Field::case_ref));
+      if (!(ct.required_mask & partner))
+        bad(where + ".required", "a transition with effect \"link\" requires data.order (a case of this workflow) or data.case (of another)");
+      if (td.stay == false) bad(where + ".stay", "a link records the other case: it does not change the state (\"stay\": true)");
+      break;
+    }
+    default: break;
+  }
+}
+}  // namespace
 
 Definition Definition::from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
@@ -332,9 +371,18 @@ Definition Definition::from_json(std::string_view text) {
       auto req = str_list(t["required"], where + ".required");
       for (size_t k = 0; k < req.size(); ++k) {
         auto f = field_from_name(req[k]);
-        if (!f) bad(fmt::format("{}.required[{}]", where, k), fmt::format("unknown field '{}'", req[k]), Errc::not_found);
-        td.required.push_back(*f);
-        ct.required_mask |= 1u << static_cast<unsigned>(*f);
+        if (f) {
+          td.required.push_back(*f);
+          ct.required_mask |= 1u << static_cast<unsigned>(*f);
+          continue;
+        }
+        // A declared field: this event itself must give it.
+        const int declared = d->field_index(req[k]);
+        if (declared < 0)
+          bad(fmt::format("{}.required[{}]", where, k), fmt::format("unknown field '{}' (neither built in nor declared)", req[k]),
+              Errc::not_found);
+        td.required_declared.push_back(req[k]);
+        ct.required_declared.push_back(static_cast<uint8_t>(declared));
       }
     }
     if (t.contains("when")) {
@@ -399,6 +447,7 @@ Definition Definition::from_json(std::string_view text) {
             Errc::not_found);
       ct.exhausted_to = static_cast<uint8_t>(s);
     }
+    check_effect_fields(*d, td, ct, where);
     int type = d->type_index(td.event);
     if (type < 0) {
       if (d->types.size() >= 65535) bad(where, "too many event types", Errc::limit);
@@ -413,6 +462,8 @@ Definition Definition::from_json(std::string_view text) {
     d->transitions.push_back(std::move(td));
   }
   compile_required_fields(*d);
+  for (const CompiledTransition& ct : d->compiled)
+    if (ct.effect == Effect::appoint || ct.effect == Effect::reschedule) d->window_start = d->field_index("start"), d->window_end = d->field_index("end");
   if (receive_count == 0) bad("workflow.transitions", "no transition with \"effect\": \"receive\" creates cases");
   if (receive_count > 1) bad("workflow.transitions", "more than one receive transition", Errc::conflict);
   for (const auto& ct : d->compiled)

@@ -335,7 +335,11 @@ void Engine::Impl::apply_locked(const Event& e, ApplyResult& out) {
 
 const Event* Engine::Impl::prepare(const Event& e, ApplyResult& out, bool sweep_first) {
   covered_count = 0;
-  if (!e.has(Field::cases)) return plan(e, plan_buf, out, sweep_first) ? &e : nullptr;
+  if (!e.has(Field::cases)) {
+    if (!plan(e, plan_buf, out, sweep_first)) return nullptr;
+    if (plan_buf.t->effect == Effect::link) prepare_link_partner(e, sweep_first);
+    return &e;
+  }
   // The callback covers its own case whether data.cases names it or not: recorded with it first.
   covering = e;
   covering.case_list.clear();
@@ -370,6 +374,23 @@ const Event* Engine::Impl::prepare(const Event& e, ApplyResult& out, bool sweep_
   }
   covered_count = n;
   return &covering;
+}
+
+void Engine::Impl::prepare_link_partner(const Event& e, bool sweep_first) {
+  // The other case records the same event, pointing back at this one.
+  if (covered_events.empty()) covered_events.resize(1), covered_plans.resize(1);
+  Event& other = covered_events[0];
+  other = e;
+  const bool order = e.has(Field::order);
+  other.case_id = order ? e.order : e.case_ref;
+  (order ? other.order : other.case_ref) = e.case_id;
+  try {
+    if (!plan(other, covered_plans[0], covered_out, sweep_first)) throw Error(Errc::conflict, fmt::format("it holds an event '{}' already", e.id));
+  } catch (const Error& err) {
+    throw Error(err.code(), fmt::format("event '{}' (case '{}', {}): data.{}: case '{}': {}", e.id, e.case_id, e.type, order ? "order" : "case",
+                                        other.case_id, err.what()));
+  }
+  covered_count = 1;
 }
 
 void Engine::Impl::commit_prepared(const Event& e, ApplyResult& out) {

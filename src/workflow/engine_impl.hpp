@@ -368,7 +368,7 @@ struct Plan {
   bool receive = false;
   const CompiledTransition* t = nullptr;
   CaseRec* c = nullptr;     ///< the case (null for a receive)
-  CaseRec* into = nullptr;  ///< merge: the surviving case
+  CaseRec* into = nullptr;  ///< merge: the surviving case; link: the other case
   uint8_t from = kNoState;
   uint16_t id_tag = 0;
   size_t data_bytes = 0;    ///< encoded_data_size of the event's record
@@ -609,6 +609,14 @@ struct Engine::Impl {
   /// compensate, approve_compensation: data.remedy known, allowed to the role, an amount where
   /// the remedy needs one (into p.remedy).
   void check_remedy(const Event& e, Plan& p) const;
+  /// appoint, reschedule: the window data.start < data.end, not before the event; a reschedule
+  /// moves it.
+  void check_window(const Event& e, const Plan& p) const;
+  /// link: the other case (into p.into) exists, is not concluded, is the same customer's, is of
+  /// this workflow (data.order) or another (data.case), and is not linked to this one already.
+  void check_link(const Event& e, Plan& p) const;
+  /// link: plans the same event for the other case, pointing back (covered_events[0]).
+  void prepare_link_partner(const Event& e, bool sweep_first);
   static int64_t pending_cents(const CaseRec& c) {
     int64_t sum = 0;
     for (const PendingComp& pc : c.comp_pending) sum += pc.cents;

@@ -59,7 +59,7 @@ const std::string& empty_event_text() noexcept {
 
 void Event::clear() {
   for (std::string* s : {&id, &case_id, &type, &actor, &role, &note, &channel, &category, &severity, &customer, &tier,
-                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow, &remedy, &to, &result, &cases})
+                         &description, &department, &owner, &reason, &resolution, &outcome, &into, &decision, &workflow, &remedy, &to, &result, &cases, &order, &case_ref})
     s->clear();
   at = Instant();
   utc_offset = 0;
@@ -308,6 +308,8 @@ std::string* string_slot(Event& e, Field f) {
     case Field::to: return &e.to;
     case Field::result: return &e.result;
     case Field::cases: return &e.cases;
+    case Field::order: return &e.order;
+    case Field::case_ref: return &e.case_ref;
     default: return nullptr;
   }
 }

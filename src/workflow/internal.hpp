@@ -59,6 +59,8 @@ inline constexpr BuiltinField kBuiltinFields[] = {
     {"to", FieldType::string, Wire::text, false, kMaxFieldBytes},
     {"result", FieldType::string, Wire::text, true, kMaxFieldBytes},
     {"cases", FieldType::list, Wire::text, false, kMaxEventJsonBytes},
+    {"order", FieldType::string, Wire::text, false, kMaxFieldBytes},
+    {"case", FieldType::string, Wire::text, false, kMaxFieldBytes},
 };
 static_assert(std::size(kBuiltinFields) == static_cast<size_t>(Field::count_));
 inline constexpr const BuiltinField& builtin(Field f) { return kBuiltinFields[static_cast<size_t>(f)]; }
@@ -80,6 +82,7 @@ struct CompiledTransition {
   bool stay = false;
   uint64_t roles_mask = 0;           ///< bit per role
   uint32_t required_mask = 0;        ///< bit per Field
+  std::vector<uint8_t> required_declared;  ///< declared fields (positions) the event must give
   struct Cond {
     Field field;
     std::vector<std::string> values;
@@ -112,6 +115,9 @@ struct Definition::Impl {
   /// Per event type: the declared fields (indexes) the case must hold once it is applied (empty
   /// when the definition requires none anywhere).
   std::vector<std::vector<uint8_t>> required_fields;
+  /// The declared start and end of a visit window when a transition has effect appoint or
+  /// reschedule (only those events set them), else -1.
+  int window_start = -1, window_end = -1;
   /// Callback outcome value -> what it means (default: the four meanings' own names).
   std::vector<std::pair<std::string, CallbackMeaning>> outcomes;
   // compiled
@@ -134,6 +140,13 @@ struct Definition::Impl {
     for (size_t i = 0; i < types.size(); ++i)
       if (types[i] == t) return static_cast<int>(i);
     return -1;
+  }
+  /// Whether any transition of event type `type` has `effect`.
+  bool type_has_effect(uint16_t type, Effect effect) const {
+    if (type >= by_type.size()) return false;
+    for (uint16_t t : by_type[type])
+      if (compiled[t].effect == effect) return true;
+    return false;
   }
   CallbackMeaning outcome_meaning(std::string_view v) const {
     for (const auto& [name, meaning] : outcomes)

@@ -136,14 +136,6 @@ void add(kpi::Measures& m, const Contribution& c) {
   m.over_level.numerator += c.over_level;
 }
 
-/// Whether any transition of event type `type` has `effect`.
-bool type_has_effect(const Definition::Impl& d, uint16_t type, Effect effect) {
-  if (type >= d.by_type.size()) return false;
-  for (uint16_t t : d.by_type[type])
-    if (d.compiled[t].effect == effect) return true;
-  return false;
-}
-
 /// Replays a case's first-contact and handling owners along its trail: the formal handovers, and
 /// (first_contact "record") the events accepted from someone responsible for neither.
 void count_responsibility(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
@@ -160,8 +152,8 @@ void count_responsibility(const CaseRec& c, const LoadedWorkflow& w, const Inter
     }
     if (record_mode && w.needs_responsibility(rec.type, rec.role) && actor != first && actor != owner)
       ++k.outside_responsibility;
-    const bool handover = type_has_effect(d, rec.type, Effect::handover);
-    const bool assign = type_has_effect(d, rec.type, Effect::assign);
+    const bool handover = d.type_has_effect(rec.type, Effect::handover);
+    const bool assign = d.type_has_effect(rec.type, Effect::assign);
     if (!handover && !assign) continue;
     k.handovers += handover;
     decode_data(c.pool, rec, d, [&](const RecordItem& item) {

@@ -216,7 +216,7 @@ def test_undeclared_or_mistyped_fields_are_refused_naming_the_key(engine, tmp_pa
 
 def test_several_workflows_and_versions_in_one_engine(data, tmp_path):
     engine = crmkit.Engine.from_files(data / "workflows", data / "policies", data / "calendars" / "cn-2026.json")
-    assert [w["name"] for w in engine.workflows()] == ["default", "inquiry", "suggestion", "warranty"]
+    assert [w["name"] for w in engine.workflows()] == ["default", "inquiry", "suggestion", "warranty", "work_order"]
     engine.apply(ev("i1", "I-1", "receive", "2026-03-02T09:00:00+08:00", workflow="inquiry", channel="web",
                     category="billing", customer="K-1"))
     assert engine.case("I-1").workflow == "inquiry"
