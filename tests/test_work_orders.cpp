@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -268,4 +269,75 @@ TEST_CASE("A workflow naming an appointment or link effect must declare what it 
   CHECK(testing::error_of([&] {
           (void)Definition::from_json(def("", R"({"event":"x","from":["s"],"stay":true,"roles":["a"],"required":["nosuch"]})"));
         }).find("workflow.transitions[1].required[0]: unknown field 'nosuch' (neither built in nor declared)") != std::string::npos);
+}
+
+TEST_CASE("Work-order KPIs: on-time clocks, reschedules by who asked, first-visit fix; by product, technician and team") {
+  auto check = [](Engine& e) {
+    auto tech = [&](const std::string& id, const std::string& key, const std::string& type, const std::string& at,
+                    const std::string& data = "") {
+      e.apply_json(event(id + key, type, at, data, "technician", id, "tech-7"));
+    };
+    // W-1: everything in time, fixed at the first visit.
+    appointed(e, "W-1");
+    tech("W-1", "c", "confirm", "09T11:00:00");
+    tech("W-1", "n", "notify", "09T13:00:00");
+    tech("W-1", "v", "arrive", "09T13:50:00");
+    tech("W-1", "f", "complete", "09T15:00:00", R"("result":"done")");
+    // W-2 (fixed line): rescheduled by the customer, arrives late, nobody at home, a second visit.
+    appointed(e, "W-2", receive_data("fault_repair", "fixed_line"));
+    e.apply_json(event("W-2s", "reschedule", "09T10:00:00", window("15:00", "17:00") + R"(,"by":"customer","reason":"r")", "agent", "W-2"));
+    (void)e.sweep(at("2026-03-09T15:10:00+08:00"));
+    tech("W-2", "v", "arrive", "09T15:10:00");
+    tech("W-2", "h", "not_at_home", "09T15:20:00", R"("notice":"card left")");
+    e.apply_json(event("W-2a2", "appoint", "09T16:00:00", R"("start":"2026-03-10T10:00:00+08:00","end":"2026-03-10T12:00:00+08:00")",
+                       "agent", "W-2"));
+    tech("W-2", "c2", "confirm", "10T07:00:00");
+    tech("W-2", "n2", "notify", "10T09:00:00");
+    tech("W-2", "v2", "arrive", "10T09:50:00");
+    tech("W-2", "f", "complete", "10T11:00:00", R"("result":"line repaired")");
+    // W-3: rescheduled by the company, still to be visited.
+    appointed(e, "W-3");
+    e.apply_json(event("W-3s", "reschedule", "09T10:00:00", window("16:00", "17:00") + R"(,"by":"company","reason":"r")", "agent", "W-3"));
+
+    kpi::Options o;
+    o.as_of = at("2026-03-10T12:00:00+08:00");
+    const kpi::Report r = e.kpi(o);
+    const kpi::Appointments& a = r.overall.appointments;
+    CHECK(a.appointed == 3);
+    CHECK(a.reschedules_by_customer == 1);
+    CHECK(a.reschedules_by_company == 1);
+    CHECK(a.rescheduled_by_customer.numerator == 1);
+    CHECK(a.rescheduled_by_customer.denominator == 3);
+    CHECK(a.visits == 3);
+    CHECK(a.not_at_home == 1);
+    CHECK(a.first_visit_fix.numerator == 1);
+    CHECK(a.first_visit_fix.denominator == 2);
+    auto on_time = [](const kpi::Measures& m, const std::string& clock) {
+      for (const kpi::ClockRate& c : m.clocks)
+        if (c.clock == clock) return std::pair{c.on_time.numerator, c.on_time.denominator};
+      return std::pair<int64_t, int64_t>{-1, -1};
+    };
+    // W-3's arrival (16:00 on the 9th) passed without a visit: due, and missed.
+    CHECK(on_time(r.overall, "arrival") == std::pair<int64_t, int64_t>{2, 3});
+    // W-3 has not been repaired within its 24 hours either.
+    CHECK(on_time(r.overall, "repair") == std::pair<int64_t, int64_t>{2, 3});
+    CHECK(r.overall.timeliness.numerator == 1);
+    REQUIRE(r.by_owner.size() == 1);
+    CHECK(r.by_owner[0].key == "tech-7");
+    CHECK(r.by_owner[0].received == 3);
+    REQUIRE(r.by_department.size() == 1);
+    CHECK(r.by_department[0].key == "team-east");
+    const auto product = std::find_if(r.by_field.begin(), r.by_field.end(), [](const auto& f) { return f.first == "product"; });
+    REQUIRE(product != r.by_field.end());
+    REQUIRE(product->second.size() == 2);
+    CHECK(product->second[0].key == "broadband");
+    CHECK(product->second[0].received == 2);
+    CHECK(product->second[1].key == "fixed_line");
+    CHECK(product->second[1].appointments.not_at_home == 1);
+    const std::string json = kpi::to_json(r);
+    CHECK(json.find(R"("appointments":{"appointed":3,"reschedules_by_customer":1,"reschedules_by_company":1,"visits":3,"not_at_home":1,)") !=
+          std::string::npos);
+    CHECK(json.find(R"("by_field":{)") != std::string::npos);
+  };
+  testing::in_memory_and_durable(both_workflows, check);
 }

@@ -17,6 +17,14 @@
 // handovers (formal handovers of first-contact responsibility, 首问负责制) and
 // outside_responsibility (events accepted from someone neither responsible for the case nor of
 // an overriding role: the policy's first_contact mode "record").
+// Per clock (Measures::clocks): on time = the clock instances due (stopped, or breached by as_of)
+// that met their target; a case counts its latest instance of each clock (after a new
+// appointment, the new window's). A goal clock counts here (its aim met or missed).
+// Work orders (Measures::appointments, from the effects appoint, reschedule, visit, not_at_home):
+//   rescheduled_by_customer / _by_company = appointed cases rescheduled at least once at the
+//                    customer's / the company's request (data.by) / appointed cases
+//   first_visit_fix = cases completed after one visit, nobody-at-home never, not reopened /
+//                    cases completed after at least one visit
 //   first_time_resolution = closed without reopen / closed
 //   repeat, over_level    = repeat (over-level) cases / received
 // A rate with a zero denominator is null (and "met" null).
@@ -56,6 +64,24 @@ struct Targets {
   Target first_time_resolution{Target::maximise, 0};
   Target repeat{Target::minimise, 0};
   Target over_level{Target::minimise, 0};
+  Target first_visit_fix{Target::maximise, 0};
+  Target rescheduled{Target::minimise, 0};
+  /// Each clock's on-time rate (an arrival, a second confirmation, a repair within its limit).
+  Target clock_on_time{Target::at_least, 1.0};
+};
+
+/// One clock's on-time rate in a bucket.
+struct ClockRate {
+  std::string clock;
+  Rate on_time;
+};
+
+/// Appointments and visits (work orders); zero for cases of workflows without them.
+struct Appointments {
+  int64_t appointed = 0;  ///< cases with an appointment
+  int64_t reschedules_by_customer = 0, reschedules_by_company = 0;  ///< reschedule events, by who asked (data.by)
+  int64_t visits = 0, not_at_home = 0;  ///< technicians' visits; visits that found nobody at home (notice left)
+  Rate rescheduled_by_customer, rescheduled_by_company, first_visit_fix;
 };
 
 struct Measures {
@@ -65,6 +91,8 @@ struct Measures {
   int64_t callbacks_owed = 0, manual_tier_automatic_callbacks = 0;
   int64_t handovers = 0, outside_responsibility = 0;
   Rate satisfaction, timeliness, closure, callback, first_time_resolution, repeat, over_level;
+  std::vector<ClockRate> clocks;  ///< by clock name
+  Appointments appointments;
 };
 
 struct ReasonCount {
@@ -89,13 +117,21 @@ struct Report {
   Measures overall;
   std::vector<Measures> by_day, by_week, by_month, by_department, by_channel, by_category, by_tier;
   std::vector<Measures> by_workflow;  ///< per workflow name (complaint, inquiry, suggestion, ...)
+  std::vector<Measures> by_owner;     ///< per handling owner (a work order's technician; "(none)" before dispatch)
+  /// Per declared enumerated field of the loaded workflows (a work order's product and kind), by
+  /// field name: the cases by the field's value ("(none)" for a case without one).
+  std::vector<std::pair<std::string, std::vector<Measures>>> by_field;
   std::vector<ReasonCount> dissatisfaction_reasons;  ///< reasons of unsatisfied callbacks, most frequent first
 };
 
 /// {"schema":1,"as_of","zone","overall":{...},"by_day":[...],...,"dissatisfaction_reasons":[{"reason","count"}]}
 /// where each measures object is {"key","received","ratings":{"very_satisfied","satisfied","unsatisfied"},
 /// "callbacks_owed","manual_tier_automatic_callbacks","handovers","outside_responsibility",
-/// "satisfaction":{"value","numerator","denominator","target","met"},...}.
+/// "satisfaction":{"value","numerator","denominator","target","met"},...,
+/// "clocks":[{"clock","on_time":{rate}}],"appointments":{"appointed","reschedules_by_customer",
+/// "reschedules_by_company","visits","not_at_home","rescheduled_by_customer":{rate},
+/// "rescheduled_by_company":{rate},"first_visit_fix":{rate}}}; "by_owner":[...] and
+/// "by_field":{field:[...]} beside the other lists.
 std::string to_json(const Report& r);
 
 }  // namespace crmkit::kpi

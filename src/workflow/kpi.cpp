@@ -60,7 +60,30 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
   rate_json(o, "first_time_resolution", m.first_time_resolution, t.first_time_resolution);
   rate_json(o, "repeat", m.repeat, t.repeat);
   rate_json(o, "over_level", m.over_level, t.over_level);
-  o += "}";
+  o += ",\"clocks\":[";
+  for (size_t i = 0; i < m.clocks.size(); ++i) {
+    o += i ? ",{\"clock\":" : "{\"clock\":";
+    workflow::json_str(o, m.clocks[i].clock);
+    rate_json(o, "on_time", m.clocks[i].on_time, t.clock_on_time);
+    o += "}";
+  }
+  const Appointments& a = m.appointments;
+  o += fmt::format("],\"appointments\":{{\"appointed\":{},\"reschedules_by_customer\":{},\"reschedules_by_company\":{},\"visits\":{},"
+                   "\"not_at_home\":{}",
+                   a.appointed, a.reschedules_by_customer, a.reschedules_by_company, a.visits, a.not_at_home);
+  rate_json(o, "rescheduled_by_customer", a.rescheduled_by_customer, t.rescheduled);
+  rate_json(o, "rescheduled_by_company", a.rescheduled_by_company, t.rescheduled);
+  rate_json(o, "first_visit_fix", a.first_visit_fix, t.first_visit_fix);
+  o += "}}";
+}
+
+void measures_list_json(std::string& o, const std::vector<Measures>& list, const Targets& t) {
+  o += "[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i) o.push_back(',');
+    measures_json(o, list[i], t, true);
+  }
+  o += "]";
 }
 
 }  // namespace
@@ -77,16 +100,20 @@ std::string to_json(const Report& r) {
   for (auto [name, list] : {std::pair<const char*, const std::vector<Measures>*>{"by_day", &r.by_day}, {"by_week", &r.by_week},
                             {"by_month", &r.by_month}, {"by_department", &r.by_department}, {"by_channel", &r.by_channel},
                             {"by_category", &r.by_category}, {"by_tier", &r.by_tier},
-                            {"by_workflow", &r.by_workflow}}) {
+                            {"by_workflow", &r.by_workflow}, {"by_owner", &r.by_owner}}) {
     o += ",\"";
     o += name;
-    o += "\":[";
-    for (size_t i = 0; i < list->size(); ++i) {
-      if (i) o.push_back(',');
-      measures_json(o, (*list)[i], r.targets, true);
-    }
-    o += "]";
+    o += "\":";
+    measures_list_json(o, *list, r.targets);
   }
+  o += ",\"by_field\":{";
+  for (size_t i = 0; i < r.by_field.size(); ++i) {
+    if (i) o.push_back(',');
+    workflow::json_str(o, r.by_field[i].first);
+    o += ":";
+    measures_list_json(o, r.by_field[i].second, r.targets);
+  }
+  o += "}";
   o += ",\"dissatisfaction_reasons\":[";
   for (size_t i = 0; i < r.dissatisfaction_reasons.size(); ++i) {
     if (i) o.push_back(',');
@@ -109,6 +136,13 @@ struct Contribution {
   bool timed = false, timely = false, concluded = false, resolved = false, called_back = false, closed = false,
        first_time = false, repeat = false, over_level = false, callback_owed = false, manual_tier_automatic = false;
   int64_t handovers = 0, outside_responsibility = 0;
+  struct ClockDue {
+    std::string_view clock;
+    bool met = false;
+  };
+  std::vector<ClockDue> clocks_due;  ///< each clock of the case that is due, and whether it met its target
+  int64_t appointments = 0, reschedules_by_customer = 0, reschedules_by_company = 0, visits = 0, not_at_home = 0;
+  std::vector<std::pair<std::string_view, std::string_view>> enum_values;  ///< (declared enum field, the case's value)
 };
 
 void add(kpi::Measures& m, const Contribution& c) {
@@ -134,31 +168,70 @@ void add(kpi::Measures& m, const Contribution& c) {
   m.repeat.numerator += c.repeat;
   m.over_level.denominator += 1;
   m.over_level.numerator += c.over_level;
+  for (const Contribution::ClockDue& due : c.clocks_due) {
+    auto it = std::lower_bound(m.clocks.begin(), m.clocks.end(), due.clock,
+                               [](const kpi::ClockRate& r, std::string_view name) { return r.clock < name; });
+    if (it == m.clocks.end() || it->clock != due.clock) it = m.clocks.insert(it, kpi::ClockRate{std::string(due.clock), {}});
+    ++it->on_time.denominator;
+    it->on_time.numerator += due.met;
+  }
+  kpi::Appointments& a = m.appointments;
+  const bool appointed = c.appointments > 0;
+  a.appointed += appointed;
+  a.reschedules_by_customer += c.reschedules_by_customer;
+  a.reschedules_by_company += c.reschedules_by_company;
+  a.visits += c.visits;
+  a.not_at_home += c.not_at_home;
+  a.rescheduled_by_customer.denominator += appointed;
+  a.rescheduled_by_customer.numerator += appointed && c.reschedules_by_customer > 0;
+  a.rescheduled_by_company.denominator += appointed;
+  a.rescheduled_by_company.numerator += appointed && c.reschedules_by_company > 0;
+  const bool visited_and_done = c.resolved && c.visits > 0;
+  a.first_visit_fix.denominator += visited_and_done;
+  a.first_visit_fix.numerator += visited_and_done && c.visits == 1 && c.not_at_home == 0 && c.first_time;
 }
 
-/// Replays a case's first-contact and handling owners along its trail: the formal handovers, and
-/// (first_contact "record") the events accepted from someone responsible for neither.
-void count_responsibility(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
+/// One pass along a case's trail: the first-contact and handling owners replayed (the formal
+/// handovers, and with first_contact "record" the events accepted from someone responsible for
+/// neither), the appointments, reschedules and visits, and the declared enum fields' values.
+void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
   const Definition::Impl& d = *w.d;
   const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
+  const int by_field = d.window_start >= 0 ? d.field_index("by") : -1;
+  const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + by_field);
+  bool enums = false;
+  for (const FieldDef& f : d.fields) enums |= f.type == FieldType::enumeration;
   std::string_view first, owner;
   for (size_t i = 0; i < c.events.size(); ++i) {
     const Record& rec = c.events[i];
     if (rec.type == kSystemType) continue;
     const std::string_view actor = syms.str(rec.actor);
-    if (i == 0) {
-      first = owner = actor;
-      continue;
-    }
-    if (record_mode && w.needs_responsibility(rec.type, rec.role) && actor != first && actor != owner)
+    if (i == 0) first = owner = actor;
+    else if (record_mode && w.needs_responsibility(rec.type, rec.role) && actor != first && actor != owner)
       ++k.outside_responsibility;
-    const bool handover = d.type_has_effect(rec.type, Effect::handover);
-    const bool assign = d.type_has_effect(rec.type, Effect::assign);
-    if (!handover && !assign) continue;
+    const bool handover = i > 0 && d.type_has_effect(rec.type, Effect::handover);
+    const bool assign = i > 0 && d.type_has_effect(rec.type, Effect::assign);
+    const bool reschedule = by_field >= 0 && d.type_has_effect(rec.type, Effect::reschedule);
     k.handovers += handover;
+    if (d.window_start >= 0) {
+      k.appointments += d.type_has_effect(rec.type, Effect::appoint);
+      k.visits += d.type_has_effect(rec.type, Effect::visit);
+      k.not_at_home += d.type_has_effect(rec.type, Effect::not_at_home);
+    }
+    if (!handover && !assign && !reschedule && !enums) continue;
     decode_data(c.pool, rec, d, [&](const RecordItem& item) {
       if (handover && item.code == static_cast<uint8_t>(Field::to)) first = item.text;
       if (assign && item.code == static_cast<uint8_t>(Field::owner)) owner = item.text;
+      if (reschedule && item.code == by_code) {
+        k.reschedules_by_customer += item.text == "customer";
+        k.reschedules_by_company += item.text == "company";
+      }
+      if (!enums || item.code < kFirstDeclaredCode) return;
+      const FieldDef& f = d.fields[item.code - kFirstDeclaredCode];
+      if (f.type != FieldType::enumeration) return;
+      auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
+      if (it == k.enum_values.end()) k.enum_values.emplace_back(f.name, item.text);
+      else it->second = item.text;  // the case keeps the last value given
     });
   }
 }
@@ -193,7 +266,8 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   int64_t latest = 0;
   for (const CaseRec& c : m.cases) latest = std::max(latest, c.last_at);
   r.as_of = options.as_of.value_or(Instant::from_unix_seconds(latest));
-  std::map<std::string, kpi::Measures> day, week, month, dept, channel, category, tier, workflow;
+  std::map<std::string, kpi::Measures> day, week, month, dept, channel, category, tier, workflow, owner;
+  std::map<std::string, std::map<std::string, kpi::Measures>> fields;  // declared enum field -> value -> measures
   std::unordered_map<std::string, int64_t> reasons;
   for (size_t i = 0; i < m.cases.size(); ++i) {
     const CaseRec& c = m.cases[i];
@@ -207,8 +281,10 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     bool breached = c.flags & kCaseBreached;
     bool due = breached;
     for (size_t s = 0; s < d.clocks.size(); ++s) {
-      if (!c.clock_id[s] || m.wf(c).goal_slots[s]) continue;  // a goal is no promise: not counted
+      if (!c.clock_id[s]) continue;
       sla::ClockStatus st = m.scheduler.status(c.clock_id[s], std::max(r.as_of, Instant::from_unix_seconds(c.last_at)));
+      if (st.breached || st.state == sla::ClockState::stopped) k.clocks_due.push_back({d.clocks[s], !st.breached});
+      if (m.wf(c).goal_slots[s]) continue;  // a goal is no promise: not counted in timeliness
       if (st.breached) breached = due = true;
       if (st.state == sla::ClockState::stopped) due = true;
     }
@@ -223,7 +299,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0 && !k.callback_owed;
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
-    count_responsibility(c, m.wf(c), m.syms, k);
+    scan_trail(c, m.wf(c), m.syms, k);
     const int callback_type = d.type_index("callback");
     const auto& manual_tiers = m.bound[c.workflow].manual_tiers;
     const bool manual_tier = c.tier && std::find(manual_tiers.begin(), manual_tiers.end(), c.tier) != manual_tiers.end();
@@ -256,7 +332,15 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     add(category[m.syms.s(c.category)], k);
     add(tier[c.tier ? m.syms.s(c.tier) : "(none)"], k);
     add(workflow[d.name], k);  // each kind of case apart (complaint, inquiry, ...), all its versions together
+    add(owner[c.owner ? m.syms.s(c.owner) : "(none)"], k);
+    for (const FieldDef& f : d.fields) {
+      if (f.type != FieldType::enumeration) continue;
+      auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
+      add(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)], k);
+    }
   }
+  r.by_owner = flatten(owner);
+  for (auto& [name, values] : fields) r.by_field.emplace_back(name, flatten(values));
   r.by_day = flatten(day);
   r.by_week = flatten(week);
   r.by_month = flatten(month);
