@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "../tools/work_order_generator.cpp"  // library-independent generator, compiled in
 #include "crmkit/error.hpp"
 #include "crmkit/workflow.hpp"
 #include "engine_fixture.hpp"
@@ -340,4 +342,39 @@ TEST_CASE("Work-order KPIs: on-time clocks, reschedules by who asked, first-visi
     CHECK(json.find(R"("by_field":{)") != std::string::npos);
   };
   testing::in_memory_and_durable(both_workflows, check);
+}
+
+TEST_CASE("The generated month of work orders applies cleanly, the same each time, with every kind of event") {
+  gen::WorkOrderLogOptions o;
+  o.orders = 400;
+  o.seed = 3;
+  const std::string log = gen::generate_work_order_jsonl(o);
+  CHECK(log == gen::generate_work_order_jsonl(o));
+  Engine e = both_workflows();
+  EngineOptions eo;
+  eo.sweep_before_apply = true;
+  e.set_options(eo);
+  size_t lines = 0;
+  std::set<std::string> types;
+  for (size_t pos = 0; pos < log.size();) {
+    const size_t end = log.find('\n', pos);
+    const std::string line = log.substr(pos, end - pos);
+    pos = end + 1;
+    ++lines;
+    CAPTURE(line);
+    const ApplyResult r = e.apply_json(line);
+    types.emplace(r.type);
+  }
+  CHECK(e.size() == 400);
+  CHECK(types == std::set<std::string>{"appoint", "arrive", "callback", "cancel", "complete", "confirm", "dispatch", "join", "not_at_home",
+                                       "notify", "receive", "reschedule", "transfer"});
+  const kpi::Report r = e.kpi();
+  CHECK(r.overall.appointments.first_visit_fix.value() > 0.7);
+  CHECK(r.overall.appointments.reschedules_by_company > 0);
+  CHECK_THROWS_AS((void)gen::generate_work_order_jsonl([] {
+                    gen::WorkOrderLogOptions bad;
+                    bad.start = "2026-3-1";
+                    return bad;
+                  }()),
+                  std::invalid_argument);
 }

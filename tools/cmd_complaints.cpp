@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "complaint_generator.hpp"
+#include "work_order_generator.hpp"
 #include "crmkit/durable.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/kpi.hpp"
@@ -227,6 +228,29 @@ void setup(CLI::App& app) {
       throw Error(Errc::invalid_argument, e.what());
     }
     Out out(gen_out);
+    out.write(text);
+    out.close();
+  });
+
+  static gen::WorkOrderLogOptions wo;
+  static std::string wo_out;
+  auto* wg = app.add_subcommand("work-orders", "Work orders (installation, moves, fault repair): synthetic logs; replay them with `complaints replay`")
+                 ->require_subcommand(1);
+  auto* wgen = wg->add_subcommand("generate", "Writes a deterministic synthetic work-order event log (JSON lines) to stdout");
+  wgen->add_option("--orders", wo.orders, "Number of work orders")->capture_default_str();
+  wgen->add_option("--seed", wo.seed, "Random seed")->capture_default_str();
+  wgen->add_option("--start", wo.start, "First day (YYYY-MM-DD, China time)")->capture_default_str();
+  wgen->add_option("--days", wo.days, "Number of days covered")->capture_default_str();
+  wgen->add_option("--out", wo_out, "Write here instead of stdout");
+  wgen->callback([] {
+    if (wo.orders > 50'000'000) throw Error(Errc::limit, "--orders: at most 50000000");
+    std::string text;
+    try {
+      text = gen::generate_work_order_jsonl(wo);
+    } catch (const std::invalid_argument& e) {
+      throw Error(Errc::invalid_argument, e.what());
+    }
+    Out out(wo_out);
     out.write(text);
     out.close();
   });

@@ -69,6 +69,22 @@ cmp -s "$tmp/cases.jsonl" "$tmp/cases4.jsonl" || fail "duplicates changed the re
   || fail "shipped quarter log"
 [[ $(wc -l < "$tmp/q.jsonl") -ge 2900 ]] || fail "shipped log: too few cases"
 
+# Work orders: the shipped month is the generator's, replays alone with its own workflow and policy,
+# and together with the complaint quarter under every shipped workflow.
+"$crmkit" work-orders generate --out "$tmp/wo.jsonl" || fail "work-orders generate"
+cmp -s "$tmp/wo.jsonl" "$root/data/work-orders/month-2026-03.jsonl" || fail "the shipped work-order month is not the generator's output"
+"$crmkit" complaints replay --workflow "$root/data/workflows/work-order.json" --policy "$root/data/policies/work-order.json" \
+  --events "$root/data/work-orders/month-2026-03.jsonl" --quiet --kpi "$tmp/wo-kpi.json" --cases "$tmp/wo-cases.jsonl" \
+  || fail "shipped work-order month, alone"
+[[ $(wc -l < "$tmp/wo-cases.jsonl") -eq 2000 ]] || fail "work orders: expected 2000 cases"
+grep -q '"appointments":{"appointed":19[0-9][0-9],' "$tmp/wo-kpi.json" || fail "work-order KPIs: appointments missing"
+cat "$root/data/complaints/quarter-2026q1.jsonl" "$root/data/work-orders/month-2026-03.jsonl" > "$tmp/both.jsonl"
+"$crmkit" complaints replay --events "$tmp/both.jsonl" --quiet --kpi "$tmp/both-kpi.json" --cases /dev/null \
+  || fail "complaints and work orders together"
+grep -q '"key":"work_order","received":2000,' "$tmp/both-kpi.json" || fail "work orders missing from the combined KPI report"
+if err=$("$crmkit" work-orders generate --orders 10 --start 2026-13-01 2>&1); then fail "bad start accepted"; fi
+[[ "$err" == *"start must be YYYY-MM-DD"* ]] || fail "bad start error unclear: $err"
+
 # A broken workflow is refused naming the spot.
 sed 's/"to": "acknowledged"/"to": "acknowleged"/' "$root/data/workflows/default.json" > "$tmp/wf.json"
 if err=$("$crmkit" complaints check --workflow "$tmp/wf.json" 2>&1); then fail "bad workflow accepted"; fi
