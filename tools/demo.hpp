@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "crmkit/calendar.hpp"
+#include "crmkit/kpi.hpp"
 #include "crmkit/value.hpp"
 #include "html_report.hpp"
 
@@ -32,6 +33,15 @@ void demo_segments(const DemoValue& value, HtmlReport* html);
 
 /// The synthetic quarter of complaints through the default workflow, and the KPI report.
 void demo_complaints(const Calendar& calendar, HtmlReport* html);
+
+/// The synthetic month of work orders (装维) through the work-order workflow, and their KPIs.
+void demo_work_orders(const Calendar& calendar, HtmlReport* html);
+
+/// A rate as "87.8 %" ("-" without a denominator); "met" / "MISSED" against a target (or "");
+/// a target as "> 95 %", ">= 100 %", "maximise"...
+std::string percent(const kpi::Rate& r);
+const char* verdict(const kpi::Target& t, const kpi::Rate& r);
+std::string target_text(const kpi::Target& t);
 
 /// The demo steps beyond the calendar (customer value, complaints, KPIs, HTML report).
 void demo_extensions(const Calendar& calendar, const std::string& html_path);

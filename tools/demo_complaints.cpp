@@ -15,8 +15,6 @@
 
 namespace crmkit::cli {
 
-namespace {
-
 std::string percent(const kpi::Rate& r) {
   auto v = r.value();
   return v ? fmt::format("{:.1f} %", *v * 100) : std::string("-");
@@ -37,8 +35,6 @@ std::string target_text(const kpi::Target& t) {
   }
   return "";
 }
-
-}  // namespace
 
 void demo_complaints(const Calendar&, HtmlReport* html) {
   section("Complaints: a synthetic quarter (Q1 2026) through the default workflow, China 2026 calendar");

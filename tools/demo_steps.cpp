@@ -86,6 +86,7 @@ void demo_extensions(const Calendar& calendar, const std::string& html_path) {
   DemoValue value = demo_value(html.get());
   demo_segments(value, html.get());
   demo_complaints(calendar, html.get());
+  demo_work_orders(calendar, html.get());
   if (html) {
     html->write(html_path);
     fmt::print("\nHTML report written to {}\n", html_path);
