@@ -1,4 +1,5 @@
-// Workflow engine throughput on the realistic generated mix (tools/complaint_generator).
+// Workflow engine throughput on the realistic generated mixes (tools/complaint_generator, and
+// tools/work_order_generator for the work-order workflow).
 //   apply(Event)     pre-parsed events, one engine per iteration (construction not timed)
 //   apply+sweep      as the replay CLI does: sweep(e.at) before each event
 //   apply_json       parsing included
@@ -8,7 +9,8 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "../tools/complaint_generator.cpp"  // library-independent
+#include "../tools/complaint_generator.cpp"   // library-independent
+#include "../tools/work_order_generator.cpp"  // library-independent
 #include "crmkit/error.hpp"
 #include "crmkit/workflow.hpp"
 
@@ -244,6 +246,52 @@ void BM_kpi(benchmark::State& state) {
   state.counters["cases"] = static_cast<double>(e.size());
 }
 BENCHMARK(BM_kpi)->Unit(benchmark::kMillisecond);
+
+/// The work-order mix: 20,000 installation, move and fault-repair orders (a month's generated
+/// log) through the shipped work-order workflow, sweeping to each event's time as a replay does.
+struct WorkOrderFixture {
+  Calendar cal = Calendar::from_file(CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json");
+  Definition def = Definition::from_file(CRMKIT_SOURCE_DIR "/data/workflows/work-order.json");
+  sla::Policy policy = sla::Policy::from_file(CRMKIT_SOURCE_DIR "/data/policies/work-order.json", cal);
+  Rules rules = Rules::from_file(CRMKIT_SOURCE_DIR "/data/policies/work-order.json");
+  std::vector<Event> events;
+  WorkOrderFixture() {
+    gen::WorkOrderLogOptions o;
+    o.orders = 20000;
+    o.seed = 11;
+    const std::string log = gen::generate_work_order_jsonl(o);
+    for (size_t pos = 0; pos < log.size();) {
+      const size_t end = log.find('\n', pos);
+      events.push_back(parse_event(std::string_view(log).substr(pos, end - pos)));
+      pos = end + 1;
+    }
+  }
+};
+
+void BM_apply_work_orders(benchmark::State& state) {
+  static const WorkOrderFixture f;
+  ApplyResult r;
+  size_t rejected = 0;
+  std::optional<Engine> e;
+  EngineOptions options;
+  options.sweep_before_apply = state.range(0) != 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    e.emplace(f.def, f.policy, f.rules, f.cal.zone());
+    e->set_options(options);
+    state.ResumeTiming();
+    for (const Event& ev : f.events) {
+      try {
+        e->apply(ev, r);
+      } catch (const Error&) {
+        ++rejected;
+      }
+    }
+  }
+  report(state, *e, f.events.size());
+  state.counters["rejected"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_apply_work_orders)->ArgName("sweep_before_apply")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_memory_midway(benchmark::State& state) {
   // Half of the log applied: a mix of open and closed cases (memory counters only).

@@ -28,7 +28,7 @@ constexpr std::pair<const char*, double> kResults[] = {
 constexpr std::pair<const char*, double> kUnsatisfied[] = {
     {"fault came back the next day", 40}, {"technician was late", 25}, {"cables left exposed", 20}, {"had to take a day off", 15}};
 
-struct Event {
+struct OrderEvent {
   int64_t at;
   uint32_t order;
   uint16_t seq;
@@ -39,9 +39,9 @@ struct Event {
   int64_t join = -1;  ///< join: the other order (by index)
 };
 
-class Builder {
+class OrderLogBuilder {
  public:
-  explicit Builder(const WorkOrderLogOptions& o) : o_(o), r_{o.seed * 0x9E3779B97F4A7C15ull + 0x5eedull} {
+  explicit OrderLogBuilder(const WorkOrderLogOptions& o) : o_(o), r_{o.seed * 0x9E3779B97F4A7C15ull + 0x5eedull} {
     if (o.days <= 0) throw std::invalid_argument("days must be positive");
     if (!parse_start_day(o.start, begin_)) throw std::invalid_argument("start must be YYYY-MM-DD: '" + o.start + "'");
     end_ = begin_ + int64_t{o.days} * 86400;
@@ -74,7 +74,7 @@ class Builder {
     std::stable_sort(by_receipt.begin(), by_receipt.end(), [&](uint32_t a, uint32_t b) { return received_[a] < received_[b]; });
     std::vector<uint32_t> rank(received_.size());
     for (uint32_t i = 0; i < by_receipt.size(); ++i) rank[by_receipt[i]] = i + 1;
-    std::stable_sort(events_.begin(), events_.end(), [&](const Event& a, const Event& b) {
+    std::stable_sort(events_.begin(), events_.end(), [&](const OrderEvent& a, const OrderEvent& b) {
       if (a.at != b.at) return a.at < b.at;
       if (a.order != b.order) return rank[a.order] < rank[b.order];
       return a.seq < b.seq;
@@ -82,7 +82,7 @@ class Builder {
     std::string out;
     out.reserve(events_.size() * 220);
     uint64_t id = 0;
-    for (const Event& e : events_) {
+    for (const OrderEvent& e : events_) {
       out += "{\"id\":\"w-" + std::to_string(++id) + "\",\"case\":\"W-" + std::to_string(rank[e.order]) + "\",\"type\":\"";
       out += e.type;
       out += "\",\"at\":\"" + format_local(e.at) + "\",\"actor\":\"" + e.actor + "\",\"role\":\"" + e.role + "\",\"data\":{";
@@ -232,11 +232,11 @@ class Builder {
   std::vector<int64_t> received_;
   std::vector<std::string> customer_;
   std::vector<uint16_t> seq_;
-  std::vector<Event> events_;
+  std::vector<OrderEvent> events_;
 };
 
 }  // namespace
 
-std::string generate_work_order_jsonl(const WorkOrderLogOptions& options) { return Builder(options).run(); }
+std::string generate_work_order_jsonl(const WorkOrderLogOptions& options) { return OrderLogBuilder(options).run(); }
 
 }  // namespace crmkit::gen

@@ -462,6 +462,8 @@ Definition Definition::from_json(std::string_view text) {
     d->transitions.push_back(std::move(td));
   }
   compile_required_fields(*d);
+  d->type_effects.assign(d->types.size(), 0);
+  for (const CompiledTransition& ct : d->compiled) d->type_effects[ct.type] |= 1u << static_cast<unsigned>(ct.effect);
   for (const CompiledTransition& ct : d->compiled)
     if (ct.effect == Effect::appoint || ct.effect == Effect::reschedule) d->window_start = d->field_index("start"), d->window_end = d->field_index("end");
   if (receive_count == 0) bad("workflow.transitions", "no transition with \"effect\": \"receive\" creates cases");

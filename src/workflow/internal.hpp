@@ -141,12 +141,11 @@ struct Definition::Impl {
       if (types[i] == t) return static_cast<int>(i);
     return -1;
   }
+  /// Per event type: a bit (1 << Effect) for each effect its transitions have.
+  std::vector<uint32_t> type_effects;
   /// Whether any transition of event type `type` has `effect`.
   bool type_has_effect(uint16_t type, Effect effect) const {
-    if (type >= by_type.size()) return false;
-    for (uint16_t t : by_type[type])
-      if (compiled[t].effect == effect) return true;
-    return false;
+    return type < type_effects.size() && ((type_effects[type] >> static_cast<unsigned>(effect)) & 1u);
   }
   CallbackMeaning outcome_meaning(std::string_view v) const {
     for (const auto& [name, meaning] : outcomes)

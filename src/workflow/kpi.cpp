@@ -137,15 +137,27 @@ struct Contribution {
        first_time = false, repeat = false, over_level = false, callback_owed = false, manual_tier_automatic = false;
   int64_t handovers = 0, outside_responsibility = 0;
   struct ClockDue {
-    std::string_view clock;
+    uint16_t clock = 0;  ///< index in the report's clock names
     bool met = false;
   };
   std::vector<ClockDue> clocks_due;  ///< each clock of the case that is due, and whether it met its target
   int64_t appointments = 0, reschedules_by_customer = 0, reschedules_by_company = 0, visits = 0, not_at_home = 0;
   std::vector<std::pair<std::string_view, std::string_view>> enum_values;  ///< (declared enum field, the case's value)
+  /// Back to zero for the next case, keeping the vectors' capacity.
+  void reset() {
+    auto due = std::move(clocks_due);
+    auto values = std::move(enum_values);
+    *this = Contribution();
+    clocks_due = std::move(due);
+    clocks_due.clear();
+    enum_values = std::move(values);
+    enum_values.clear();
+  }
 };
 
-void add(kpi::Measures& m, const Contribution& c) {
+/// Adds a case's contribution to a bucket; its clock rates are indexed like `clock_names` until
+/// finish() drops the clocks with none due.
+void add(kpi::Measures& m, const Contribution& c, const std::vector<std::string>& clock_names) {
   ++m.received;
   m.very_satisfied += c.ratings[0];
   m.satisfied += c.ratings[1];
@@ -168,12 +180,14 @@ void add(kpi::Measures& m, const Contribution& c) {
   m.repeat.numerator += c.repeat;
   m.over_level.denominator += 1;
   m.over_level.numerator += c.over_level;
+  if (!c.clocks_due.empty() && m.clocks.empty()) {
+    m.clocks.resize(clock_names.size());
+    for (size_t i = 0; i < clock_names.size(); ++i) m.clocks[i].clock = clock_names[i];
+  }
   for (const Contribution::ClockDue& due : c.clocks_due) {
-    auto it = std::lower_bound(m.clocks.begin(), m.clocks.end(), due.clock,
-                               [](const kpi::ClockRate& r, std::string_view name) { return r.clock < name; });
-    if (it == m.clocks.end() || it->clock != due.clock) it = m.clocks.insert(it, kpi::ClockRate{std::string(due.clock), {}});
-    ++it->on_time.denominator;
-    it->on_time.numerator += due.met;
+    kpi::Rate& rate = m.clocks[due.clock].on_time;
+    ++rate.denominator;
+    rate.numerator += due.met;
   }
   kpi::Appointments& a = m.appointments;
   const bool appointed = c.appointments > 0;
@@ -191,16 +205,23 @@ void add(kpi::Measures& m, const Contribution& c) {
   a.first_visit_fix.numerator += visited_and_done && c.visits == 1 && c.not_at_home == 0 && c.first_time;
 }
 
+/// The declared enumerated fields the KPI report groups by: those the SLA policy's rules match (a
+/// work order's kind and product: they classify the case, and only a receive or a reclassify
+/// sets them).
+bool grouped_field(const LoadedWorkflow& w, size_t field) {
+  return w.d->fields[field].type == FieldType::enumeration &&
+         std::find(w.rule_fields.begin(), w.rule_fields.end(), static_cast<uint8_t>(field)) != w.rule_fields.end();
+}
+
 /// One pass along a case's trail: the first-contact and handling owners replayed (the formal
 /// handovers, and with first_contact "record" the events accepted from someone responsible for
-/// neither), the appointments, reschedules and visits, and the declared enum fields' values.
+/// neither), the appointments, reschedules and visits, and the grouped fields' values.
 void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
   const Definition::Impl& d = *w.d;
   const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
   const int by_field = d.window_start >= 0 ? d.field_index("by") : -1;
   const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + by_field);
-  bool enums = false;
-  for (const FieldDef& f : d.fields) enums |= f.type == FieldType::enumeration;
+  const bool grouped = !w.rule_fields.empty();
   std::string_view first, owner;
   for (size_t i = 0; i < c.events.size(); ++i) {
     const Record& rec = c.events[i];
@@ -218,7 +239,8 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
       k.visits += d.type_has_effect(rec.type, Effect::visit);
       k.not_at_home += d.type_has_effect(rec.type, Effect::not_at_home);
     }
-    if (!handover && !assign && !reschedule && !enums) continue;
+    const bool classifies = grouped && (i == 0 || d.type_has_effect(rec.type, Effect::reclassify));
+    if (!handover && !assign && !reschedule && !classifies) continue;
     decode_data(c.pool, rec, d, [&](const RecordItem& item) {
       if (handover && item.code == static_cast<uint8_t>(Field::to)) first = item.text;
       if (assign && item.code == static_cast<uint8_t>(Field::owner)) owner = item.text;
@@ -226,9 +248,8 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
         k.reschedules_by_customer += item.text == "customer";
         k.reschedules_by_company += item.text == "company";
       }
-      if (!enums || item.code < kFirstDeclaredCode) return;
+      if (!classifies || item.code < kFirstDeclaredCode || !grouped_field(w, item.code - kFirstDeclaredCode)) return;
       const FieldDef& f = d.fields[item.code - kFirstDeclaredCode];
-      if (f.type != FieldType::enumeration) return;
       auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
       if (it == k.enum_values.end()) k.enum_values.emplace_back(f.name, item.text);
       else it->second = item.text;  // the case keeps the last value given
@@ -245,13 +266,26 @@ std::string iso_week(const CivilDate& date) {
   return fmt::format("{:04}-W{:02}", thursday.year, week);
 }
 
-std::vector<kpi::Measures> flatten(std::map<std::string, kpi::Measures>& m) {
+/// A bucket's clocks without the ones none of its cases had due.
+void finish(kpi::Measures& m) {
+  m.clocks.erase(std::remove_if(m.clocks.begin(), m.clocks.end(), [](const kpi::ClockRate& r) { return r.on_time.denominator == 0; }),
+                 m.clocks.end());
+}
+
+/// Buckets keyed by a number (a symbol, a day), named when the report is built.
+using Buckets = std::unordered_map<int64_t, kpi::Measures>;
+
+/// The buckets as a list in order of their names (`name` of each key).
+template <class Name>
+std::vector<kpi::Measures> flatten(Buckets& buckets, const Name& name) {
   std::vector<kpi::Measures> out;
-  out.reserve(m.size());
-  for (auto& [k, v] : m) {
-    v.key = k;
+  out.reserve(buckets.size());
+  for (auto& [k, v] : buckets) {
+    v.key = name(k);
+    finish(v);
     out.push_back(std::move(v));
   }
+  std::sort(out.begin(), out.end(), [](const kpi::Measures& a, const kpi::Measures& b) { return a.key < b.key; });
   return out;
 }
 
@@ -266,8 +300,20 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   int64_t latest = 0;
   for (const CaseRec& c : m.cases) latest = std::max(latest, c.last_at);
   r.as_of = options.as_of.value_or(Instant::from_unix_seconds(latest));
-  std::map<std::string, kpi::Measures> day, week, month, dept, channel, category, tier, workflow, owner;
-  std::map<std::string, std::map<std::string, kpi::Measures>> fields;  // declared enum field -> value -> measures
+  Buckets day, week, month, dept, channel, category, tier, workflow, owner;
+  std::map<std::string, std::map<std::string, kpi::Measures>> fields;  // grouped field -> value -> measures
+  Contribution k;
+  // Every clock name of the loaded workflows, sorted; per workflow version, its slots' indexes in it.
+  std::vector<std::string> clock_names;
+  for (const auto& w : m.config.workflows) clock_names.insert(clock_names.end(), w->d->clocks.begin(), w->d->clocks.end());
+  std::sort(clock_names.begin(), clock_names.end());
+  clock_names.erase(std::unique(clock_names.begin(), clock_names.end()), clock_names.end());
+  std::vector<std::vector<uint16_t>> clock_index;
+  for (const auto& w : m.config.workflows) {
+    auto& slots = clock_index.emplace_back();
+    for (const std::string& name : w->d->clocks)
+      slots.push_back(static_cast<uint16_t>(std::lower_bound(clock_names.begin(), clock_names.end(), name) - clock_names.begin()));
+  }
   std::unordered_map<std::string, int64_t> reasons;
   for (size_t i = 0; i < m.cases.size(); ++i) {
     const CaseRec& c = m.cases[i];
@@ -276,14 +322,14 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     if (options.to && received >= *options.to) continue;
     if (c.received_at > r.as_of.unix_seconds()) continue;
     const Definition::Impl& d = m.def(c);
-    Contribution k;
+    k.reset();
     for (int j = 0; j < 3; ++j) k.ratings[j] = c.ratings[j];
     bool breached = c.flags & kCaseBreached;
     bool due = breached;
     for (size_t s = 0; s < d.clocks.size(); ++s) {
       if (!c.clock_id[s]) continue;
       sla::ClockStatus st = m.scheduler.status(c.clock_id[s], std::max(r.as_of, Instant::from_unix_seconds(c.last_at)));
-      if (st.breached || st.state == sla::ClockState::stopped) k.clocks_due.push_back({d.clocks[s], !st.breached});
+      if (st.breached || st.state == sla::ClockState::stopped) k.clocks_due.push_back({clock_index[c.workflow][s], !st.breached});
       if (m.wf(c).goal_slots[s]) continue;  // a goal is no promise: not counted in timeliness
       if (st.breached) breached = due = true;
       if (st.state == sla::ClockState::stopped) due = true;
@@ -322,33 +368,46 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
         if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
       }
     }
-    add(r.overall, k);
+    add(r.overall, k, clock_names);
     const CivilDate date = m.config.zone.to_civil(received).date;
-    add(day[date.to_string()], k);
-    add(week[iso_week(date)], k);
-    add(month[date.to_string().substr(0, 7)], k);
-    add(dept[c.department ? m.syms.s(c.department) : "(none)"], k);
-    add(channel[m.syms.s(c.channel)], k);
-    add(category[m.syms.s(c.category)], k);
-    add(tier[c.tier ? m.syms.s(c.tier) : "(none)"], k);
-    add(workflow[d.name], k);  // each kind of case apart (complaint, inquiry, ...), all its versions together
-    add(owner[c.owner ? m.syms.s(c.owner) : "(none)"], k);
-    for (const FieldDef& f : d.fields) {
-      if (f.type != FieldType::enumeration) continue;
+    const int64_t days = date.days_since_epoch();
+    add(day[days], k, clock_names);
+    add(week[days + 3 - date.weekday()], k, clock_names);  // an ISO week by its Thursday
+    add(month[int64_t{date.year} * 100 + date.month], k, clock_names);
+    add(dept[c.department], k, clock_names);
+    add(channel[c.channel], k, clock_names);
+    add(category[c.category], k, clock_names);
+    add(tier[c.tier], k, clock_names);
+    add(workflow[m.wf(c).family], k, clock_names);  // each kind of case apart (complaint, inquiry, ...), all its versions together
+    add(owner[c.owner], k, clock_names);
+    for (size_t fi = 0; fi < d.fields.size(); ++fi) {
+      if (!grouped_field(m.wf(c), fi)) continue;
+      const FieldDef& f = d.fields[fi];
       auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
-      add(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)], k);
+      add(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)], k, clock_names);
     }
   }
-  r.by_owner = flatten(owner);
-  for (auto& [name, values] : fields) r.by_field.emplace_back(name, flatten(values));
-  r.by_day = flatten(day);
-  r.by_week = flatten(week);
-  r.by_month = flatten(month);
-  r.by_department = flatten(dept);
-  r.by_channel = flatten(channel);
-  r.by_category = flatten(category);
-  r.by_tier = flatten(tier);
-  r.by_workflow = flatten(workflow);
+  finish(r.overall);
+  const auto symbol = [&](int64_t id) { return m.syms.s(static_cast<uint32_t>(id)); };
+  const auto symbol_or_none = [&](int64_t id) { return id ? m.syms.s(static_cast<uint32_t>(id)) : std::string("(none)"); };
+  const auto day_name = [](int64_t d) { return CivilDate::from_days_since_epoch(d).to_string(); };
+  r.by_day = flatten(day, day_name);
+  r.by_week = flatten(week, [](int64_t thursday) { return iso_week(CivilDate::from_days_since_epoch(thursday)); });
+  r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); });
+  r.by_department = flatten(dept, symbol_or_none);
+  r.by_channel = flatten(channel, symbol);
+  r.by_category = flatten(category, symbol);
+  r.by_tier = flatten(tier, symbol_or_none);
+  r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; });
+  r.by_owner = flatten(owner, symbol_or_none);
+  for (auto& [name, values] : fields) {
+    std::vector<kpi::Measures>& list = r.by_field.emplace_back(name, std::vector<kpi::Measures>{}).second;
+    for (auto& [value, measures] : values) {
+      measures.key = value;
+      finish(measures);
+      list.push_back(std::move(measures));
+    }
+  }
   for (auto& [reason, n] : reasons) r.dissatisfaction_reasons.push_back({reason, n});
   std::sort(r.dissatisfaction_reasons.begin(), r.dissatisfaction_reasons.end(),
             [](const kpi::ReasonCount& a, const kpi::ReasonCount& b) { return a.count != b.count ? a.count > b.count : a.reason < b.reason; });
