@@ -247,6 +247,11 @@ TEST_CASE("join: one visit for two orders of a customer, recorded on both; link:
                      "data.order and data.case"},
                     // The other case refuses: its last event is later than this one.
                     {event("x9", "join", "09T09:50:00", R"("order":"W-2")", "agent", "W-3"), Errc::invalid_argument, "c-9"}});
+    // A snapshot holds the work orders, their windows, reschedules and links.
+    Engine copy = both_workflows();
+    copy.restore(e.snapshot());
+    CHECK((testing::engine_dump(copy) == testing::engine_dump(e)));
+    CHECK(copy.snapshot() == e.snapshot());
   };
   testing::in_memory_and_durable(both_workflows, check);
 }
