@@ -291,6 +291,7 @@ class Builder {
     }
     // Resolve, then callbacks until closed.
     const bool slow = r_.chance(0.08);
+    bool ended_closed = false;  // the case was closed when its handling rounds ended
     for (int round = 0; round < 3; ++round) {
       t = workish(r_, t + (slow ? minutes(600, 4000) : minutes(30, 900)));
       if (round == 0 && r_.chance(0.35)) {
@@ -313,6 +314,7 @@ class Builder {
       if (r_.chance(0.01)) {  // closed by a supervisor without a callback
         t += minutes(60, 600);
         add(idx, t, "close", supervisor(), "supervisor");
+        ended_closed = true;
         break;
       }
       for (int attempt = 0; attempt < 3; ++attempt) {
@@ -346,12 +348,13 @@ class Builder {
         break;
       }
       if (reopened) continue;
-      (void)closed;
+      ended_closed = closed;
       break;
     }
-    // After closing: appeals, reopens, repeat complaints.
+    // After closing: appeals (of a closed case only: not one still owing its callback), reopens,
+    // repeat complaints.
     const double y = r_.uniform();
-    if (y < 0.005) {
+    if (y < 0.005 && ended_closed) {
       t += minutes(600, 5 * 1440);
       add(idx, t, "appeal", agent(), "agent", kv("note", "customer appeals to the regulator"));
       t += minutes(1440, 10 * 1440);

@@ -69,6 +69,11 @@ cmp -s "$tmp/cases.jsonl" "$tmp/cases4.jsonl" || fail "duplicates changed the re
   || fail "shipped quarter log"
 [[ $(wc -l < "$tmp/q.jsonl") -ge 2900 ]] || fail "shipped log: too few cases"
 
+# A large generated log replays without a rejection (a case still owing its callback is never appealed).
+"$crmkit" complaints generate --cases 120000 --out "$tmp/big.jsonl" || fail "generate 120000 cases"
+"$crmkit" complaints replay --events "$tmp/big.jsonl" --quiet --kpi /dev/null --cases /dev/null || fail "the generated 120,000 cases"
+rm -f "$tmp/big.jsonl"
+
 # Work orders: the shipped month is the generator's, replays alone with its own workflow and policy,
 # and together with the complaint quarter under every shipped workflow.
 "$crmkit" work-orders generate --out "$tmp/wo.jsonl" || fail "work-orders generate"
