@@ -7,6 +7,7 @@
 // Counters: events/s, bytes per open and per closed case (case record + audit trail + pool),
 // scheduler bytes per clock.
 #include <benchmark/benchmark.h>
+#include <functional>
 #include <fmt/format.h>
 
 #include "../tools/complaint_generator.cpp"   // library-independent
@@ -56,15 +57,18 @@ void report(benchmark::State& state, const Engine& e, size_t events) {
   state.counters["B/clock"] = s.clocks ? static_cast<double>(s.bytes_scheduler) / s.clocks : 0;
 }
 
-/// Applies `events` to a fresh engine per iteration (construction not timed), without sweeps.
-void apply_all(benchmark::State& state, const std::vector<Event>& events) {
+/// Applies `events` to a fresh engine per iteration (construction not timed), without sweeps
+/// unless `options` ask for them; `make` builds the engine (default: the complaint fixture's).
+void apply_all(benchmark::State& state, const std::vector<Event>& events, const std::function<Engine()>& make = {},
+               const EngineOptions& options = {}) {
   const Fixture& f = fixture();
   ApplyResult r;
   size_t rejected = 0;
   std::optional<Engine> e;
   for (auto _ : state) {
     state.PauseTiming();
-    e.emplace(f.engine());
+    e.emplace(make ? make() : f.engine());
+    e->set_options(options);
     state.ResumeTiming();
     for (const Event& ev : events) {
       try {
@@ -151,27 +155,9 @@ BENCHMARK(BM_apply_event_with_sweep)->Unit(benchmark::kMillisecond)->MinTime(2.0
 
 /// What `complaints replay` runs: the engine sweeps to each accepted event's time itself.
 void BM_apply_event_sweep_before_apply(benchmark::State& state) {
-  const Fixture& f = fixture();
-  ApplyResult r;
-  size_t rejected = 0;
-  std::optional<Engine> e;
   EngineOptions options;
   options.sweep_before_apply = true;
-  for (auto _ : state) {
-    state.PauseTiming();
-    e.emplace(f.engine());
-    e->set_options(options);
-    state.ResumeTiming();
-    for (const Event& ev : f.events) {
-      try {
-        e->apply(ev, r);
-      } catch (const Error&) {
-        ++rejected;
-      }
-    }
-  }
-  report(state, *e, f.events.size());
-  state.counters["rejected"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+  apply_all(state, fixture().events, {}, options);
 }
 BENCHMARK(BM_apply_event_sweep_before_apply)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
@@ -270,26 +256,9 @@ struct WorkOrderFixture {
 
 void BM_apply_work_orders(benchmark::State& state) {
   static const WorkOrderFixture f;
-  ApplyResult r;
-  size_t rejected = 0;
-  std::optional<Engine> e;
   EngineOptions options;
   options.sweep_before_apply = state.range(0) != 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    e.emplace(f.def, f.policy, f.rules, f.cal.zone());
-    e->set_options(options);
-    state.ResumeTiming();
-    for (const Event& ev : f.events) {
-      try {
-        e->apply(ev, r);
-      } catch (const Error&) {
-        ++rejected;
-      }
-    }
-  }
-  report(state, *e, f.events.size());
-  state.counters["rejected"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+  apply_all(state, f.events, [] { return Engine(f.def, f.policy, f.rules, f.cal.zone()); }, options);
 }
 BENCHMARK(BM_apply_work_orders)->ArgName("sweep_before_apply")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 

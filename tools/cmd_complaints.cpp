@@ -187,6 +187,31 @@ void replay(const ReplayArgs& a) {
   if (rejected) throw CLI::RuntimeError(1);
 }
 
+/// A `generate` subcommand of a synthetic log: its size, --seed, --start, --days and --out
+/// (stdout without it); `make` writes the log from the options.
+template <class Options>
+void add_generator(CLI::App& parent, const char* what, const char* count_flag, const char* count_help, uint64_t& count, Options& o,
+                   std::string& out_path, std::string (*make)(const Options&)) {
+  auto* g = parent.add_subcommand("generate", fmt::format("Writes a deterministic synthetic {} event log (JSON lines) to stdout", what));
+  g->add_option(count_flag, count, count_help)->capture_default_str();
+  g->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  g->add_option("--start", o.start, "First day (YYYY-MM-DD, China time)")->capture_default_str();
+  g->add_option("--days", o.days, "Number of days covered")->capture_default_str();
+  g->add_option("--out", out_path, "Write here instead of stdout");
+  g->callback([&o, &count, &out_path, make, count_flag] {
+    if (count > 50'000'000) throw Error(Errc::limit, fmt::format("{}: at most 50000000", count_flag));
+    std::string text;
+    try {
+      text = make(o);
+    } catch (const std::invalid_argument& e) {
+      throw Error(Errc::invalid_argument, e.what());
+    }
+    Out out(out_path);
+    out.write(text);
+    out.close();
+  });
+}
+
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("complaints", "Complaint workflow: replay an event log, generate synthetic logs, check a workflow");
   cmd->require_subcommand(1);
@@ -213,47 +238,13 @@ void setup(CLI::App& app) {
 
   static gen::ComplaintLogOptions go;
   static std::string gen_out;
-  auto* g = cmd->add_subcommand("generate", "Writes a deterministic synthetic complaint event log (JSON lines) to stdout");
-  g->add_option("--cases", go.cases, "Number of cases")->capture_default_str();
-  g->add_option("--seed", go.seed, "Random seed")->capture_default_str();
-  g->add_option("--start", go.start, "First day (YYYY-MM-DD, China time)")->capture_default_str();
-  g->add_option("--days", go.days, "Number of days covered")->capture_default_str();
-  g->add_option("--out", gen_out, "Write here instead of stdout");
-  g->callback([] {
-    if (go.cases > 50'000'000) throw Error(Errc::limit, "--cases: at most 50000000");
-    std::string text;
-    try {
-      text = gen::generate_complaint_jsonl(go);
-    } catch (const std::invalid_argument& e) {
-      throw Error(Errc::invalid_argument, e.what());
-    }
-    Out out(gen_out);
-    out.write(text);
-    out.close();
-  });
+  add_generator(*cmd, "complaint", "--cases", "Number of cases", go.cases, go, gen_out, gen::generate_complaint_jsonl);
 
   static gen::WorkOrderLogOptions wo;
   static std::string wo_out;
   auto* wg = app.add_subcommand("work-orders", "Work orders (installation, moves, fault repair): synthetic logs; replay them with `complaints replay`")
                  ->require_subcommand(1);
-  auto* wgen = wg->add_subcommand("generate", "Writes a deterministic synthetic work-order event log (JSON lines) to stdout");
-  wgen->add_option("--orders", wo.orders, "Number of work orders")->capture_default_str();
-  wgen->add_option("--seed", wo.seed, "Random seed")->capture_default_str();
-  wgen->add_option("--start", wo.start, "First day (YYYY-MM-DD, China time)")->capture_default_str();
-  wgen->add_option("--days", wo.days, "Number of days covered")->capture_default_str();
-  wgen->add_option("--out", wo_out, "Write here instead of stdout");
-  wgen->callback([] {
-    if (wo.orders > 50'000'000) throw Error(Errc::limit, "--orders: at most 50000000");
-    std::string text;
-    try {
-      text = gen::generate_work_order_jsonl(wo);
-    } catch (const std::invalid_argument& e) {
-      throw Error(Errc::invalid_argument, e.what());
-    }
-    Out out(wo_out);
-    out.write(text);
-    out.close();
-  });
+  add_generator(*wg, "work-order", "--orders", "Number of work orders", wo.orders, wo, wo_out, gen::generate_work_order_jsonl);
 
   static std::vector<std::string> check_workflows;
   static std::string check_policy, check_calendar;

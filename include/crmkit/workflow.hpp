@@ -201,10 +201,14 @@ struct TransitionDef {
 ///  "transitions": [{"event": "dispatch", "from": ["acknowledged"], "to": "in_progress",
 ///                   "roles": ["agent", ...], "required": ["department", "owner"],
 ///                   "effect": "assign", "clocks": {"start": ["contact_after_dispatch"]}}, ...]}
+/// `required` names built-in fields or declared fields the event itself must give. A transition
+/// whose effect works on fields must require them: appoint the declared instants start and end,
+/// reschedule those and the declared enum by and reason, link order or case (and stay).
 /// Refused with Error(invalid_argument / not_found / conflict) naming the spot
 /// ("workflow.transitions[3].to: unknown state 'done'"): unknown states, roles, clocks, fields
 /// or effects, a state no transition reaches, a transition to nowhere, no receive transition,
-/// an unknown key (a typo), a declared field named like a built-in one.
+/// an unknown key (a typo), a declared field named like a built-in one, an effect without the
+/// fields it works on.
 class Definition {
  public:
   static Definition from_json(std::string_view json);
