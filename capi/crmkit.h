@@ -301,10 +301,16 @@ CRMKIT_API int crmkit_engine_workflows(crmkit_engine* engine, char** out_json);
  *  workflow does not declare or a value of the wrong type for it — the message names the key —,
  *  a classification value (channel, category, severity, tier or a field the policy's rules
  *  match) on an event other than receive and reclassify, a reclassify that changes nothing, an
- *  instant clock's time field missing, time before the case's last event), CRMKIT_ENOTFOUND (unknown case; a receive naming a
- *  workflow or version not loaded), CRMKIT_ECONFLICT (receive of an existing case), CRMKIT_ESTATE (not allowed in
- *  the case's state), CRMKIT_EPERM (role not allowed), CRMKIT_ELIMIT (past a size limit),
- *  CRMKIT_EIO (durable engine: the journal write failed; the event is not applied).
+ *  instant clock's time field missing, time before the case's last event, a visit window that ends
+ *  before it starts or starts before the event, a reschedule to the window agreed already, a
+ *  window set by another event than appoint or reschedule, a link to another customer's case or
+ *  to itself), CRMKIT_ENOTFOUND (unknown case, or the case data.order / data.case names; a receive naming a
+ *  workflow or version not loaded), CRMKIT_ECONFLICT (receive of an existing case; a link made
+ *  already), CRMKIT_ESTATE (not allowed in the case's state, or in the linked or covered case's),
+ *  CRMKIT_EPERM (role not allowed), CRMKIT_ELIMIT (past a size limit), CRMKIT_EIO (durable engine:
+ *  the journal write failed; the event is not applied). A callback naming data.cases or a link
+ *  (join {order}, link {case}) applies to the other cases too, all or none; the result's
+ *  "covered" lists them.
  *  Thread-safe (serialized with other writers). */
 CRMKIT_API int crmkit_engine_apply(crmkit_engine* engine, const char* event_json, char** out_result_json);
 /** Fires the SLA warnings and breaches up to `now` (Unix seconds in 1900..2499; automatic
