@@ -232,6 +232,11 @@ TEST_CASE("join: one visit for two orders of a customer, recorded on both; link:
     CHECK(e.apply_json(event("l1", "link", "09T10:05:00", R"("case":"W-1")", "agent", "K-1")).covered == std::vector<std::string>{"W-1"});
     CHECK(partner_of("K-1", "link", "case") == "W-1;");
     CHECK(partner_of("W-1", "link", "case") == "K-1;");
+    CHECK(e.get("W-1")->links == std::vector<std::string>{"W-2", "K-1"});
+    CHECK(e.get("W-2")->links == std::vector<std::string>{"W-1"});
+    CHECK(e.get("K-1")->links == std::vector<std::string>{"W-1"});
+    CHECK(e.get("W-3")->links.empty());
+    CHECK(to_json(*e.get("W-1"), false).find(R"("links":["W-2","K-1"])") != std::string::npos);
     all_refused(e, {{event("x1", "join", "09T10:10:00", R"("order":"W-3")"), Errc::invalid_argument,
                      "data.order: case 'W-3' is customer 'c-9''s, this one customer 'c-1''s"},
                     {event("x2", "join", "09T10:10:00", R"("order":"W-2")"), Errc::conflict, "case 'W-2' is linked to this one already"},

@@ -453,6 +453,7 @@ struct Case {
   bool over_level = false;                      ///< received at a level above 0 (越级)
   std::optional<std::string> repeat_of;         ///< first case of a repeat complaint
   std::optional<std::string> merged_into;
+  std::vector<std::string> links;  ///< cases joined or linked to this one (join {order}, link {case}), in order
   Instant received_at, last_event_at;
   std::optional<Instant> resolved_at, closed_at;
   Satisfaction satisfaction = Satisfaction::none;
@@ -750,7 +751,7 @@ std::vector<std::pair<std::string, std::string>> workflow_sources(const std::vec
 
 /// JSON serializers (used by the CLI and the C API; schemas in docs/schemas/).
 /// Case: {"schema":1,"id","workflow","workflow_version","state","channel","category","severity","customer","tier","description","owner","department",
-///  "first_owner","escalation_level","over_level","repeat_of","merged_into","received_at",
+///  "first_owner","escalation_level","over_level","repeat_of","merged_into","links":[case ids],"received_at",
 ///  "last_event_at","resolved_at","closed_at","satisfaction","callback_attempts",
 ///  "manual_callback_required","reopen_count","compensation":{"granted","pending":[...]},
 ///  "clocks":[{"name","instance","state","kind","due","breached","elapsed_seconds","paused_seconds",

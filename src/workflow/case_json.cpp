@@ -55,6 +55,8 @@ std::string to_json(const Case& c, bool with_events) {
   opt_str(o, c.repeat_of);
   o += ",\"merged_into\":";
   opt_str(o, c.merged_into);
+  o += ",\"links\":";
+  o += case_list_json(c.links);
   o += ",\"received_at\":";
   json_instant(o, c.received_at);
   o += ",\"last_event_at\":";

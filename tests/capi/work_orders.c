@@ -75,6 +75,7 @@ static void walk(crmkit_engine* e) {
   crmkit_string_free(json);
   CHECK(crmkit_engine_get_case(e, "W-1", &json) == CRMKIT_OK);
   CHECK(json && strstr(json, "\"case\":\"C-1\"") != NULL && strstr(json, "\"by\":\"customer\"") != NULL);
+  CHECK(json && strstr(json, "\"links\":[\"W-2\",\"C-1\"]") != NULL);
   crmkit_string_free(json);
   CHECK(crmkit_engine_kpi(e, NULL, &json) == CRMKIT_OK);
   CHECK(json && strstr(json, "\"appointments\":{\"appointed\":1,\"reschedules_by_customer\":1,\"reschedules_by_company\":0,\"visits\":1,"

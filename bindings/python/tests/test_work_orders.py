@@ -83,4 +83,5 @@ def test_refusals_change_nothing_and_links_record_on_both_cases(data, tmp_path):
             assert e.stats() == stats and e.journal_position == position
         assert e.apply(ev("l", "C-1", "link", "10:30", case="W-1"))["covered"] == ["W-1"]
         assert [x["data"]["case"] for x in e.case("W-1").events if x["type"] == "link"] == ["C-1"]
+        assert e.case("W-1").links == ["C-1"] and e.case("C-1").links == ["W-1"] and e.case("W-2").links == []
         e.close()
