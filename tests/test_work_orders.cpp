@@ -310,16 +310,23 @@ TEST_CASE("Work-order KPIs: on-time clocks, reschedules by who asked, first-visi
     // W-3: rescheduled by the company, still to be visited.
     appointed(e, "W-3");
     e.apply_json(event("W-3s", "reschedule", "09T10:00:00", window("16:00", "17:00") + R"(,"by":"company","reason":"r")", "agent", "W-3"));
+    // W-4: cancelled before its visit: its clocks met nothing and are not counted; W-5: cancelled
+    // after its arrival time had passed: the breach counts.
+    appointed(e, "W-4");
+    e.apply_json(event("W-4x", "cancel", "09T11:00:00", R"("reason":"customer withdrew")", "agent", "W-4"));
+    appointed(e, "W-5");
+    (void)e.sweep(at("2026-03-09T14:30:00+08:00"));
+    e.apply_json(event("W-5x", "cancel", "09T14:30:00", R"("reason":"customer withdrew")", "agent", "W-5"));
 
     kpi::Options o;
     o.as_of = at("2026-03-10T12:00:00+08:00");
     const kpi::Report r = e.kpi(o);
     const kpi::Appointments& a = r.overall.appointments;
-    CHECK(a.appointed == 3);
+    CHECK(a.appointed == 5);
     CHECK(a.reschedules_by_customer == 1);
     CHECK(a.reschedules_by_company == 1);
     CHECK(a.rescheduled_by_customer.numerator == 1);
-    CHECK(a.rescheduled_by_customer.denominator == 3);
+    CHECK(a.rescheduled_by_customer.denominator == 5);
     CHECK(a.visits == 3);
     CHECK(a.not_at_home == 1);
     CHECK(a.first_visit_fix.numerator == 1);
@@ -329,25 +336,29 @@ TEST_CASE("Work-order KPIs: on-time clocks, reschedules by who asked, first-visi
         if (c.clock == clock) return std::pair{c.on_time.numerator, c.on_time.denominator};
       return std::pair<int64_t, int64_t>{-1, -1};
     };
-    // W-3's arrival (16:00 on the 9th) passed without a visit: due, and missed.
-    CHECK(on_time(r.overall, "arrival") == std::pair<int64_t, int64_t>{2, 3});
-    // W-3 has not been repaired within its 24 hours either.
+    // W-3's arrival (16:00 on the 9th) passed without a visit: due, and missed; W-5's missed too
+    // before it was cancelled; W-4's is not counted.
+    CHECK(on_time(r.overall, "arrival") == std::pair<int64_t, int64_t>{2, 4});
+    // W-3 has not been repaired within its 24 hours either; the cancelled orders' repair clocks
+    // stopped unbreached: not counted.
     CHECK(on_time(r.overall, "repair") == std::pair<int64_t, int64_t>{2, 3});
-    CHECK(r.overall.timeliness.numerator == 1);
+    // Timeliness keeps its complaint meaning: a case whose clocks stopped unbreached (W-1, and W-4 at
+    // its cancellation) is timely.
+    CHECK(r.overall.timeliness.numerator == 2);
     REQUIRE(r.by_owner.size() == 1);
     CHECK(r.by_owner[0].key == "tech-7");
-    CHECK(r.by_owner[0].received == 3);
+    CHECK(r.by_owner[0].received == 5);
     REQUIRE(r.by_department.size() == 1);
     CHECK(r.by_department[0].key == "team-east");
     const auto product = std::find_if(r.by_field.begin(), r.by_field.end(), [](const auto& f) { return f.first == "product"; });
     REQUIRE(product != r.by_field.end());
     REQUIRE(product->second.size() == 2);
     CHECK(product->second[0].key == "broadband");
-    CHECK(product->second[0].received == 2);
+    CHECK(product->second[0].received == 4);
     CHECK(product->second[1].key == "fixed_line");
     CHECK(product->second[1].appointments.not_at_home == 1);
     const std::string json = kpi::to_json(r);
-    CHECK(json.find(R"("appointments":{"appointed":3,"reschedules_by_customer":1,"reschedules_by_company":1,"visits":3,"not_at_home":1,)") !=
+    CHECK(json.find(R"("appointments":{"appointed":5,"reschedules_by_customer":1,"reschedules_by_company":1,"visits":3,"not_at_home":1,)") !=
           std::string::npos);
     CHECK(json.find(R"("by_field":{)") != std::string::npos);
   };

@@ -19,7 +19,8 @@
 // an overriding role: the policy's first_contact mode "record").
 // Per clock (Measures::clocks): on time = the clock instances due (stopped, or breached by as_of)
 // that met their target; a case counts its latest instance of each clock (after a new
-// appointment, the new window's). A goal clock counts here (its aim met or missed).
+// appointment, the new window's). A goal clock counts here (its aim met or missed). A clock the
+// case's end stopped (a cancelled, withdrawn, rejected or merged case) counts only if it breached.
 // Work orders (Measures::appointments, from the effects appoint, reschedule, visit, not_at_home):
 //   rescheduled_by_customer / _by_company = appointed cases rescheduled at least once at the
 //                    customer's / the company's request (data.by) / appointed cases

@@ -326,17 +326,21 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     for (int j = 0; j < 3; ++j) k.ratings[j] = c.ratings[j];
     bool breached = c.flags & kCaseBreached;
     bool due = breached;
+    const StateKind kind = m.kind(c);
     for (size_t s = 0; s < d.clocks.size(); ++s) {
       if (!c.clock_id[s]) continue;
       sla::ClockStatus st = m.scheduler.status(c.clock_id[s], std::max(r.as_of, Instant::from_unix_seconds(c.last_at)));
-      if (st.breached || st.state == sla::ClockState::stopped) k.clocks_due.push_back({clock_index[c.workflow][s], !st.breached});
+      // A clock the case's end stopped (cancelled, withdrawn, rejected, merged) met nothing: only
+      // its breach counts in the clock's rate.
+      const bool ended_unmet = kind == StateKind::terminal && !st.breached;
+      if ((st.breached || st.state == sla::ClockState::stopped) && !ended_unmet)
+        k.clocks_due.push_back({clock_index[c.workflow][s], !st.breached});
       if (m.wf(c).goal_slots[s]) continue;  // a goal is no promise: not counted in timeliness
       if (st.breached) breached = due = true;
       if (st.state == sla::ClockState::stopped) due = true;
     }
     k.timed = due;
     k.timely = !breached;
-    const StateKind kind = m.kind(c);
     k.concluded = kind == StateKind::closed || kind == StateKind::review || kind == StateKind::terminal;
     k.closed = kind == StateKind::closed;
     k.first_time = c.reopens == 0;
