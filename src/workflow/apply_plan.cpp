@@ -426,7 +426,7 @@ std::optional<Instant> given_instant(const Event& e, const Plan& p, int field) {
 
 void Engine::Impl::check_window(const Event& e, const Plan& p) const {
   const Definition::Impl& d = *p.w->d;
-  const int start_field = d.field_index("start"), end_field = d.field_index("end");
+  const int start_field = d.window_start, end_field = d.window_end;
   const std::optional<Instant> start = given_instant(e, p, start_field), end = given_instant(e, p, end_field);
   if (!start || !end) refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", start ? "end" : "start"));
   if (*end <= *start)
@@ -471,16 +471,9 @@ void Engine::Impl::check_link(const Event& e, Plan& p) const {
     refuse(Errc::invalid_argument, e,
            fmt::format("data.{}: case '{}' is customer '{}''s, this one customer '{}''s: links join one customer's cases", key, other,
                        syms.str(o.customer), syms.str(p.c->customer)));
-  const Definition::Impl& d = *p.w->d;
-  for (const Record& r : p.c->events) {
-    if (r.type == kSystemType || !d.type_has_effect(r.type, Effect::link)) continue;
-    bool same = false;
-    decode_data(p.c->pool, r, d, [&](const RecordItem& item) {
-      if ((item.code == static_cast<uint8_t>(Field::order) || item.code == static_cast<uint8_t>(Field::case_ref)) && item.text == other)
-        same = true;
-    });
-    if (same) refuse(Errc::conflict, e, fmt::format("data.{}: case '{}' is linked to this one already", key, other));
-  }
+  bool linked = false;
+  for_each_linked_case(*p.c, *p.w->d, [&](std::string_view id) { linked |= id == other; });
+  if (linked) refuse(Errc::conflict, e, fmt::format("data.{}: case '{}' is linked to this one already", key, other));
 }
 
 void Engine::Impl::check_responsibility(const Event& e, Plan& p) const {

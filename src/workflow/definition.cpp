@@ -463,9 +463,11 @@ Definition Definition::from_json(std::string_view text) {
   }
   compile_required_fields(*d);
   d->type_effects.assign(d->types.size(), 0);
-  for (const CompiledTransition& ct : d->compiled) d->type_effects[ct.type] |= 1u << static_cast<unsigned>(ct.effect);
-  for (const CompiledTransition& ct : d->compiled)
+  for (const CompiledTransition& ct : d->compiled) {
+    d->type_effects[ct.type] |= 1u << static_cast<unsigned>(ct.effect);
     if (ct.effect == Effect::appoint || ct.effect == Effect::reschedule) d->window_start = d->field_index("start"), d->window_end = d->field_index("end");
+    if (ct.effect == Effect::reschedule) d->window_by = d->field_index("by");
+  }
   if (receive_count == 0) bad("workflow.transitions", "no transition with \"effect\": \"receive\" creates cases");
   if (receive_count > 1) bad("workflow.transitions", "more than one receive transition", Errc::conflict);
   for (const auto& ct : d->compiled)

@@ -358,13 +358,7 @@ const Event* Engine::Impl::prepare(const Event& e, ApplyResult& out, bool sweep_
     Event& other = covered_events[k];
     other = covering;
     other.case_id = covering.case_list[k + 1];
-    try {
-      if (!plan(other, covered_plans[k], covered_out, sweep_first))
-        throw Error(Errc::conflict, fmt::format("it holds an event '{}' already", e.id));
-    } catch (const Error& err) {
-      throw Error(err.code(), fmt::format("event '{}' (case '{}', {}): data.cases: case '{}': {}", e.id, e.case_id, e.type, other.case_id,
-                                          err.what()));
-    }
+    plan_other_case(e, k, "cases", sweep_first);
     const uint32_t customer = plan_buf.c->customer;
     if (covered_plans[k].c->customer != customer || customer == 0)
       throw Error(Errc::invalid_argument,
@@ -384,13 +378,18 @@ void Engine::Impl::prepare_link_partner(const Event& e, bool sweep_first) {
   const bool order = e.has(Field::order);
   other.case_id = order ? e.order : e.case_ref;
   (order ? other.order : other.case_ref) = e.case_id;
-  try {
-    if (!plan(other, covered_plans[0], covered_out, sweep_first)) throw Error(Errc::conflict, fmt::format("it holds an event '{}' already", e.id));
-  } catch (const Error& err) {
-    throw Error(err.code(), fmt::format("event '{}' (case '{}', {}): data.{}: case '{}': {}", e.id, e.case_id, e.type, order ? "order" : "case",
-                                        other.case_id, err.what()));
-  }
+  plan_other_case(e, 0, order ? "order" : "case", sweep_first);
   covered_count = 1;
+}
+
+void Engine::Impl::plan_other_case(const Event& e, size_t k, std::string_view key, bool sweep_first) {
+  const Event& other = covered_events[k];
+  try {
+    if (!plan(other, covered_plans[k], covered_out, sweep_first)) throw Error(Errc::conflict, fmt::format("it holds an event '{}' already", e.id));
+  } catch (const Error& err) {
+    throw Error(err.code(),
+                fmt::format("event '{}' (case '{}', {}): data.{}: case '{}': {}", e.id, e.case_id, e.type, key, other.case_id, err.what()));
+  }
 }
 
 void Engine::Impl::commit_prepared(const Event& e, ApplyResult& out) {

@@ -617,6 +617,9 @@ struct Engine::Impl {
   void check_link(const Event& e, Plan& p) const;
   /// link: plans the same event for the other case, pointing back (covered_events[0]).
   void prepare_link_partner(const Event& e, bool sweep_first);
+  /// Plans covered_events[k], the copy of event `e` for another case (data.`key` named it): a
+  /// refusal, or an event of that id the case holds already, is refused naming both cases.
+  void plan_other_case(const Event& e, size_t k, std::string_view key, bool sweep_first);
   static int64_t pending_cents(const CaseRec& c) {
     int64_t sum = 0;
     for (const PendingComp& pc : c.comp_pending) sum += pc.cents;

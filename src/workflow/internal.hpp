@@ -116,8 +116,8 @@ struct Definition::Impl {
   /// when the definition requires none anywhere).
   std::vector<std::vector<uint8_t>> required_fields;
   /// The declared start and end of a visit window when a transition has effect appoint or
-  /// reschedule (only those events set them), else -1.
-  int window_start = -1, window_end = -1;
+  /// reschedule (only those events set them), and who asked for a reschedule; else -1.
+  int window_start = -1, window_end = -1, window_by = -1;
   /// Callback outcome value -> what it means (default: the four meanings' own names).
   std::vector<std::pair<std::string, CallbackMeaning>> outcomes;
   // compiled

@@ -219,8 +219,7 @@ bool grouped_field(const LoadedWorkflow& w, size_t field) {
 void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
   const Definition::Impl& d = *w.d;
   const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
-  const int by_field = d.window_start >= 0 ? d.field_index("by") : -1;
-  const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + by_field);
+  const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + d.window_by);
   const bool grouped = !w.rule_fields.empty();
   std::string_view first, owner;
   for (size_t i = 0; i < c.events.size(); ++i) {
@@ -232,7 +231,7 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
       ++k.outside_responsibility;
     const bool handover = i > 0 && d.type_has_effect(rec.type, Effect::handover);
     const bool assign = i > 0 && d.type_has_effect(rec.type, Effect::assign);
-    const bool reschedule = by_field >= 0 && d.type_has_effect(rec.type, Effect::reschedule);
+    const bool reschedule = d.window_by >= 0 && d.type_has_effect(rec.type, Effect::reschedule);
     k.handovers += handover;
     if (d.window_start >= 0) {
       k.appointments += d.type_has_effect(rec.type, Effect::appoint);
@@ -257,12 +256,14 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
   }
 }
 
-/// ISO 8601 week "YYYY-Www" of a date.
-std::string iso_week(const CivilDate& date) {
-  const int wd = date.weekday();  // 0 = Monday
-  const CivilDate thursday = date.plus_days(3 - wd);
+/// The Thursday of a date's ISO 8601 week (its days since the epoch): the week's key.
+int64_t iso_week_thursday(const CivilDate& date) { return date.days_since_epoch() + 3 - date.weekday(); }  // weekday 0 = Monday
+
+/// ISO 8601 week "YYYY-Www" of the week whose Thursday is `thursday_days`.
+std::string iso_week(int64_t thursday_days) {
+  const CivilDate thursday = CivilDate::from_days_since_epoch(thursday_days);
   const CivilDate jan1{thursday.year, 1, 1};
-  const int64_t week = (thursday.days_since_epoch() - jan1.days_since_epoch()) / 7 + 1;
+  const int64_t week = (thursday_days - jan1.days_since_epoch()) / 7 + 1;
   return fmt::format("{:04}-W{:02}", thursday.year, week);
 }
 
@@ -276,8 +277,8 @@ void finish(kpi::Measures& m) {
 using Buckets = std::unordered_map<int64_t, kpi::Measures>;
 
 /// The buckets as a list in order of their names (`name` of each key).
-template <class Name>
-std::vector<kpi::Measures> flatten(Buckets& buckets, const Name& name) {
+template <class Map, class Name>
+std::vector<kpi::Measures> flatten(Map& buckets, const Name& name) {
   std::vector<kpi::Measures> out;
   out.reserve(buckets.size());
   for (auto& [k, v] : buckets) {
@@ -376,7 +377,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     const CivilDate date = m.config.zone.to_civil(received).date;
     const int64_t days = date.days_since_epoch();
     add(day[days], k, clock_names);
-    add(week[days + 3 - date.weekday()], k, clock_names);  // an ISO week by its Thursday
+    add(week[iso_week_thursday(date)], k, clock_names);
     add(month[int64_t{date.year} * 100 + date.month], k, clock_names);
     add(dept[c.department], k, clock_names);
     add(channel[c.channel], k, clock_names);
@@ -396,7 +397,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   const auto symbol_or_none = [&](int64_t id) { return id ? m.syms.s(static_cast<uint32_t>(id)) : std::string("(none)"); };
   const auto day_name = [](int64_t d) { return CivilDate::from_days_since_epoch(d).to_string(); };
   r.by_day = flatten(day, day_name);
-  r.by_week = flatten(week, [](int64_t thursday) { return iso_week(CivilDate::from_days_since_epoch(thursday)); });
+  r.by_week = flatten(week, iso_week);
   r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); });
   r.by_department = flatten(dept, symbol_or_none);
   r.by_channel = flatten(channel, symbol);
@@ -404,14 +405,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   r.by_tier = flatten(tier, symbol_or_none);
   r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; });
   r.by_owner = flatten(owner, symbol_or_none);
-  for (auto& [name, values] : fields) {
-    std::vector<kpi::Measures>& list = r.by_field.emplace_back(name, std::vector<kpi::Measures>{}).second;
-    for (auto& [value, measures] : values) {
-      measures.key = value;
-      finish(measures);
-      list.push_back(std::move(measures));
-    }
-  }
+  for (auto& [name, values] : fields) r.by_field.emplace_back(name, flatten(values, [](const std::string& value) { return value; }));
   for (auto& [reason, n] : reasons) r.dissatisfaction_reasons.push_back({reason, n});
   std::sort(r.dissatisfaction_reasons.begin(), r.dissatisfaction_reasons.end(),
             [](const kpi::ReasonCount& a, const kpi::ReasonCount& b) { return a.count != b.count ? a.count > b.count : a.reason < b.reason; });

@@ -148,13 +148,7 @@ Case Engine::Impl::materialize(size_t idx, const ReadOptions& options) const {
     for (const auto& item : last)
       if (item && !(item->wire == Wire::text && item->text.empty())) out.fields.push_back(field_value(*item, *d, unmasked));
   }
-  // The cases joined or linked to this one (each such record names the other case).
-  for (const Record& r : c.events)
-    if (r.type != kSystemType && d->type_has_effect(r.type, Effect::link))
-      decode_data(c.pool, r, *d, [&](const RecordItem& item) {
-        if (item.code == static_cast<uint8_t>(Field::order) || item.code == static_cast<uint8_t>(Field::case_ref))
-          out.links.emplace_back(item.text);
-      });
+  for_each_linked_case(c, *d, [&](std::string_view id) { out.links.emplace_back(id); });
   if (!options.with_events) return out;
   out.events.reserve(c.events.size());
   for (const Record& r : c.events) {

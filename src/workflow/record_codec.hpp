@@ -157,4 +157,15 @@ void decode_data(const std::string& pool, const Record& r, const Definition::Imp
   }
 }
 
+/// Visits the cases a case's records join or link it to (data.order, data.case of its link
+/// events), in order: f(std::string_view case_id).
+template <class F>
+void for_each_linked_case(const CaseRec& c, const Definition::Impl& d, F&& f) {
+  for (const Record& r : c.events)
+    if (r.type != kSystemType && d.type_has_effect(r.type, Effect::link))
+      decode_data(c.pool, r, d, [&](const RecordItem& item) {
+        if (item.code == static_cast<uint8_t>(Field::order) || item.code == static_cast<uint8_t>(Field::case_ref)) f(item.text);
+      });
+}
+
 }  // namespace crmkit::workflow
