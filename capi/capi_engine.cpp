@@ -382,7 +382,7 @@ int crmkit_engine_kpi(crmkit_engine* h, const char* options_json, char** out) {
   if (!handle) return CRMKIT_EINVAL;
   const workflow::Engine* e = &handle->engine;
   return guard([&] {
-    json j = parse_object(options_json, "options", {"from", "to", "as_of", "top_reasons"});
+    json j = parse_object(options_json, "options", {"from", "to", "as_of", "top_reasons", "targets"});
     kpi::Options o;
     o.from = instant_field(j, "from");
     o.to = instant_field(j, "to");
@@ -393,6 +393,14 @@ int crmkit_engine_kpi(crmkit_engine* h, const char* options_json, char** out) {
         throw Error(Errc::invalid_argument,
                     fmt::format("options.top_reasons: expected an integer 0..{}", kpi::kMaxTopReasons));
       o.top_reasons = it->get<size_t>();
+    }
+    if (auto it = j.find("targets"); it != j.end()) {
+      if (!it->is_object()) throw Error(Errc::invalid_argument, "options.targets: expected an object {measure: \">0.95\" | \">=1\" | \"maximise\" | \"minimise\"}");
+      for (const auto& [name, v] : it->items()) {
+        const std::string where = "options.targets." + name.substr(0, 64);
+        if (!v.is_string()) throw Error(Errc::invalid_argument, where + ": expected \">0.95\", \">=1\", \"maximise\" or \"minimise\"");
+        o.targets.emplace_back(name, kpi::Target::parse(v.get<std::string>(), where));
+      }
     }
     *out = dup_string(kpi::to_json(e->kpi(o)));
     return ok();

@@ -347,10 +347,13 @@ CRMKIT_API int crmkit_engine_due_before(crmkit_engine* engine, int64_t t, char**
  *  (caller frees). Found from the scheduler's heap: the cost follows the clocks due, not all
  *  clocks. Errors: CRMKIT_EINVAL (unknown key, bad value, unknown cursor), CRMKIT_EPARSE. */
 CRMKIT_API int crmkit_engine_due(crmkit_engine* engine, const char* query_json, char** out_json);
-/** The KPI report as JSON (caller frees). options_json (NULL = defaults; an unknown key is
- *  CRMKIT_EINVAL): {"from","to","as_of" (RFC 3339 or Unix seconds, in 1900..2499),
- *  "top_reasons" (0..1000)}. Errors: CRMKIT_EINVAL, CRMKIT_EPARSE.
- *  Thread-safe. */
+/** The KPI report as JSON (docs/schemas/kpi-report.schema.json; caller frees). options_json
+ *  (NULL = defaults; an unknown key is CRMKIT_EINVAL): {"from","to","as_of" (RFC 3339 or Unix
+ *  seconds, in 1900..2499), "top_reasons" (0..1000), "targets": {measure: ">0.95" | ">=1" |
+ *  "maximise" | "minimise"} overriding the default workflow's policy kpi_targets (measures:
+ *  satisfaction, timeliness, closure, callback, first_time_resolution, repeat, over_level,
+ *  first_visit_fix, rescheduled, clock_on_time)}. Errors: CRMKIT_EINVAL (naming the option: an
+ *  unknown measure, a bad target), CRMKIT_EPARSE. Thread-safe. */
 CRMKIT_API int crmkit_engine_kpi(crmkit_engine* engine, const char* options_json, char** out_json);
 /** Counts and memory, in O(1): any out-parameter may be NULL. Thread-safe. */
 CRMKIT_API int crmkit_engine_stats(crmkit_engine* engine, size_t* out_cases, size_t* out_events, size_t* out_bytes);

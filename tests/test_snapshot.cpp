@@ -421,9 +421,15 @@ TEST_CASE("A format-2 snapshot written by crmkit 0.2 (checked in) is still read:
   workflow::Engine restored = engine();
   restored.restore(read_fixture("engine-format2.snapshot"));
   CHECK(restored.size() == 184);
-  // That release kept no paused time: its clocks that ran say "unknown" (null); all else is equal.
+  // That release kept no paused time: its clocks that ran say "unknown" (null); and it linked a
+  // repeat complaint only to a closed case (today also to one still open: its snapshot keeps the
+  // links it made, and its repeat index only closed cases). All else is equal.
   const auto without_paused = [](std::string dump) {
-    static const std::regex paused("\"paused_seconds\":(null|[0-9]+)");
+    static const std::regex paused("\"paused_seconds\":(null|[0-9]+)"), repeat("\"repeat_of\":(null|\"[^\"]*\")"),
+        repeats("\"repeats\":[0-9]+"), repeat_rate("\"repeat\":\\{[^}]*\\}");
+    dump = std::regex_replace(dump, repeat, "\"repeat_of\":?");
+    dump = std::regex_replace(dump, repeats, "\"repeats\":?");
+    dump = std::regex_replace(dump, repeat_rate, "\"repeat\":?");
     return std::regex_replace(dump, paused, "\"paused_seconds\":?");
   };
   const std::string restored_dump = engine_dump(restored), replayed_dump = engine_dump(replayed);

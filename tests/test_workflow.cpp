@@ -469,9 +469,22 @@ TEST_CASE("repeat complaints are linked within the window only") {
   // Outside the 30-day window: not a repeat.
   close_case("C-6", "K-6", "billing", 2);
   CHECK_FALSE(e.apply_json(ev("C-7", "receive", "2026-04-02T09:00:00+08:00", "agent", receive_data("web", "K-6", "billing"))).repeat_of);
-  // An open earlier case does not make a repeat.
+  // A case still open makes the next one on the same matter a repeat (the customer complains again).
   e.apply_json(ev("C-8", "receive", at("09:00", 3), "agent", receive_data("web", "K-8", "billing")));
-  CHECK_FALSE(e.apply_json(ev("C-9", "receive", at("09:00", 4), "agent", receive_data("web", "K-8", "billing"))).repeat_of);
+  CHECK(e.apply_json(ev("C-9", "receive", at("09:00", 4), "agent", receive_data("web", "K-8", "billing"))).repeat_of ==
+        std::optional<std::string>("C-8"));
+  // ... and a third one too, linked to the first of the chain; after the chain's cases ended
+  // (withdrawn, rejected) the next one starts a chain of its own.
+  CHECK(e.apply_json(ev("C-10", "receive", at("10:00", 4), "agent", receive_data("web", "K-8", "billing"))).repeat_of ==
+        std::optional<std::string>("C-8"));
+  for (const char* id : {"C-8", "C-9", "C-10"}) e.apply_json(ev(id, "withdraw", at("11:00", 4)));
+  CHECK_FALSE(e.apply_json(ev("C-11", "receive", at("12:00", 4), "agent", receive_data("web", "K-8", "billing"))).repeat_of);
+  // The latest of a chain withdrawn, its first still open: a repeat of the first.
+  e.apply_json(ev("C-12", "receive", at("13:00", 4), "agent", receive_data("web", "K-12", "billing")));
+  e.apply_json(ev("C-13", "receive", at("13:10", 4), "agent", receive_data("web", "K-12", "billing")));
+  e.apply_json(ev("C-13", "withdraw", at("13:20", 4)));
+  CHECK(e.apply_json(ev("C-14", "receive", at("13:30", 4), "agent", receive_data("web", "K-12", "billing"))).repeat_of ==
+        std::optional<std::string>("C-12"));
   CHECK(e.get("C-5")->repeat_of == std::optional<std::string>("C-1"));
 }
 

@@ -1,5 +1,6 @@
 // crmkit complaints replay|generate|check — the complaint workflow from the command line.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdio>
@@ -50,10 +51,27 @@ struct ReplayArgs {
   std::vector<std::string> workflows;
   std::string policy, calendar, events, until, cases_out, kpi_out, db, durability = "full";
   std::string personal_data_role;  ///< --personal-data-role: cases written unmasked
+  std::vector<std::string> kpi_targets;  ///< --kpi-target measure=target, overriding the policy's
   bool quiet = false;
   int64_t batch = 1000;  ///< events per apply_batch (with --db: per transaction)
   int64_t snapshot_every = 100'000;
 };
+
+/// --kpi-target measure=target (">0.95", ">=1", "maximise", "minimise"); Error(invalid_argument)
+/// naming the option for an unknown measure or a bad target.
+std::vector<std::pair<std::string, kpi::Target>> kpi_targets(const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, kpi::Target>> out;
+  kpi::Targets known;
+  for (const std::string& arg : args) {
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(0, eq), where = "--kpi-target " + name;
+    if (eq == std::string::npos || !known.find(name))
+      throw Error(Errc::invalid_argument, fmt::format("--kpi-target {}: expected measure=target with a measure of: {}", arg,
+                                                      fmt::join(kpi::Targets::names(), ", ")));
+    out.emplace_back(name, kpi::Target::parse(std::string_view(arg).substr(eq + 1), where));
+  }
+  return out;
+}
 
 void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant final_time) {
   if (!a.cases_out.empty() || a.kpi_out.empty()) {
@@ -79,6 +97,7 @@ void write_outputs(const ReplayArgs& a, const workflow::Engine& engine, Instant 
   if (!a.kpi_out.empty()) {
     kpi::Options o;
     o.as_of = final_time;
+    o.targets = kpi_targets(a.kpi_targets);
     Out out(a.kpi_out);
     out.write(kpi::to_json(engine.kpi(o)));
     out.close();
@@ -115,6 +134,7 @@ workflow::Engine replay_engine(const ReplayArgs& a) {
 
 void replay(const ReplayArgs& a) {
   if (a.batch < 1) throw Error(Errc::invalid_argument, "--batch must be at least 1");
+  (void)kpi_targets(a.kpi_targets);  // a typo is refused before the replay, not after it
   const auto t0 = std::chrono::steady_clock::now();
   workflow::Engine engine = replay_engine(a);
   if (!a.personal_data_role.empty()) {  // refused before anything is applied: get() checks the role first
@@ -227,6 +247,9 @@ void setup(CLI::App& app) {
   rp->add_option("--until", ra.until, "Advance the clocks to this instant at the end (RFC 3339)");
   rp->add_option("--cases", ra.cases_out, "Write the cases here (JSON lines; '-' = stdout; default stdout unless --kpi is given)");
   rp->add_option("--kpi", ra.kpi_out, "Write the KPI report here (JSON; '-' = stdout)");
+  rp->add_option("--kpi-target", ra.kpi_targets,
+                 "A KPI target overriding the policy's kpi_targets, as measure=target (satisfaction=>0.9, timeliness=>=1, "
+                 "repeat=minimise); repeatable");
   rp->add_flag("--quiet", ra.quiet, "No summary line and no duplicate notices on stderr");
   rp->add_option("--personal-data-role", ra.personal_data_role,
                  "Write the cases' personal data unmasked, as this role (one of the workflow's personal_data_roles)");

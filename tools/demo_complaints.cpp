@@ -113,6 +113,41 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
   fmt::print("first-contact handovers 首问负责移交: {}; events outside responsibility: {}\n", o.handovers, o.outside_responsibility);
   table.push_back({"callbacks owed", std::to_string(o.callbacks_owed), "", "", ""});
   table.push_back({"first-contact handovers", std::to_string(o.handovers), "", "", ""});
+  std::string ended;
+  for (const auto& e : o.ended) ended += fmt::format("{}{} {}", ended.empty() ? "" : ", ", e.state, e.count);
+  fmt::print("ended apart (not valid cases for closure): {}\n", ended.empty() ? "none" : ended);
+  fmt::print("repeat complaints {} (justified {}), over-level {} (justified {}); cases judged justified 有理由: {}\n", o.repeats,
+             o.repeat.numerator, o.over_level_received, o.over_level.numerator, o.justified);
+  // Handling times (服务的时间): hours, elapsed and on the business calendar of each case's tier.
+  const auto hours = [](const std::optional<double>& s) { return s ? fmt::format("{:.1f}", *s / 3600) : std::string("-"); };
+  std::vector<std::vector<std::string>> handling;
+  fmt::print("\nHandling times (h)    cases   elapsed: mean  median    p90   business: mean  median    p90\n");
+  for (const auto& h : o.handling_times) {
+    fmt::print("  {:<18} {:>8} {:>14} {:>7} {:>6} {:>16} {:>7} {:>6}\n", h.measure, h.elapsed.count, hours(h.elapsed.mean),
+               hours(h.elapsed.median), hours(h.elapsed.p90), hours(h.business.mean), hours(h.business.median), hours(h.business.p90));
+    handling.push_back({h.measure, std::to_string(h.elapsed.count), hours(h.elapsed.median), hours(h.elapsed.p90),
+                        hours(h.business.median), hours(h.business.p90)});
+  }
+  const auto median_hours = [&](const kpi::Measures& m, size_t i) { return hours(m.handling_times[i].business.median); };
+  fmt::print("\nBy severity          received  timeliness  closure  resolution median (business h)\n");
+  std::vector<std::vector<std::string>> severities;
+  for (const auto& m : report.by_severity) {
+    fmt::print("  {:<18} {:>8} {:>11} {:>8} {:>10}\n", m.key, m.received, percent(m.timeliness), percent(m.closure), median_hours(m, 1));
+    severities.push_back({m.key, std::to_string(m.received), percent(m.timeliness), percent(m.closure), median_hours(m, 1)});
+  }
+  // Staff assessment (个人绩效): the owners with the most cases.
+  std::vector<const kpi::Measures*> owners;
+  for (const auto& m : report.by_owner) owners.push_back(&m);
+  std::sort(owners.begin(), owners.end(), [](const kpi::Measures* a, const kpi::Measures* b) {
+    return a->received != b->received ? a->received > b->received : a->key < b->key;
+  });
+  fmt::print("\nBy owner (5 busiest)  received  satisfaction  timeliness  resolution median (business h)\n");
+  std::vector<std::vector<std::string>> staff;
+  for (size_t i = 0; i < std::min<size_t>(5, owners.size()); ++i) {
+    const kpi::Measures& m = *owners[i];
+    fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>10}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness), median_hours(m, 1));
+    staff.push_back({m.key, std::to_string(m.received), percent(m.satisfaction), percent(m.timeliness), median_hours(m, 1)});
+  }
   fmt::print("\nBy channel           received  satisfaction  timeliness  closure  callback\n");
   for (const auto& m : report.by_channel)
     fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>8} {:>9}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness),
@@ -130,6 +165,12 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
     html->paragraph(fmt::format("{} events replayed into {} cases; {} SLA breaches, {} automatic escalations.", applied,
                                 engine.size(), breaches, escalations));
     html->table({"measure", "value", "of", "target", ""}, table);
+    html->paragraph("Handling times (服务的时间), hours: elapsed, and business time on the calendar of each case's tier.");
+    html->table({"measure", "cases", "elapsed median", "elapsed p90", "business median", "business p90"}, handling);
+    html->paragraph("By severity:");
+    html->table({"severity", "received", "timeliness", "closure", "resolution median (business h)"}, severities);
+    html->paragraph("Staff assessment (个人绩效), the five owners with the most cases:");
+    html->table({"owner", "received", "satisfaction", "timeliness", "resolution median (business h)"}, staff);
     std::vector<std::string> weeks;
     std::vector<workflow::SweepEvent> unused;
     Series sat{"satisfaction", {}}, timely{"timeliness", {}}, closure{"closure", {}}, callback{"callback", {}};

@@ -61,7 +61,6 @@ void demo_work_orders(const Calendar&, HtmlReport* html) {
 
   kpi::Options ko;
   ko.as_of = last;
-  ko.targets.callback = kpi::Target{kpi::Target::at_least, 1.0};  // 100 % of installation, move and fault tickets
   const kpi::Report report = engine.kpi(ko);
   const kpi::Measures& o = report.overall;
   const kpi::Appointments& a = o.appointments;

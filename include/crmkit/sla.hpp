@@ -124,6 +124,9 @@ class Policy {
   /// The calendar a business target of `clock` counts on for a case of `tier` (the tier's
   /// calendar, the clock's, or the policy's): the business days of kEndOfBusinessDay.
   const Calendar& business_calendar(std::string_view clock, std::string_view tier) const;
+  /// The calendar a case of `tier` is served on: the tier's, else the policy's (the KPI report
+  /// counts handling times in business time on it).
+  const Calendar& tier_calendar(std::string_view tier) const;
 
   struct Impl;
 

@@ -296,9 +296,14 @@ struct Rules {
     int escalate_to = -1;
     std::vector<std::string> start;
   } crisis;
+  /// "kpi_targets": {"satisfaction": ">0.95", "timeliness": ">=1", "repeat": "minimise", ...}:
+  /// the KPI report's targets (kpi::Targets::find names them; kpi::Target::parse reads them),
+  /// in the order given. The report takes those of the engine's default workflow's policy.
+  std::vector<std::pair<std::string, kpi::Target>> kpi_targets;
 
   /// Reads the keys above from a policy JSON (missing keys keep the defaults);
-  /// Error(parse / invalid_argument) naming the field.
+  /// Error(parse / invalid_argument) naming the field, also for a top-level key neither these
+  /// nor sla::Policy know (a typo would otherwise silently keep a default).
   static Rules from_json(std::string_view policy_json);
   static Rules from_file(const std::string& path);
 };

@@ -454,6 +454,14 @@ const Calendar& Policy::business_calendar(std::string_view clock, std::string_vi
   return impl_->calendar_named(calendar, "policy");
 }
 
+const Calendar& Policy::tier_calendar(std::string_view tier) const {
+  if (!impl_) throw Error(Errc::invalid_state, "empty policy");
+  std::string calendar = impl_->calendar;
+  if (!tier.empty())
+    if (auto t = impl_->tiers.find(tier); t != impl_->tiers.end() && !t->second.calendar.empty()) calendar = t->second.calendar;
+  return impl_->calendar_named(calendar, "policy");
+}
+
 Target Policy::target(std::string_view clock, const CaseAttributes& a) const {
   if (!impl_) throw Error(Errc::invalid_state, "empty policy");
   auto it = impl_->clocks.find(clock);

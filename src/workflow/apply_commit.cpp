@@ -104,7 +104,7 @@ void Engine::Impl::commit(const Event& e, const Plan& p, ApplyResult& out) {
     }
     out.created = true;
     out.over_level = c->flags & kCaseOverLevel;
-    link_repeat(*c, now);
+    link_repeat(*c, idx, now);
     if (c->repeat_of) out.repeat_of = case_id(c->repeat_of - 1);
   } else {
     idx = index_of(*c);
@@ -170,17 +170,30 @@ void Engine::Impl::count_case(const CaseRec& c, bool is_new, bool was_closed, si
   counters.events += new_events;
 }
 
-void Engine::Impl::link_repeat(CaseRec& c, int64_t now) {
-  // Repeat complaint: same customer and category, within the window after an earlier closing.
+void Engine::Impl::link_repeat(CaseRec& c, size_t idx, int64_t now) {
+  // Repeat complaint: same customer and category as an earlier case of the workflow family that
+  // is still open (or under review), or closed within the reopen window. The index holds the
+  // latest such case; a later one that ended (merged, withdrawn, rejected) leaves its chain's
+  // first case to compare with.
   if (c.customer == 0) return;
   const uint64_t key = (uint64_t{c.customer} << 32) | c.category;
-  const uint32_t* found = repeat_index[wf(c).family].find(key);
-  if (!found) return;
-  const uint32_t prev_index = *found;
-  const CaseRec& prev = cases[prev_index - 1];
-  if (kind(prev) == StateKind::closed && prev.closed_at != kNone && now >= prev.closed_at &&
-      now - prev.closed_at <= int64_t{wf(c).rules.reopen_window_days} * 86400)
-    c.repeat_of = prev.repeat_of ? prev.repeat_of : prev_index;
+  FlatMap64& index = repeat_index[wf(c).family];
+  const uint32_t* found = index.find(key);
+  if (found) {
+    const auto repeats = [&](const CaseRec& prev) {
+      switch (kind(prev)) {
+        case StateKind::terminal: return false;
+        case StateKind::closed:
+          return prev.closed_at != kNone && now >= prev.closed_at && now - prev.closed_at <= int64_t{wf(c).rules.reopen_window_days} * 86400;
+        default: return true;
+      }
+    };
+    const uint32_t prev_index = *found;
+    const CaseRec& prev = cases[prev_index - 1];
+    if (repeats(prev)) c.repeat_of = prev.repeat_of ? prev.repeat_of : prev_index;
+    else if (prev.repeat_of && repeats(cases[prev.repeat_of - 1])) c.repeat_of = prev.repeat_of;
+  }
+  index.set(key, static_cast<uint32_t>(idx + 1));
 }
 
 void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, const Plan& p, ApplyResult& out) {

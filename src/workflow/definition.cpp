@@ -563,6 +563,19 @@ Rules Rules::from_json(std::string_view text) {
   if (j.is_discarded()) throw Error(Errc::parse, "policy: malformed JSON");
   if (!j.is_object()) bad("policy", "expected a JSON object");
   Rules r;
+  static constexpr std::string_view kPolicyKeys[] = {"description", "warnings", "calendar", "clocks", "tiers",
+                                                     "compensation_limits", "compensation", "callback", "reopen_window_days",
+                                                     "first_contact", "crisis", "kpi_targets"};
+  for (const auto& [key, value] : j.items()) {
+    if (key == "schema") {  // the document format version (docs/schemas/policy.schema.json)
+      if (!value.is_number_integer() || value.get<int64_t>() != 1) bad("policy.schema", "expected 1");
+      continue;
+    }
+    if (!key.empty() && key[0] == '_') continue;  // "_comment" and the like, as in a workflow
+    if (std::find(std::begin(kPolicyKeys), std::end(kPolicyKeys), key) == std::end(kPolicyKeys))
+      bad("policy." + key, "unknown key (expected description, warnings, calendar, clocks, tiers, compensation_limits, compensation, "
+                           "callback, reopen_window_days, first_contact, crisis, kpi_targets)");
+  }
   if (auto it = j.find("compensation_limits"); it != j.end()) {
     if (!it->is_object()) bad("policy.compensation_limits", "expected an object {role: amount or null}");
     for (const auto& [role, v] : it->items()) {
@@ -646,6 +659,17 @@ Rules Rules::from_json(std::string_view text) {
       r.crisis.escalate_to = e->get<int>();
     }
     if (auto st = it->find("start"); st != it->end()) r.crisis.start = str_list(*st, "policy.crisis.start");
+  }
+  if (auto it = j.find("kpi_targets"); it != j.end()) {
+    if (!it->is_object()) bad("policy.kpi_targets", "expected an object {measure: \">0.95\" | \">=1\" | \"maximise\" | \"minimise\"}");
+    kpi::Targets known;
+    for (const auto& [name, v] : it->items()) {
+      const std::string where = "policy.kpi_targets." + name;
+      if (name == "description") continue;
+      if (!known.find(name)) bad(where, "unknown measure");
+      if (!v.is_string()) bad(where, "expected \">0.95\", \">=1\", \"maximise\" or \"minimise\"");
+      r.kpi_targets.emplace_back(name, kpi::Target::parse(v.get<std::string>(), where));
+    }
   }
   return r;
 }

@@ -522,8 +522,9 @@ struct Engine::Impl {
   std::vector<CaseRec> cases;
   std::vector<uint32_t> clock_case;   ///< ClockId - 1 -> case index
   std::vector<uint8_t> clock_slot;    ///< ClockId - 1 -> clock slot
-  /// Per workflow family: (customer << 32 | category) -> case index + 1 of the last closed case
-  /// (repeat complaints link within a family: an inquiry never repeats a complaint).
+  /// Per workflow family: (customer << 32 | category) -> case index + 1 of the latest case
+  /// received or closed (repeat complaints link within a family: an inquiry never repeats a
+  /// complaint).
   std::vector<FlatMap64> repeat_index;
   std::vector<TargetSet> target_sets;
   FlatMap64 target_set_index;  // key: channel|category|severity|tier symbols (16 bits each), workflow 0
@@ -708,7 +709,7 @@ struct Engine::Impl {
   void stop_clock(CaseRec& c, uint8_t slot, Instant at, ApplyResult* report);
   /// Whether a clock's target is an instant (it does not pause).
   bool counts_to_instant(uint32_t clock) const { return scheduler.target(scheduler.target_of(clock)).kind == sla::TargetKind::instant; }
-  void link_repeat(CaseRec& c, int64_t now);
+  void link_repeat(CaseRec& c, size_t idx, int64_t now);
   /// Keeps the O(1) counters: the case `c` after a change (`is_new`: it was just received;
   /// otherwise it was closed or not and took `bytes_before` bytes).
   void count_case(const CaseRec& c, bool is_new, bool was_closed, size_t bytes_before, size_t new_events);

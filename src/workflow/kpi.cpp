@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <unordered_map>
 
@@ -21,7 +22,56 @@ std::optional<bool> Target::met(const Rate& r) const {
   }
 }
 
+Target Target::parse(std::string_view text, std::string_view where) {
+  const auto fail = [&]() -> Target {
+    throw Error(Errc::invalid_argument,
+                fmt::format("{}: expected \">0.95\", \">=1\" (a fraction 0..1), \"maximise\" or \"minimise\", got \"{}\"", where,
+                            text.substr(0, 64)));
+  };
+  if (text == "maximise") return {maximise, 0};
+  if (text == "minimise") return {minimise, 0};
+  Target t;
+  if (text.starts_with(">=")) t.kind = at_least, text.remove_prefix(2);
+  else if (text.starts_with(">")) t.kind = greater, text.remove_prefix(1);
+  else return fail();
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, t.threshold);
+  if (text.empty() || ec != std::errc() || ptr != end || !(t.threshold >= 0 && t.threshold <= 1)) return fail();
+  return t;
+}
+
+std::string Target::to_string() const {
+  switch (kind) {
+    case greater: return fmt::format(">{}", threshold);
+    case at_least: return fmt::format(">={}", threshold);
+    case maximise: return "maximise";
+    case minimise: return "minimise";
+  }
+  return "maximise";
+}
+
+const std::vector<std::string_view>& Targets::names() {
+  static const std::vector<std::string_view> n = {"satisfaction", "timeliness", "closure", "callback", "first_time_resolution", "repeat",
+                                                  "over_level", "first_visit_fix", "rescheduled", "clock_on_time"};
+  return n;
+}
+
+Target* Targets::find(std::string_view name) {
+  Target* all[] = {&satisfaction, &timeliness, &closure, &callback, &first_time_resolution, &repeat,
+                   &over_level, &first_visit_fix, &rescheduled, &clock_on_time};
+  static_assert(std::size(all) == 10);
+  const auto& n = names();
+  for (size_t i = 0; i < n.size(); ++i)
+    if (n[i] == name) return all[i];
+  return nullptr;
+}
+
 namespace {
+
+void optional_number(std::string& o, const std::optional<double>& v) {
+  if (v) o += fmt::format("{}", *v);  // shortest digits that read back the same double
+  else o += "null";
+}
 
 void rate_json(std::string& o, const char* name, const Rate& r, const Target& t) {
   o += ",\"";
@@ -29,13 +79,7 @@ void rate_json(std::string& o, const char* name, const Rate& r, const Target& t)
   o += "\":{\"value\":";
   if (auto v = r.value()) o += fmt::format("{:.6g}", *v);
   else o += "null";
-  o += fmt::format(",\"numerator\":{},\"denominator\":{},\"target\":", r.numerator, r.denominator);
-  switch (t.kind) {
-    case Target::greater: o += fmt::format("\">{:g}\"", t.threshold); break;
-    case Target::at_least: o += fmt::format("\">={:g}\"", t.threshold); break;
-    case Target::maximise: o += "\"maximise\""; break;
-    case Target::minimise: o += "\"minimise\""; break;
-  }
+  o += fmt::format(",\"numerator\":{},\"denominator\":{},\"target\":\"{}\"", r.numerator, r.denominator, t.to_string());
   o += ",\"met\":";
   auto met = t.met(r);
   o += met ? (*met ? "true" : "false") : "null";
@@ -53,6 +97,14 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
                    m.very_satisfied, m.satisfied, m.unsatisfied);
   o += fmt::format(",\"callbacks_owed\":{},\"manual_tier_automatic_callbacks\":{},\"handovers\":{},\"outside_responsibility\":{}",
                    m.callbacks_owed, m.manual_tier_automatic_callbacks, m.handovers, m.outside_responsibility);
+  o += fmt::format(",\"repeats\":{},\"over_level_received\":{},\"justified\":{},\"ended\":{{", m.repeats, m.over_level_received,
+                   m.justified);
+  for (size_t i = 0; i < m.ended.size(); ++i) {
+    if (i) o.push_back(',');
+    workflow::json_str(o, m.ended[i].state);
+    o += fmt::format(":{}", m.ended[i].count);
+  }
+  o += "}";
   rate_json(o, "satisfaction", m.satisfaction, t.satisfaction);
   rate_json(o, "timeliness", m.timeliness, t.timeliness);
   rate_json(o, "closure", m.closure, t.closure);
@@ -74,7 +126,23 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
   rate_json(o, "rescheduled_by_customer", a.rescheduled_by_customer, t.rescheduled);
   rate_json(o, "rescheduled_by_company", a.rescheduled_by_company, t.rescheduled);
   rate_json(o, "first_visit_fix", a.first_visit_fix, t.first_visit_fix);
-  o += "}}";
+  o += "},\"handling_times\":[";
+  for (size_t i = 0; i < m.handling_times.size(); ++i) {
+    const HandlingTime& h = m.handling_times[i];
+    o += i ? ",{\"measure\":" : "{\"measure\":";
+    workflow::json_str(o, h.measure);
+    for (auto [name, d] : {std::pair<const char*, const Durations*>{"elapsed", &h.elapsed}, {"business", &h.business}}) {
+      o += fmt::format(",\"{}\":{{\"count\":{},\"mean\":", name, d->count);
+      optional_number(o, d->mean);
+      o += ",\"median\":";
+      optional_number(o, d->median);
+      o += ",\"p90\":";
+      optional_number(o, d->p90);
+      o += "}";
+    }
+    o += "}";
+  }
+  o += "]}";
 }
 
 void measures_list_json(std::string& o, const std::vector<Measures>& list, const Targets& t) {
@@ -95,11 +163,17 @@ std::string to_json(const Report& r) {
   workflow::json_instant(o, r.as_of);
   o += ",\"zone\":";
   workflow::json_str(o, r.zone);
-  o += ",\"overall\":";
+  o += ",\"targets\":{";
+  Targets targets = r.targets;
+  for (size_t i = 0; i < Targets::names().size(); ++i) {
+    const std::string_view name = Targets::names()[i];
+    o += fmt::format("{}\"{}\":\"{}\"", i ? "," : "", name, targets.find(name)->to_string());
+  }
+  o += "},\"overall\":";
   measures_json(o, r.overall, r.targets, false);
   for (auto [name, list] : {std::pair<const char*, const std::vector<Measures>*>{"by_day", &r.by_day}, {"by_week", &r.by_week},
                             {"by_month", &r.by_month}, {"by_department", &r.by_department}, {"by_channel", &r.by_channel},
-                            {"by_category", &r.by_category}, {"by_tier", &r.by_tier},
+                            {"by_category", &r.by_category}, {"by_severity", &r.by_severity}, {"by_tier", &r.by_tier},
                             {"by_workflow", &r.by_workflow}, {"by_owner", &r.by_owner}}) {
     o += ",\"";
     o += name;
@@ -131,10 +205,18 @@ namespace crmkit::workflow {
 
 namespace {
 
+/// The handling times of the report, in Measures::handling_times order.
+constexpr std::array<const char*, 3> kHandlingTimes = {"first_response", "resolution", "callback"};
+constexpr size_t kHandling = kHandlingTimes.size();
+
+/// Per case, per handling time: (elapsed, business) seconds; -1 when the case has none.
+using CaseTimes = std::array<int64_t, 2 * kHandling>;
+
 struct Contribution {
   int64_t ratings[3] = {0, 0, 0};
-  bool timed = false, timely = false, concluded = false, resolved = false, called_back = false, closed = false,
-       first_time = false, repeat = false, over_level = false, callback_owed = false, manual_tier_automatic = false;
+  bool timed = false, timely = false, concluded = false, valid = true, resolved = false, called_back = false, closed = false,
+       first_time = false, repeat = false, over_level = false, justified = true, callback_owed = false, manual_tier_automatic = false;
+  std::string_view ended;  ///< the terminal state the case ended in (empty: none)
   int64_t handovers = 0, outside_responsibility = 0;
   struct ClockDue {
     uint16_t clock = 0;  ///< index in the report's clock names
@@ -143,6 +225,11 @@ struct Contribution {
   std::vector<ClockDue> clocks_due;  ///< each clock of the case that is due, and whether it met its target
   int64_t appointments = 0, reschedules_by_customer = 0, reschedules_by_company = 0, visits = 0, not_at_home = 0;
   std::vector<std::pair<std::string_view, std::string_view>> enum_values;  ///< (declared enum field, the case's value)
+  /// Instants (unix seconds) of the trail's first state change, first resolution and first
+  /// completed callback after it; kNone when the trail has none.
+  int64_t first_change = kNone, first_resolved = kNone, first_callback = kNone;
+  /// Index into the report's case times (kNone: the case has none).
+  int64_t times = kNone;
   /// Back to zero for the next case, keeping the vectors' capacity.
   void reset() {
     auto due = std::move(clocks_due);
@@ -155,9 +242,16 @@ struct Contribution {
   }
 };
 
+/// A bucket's measures and the cases of it that have handling times (indexes into the case times).
+struct Bucket {
+  kpi::Measures m;
+  std::vector<uint32_t> timed_cases;
+};
+
 /// Adds a case's contribution to a bucket; its clock rates are indexed like `clock_names` until
 /// finish() drops the clocks with none due.
-void add(kpi::Measures& m, const Contribution& c, const std::vector<std::string>& clock_names) {
+void add(Bucket& b, const Contribution& c, const std::vector<std::string>& clock_names) {
+  kpi::Measures& m = b.m;
   ++m.received;
   m.very_satisfied += c.ratings[0];
   m.satisfied += c.ratings[1];
@@ -166,20 +260,28 @@ void add(kpi::Measures& m, const Contribution& c, const std::vector<std::string>
   m.manual_tier_automatic_callbacks += c.manual_tier_automatic;
   m.handovers += c.handovers;
   m.outside_responsibility += c.outside_responsibility;
+  m.repeats += c.repeat;
+  m.over_level_received += c.over_level;
+  m.justified += c.justified;
+  if (!c.ended.empty()) {
+    auto it = std::find_if(m.ended.begin(), m.ended.end(), [&](const kpi::StateCount& s) { return s.state == c.ended; });
+    if (it == m.ended.end()) m.ended.push_back({std::string(c.ended), 1});
+    else ++it->count;
+  }
   m.satisfaction.numerator += c.ratings[0] + c.ratings[1];
   m.satisfaction.denominator += c.ratings[0] + c.ratings[1] + c.ratings[2];
   m.timeliness.denominator += c.timed;
   m.timeliness.numerator += c.timed && c.timely;
-  m.closure.denominator += 1;
-  m.closure.numerator += c.concluded;
+  m.closure.denominator += c.valid;
+  m.closure.numerator += c.valid && c.concluded;
   m.callback.denominator += c.resolved;
   m.callback.numerator += c.resolved && c.called_back;
   m.first_time_resolution.denominator += c.closed;
   m.first_time_resolution.numerator += c.closed && c.first_time;
   m.repeat.denominator += 1;
-  m.repeat.numerator += c.repeat;
+  m.repeat.numerator += c.repeat && c.justified;
   m.over_level.denominator += 1;
-  m.over_level.numerator += c.over_level;
+  m.over_level.numerator += c.over_level && c.justified;
   if (!c.clocks_due.empty() && m.clocks.empty()) {
     m.clocks.resize(clock_names.size());
     for (size_t i = 0; i < clock_names.size(); ++i) m.clocks[i].clock = clock_names[i];
@@ -203,6 +305,7 @@ void add(kpi::Measures& m, const Contribution& c, const std::vector<std::string>
   const bool visited_and_done = c.resolved && c.visits > 0;
   a.first_visit_fix.denominator += visited_and_done;
   a.first_visit_fix.numerator += visited_and_done && c.visits == 1 && c.not_at_home == 0 && c.first_time;
+  if (c.times != kNone) b.timed_cases.push_back(static_cast<uint32_t>(c.times));
 }
 
 /// The declared enumerated fields the KPI report groups by: those the SLA policy's rules match (a
@@ -213,14 +316,24 @@ bool grouped_field(const LoadedWorkflow& w, size_t field) {
          std::find(w.rule_fields.begin(), w.rule_fields.end(), static_cast<uint8_t>(field)) != w.rule_fields.end();
 }
 
+/// The workflow's declared boolean field "justified" (有理由的投诉): its index, or -1.
+int justified_field(const Definition::Impl& d) {
+  for (size_t i = 0; i < d.fields.size(); ++i)
+    if (d.fields[i].name == "justified" && d.fields[i].type == FieldType::boolean) return static_cast<int>(i);
+  return -1;
+}
+
 /// One pass along a case's trail: the first-contact and handling owners replayed (the formal
 /// handovers, and with first_contact "record" the events accepted from someone responsible for
-/// neither), the appointments, reschedules and visits, and the grouped fields' values.
-void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms, Contribution& k) {
+/// neither), the appointments, reschedules and visits, the grouped fields' values, whether the
+/// case was judged justified (the last value given), and the instants the handling times end at.
+void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, const Interner& syms, Contribution& k) {
   const Definition::Impl& d = *w.d;
   const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
   const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + d.window_by);
+  const auto justified_code = static_cast<uint8_t>(kFirstDeclaredCode + justified);
   const bool grouped = !w.rule_fields.empty();
+  if (justified >= 0) k.justified = false;  // until the case is judged so
   std::string_view first, owner;
   for (size_t i = 0; i < c.events.size(); ++i) {
     const Record& rec = c.events[i];
@@ -229,6 +342,11 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
     if (i == 0) first = owner = actor;
     else if (record_mode && w.needs_responsibility(rec.type, rec.role) && actor != first && actor != owner)
       ++k.outside_responsibility;
+    const StateKind to = rec.to < d.states.size() ? d.states[rec.to].kind : StateKind::open;
+    if (i > 0 && k.first_change == kNone && rec.to != rec.from) k.first_change = rec.at;
+    if (k.first_resolved == kNone && to == StateKind::resolved) k.first_resolved = rec.at;
+    const bool callback = k.first_resolved != kNone && k.first_callback == kNone && rec.at >= k.first_resolved &&
+                          d.type_has_effect(rec.type, Effect::callback);
     const bool handover = i > 0 && d.type_has_effect(rec.type, Effect::handover);
     const bool assign = i > 0 && d.type_has_effect(rec.type, Effect::assign);
     const bool reschedule = d.window_by >= 0 && d.type_has_effect(rec.type, Effect::reschedule);
@@ -239,10 +357,16 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
       k.not_at_home += d.type_has_effect(rec.type, Effect::not_at_home);
     }
     const bool classifies = grouped && (i == 0 || d.type_has_effect(rec.type, Effect::reclassify));
-    if (!handover && !assign && !reschedule && !classifies) continue;
+    const bool judges = justified >= 0 && rec.data_len > 0;
+    if (!handover && !assign && !reschedule && !classifies && !callback && !judges) continue;
+    CallbackMeaning outcome = CallbackMeaning::none;
+    bool manual = false;
     decode_data(c.pool, rec, d, [&](const RecordItem& item) {
       if (handover && item.code == static_cast<uint8_t>(Field::to)) first = item.text;
       if (assign && item.code == static_cast<uint8_t>(Field::owner)) owner = item.text;
+      if (callback && item.code == static_cast<uint8_t>(Field::outcome)) outcome = d.outcome_meaning(item.text);
+      if (callback && item.code == static_cast<uint8_t>(Field::manual)) manual = item.integer != 0;
+      if (judges && item.code == justified_code) k.justified = item.integer != 0;
       if (reschedule && item.code == by_code) {
         k.reschedules_by_customer += item.text == "customer";
         k.reschedules_by_company += item.text == "company";
@@ -253,6 +377,10 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, const Interner& syms,
       if (it == k.enum_values.end()) k.enum_values.emplace_back(f.name, item.text);
       else it->second = item.text;  // the case keeps the last value given
     });
+    // A rating that stands (an automatic "unsatisfied" owing a manual callback is none).
+    const bool rating = outcome == CallbackMeaning::very_satisfied || outcome == CallbackMeaning::satisfied ||
+                        outcome == CallbackMeaning::unsatisfied;
+    if (callback && rating && !owes_manual_callback(outcome, manual, to)) k.first_callback = rec.at;
   }
 }
 
@@ -267,27 +395,78 @@ std::string iso_week(int64_t thursday_days) {
   return fmt::format("{:04}-W{:02}", thursday.year, week);
 }
 
-/// A bucket's clocks without the ones none of its cases had due.
-void finish(kpi::Measures& m) {
+/// Mean, median and 90th percentile of `values` (reordered), linear between the closest ranks.
+/// Each quantile needs two order statistics: nth_element and the least value above it, O(n).
+kpi::Durations durations(std::vector<int64_t>& values) {
+  kpi::Durations d;
+  d.count = static_cast<int64_t>(values.size());
+  if (values.empty()) return d;
+  __int128 sum = 0;
+  for (int64_t v : values) sum += v;
+  d.mean = static_cast<double>(sum) / static_cast<double>(values.size());
+  const auto quantile = [&](double q) {
+    const double pos = q * static_cast<double>(values.size() - 1);
+    const auto lo = static_cast<size_t>(pos);
+    std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(lo), values.end());
+    const double a = static_cast<double>(values[lo]);
+    if (lo + 1 >= values.size()) return a;
+    const double b = static_cast<double>(*std::min_element(values.begin() + static_cast<ptrdiff_t>(lo) + 1, values.end()));
+    const double t = pos - static_cast<double>(lo);
+    return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;  // numpy's lerp: exact at both ends
+  };
+  d.median = quantile(0.5);
+  d.p90 = quantile(0.9);
+  return d;
+}
+
+/// Completes a bucket: drops the clocks none of its cases had due, sorts the ended states and
+/// computes the handling times from its cases' times.
+void finish(Bucket& b, const std::vector<CaseTimes>& times, std::array<std::vector<int64_t>, 2 * kHandling>& scratch) {
+  kpi::Measures& m = b.m;
   m.clocks.erase(std::remove_if(m.clocks.begin(), m.clocks.end(), [](const kpi::ClockRate& r) { return r.on_time.denominator == 0; }),
                  m.clocks.end());
+  std::sort(m.ended.begin(), m.ended.end(), [](const kpi::StateCount& a, const kpi::StateCount& b) { return a.state < b.state; });
+  for (auto& series : scratch) series.clear();
+  for (uint32_t i : b.timed_cases)
+    for (size_t s = 0; s < scratch.size(); ++s)
+      if (const int64_t v = times[i][s]; v >= 0) scratch[s].push_back(v);
+  m.handling_times.resize(kHandling);
+  for (size_t h = 0; h < kHandling; ++h) {
+    m.handling_times[h].measure = kHandlingTimes[h];
+    m.handling_times[h].elapsed = durations(scratch[2 * h]);
+    m.handling_times[h].business = durations(scratch[2 * h + 1]);
+  }
+  b.timed_cases = {};
 }
 
 /// Buckets keyed by a number (a symbol, a day), named when the report is built.
-using Buckets = std::unordered_map<int64_t, kpi::Measures>;
+using Buckets = std::unordered_map<int64_t, Bucket>;
 
 /// The buckets as a list in order of their names (`name` of each key).
 template <class Map, class Name>
-std::vector<kpi::Measures> flatten(Map& buckets, const Name& name) {
+std::vector<kpi::Measures> flatten(Map& buckets, const Name& name, const std::vector<CaseTimes>& times,
+                                   std::array<std::vector<int64_t>, 2 * kHandling>& scratch) {
   std::vector<kpi::Measures> out;
   out.reserve(buckets.size());
   for (auto& [k, v] : buckets) {
-    v.key = name(k);
-    finish(v);
-    out.push_back(std::move(v));
+    v.m.key = name(k);
+    finish(v, times, scratch);
+    out.push_back(std::move(v.m));
   }
   std::sort(out.begin(), out.end(), [](const kpi::Measures& a, const kpi::Measures& b) { return a.key < b.key; });
   return out;
+}
+
+/// The report's targets: the built-in ones, the default workflow's policy's, then the caller's.
+kpi::Targets report_targets(const Registry& config, const kpi::Options& options) {
+  kpi::Targets t;
+  for (const auto& [name, target] : config.workflows[static_cast<size_t>(config.default_index)]->rules.kpi_targets) *t.find(name) = target;
+  for (const auto& [name, target] : options.targets) {
+    kpi::Target* slot = t.find(name);
+    if (!slot) throw Error(Errc::invalid_argument, fmt::format("options.targets.{}: unknown measure", name.substr(0, 64)));
+    *slot = target;
+  }
+  return t;
 }
 
 }  // namespace
@@ -296,25 +475,37 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   std::shared_lock lock(impl_->mutex);
   const Impl& m = *impl_;
   kpi::Report r;
-  r.targets = options.targets;
+  r.targets = report_targets(m.config, options);
   r.zone = m.config.zone.name();
   int64_t latest = 0;
   for (const CaseRec& c : m.cases) latest = std::max(latest, c.last_at);
   r.as_of = options.as_of.value_or(Instant::from_unix_seconds(latest));
-  Buckets day, week, month, dept, channel, category, tier, workflow, owner;
-  std::map<std::string, std::map<std::string, kpi::Measures>> fields;  // grouped field -> value -> measures
+  Bucket overall;
+  Buckets day, week, month, dept, channel, category, severity, tier, workflow, owner;
+  std::map<std::string, std::map<std::string, Bucket>> fields;  // grouped field -> value -> bucket
   Contribution k;
+  std::vector<CaseTimes> times;
   // Every clock name of the loaded workflows, sorted; per workflow version, its slots' indexes in it.
   std::vector<std::string> clock_names;
   for (const auto& w : m.config.workflows) clock_names.insert(clock_names.end(), w->d->clocks.begin(), w->d->clocks.end());
   std::sort(clock_names.begin(), clock_names.end());
   clock_names.erase(std::unique(clock_names.begin(), clock_names.end()), clock_names.end());
   std::vector<std::vector<uint16_t>> clock_index;
+  std::vector<int> justified;  // per workflow version: its "justified" field, or -1
   for (const auto& w : m.config.workflows) {
     auto& slots = clock_index.emplace_back();
     for (const std::string& name : w->d->clocks)
       slots.push_back(static_cast<uint16_t>(std::lower_bound(clock_names.begin(), clock_names.end(), name) - clock_names.begin()));
+    justified.push_back(justified_field(*w->d));
   }
+  // The calendar of each (workflow version, tier) the handling times count business time on.
+  std::unordered_map<uint64_t, const Calendar*> calendars;
+  const auto calendar_of = [&](const CaseRec& c) -> const Calendar& {
+    const uint64_t key = (uint64_t{c.workflow} << 32) | c.tier;
+    auto [it, fresh] = calendars.try_emplace(key, nullptr);
+    if (fresh) it->second = &m.wf(c).policy.tier_calendar(c.tier ? m.syms.str(c.tier) : std::string_view());
+    return *it->second;
+  };
   std::unordered_map<std::string, int64_t> reasons;
   for (size_t i = 0; i < m.cases.size(); ++i) {
     const CaseRec& c = m.cases[i];
@@ -342,7 +533,9 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     }
     k.timed = due;
     k.timely = !breached;
-    k.concluded = kind == StateKind::closed || kind == StateKind::review || kind == StateKind::terminal;
+    k.concluded = kind == StateKind::closed || kind == StateKind::review;
+    k.valid = kind != StateKind::terminal;
+    if (!k.valid) k.ended = d.states[c.state].name;
     k.closed = kind == StateKind::closed;
     k.first_time = c.reopens == 0;
     k.resolved = c.flags & kCaseEverResolved;
@@ -350,7 +543,22 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0 && !k.callback_owed;
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
-    scan_trail(c, m.wf(c), m.syms, k);
+    scan_trail(c, m.wf(c), justified[c.workflow], m.syms, k);
+    if (k.first_change != kNone || k.first_resolved != kNone) {
+      const Calendar& cal = calendar_of(c);
+      CaseTimes t;
+      t.fill(-1);
+      const std::pair<int64_t, int64_t> spans[kHandling] = {
+          {c.received_at, k.first_change}, {c.received_at, k.first_resolved}, {k.first_resolved, k.first_callback}};
+      for (size_t h = 0; h < kHandling; ++h) {
+        const auto [from, to] = spans[h];
+        if (from == kNone || to == kNone) continue;
+        t[2 * h] = to - from;
+        t[2 * h + 1] = cal.between(Instant::from_unix_seconds(from), Instant::from_unix_seconds(to)).count_seconds();
+      }
+      k.times = static_cast<int64_t>(times.size());
+      times.push_back(t);
+    }
     const int callback_type = d.type_index("callback");
     const auto& manual_tiers = m.bound[c.workflow].manual_tiers;
     const bool manual_tier = c.tier && std::find(manual_tiers.begin(), manual_tiers.end(), c.tier) != manual_tiers.end();
@@ -373,7 +581,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
         if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
       }
     }
-    add(r.overall, k, clock_names);
+    add(overall, k, clock_names);
     const CivilDate date = m.config.zone.to_civil(received).date;
     const int64_t days = date.days_since_epoch();
     add(day[days], k, clock_names);
@@ -382,6 +590,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     add(dept[c.department], k, clock_names);
     add(channel[c.channel], k, clock_names);
     add(category[c.category], k, clock_names);
+    add(severity[c.severity], k, clock_names);
     add(tier[c.tier], k, clock_names);
     add(workflow[m.wf(c).family], k, clock_names);  // each kind of case apart (complaint, inquiry, ...), all its versions together
     add(owner[c.owner], k, clock_names);
@@ -392,20 +601,24 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
       add(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)], k, clock_names);
     }
   }
-  finish(r.overall);
+  std::array<std::vector<int64_t>, 2 * kHandling> scratch;
+  finish(overall, times, scratch);
+  r.overall = std::move(overall.m);
   const auto symbol = [&](int64_t id) { return m.syms.s(static_cast<uint32_t>(id)); };
   const auto symbol_or_none = [&](int64_t id) { return id ? m.syms.s(static_cast<uint32_t>(id)) : std::string("(none)"); };
   const auto day_name = [](int64_t d) { return CivilDate::from_days_since_epoch(d).to_string(); };
-  r.by_day = flatten(day, day_name);
-  r.by_week = flatten(week, iso_week);
-  r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); });
-  r.by_department = flatten(dept, symbol_or_none);
-  r.by_channel = flatten(channel, symbol);
-  r.by_category = flatten(category, symbol);
-  r.by_tier = flatten(tier, symbol_or_none);
-  r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; });
-  r.by_owner = flatten(owner, symbol_or_none);
-  for (auto& [name, values] : fields) r.by_field.emplace_back(name, flatten(values, [](const std::string& value) { return value; }));
+  r.by_day = flatten(day, day_name, times, scratch);
+  r.by_week = flatten(week, iso_week, times, scratch);
+  r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); }, times, scratch);
+  r.by_department = flatten(dept, symbol_or_none, times, scratch);
+  r.by_channel = flatten(channel, symbol, times, scratch);
+  r.by_category = flatten(category, symbol, times, scratch);
+  r.by_severity = flatten(severity, symbol_or_none, times, scratch);
+  r.by_tier = flatten(tier, symbol_or_none, times, scratch);
+  r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; }, times, scratch);
+  r.by_owner = flatten(owner, symbol_or_none, times, scratch);
+  for (auto& [name, values] : fields)
+    r.by_field.emplace_back(name, flatten(values, [](const std::string& value) { return value; }, times, scratch));
   for (auto& [reason, n] : reasons) r.dissatisfaction_reasons.push_back({reason, n});
   std::sort(r.dissatisfaction_reasons.begin(), r.dissatisfaction_reasons.end(),
             [](const kpi::ReasonCount& a, const kpi::ReasonCount& b) { return a.count != b.count ? a.count > b.count : a.reason < b.reason; });

@@ -283,6 +283,17 @@ int main(void) {
   CHECK(crmkit_engine_find(e, "{\"escalation_level\":4294967296}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_kpi(e, "{\"start\":\"2026-01-01T00:00:00Z\"}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_kpi(e, "{\"as_of\":9223372036854775807}", &json) == CRMKIT_EINVAL);
+  /* KPI targets: the policy's, overridden by the caller's; an unknown measure or a bad target names it. */
+  CHECK(crmkit_engine_kpi(e, "{\"targets\":{\"closure\":\">=0.5\",\"repeat\":\"minimise\"}}", &json) == CRMKIT_OK &&
+        strstr(json, "\"closure\":\">=0.5\"") != NULL && strstr(json, "\"satisfaction\":\">0.95\"") != NULL);
+  crmkit_string_free(json);
+  json = NULL;
+  CHECK(crmkit_engine_kpi(e, "{\"targets\":{\"closur\":\">0.5\"}}", &json) == CRMKIT_EINVAL &&
+        strstr(crmkit_last_error(), "options.targets.closur") != NULL && json == NULL);
+  CHECK(crmkit_engine_kpi(e, "{\"targets\":{\"closure\":\">1.5\"}}", &json) == CRMKIT_EINVAL &&
+        strstr(crmkit_last_error(), "options.targets.closure") != NULL);
+  CHECK(crmkit_engine_kpi(e, "{\"targets\":{\"closure\":0.9}}", &json) == CRMKIT_EINVAL);
+  CHECK(crmkit_engine_kpi(e, "{\"targets\":[\"closure\"]}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_set_options(e, "{\"sweep_before_aply\":true}") == CRMKIT_EINVAL);
   CHECK(crmkit_engine_set_options(e, "{\"sweep_before_apply\":1}") == CRMKIT_EINVAL);
   CHECK(crmkit_engine_set_options(e, "{\"sweep_before_apply\":false}") == CRMKIT_OK);

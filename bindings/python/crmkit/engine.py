@@ -235,12 +235,15 @@ class Engine(Handle):
         check(_due_before(self._h(), to_unix(t), _c.byref(out)))
         return _json.loads(take_string(out))
 
-    def kpi(self, *, since=None, until=None, as_of=None, top_reasons: Optional[int] = None, **legacy) -> dict:
+    def kpi(self, *, since=None, until=None, as_of=None, top_reasons: Optional[int] = None,
+            targets: Optional[Dict[str, str]] = None, **legacy) -> dict:
         """The KPI report. since / until: the period of receipt (the C API's "from" / "to");
         as_of: the report's reference time; each an int of Unix seconds, an aware datetime or an
-        RFC 3339 str. top_reasons: how many complaint reasons to list (0..1000). The C API's own
-        names ``to`` and ``**{"from": ...}`` are still accepted; any other keyword is a
-        TypeError, a bad value InvalidArgument naming the parameter."""
+        RFC 3339 str. top_reasons: how many complaint reasons to list (0..1000). targets:
+        {measure: ">0.95" | ">=1" | "maximise" | "minimise"} overriding the policy's kpi_targets
+        (the report's "targets" lists the measures). The C API's own names ``to`` and
+        ``**{"from": ...}`` are still accepted; any other keyword is a TypeError, a bad value
+        InvalidArgument naming the parameter."""
         if "from" in legacy:
             if since is not None:
                 raise TypeError("kpi() got both 'since' and 'from'")
@@ -251,7 +254,7 @@ class Engine(Handle):
             until = legacy.pop("to")
         if legacy:
             raise TypeError(f"kpi() got an unexpected keyword argument {next(iter(legacy))!r} "
-                            "(known: since, until, as_of, top_reasons)")
+                            "(known: since, until, as_of, top_reasons, targets)")
         options: Dict[str, Any] = {}
         for key, name, v in (("from", "since", since), ("to", "until", until), ("as_of", "as_of", as_of)):
             if v is not None:
@@ -261,6 +264,10 @@ class Engine(Handle):
                     raise InvalidArgument(f"kpi: {name}: {e}") from None
         if top_reasons is not None:
             options["top_reasons"] = c_int(top_reasons, _c.c_int64, "kpi: top_reasons")
+        if targets is not None:
+            if not isinstance(targets, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in targets.items()):
+                raise InvalidArgument("kpi: targets: expected a dict {measure: '>0.95' | '>=1' | 'maximise' | 'minimise'}")
+            options["targets"] = targets
         out = _P()
         check(_kpi(self._h(), _json.dumps(options).encode("utf-8") if options else None, _c.byref(out)))
         return _json.loads(take_string(out))
