@@ -242,10 +242,10 @@ struct Contribution {
   }
 };
 
-/// A bucket's measures and the cases of it that have handling times (indexes into the case times).
+/// A bucket's measures, and one handling-time series of its cases at a time, in ascending order.
 struct Bucket {
   kpi::Measures m;
-  std::vector<uint32_t> timed_cases;
+  std::vector<int64_t> values;
 };
 
 /// Adds a case's contribution to a bucket; its clock rates are indexed like `clock_names` until
@@ -305,7 +305,6 @@ void add(Bucket& b, const Contribution& c, const std::vector<std::string>& clock
   const bool visited_and_done = c.resolved && c.visits > 0;
   a.first_visit_fix.denominator += visited_and_done;
   a.first_visit_fix.numerator += visited_and_done && c.visits == 1 && c.not_at_home == 0 && c.first_time;
-  if (c.times != kNone) b.timed_cases.push_back(static_cast<uint32_t>(c.times));
 }
 
 /// The declared enumerated fields the KPI report groups by: those the SLA policy's rules match (a
@@ -395,9 +394,8 @@ std::string iso_week(int64_t thursday_days) {
   return fmt::format("{:04}-W{:02}", thursday.year, week);
 }
 
-/// Mean, median and 90th percentile of `values` (reordered), linear between the closest ranks.
-/// Each quantile needs two order statistics: nth_element and the least value above it, O(n).
-kpi::Durations durations(std::vector<int64_t>& values) {
+/// Mean, median and 90th percentile of ascending `values`, linear between the closest ranks.
+kpi::Durations durations(const std::vector<int64_t>& values) {
   kpi::Durations d;
   d.count = static_cast<int64_t>(values.size());
   if (values.empty()) return d;
@@ -407,10 +405,7 @@ kpi::Durations durations(std::vector<int64_t>& values) {
   const auto quantile = [&](double q) {
     const double pos = q * static_cast<double>(values.size() - 1);
     const auto lo = static_cast<size_t>(pos);
-    std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(lo), values.end());
-    const double a = static_cast<double>(values[lo]);
-    if (lo + 1 >= values.size()) return a;
-    const double b = static_cast<double>(*std::min_element(values.begin() + static_cast<ptrdiff_t>(lo) + 1, values.end()));
+    const double a = static_cast<double>(values[lo]), b = static_cast<double>(values[std::min(lo + 1, values.size() - 1)]);
     const double t = pos - static_cast<double>(lo);
     return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;  // numpy's lerp: exact at both ends
   };
@@ -419,24 +414,36 @@ kpi::Durations durations(std::vector<int64_t>& values) {
   return d;
 }
 
-/// Completes a bucket: drops the clocks none of its cases had due, sorts the ended states and
-/// computes the handling times from its cases' times.
-void finish(Bucket& b, const std::vector<CaseTimes>& times, std::array<std::vector<int64_t>, 2 * kHandling>& scratch) {
+/// The handling times of every bucket. Per series (a measure, elapsed or business), the cases'
+/// values are dealt to their buckets in ascending order, so each bucket's list comes sorted: one
+/// sort of the cases instead of one per bucket, and one series held at a time.
+/// `case_buckets[case_begin[i] .. case_begin[i + 1])` are the buckets of timed case i.
+void handling_times(const std::vector<CaseTimes>& times, const std::vector<Bucket*>& case_buckets, const std::vector<uint32_t>& case_begin,
+                    const std::vector<Bucket*>& buckets) {
+  for (Bucket* b : buckets) b->m.handling_times.resize(kHandling);
+  std::vector<uint32_t> order;
+  for (size_t s = 0; s < 2 * kHandling; ++s) {
+    order.clear();
+    for (uint32_t i = 0; i < times.size(); ++i)
+      if (times[i][s] >= 0) order.push_back(i);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return times[a][s] < times[b][s]; });
+    for (uint32_t i : order)
+      for (uint32_t j = case_begin[i]; j < case_begin[i + 1]; ++j) case_buckets[j]->values.push_back(times[i][s]);
+    for (Bucket* b : buckets) {
+      kpi::HandlingTime& h = b->m.handling_times[s / 2];
+      h.measure = kHandlingTimes[s / 2];
+      (s % 2 ? h.business : h.elapsed) = durations(b->values);
+      b->values.clear();
+    }
+  }
+}
+
+/// Completes a bucket: drops the clocks none of its cases had due and sorts the ended states.
+void finish(Bucket& b) {
   kpi::Measures& m = b.m;
   m.clocks.erase(std::remove_if(m.clocks.begin(), m.clocks.end(), [](const kpi::ClockRate& r) { return r.on_time.denominator == 0; }),
                  m.clocks.end());
   std::sort(m.ended.begin(), m.ended.end(), [](const kpi::StateCount& a, const kpi::StateCount& b) { return a.state < b.state; });
-  for (auto& series : scratch) series.clear();
-  for (uint32_t i : b.timed_cases)
-    for (size_t s = 0; s < scratch.size(); ++s)
-      if (const int64_t v = times[i][s]; v >= 0) scratch[s].push_back(v);
-  m.handling_times.resize(kHandling);
-  for (size_t h = 0; h < kHandling; ++h) {
-    m.handling_times[h].measure = kHandlingTimes[h];
-    m.handling_times[h].elapsed = durations(scratch[2 * h]);
-    m.handling_times[h].business = durations(scratch[2 * h + 1]);
-  }
-  b.timed_cases = {};
 }
 
 /// Buckets keyed by a number (a symbol, a day), named when the report is built.
@@ -444,13 +451,12 @@ using Buckets = std::unordered_map<int64_t, Bucket>;
 
 /// The buckets as a list in order of their names (`name` of each key).
 template <class Map, class Name>
-std::vector<kpi::Measures> flatten(Map& buckets, const Name& name, const std::vector<CaseTimes>& times,
-                                   std::array<std::vector<int64_t>, 2 * kHandling>& scratch) {
+std::vector<kpi::Measures> flatten(Map& buckets, const Name& name) {
   std::vector<kpi::Measures> out;
   out.reserve(buckets.size());
   for (auto& [k, v] : buckets) {
     v.m.key = name(k);
-    finish(v, times, scratch);
+    finish(v);
     out.push_back(std::move(v.m));
   }
   std::sort(out.begin(), out.end(), [](const kpi::Measures& a, const kpi::Measures& b) { return a.key < b.key; });
@@ -485,6 +491,8 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   std::map<std::string, std::map<std::string, Bucket>> fields;  // grouped field -> value -> bucket
   Contribution k;
   std::vector<CaseTimes> times;
+  std::vector<Bucket*> case_buckets;  // per timed case, its buckets (see handling_times)
+  std::vector<uint32_t> case_begin;
   // Every clock name of the loaded workflows, sorted; per workflow version, its slots' indexes in it.
   std::vector<std::string> clock_names;
   for (const auto& w : m.config.workflows) clock_names.insert(clock_names.end(), w->d->clocks.begin(), w->d->clocks.end());
@@ -581,44 +589,55 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
         if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
       }
     }
-    add(overall, k, clock_names);
+    if (k.times != kNone) case_begin.push_back(static_cast<uint32_t>(case_buckets.size()));
+    const auto put = [&](Bucket& b) {
+      add(b, k, clock_names);
+      if (k.times != kNone) case_buckets.push_back(&b);
+    };
+    put(overall);
     const CivilDate date = m.config.zone.to_civil(received).date;
     const int64_t days = date.days_since_epoch();
-    add(day[days], k, clock_names);
-    add(week[iso_week_thursday(date)], k, clock_names);
-    add(month[int64_t{date.year} * 100 + date.month], k, clock_names);
-    add(dept[c.department], k, clock_names);
-    add(channel[c.channel], k, clock_names);
-    add(category[c.category], k, clock_names);
-    add(severity[c.severity], k, clock_names);
-    add(tier[c.tier], k, clock_names);
-    add(workflow[m.wf(c).family], k, clock_names);  // each kind of case apart (complaint, inquiry, ...), all its versions together
-    add(owner[c.owner], k, clock_names);
+    put(day[days]);
+    put(week[iso_week_thursday(date)]);
+    put(month[int64_t{date.year} * 100 + date.month]);
+    put(dept[c.department]);
+    put(channel[c.channel]);
+    put(category[c.category]);
+    put(severity[c.severity]);
+    put(tier[c.tier]);
+    put(workflow[m.wf(c).family]);  // each kind of case apart (complaint, inquiry, ...), all its versions together
+    put(owner[c.owner]);
     for (size_t fi = 0; fi < d.fields.size(); ++fi) {
       if (!grouped_field(m.wf(c), fi)) continue;
       const FieldDef& f = d.fields[fi];
       auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
-      add(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)], k, clock_names);
+      put(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)]);
     }
   }
-  std::array<std::vector<int64_t>, 2 * kHandling> scratch;
-  finish(overall, times, scratch);
+  case_begin.push_back(static_cast<uint32_t>(case_buckets.size()));
+  std::vector<Bucket*> all{&overall};
+  for (Buckets* map : {&day, &week, &month, &dept, &channel, &category, &severity, &tier, &workflow, &owner})
+    for (auto& [_, b] : *map) all.push_back(&b);
+  for (auto& [_, values] : fields)
+    for (auto& [_, b] : values) all.push_back(&b);
+  handling_times(times, case_buckets, case_begin, all);
+  finish(overall);
   r.overall = std::move(overall.m);
   const auto symbol = [&](int64_t id) { return m.syms.s(static_cast<uint32_t>(id)); };
   const auto symbol_or_none = [&](int64_t id) { return id ? m.syms.s(static_cast<uint32_t>(id)) : std::string("(none)"); };
   const auto day_name = [](int64_t d) { return CivilDate::from_days_since_epoch(d).to_string(); };
-  r.by_day = flatten(day, day_name, times, scratch);
-  r.by_week = flatten(week, iso_week, times, scratch);
-  r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); }, times, scratch);
-  r.by_department = flatten(dept, symbol_or_none, times, scratch);
-  r.by_channel = flatten(channel, symbol, times, scratch);
-  r.by_category = flatten(category, symbol, times, scratch);
-  r.by_severity = flatten(severity, symbol_or_none, times, scratch);
-  r.by_tier = flatten(tier, symbol_or_none, times, scratch);
-  r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; }, times, scratch);
-  r.by_owner = flatten(owner, symbol_or_none, times, scratch);
+  r.by_day = flatten(day, day_name);
+  r.by_week = flatten(week, iso_week);
+  r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); });
+  r.by_department = flatten(dept, symbol_or_none);
+  r.by_channel = flatten(channel, symbol);
+  r.by_category = flatten(category, symbol);
+  r.by_severity = flatten(severity, symbol_or_none);
+  r.by_tier = flatten(tier, symbol_or_none);
+  r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; });
+  r.by_owner = flatten(owner, symbol_or_none);
   for (auto& [name, values] : fields)
-    r.by_field.emplace_back(name, flatten(values, [](const std::string& value) { return value; }, times, scratch));
+    r.by_field.emplace_back(name, flatten(values, [](const std::string& value) { return value; }));
   for (auto& [reason, n] : reasons) r.dissatisfaction_reasons.push_back({reason, n});
   std::sort(r.dissatisfaction_reasons.begin(), r.dissatisfaction_reasons.end(),
             [](const kpi::ReasonCount& a, const kpi::ReasonCount& b) { return a.count != b.count ? a.count > b.count : a.reason < b.reason; });
