@@ -34,6 +34,7 @@ struct Fixture {
     o.seed = 11;
     o.start = "2026-01-01";
     o.days = 91;
+    o.incidents = 0;  // complaints alone: this engine loads the default workflow only
     lines = gen::generate_complaint_log(o).lines;
     events.reserve(lines.size());
     for (const auto& l : lines) events.push_back(parse_event(l));

@@ -22,9 +22,9 @@ namespace crmkit::testing {
 
 inline const std::string kData = CRMKIT_SOURCE_DIR "/data/";
 
+/// Every shipped workflow with its policy (the shipped quarter holds complaints and incidents).
 inline workflow::Engine fresh_engine() {
-  return workflow::Engine::from_files(kData + "workflows/default.json", kData + "policies/default.json",
-                                      kData + "calendars/cn-2026.json");
+  return workflow::Engine::from_files(kData + "workflows", kData + "policies", kData + "calendars/cn-2026.json");
 }
 
 /// A file's bytes ("" when it cannot be read).

@@ -80,7 +80,8 @@ void to_in_progress(Engine& e, const std::string& c, const std::string& rd = rec
 
 TEST_CASE("the default workflow loads and every transition can be walked") {
   // With the work-order workflow beside it: a complaint links to a work order.
-  Engine e = Engine::from_files(std::vector<std::string>{kWorkflow, CRMKIT_SOURCE_DIR "/data/workflows/work-order.json"},
+  Engine e = Engine::from_files(std::vector<std::string>{kWorkflow, CRMKIT_SOURCE_DIR "/data/workflows/work-order.json",
+                                                         CRMKIT_SOURCE_DIR "/data/workflows/incident.json"},
                                 CRMKIT_SOURCE_DIR "/data/policies", kCalendar);
   const Definition& d = e.definition();
   CHECK(d.states().size() == 11);
@@ -249,6 +250,24 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   apply(ev("C-13", "dispatch", at("09:02"), "agent", R"("department":"network","owner":"u-7")"));
   apply(ev("C-13", "report_back", at("09:07"), "agent", R"("result":"nothing found")"));
   apply(ev("C-13", "withdraw", at("09:08")));
+
+  // An incident's notice and resolution, as its broadcast writes them, in every state they allow.
+  e.apply_json(ev("INC-1", "receive", at("09:00"), "agent", R"("workflow":"incident","category":"network","severity":"high","description":"outage")"));
+  int affected = 0;
+  for (const char* state : {"received", "acknowledged", "in_progress", "waiting_customer", "reported"}) {
+    const std::string id = fmt::format("C-2{}", ++affected);
+    apply(ev(id, "receive", at("09:00"), "agent", receive_data("phone", fmt::format("K-9{}", affected), "product_quality")));
+    const std::string_view st = state;
+    if (st != "received") apply(ev(id, "acknowledge", at("09:01")));
+    if (st == "in_progress" || st == "waiting_customer" || st == "reported")
+      apply(ev(id, "dispatch", at("09:02"), "agent", R"("department":"network","owner":"u-7")"));
+    if (st == "waiting_customer") apply(ev(id, "wait_customer", at("09:03"), "agent", R"("reason":"outage")"));
+    if (st == "reported") apply(ev(id, "report_back", at("09:03"), "agent", R"("result":"mass fault")"));
+    CHECK(e.get(id)->state == st);
+    e.apply_json(ev("INC-1", "link", at("09:04"), "agent", fmt::format(R"("case":"{}")", id)));
+    apply(ev(id, "incident_notice", at("09:05"), "agent", R"("case":"INC-1","note":"crew on site")"));
+    CHECK(apply(ev(id, "incident_resolve", at("09:06"), "agent", R"("case":"INC-1","resolution":"fibre spliced")")).to_state == "resolved");
+  }
 
   for (const auto& t : d.transitions()) {
     bool found = false;

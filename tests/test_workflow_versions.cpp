@@ -156,7 +156,7 @@ TEST_CASE("The shipped workflows live in one engine: inquiries, suggestions and 
   Engine e = Engine::from_files(kData + "workflows", kData + "policies", kData + "calendars/cn-2026.json");
   std::vector<std::string> names;
   for (const auto& d : e.workflows()) names.push_back(d.name());
-  CHECK(names == std::vector<std::string>{"default", "inquiry", "suggestion", "warranty", "work_order"});
+  CHECK(names == std::vector<std::string>{"default", "incident", "inquiry", "suggestion", "warranty", "work_order"});
   CHECK(e.definition().name() == "default");
   const std::string web = R"("channel":"web","customer":"K-9",)";
   e.apply_json(ev("c1", "C-1", "receive", "02T09:00", kComplaint));

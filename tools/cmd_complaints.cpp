@@ -262,6 +262,9 @@ void setup(CLI::App& app) {
   static gen::ComplaintLogOptions go;
   static std::string gen_out;
   add_generator(*cmd, "complaint", "--cases", "Number of cases", go.cases, go, gen_out, gen::generate_complaint_jsonl);
+  cmd->get_subcommand("generate")
+      ->add_option("--incidents", go.incidents, "Mass faults (incidents, 0..1000; -1: one per 500 cases), each with complaints of many customers linked to it")
+      ->capture_default_str();
 
   static gen::WorkOrderLogOptions wo;
   static std::string wo_out;

@@ -21,6 +21,7 @@ struct GenEvent {
   const char* role;
   std::string data;      // JSON members without braces; "@INTO@" replaced by the target case id
   int64_t into = -1;
+  bool mass = false;     // a mass fault's event: ids m-1, m-2, ... (see Builder::mass_faults)
 };
 
 struct Plan {
@@ -29,6 +30,7 @@ struct Plan {
   const char* category;
   int kind = 0;        // 0 normal, 1 merge child, 2 repeat child
   int64_t parent = -1;
+  std::string name;    // the case id when not C-<rank> (an incident)
 };
 
 constexpr std::pair<const char*, double> kChannels[] = {{"phone", 40}, {"web", 12}, {"app", 14}, {"system", 10}, {"email", 6},
@@ -106,6 +108,7 @@ class Builder {
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return plans_[a].received < plans_[b].received; });
     std::vector<uint32_t> rank(plans_.size());
     for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i + 1;
+    mass_faults(rank);
     std::stable_sort(events_.begin(), events_.end(), [&](const GenEvent& a, const GenEvent& b) {
       if (a.at != b.at) return a.at < b.at;
       if (a.case_index != b.case_index) return rank[a.case_index] < rank[b.case_index];
@@ -114,11 +117,13 @@ class Builder {
     ComplaintLog log;
     log.cases = plans_.size();
     log.lines.reserve(events_.size());
-    uint64_t id = 0;
+    uint64_t id = 0, mass_id = 0;
     for (const GenEvent& e : events_) {
       std::string line;
       line.reserve(160 + e.data.size());
-      line += "{\"id\":\"e-" + std::to_string(++id) + "\",\"case\":\"C-" + std::to_string(rank[e.case_index]) + "\",\"type\":\"";
+      const std::string& name = plans_[e.case_index].name;
+      line += e.mass ? "{\"id\":\"m-" + std::to_string(++mass_id) : "{\"id\":\"e-" + std::to_string(++id);
+      line += name.empty() ? "\",\"case\":\"C-" + std::to_string(rank[e.case_index]) + "\",\"type\":\"" : "\",\"case\":\"" + name + "\",\"type\":\"";
       line += e.type;
       line += "\",\"at\":\"" + format_local(e.at) + "\",\"actor\":\"" + e.actor + "\",\"role\":\"" + e.role + "\",\"data\":{";
       if (e.into >= 0) line += "\"into\":\"C-" + std::to_string(rank[static_cast<size_t>(e.into)]) + "\"";
@@ -139,6 +144,92 @@ class Builder {
     events_.push_back({at, static_cast<uint32_t>(idx), seq_++, type, std::move(actor), role, std::move(data)});
   }
   int64_t minutes(int64_t lo, int64_t hi) { return r_.range(lo, hi) * 60; }
+
+  /// Mass faults (非个案的问题), see complaint_generator.hpp. `rank` gets the new cases' numbers.
+  void mass_faults(std::vector<uint32_t>& rank) {
+    if (o_.incidents < -1 || o_.incidents > 1000) throw std::invalid_argument("incidents must be 0..1000 (or -1: one per 500 cases)");
+    const int incidents = o_.incidents >= 0 ? o_.incidents : static_cast<int>(std::min<uint64_t>(1000, o_.cases / 500));
+    Rng r{o_.seed * 0xD1B54A32D192ED03ull + 0xFA017ull};
+    const auto mins = [&](int64_t lo, int64_t hi) { return r.range(lo, hi) * 60; };
+    const auto person = [&](const char* prefix, int base, int count) { return prefix + std::to_string(base + r.next() % count); };
+    const auto new_case = [&](std::string name) {
+      plans_.push_back(Plan{0, {}, "product_quality", 0, -1, std::move(name)});
+      rank.push_back(static_cast<uint32_t>(rank.size() + 1));
+      return plans_.size() - 1;
+    };
+    const auto put = [&](size_t idx, int64_t at, const char* type, std::string actor, const char* role, std::string data = {}) {
+      events_.push_back({at, static_cast<uint32_t>(idx), seq_++, type, std::move(actor), role, std::move(data), -1, true});
+    };
+    // Root cause, component, supplier, contractor (缺陷反馈: traced back to the component, the
+    // contractor or the supplier).
+    static constexpr const char* kCauses[][4] = {
+        {"feeder fibre cut by road works", "feeder fibre", "Changfei", "Metro Roadworks No. 3"},
+        {"OLT line card firmware fault", "OLT line card", "Huawei", "NetBuild Engineering"},
+        {"power outage at the exchange, backup battery failed", "backup battery", "Shuangdeng", "PowerServ"},
+        {"DNS platform overload after a configuration change", "DNS platform", "in-house", "in-house"},
+        {"set-top box software update defect", "set-top box", "Skyworth", "in-house"},
+    };
+    constexpr std::pair<const char*, double> kIncidentSeverity[] = {{"normal", 40}, {"high", 45}, {"critical", 15}};
+    const uint64_t customers = std::max<uint64_t>(1, o_.cases * 3);
+    for (int k = 1; k <= incidents; ++k) {
+      seq_ = 0;
+      const int64_t t0 = workish(r, begin_ + r.range(0, std::max<int64_t>(0, end_ - begin_ - 5 * 86400)), 1.0);
+      const size_t inc = new_case("INC-" + std::to_string(k));
+      const char* severity = r.pick(kIncidentSeverity);
+      const auto& cause = kCauses[r.next() % std::size(kCauses)];
+      const std::string area = "district " + std::to_string(1 + r.next() % 12);
+      put(inc, t0, "receive", person("s-", 1, 8), "supervisor",
+          kv("workflow", "incident") + "," + kv("category", "network") + "," + kv("severity", severity) + "," +
+              kv("description", "宽带大面积中断 (broadband outage), " + area) + "," + kv("area", area));
+      put(inc, t0 + mins(5, 15), "dispatch", person("s-", 1, 8), "supervisor",
+          kv("department", "network") + "," + kv("owner", person("u-", 100, 60)));
+      // Complaints about it, received within 90 minutes and linked to it.
+      const int n = static_cast<int>(r.range(6, 20));
+      std::vector<size_t> complaints;
+      for (int j = 0; j < n; ++j) {
+        const size_t c = new_case({});
+        complaints.push_back(c);
+        const int64_t received = t0 + mins(3, 90);
+        const std::string receiver = person("u-", 1, 40);
+        const char* tier = r.pick(kTiers);
+        put(c, received, "receive", receiver, "agent",
+            kv("channel", r.chance(0.7) ? "phone" : "app") + "," + kv("category", "product_quality") + "," + kv("severity", "normal") +
+                "," + kv("customer", "K-" + std::to_string(1 + r.next() % customers)) + "," + kv("tier", tier) + "," +
+                kv("description", "宽带断网 (no broadband), " + area));
+        put(inc, received + mins(2, 10), "link", person("u-", 1, 40), "agent", kv("case", "C-" + std::to_string(rank[c])));
+        put(c, received + mins(5, 20), "acknowledge", receiver, "agent");
+        manual_.push_back(std::find(o_.manual_tiers.begin(), o_.manual_tiers.end(), tier) != o_.manual_tiers.end());
+      }
+      // The customers told of progress within the hour (now and then late), then service restored
+      // for all at once, within the restoration target mostly.
+      put(inc, t0 + (r.chance(0.1) ? mins(65, 120) : mins(25, 55)), "incident_notice", person("u-", 1, 40), "agent",
+          kv("note", "repair crew on site; service expected back within hours"));
+      const int64_t restored = t0 + (r.chance(0.15) ? mins(8 * 60 + 10, 12 * 60) : mins(150, 7 * 60));
+      put(inc, restored, "incident_resolve", person("s-", 1, 8), "supervisor", kv("resolution", std::string(cause[0]) + ": repaired"));
+      // Each complaint called back on its own; a mass fault is the company's doing (justified).
+      for (size_t j = 0; j < complaints.size(); ++j) {
+        const size_t c = complaints[j];
+        const bool manual = manual_[manual_.size() - complaints.size() + j] || r.chance(0.5);
+        const double y = r.uniform();
+        const char* outcome = y < 0.15 ? "very_satisfied" : y < 0.95 ? "satisfied" : "unsatisfied";
+        int64_t t = restored + mins(30, 300);
+        std::string data = kv("outcome", outcome) + ",\"justified\":true";
+        if (std::string_view(outcome) == "unsatisfied") data += "," + kv("reason", "outage lasted too long");
+        put(c, t, "callback", person("u-", 1, 40), "agent", data + (manual || std::string_view(outcome) == "unsatisfied" ? ",\"manual\":true" : ""));
+        if (std::string_view(outcome) == "unsatisfied") {  // reopened by the manual callback: compensated, resolved again
+          t += mins(60, 600);
+          put(c, t, "compensate", person("s-", 1, 8), "supervisor", kv("remedy", "money") + ",\"amount\":50");
+          put(c, t + mins(5, 30), "resolve", person("s-", 1, 8), "supervisor", kv("resolution", "service credit for the outage"));
+          put(c, t + mins(60, 300), "callback", person("u-", 1, 40), "agent", kv("outcome", "satisfied") + ",\"manual\":true");
+        }
+      }
+      // The cause traced back (defect feedback), then the incident closed.
+      put(inc, restored + mins(600, 1440), "update", person("s-", 1, 8), "supervisor",
+          kv("root_cause", cause[0]) + "," + kv("component", cause[1]) + "," + kv("supplier", cause[2]) + "," + kv("contractor", cause[3]) +
+              "," + kv("responsible_department", "network"));
+      put(inc, restored + mins(1500, 2880), "close", person("s-", 1, 8), "supervisor");
+    }
+  }
 
   void build_case(size_t idx, std::vector<Plan>& pending) {
     seq_ = 0;
@@ -392,6 +483,7 @@ class Builder {
   uint16_t seq_ = 0;
   std::vector<Plan> plans_;
   std::vector<GenEvent> events_;
+  std::vector<bool> manual_;  // mass faults: per complaint, whether its tier gets a manual callback
 };
 
 }  // namespace

@@ -7,6 +7,11 @@
 // compensation (some above the agent's limit, approved later), callbacks (automatic and manual,
 // unsatisfied with reasons, unreachable; attempts exhausted), reopens, repeat complaints,
 // merges, rejections, withdrawals and appeals. Events are in time order; ids e-1, e-2, ...
+// Besides, `incidents` mass faults (default one per 500 cases) (workflow "incident", cases INC-1, INC-2, ...): complaints of
+// many customers about each (C-<cases+1>, ...) linked to it, the customers told of progress and
+// resolved at once from the incident, each complaint then called back on its own, the cause
+// traced back (root cause, component, supplier, contractor). Their events (ids m-1, m-2, ...)
+// come from a random stream of their own: the other cases and events do not change with them.
 // The same options give the same bytes.
 #pragma once
 
@@ -21,6 +26,7 @@ struct ComplaintLogOptions {
   uint64_t seed = 1;
   std::string start = "2026-01-01";  ///< YYYY-MM-DD (local date, +08:00)
   int days = 91;
+  int incidents = -1;  ///< mass faults (0..1000); -1: one per 500 cases
   /// Tiers that get manual callbacks (as in data/policies/default.json).
   std::vector<std::string> manual_tiers = {"diamond", "gold", "1A", "2A", "3A", "1B"};
 };

@@ -88,8 +88,14 @@ enum class Effect : uint8_t {
   /// points this case and another of the same customer at each other: data.order (another case
   /// of this workflow: one visit serves both) or data.case (a case of another workflow, e.g. the
   /// complaint about a work order). The other case records the same event pointing back; its
-  /// workflow needs a transition of this event type from its state.
+  /// workflow needs a transition of this event type from its state. A case without a customer
+  /// (an incident) links, through data.case, to the cases of any customer.
   link,
+  /// without data.case: the event is written into every open (or waiting) case linked to this
+  /// one as well, each copy with data.case naming this case, all or none (an incident's notice
+  /// or resolution reaching its cases); a linked case whose workflow has no such event type is
+  /// left out. With data.case: it is such a copy, and data.case must be linked to this case.
+  broadcast,
 };
 const char* effect_name(Effect e) noexcept;
 
@@ -323,6 +329,8 @@ inline constexpr size_t kMaxCasePoolBytes = (size_t{1} << 32) - (size_t{64} << 2
 
 /// At most this many cases one callback covers (data.cases).
 inline constexpr size_t kMaxCoveredCases = 100;
+/// Cases linked to one case (an incident's affected cases); Error(limit) past it.
+inline constexpr size_t kMaxLinkedCases = 10'000;
 
 /// A data member of an event that is not a built-in field: the engine accepts it only as a
 /// field the case's workflow declares, of that field's type.

@@ -194,7 +194,9 @@ void Engine::Impl::select_transition(const Event& e, Plan& p) const {
   const CompiledTransition& t = *p.t;
   if (!t.role_ok(p.role))
     refuse(Errc::permission, e, fmt::format("role '{}' may not fire '{}' (allowed: {})", e.role, e.type, fmt::join(d->transitions[t.index].roles, ", ")));
-  if (uint32_t missing = t.required_mask & ~e.present)
+  // The note is no "present" bit of its own (the top-level "note" and data.note are one field).
+  const uint32_t present = e.present | (e.note.empty() ? 0u : 1u << static_cast<unsigned>(Field::note));
+  if (uint32_t missing = t.required_mask & ~present)
     refuse(Errc::invalid_argument, e, fmt::format("missing data.{}", field_name(static_cast<Field>(__builtin_ctz(missing)))));
   for (uint32_t bits = t.required_mask; bits; bits &= bits - 1) {
     const Field f = static_cast<Field>(__builtin_ctz(bits));
@@ -409,6 +411,7 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
     case Effect::appoint:
     case Effect::reschedule: check_window(e, p); break;
     case Effect::link: check_link(e, p); break;
+    case Effect::broadcast: check_broadcast(e, p); break;
     default: break;
   }
 }
@@ -467,13 +470,30 @@ void Engine::Impl::check_link(const Event& e, Plan& p) const {
   if (!order && same_workflow)
     refuse(Errc::invalid_argument, e,
            fmt::format("data.case: case '{}' is under this workflow '{}' too (data.order joins two of one workflow)", other, p.w->d->name));
-  if (o.customer != p.c->customer || o.customer == 0)
+  // One customer's cases link to each other; a case without a customer (an incident) to any case.
+  const bool customerless = o.customer == 0 || p.c->customer == 0;
+  if (customerless ? order : o.customer != p.c->customer)
     refuse(Errc::invalid_argument, e,
-           fmt::format("data.{}: case '{}' is customer '{}''s, this one customer '{}''s: links join one customer's cases", key, other,
-                       syms.str(o.customer), syms.str(p.c->customer)));
+           fmt::format("data.{}: case '{}' is customer '{}''s, this one customer '{}''s: links join one customer's cases{}", key, other,
+                       syms.str(o.customer), syms.str(p.c->customer), order ? "" : " (or a case without a customer, an incident, and any case)"));
   bool linked = false;
-  for_each_linked_case(*p.c, *p.w->d, [&](std::string_view id) { linked |= id == other; });
+  size_t links = 0, other_links = 0;
+  for_each_linked_case(*p.c, *p.w->d, [&](std::string_view id) { linked |= id == other, ++links; });
   if (linked) refuse(Errc::conflict, e, fmt::format("data.{}: case '{}' is linked to this one already", key, other));
+  for_each_linked_case(o, def(o), [&](std::string_view) { ++other_links; });
+  if (std::max(links, other_links) >= kMaxLinkedCases)
+    refuse(Errc::limit, e, fmt::format("data.{}: case '{}' has {} linked cases, the most one case may have", key,
+                                       links >= kMaxLinkedCases ? e.case_id : other, kMaxLinkedCases));
+}
+
+void Engine::Impl::check_broadcast(const Event& e, const Plan& p) const {
+  if (!e.has(Field::case_ref)) return;  // the event itself: prepare_broadcast plans its copies
+  bool linked = false;
+  for_each_linked_case(*p.c, *p.w->d, [&](std::string_view id) { linked |= id == e.case_ref; });
+  if (!linked)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.case: case '{}' is not linked to this one (a {} copied from a case names the case it came from)", e.case_ref,
+                       e.type));
 }
 
 void Engine::Impl::check_responsibility(const Event& e, Plan& p) const {

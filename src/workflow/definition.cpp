@@ -41,8 +41,8 @@ std::vector<std::string> str_list(const json& j, const std::string& where) {
 constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
 constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
                                         "callback", "reopen", "merge", "compensate", "approve_compensation",
-                                        "reclassify", "handover", "appoint", "reschedule", "visit", "not_at_home", "link"};
-static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::link) + 1);
+                                        "reclassify", "handover", "appoint", "reschedule", "visit", "not_at_home", "link", "broadcast"};
+static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::broadcast) + 1);
 constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
 
 /// Field names are identifiers: they are JSON keys of events and of the case.

@@ -12,6 +12,7 @@
 
 #include "crmkit/error.hpp"
 #include "workflow/engine_impl.hpp"
+#include "workflow/record_codec.hpp"
 #include "common/files.hpp"
 
 namespace crmkit::workflow {
@@ -338,6 +339,7 @@ const Event* Engine::Impl::prepare(const Event& e, ApplyResult& out, bool sweep_
   if (!e.has(Field::cases)) {
     if (!plan(e, plan_buf, out, sweep_first)) return nullptr;
     if (plan_buf.t->effect == Effect::link) prepare_link_partner(e, sweep_first);
+    if (plan_buf.t->effect == Effect::broadcast && !e.has(Field::case_ref)) prepare_broadcast(e, sweep_first);
     return &e;
   }
   // The callback covers its own case whether data.cases names it or not: recorded with it first.
@@ -358,7 +360,7 @@ const Event* Engine::Impl::prepare(const Event& e, ApplyResult& out, bool sweep_
     Event& other = covered_events[k];
     other = covering;
     other.case_id = covering.case_list[k + 1];
-    plan_other_case(e, k, "cases", sweep_first);
+    plan_other_case(e, k, "data.cases", sweep_first);
     const uint32_t customer = plan_buf.c->customer;
     if (covered_plans[k].c->customer != customer || customer == 0)
       throw Error(Errc::invalid_argument,
@@ -378,8 +380,28 @@ void Engine::Impl::prepare_link_partner(const Event& e, bool sweep_first) {
   const bool order = e.has(Field::order);
   other.case_id = order ? e.order : e.case_ref;
   (order ? other.order : other.case_ref) = e.case_id;
-  plan_other_case(e, 0, order ? "order" : "case", sweep_first);
+  plan_other_case(e, 0, order ? "data.order" : "data.case", sweep_first);
   covered_count = 1;
+}
+
+void Engine::Impl::prepare_broadcast(const Event& e, bool sweep_first) {
+  const CaseRec& c = *plan_buf.c;
+  size_t n = 0;
+  for_each_linked_case(c, *plan_buf.w->d, [&](std::string_view id) {
+    const CaseRec* other = find_case(id);
+    if (!other) return;
+    const StateKind k = kind(*other);
+    if ((k != StateKind::open && k != StateKind::waiting) || def(*other).type_index(e.type) < 0) return;
+    if (covered_events.size() <= n) covered_events.resize(n + 1), covered_plans.resize(n + 1);
+    Event& copy = covered_events[n];
+    copy = e;
+    copy.case_id = id;
+    copy.case_ref = e.case_id;
+    copy.set(Field::case_ref);
+    plan_other_case(e, n, "a linked case", sweep_first);
+    ++n;
+  });
+  covered_count = n;
 }
 
 void Engine::Impl::plan_other_case(const Event& e, size_t k, std::string_view key, bool sweep_first) {
@@ -388,7 +410,7 @@ void Engine::Impl::plan_other_case(const Event& e, size_t k, std::string_view ke
     if (!plan(other, covered_plans[k], covered_out, sweep_first)) throw Error(Errc::conflict, fmt::format("it holds an event '{}' already", e.id));
   } catch (const Error& err) {
     throw Error(err.code(),
-                fmt::format("event '{}' (case '{}', {}): data.{}: case '{}': {}", e.id, e.case_id, e.type, key, other.case_id, err.what()));
+                fmt::format("event '{}' (case '{}', {}): {}: case '{}': {}", e.id, e.case_id, e.type, key, other.case_id, err.what()));
   }
 }
 

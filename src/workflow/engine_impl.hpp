@@ -616,8 +616,13 @@ struct Engine::Impl {
   /// link: the other case (into p.into) exists, is not concluded, is the same customer's, is of
   /// this workflow (data.order) or another (data.case), and is not linked to this one already.
   void check_link(const Event& e, Plan& p) const;
+  /// broadcast with data.case (a copy): the case it names is linked to this one.
+  void check_broadcast(const Event& e, const Plan& p) const;
   /// link: plans the same event for the other case, pointing back (covered_events[0]).
   void prepare_link_partner(const Event& e, bool sweep_first);
+  /// broadcast without data.case: plans the same event for every open or waiting case linked to
+  /// the event's case whose workflow has the event type, each with data.case naming it.
+  void prepare_broadcast(const Event& e, bool sweep_first);
   /// Plans covered_events[k], the copy of event `e` for another case (data.`key` named it): a
   /// refusal, or an event of that id the case holds already, is refused naming both cases.
   void plan_other_case(const Event& e, size_t k, std::string_view key, bool sweep_first);

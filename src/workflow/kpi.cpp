@@ -630,8 +630,8 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   r.by_week = flatten(week, iso_week);
   r.by_month = flatten(month, [](int64_t ym) { return fmt::format("{:04}-{:02}", ym / 100, ym % 100); });
   r.by_department = flatten(dept, symbol_or_none);
-  r.by_channel = flatten(channel, symbol);
-  r.by_category = flatten(category, symbol);
+  r.by_channel = flatten(channel, symbol_or_none);  // an incident has no channel
+  r.by_category = flatten(category, symbol_or_none);
   r.by_severity = flatten(severity, symbol_or_none);
   r.by_tier = flatten(tier, symbol_or_none);
   r.by_workflow = flatten(workflow, [&](int64_t family) { return m.config.families[static_cast<size_t>(family)]; });

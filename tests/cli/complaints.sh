@@ -68,6 +68,32 @@ cmp -s "$tmp/cases.jsonl" "$tmp/cases4.jsonl" || fail "duplicates changed the re
 "$crmkit" complaints replay --events "$root/data/complaints/quarter-2026q1.jsonl" --quiet --kpi "$tmp/q.json" --cases "$tmp/q.jsonl" \
   || fail "shipped quarter log"
 [[ $(wc -l < "$tmp/q.jsonl") -ge 2900 ]] || fail "shipped log: too few cases"
+# Its incidents reach their complaints; a typo in a KPI target is refused before anything is replayed.
+grep -q '"links":\["INC-' "$tmp/q.jsonl" || fail "shipped log: no complaint linked to an incident"
+/usr/bin/python3 - "$tmp/q.json" <<'PY' || fail "shipped quarter KPIs"
+import json, sys
+k = json.load(open(sys.argv[1]))
+o = k["overall"]
+assert o["repeat"]["numerator"] < o["repeats"] and o["justified"] > 0, o["repeats"]
+assert set(o["ended"]) == {"rejected", "withdrawn", "merged"}
+assert [h["measure"] for h in o["handling_times"]] == ["first_response", "resolution", "callback"]
+assert {w["key"] for w in k["by_workflow"]} == {"default", "incident"}
+assert k["targets"]["satisfaction"] == ">0.95"
+PY
+if "$crmkit" complaints replay --events "$root/data/complaints/quarter-2026q1.jsonl" --kpi /dev/null --kpi-target "satisfacton=>0.9" \
+  2>"$tmp/err5"; then fail "a misspelt --kpi-target accepted"; fi
+grep -q "satisfacton" "$tmp/err5" || fail "--kpi-target error: $(cat "$tmp/err5")"
+"$crmkit" complaints replay --events "$root/data/complaints/quarter-2026q1.jsonl" --quiet --kpi "$tmp/q2.json" --cases /dev/null \
+  --kpi-target "satisfaction=>0.99" || fail "--kpi-target"
+grep -q '"satisfaction":{"value":[0-9.]*,"numerator":[0-9]*,"denominator":[0-9]*,"target":">0.99"' "$tmp/q2.json" || fail "--kpi-target not applied"
+
+# The demo replays its logs without a rejection and reports the staff measures and incidents.
+"$crmkit" demo --html "$tmp/report.html" > "$tmp/demo.txt" 2>&1 || fail "demo: $(tail -3 "$tmp/demo.txt")"
+[[ $(grep -c "(0 rejected)" "$tmp/demo.txt") == 2 ]] || fail "demo: $(grep -i rejected "$tmp/demo.txt")"
+for text in "Handling times" "By severity" "incidents (mass faults) with 69 cases linked"; do
+  grep -q "$text" "$tmp/demo.txt" || fail "demo: no '$text'"
+  grep -q "$text" "$tmp/report.html" || fail "demo report: no '$text'"
+done
 
 # A large generated log replays without a rejection (a case still owing its callback is never appealed).
 "$crmkit" complaints generate --cases 120000 --out "$tmp/big.jsonl" || fail "generate 120000 cases"

@@ -20,13 +20,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const sla::Policy order_policy = sla::Policy::from_file(root + "policies/work-order.json", calendar);
   static const workflow::Rules order_rules = workflow::Rules::from_file(root + "policies/work-order.json");
   static const workflow::Definition orders = workflow::Definition::from_file(root + "workflows/work-order.json");
+  static const sla::Policy incident_policy = sla::Policy::from_file(root + "policies/incident.json", calendar);
+  static const workflow::Rules incident_rules = workflow::Rules::from_file(root + "policies/incident.json");
+  static const workflow::Definition incidents = workflow::Definition::from_file(root + "workflows/incident.json");
   workflow::Engine engine(definition, policy, rules, calendar.zone());
   engine.add_workflow(orders, order_policy, order_rules);
+  engine.add_workflow(incidents, incident_policy, incident_rules);
   engine.apply_json(R"({"id":"w1","case":"W-1","type":"receive","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"workflow":"work_order","customer":"K-1","kind":"fault_repair","product":"broadband"}})");
   engine.apply_json(R"({"id":"w2","case":"W-1","type":"dispatch","at":"2026-03-02T09:05:00+08:00","actor":"u","role":"agent","data":{"department":"team","owner":"t"}})");
   engine.apply_json(R"({"id":"w3","case":"W-1","type":"appoint","at":"2026-03-02T09:10:00+08:00","actor":"t","role":"technician","data":{"start":"2026-03-02T14:00:00+08:00","end":"2026-03-02T16:00:00+08:00"}})");
-  const auto state = [&] { return workflow::to_json(*engine.get("C-1")) + workflow::to_json(*engine.get("W-1")); };
+  const auto state = [&] {
+    return workflow::to_json(*engine.get("C-1")) + workflow::to_json(*engine.get("W-1")) + workflow::to_json(*engine.get("INC-1"));
+  };
   engine.apply_json(R"({"id":"seed","case":"C-1","type":"receive","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-1","tier":"gold"}})");
+  // An incident both cases are linked to: a notice or resolution on it reaches them (all or none).
+  engine.apply_json(R"({"id":"i1","case":"INC-1","type":"receive","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"workflow":"incident","category":"network","severity":"high","description":"outage"}})");
+  engine.apply_json(R"({"id":"i2","case":"INC-1","type":"link","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"case":"C-1"}})");
+  engine.apply_json(R"({"id":"i3","case":"INC-1","type":"link","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"case":"W-1"}})");
   std::string_view text(reinterpret_cast<const char*>(data), size);
   size_t pos = 0;
   int lines = 0;

@@ -103,7 +103,7 @@ def _quarter(data):
 
 
 def test_durable_engine_equals_the_in_memory_one(data, tmp_path):
-    files = (data / "workflows" / "default.json", data / "policies" / "default.json", data / "calendars" / "cn-2026.json")
+    files = (data / "workflows", data / "policies", data / "calendars" / "cn-2026.json")  # complaints and incidents
     lines = _quarter(data)[:3000]
     memory = crmkit.Engine.from_files(*files)
     memory.set_options(sweep_before_apply=True)
@@ -216,7 +216,7 @@ def test_undeclared_or_mistyped_fields_are_refused_naming_the_key(engine, tmp_pa
 
 def test_several_workflows_and_versions_in_one_engine(data, tmp_path):
     engine = crmkit.Engine.from_files(data / "workflows", data / "policies", data / "calendars" / "cn-2026.json")
-    assert [w["name"] for w in engine.workflows()] == ["default", "inquiry", "suggestion", "warranty", "work_order"]
+    assert [w["name"] for w in engine.workflows()] == ["default", "incident", "inquiry", "suggestion", "warranty", "work_order"]
     engine.apply(ev("i1", "I-1", "receive", "2026-03-02T09:00:00+08:00", workflow="inquiry", channel="web",
                     category="billing", customer="K-1"))
     assert engine.case("I-1").workflow == "inquiry"

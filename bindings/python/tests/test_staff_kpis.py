@@ -9,6 +9,7 @@ import pytest
 import crmkit
 
 VIP_24X7 = {"diamond", "1A", "2A"}  # the tiers the default policy serves on the 24x7 calendar
+RESOLVED = {"resolved", "restored"}  # the resolved states of the complaint and incident workflows
 
 
 def quarter_engine(data):
@@ -31,14 +32,14 @@ def expected_times(engine, calendar):
         events = [x for x in c.events if x["actor"] != "system"]
         received = ts(events[0]["at"])
         first_change = next((ts(x["at"]) for x in events[1:] if x["from"] != x["to"]), None)
-        resolved = next((ts(x["at"]) for x in events if x["to"] == "resolved"), None)
+        resolved = next((ts(x["at"]) for x in events if x["to"] in RESOLVED), None)
         callback = None
         if resolved is not None:
             for x in events:
                 if x["type"] != "callback" or ts(x["at"]) < resolved:
                     continue
                 outcome, manual = x["data"].get("outcome"), x["data"].get("manual", False)
-                owes = outcome == "unsatisfied" and not manual and x["to"] == "resolved"
+                owes = outcome == "unsatisfied" and not manual and x["to"] in RESOLVED
                 if outcome in ("very_satisfied", "satisfied", "unsatisfied") and not owes:
                     callback = ts(x["at"])
                     break
