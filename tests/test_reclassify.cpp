@@ -236,6 +236,10 @@ TEST_CASE("Instant clocks: due at a declared time plus an offset, moved when the
   // The default workflow with a promised contact (主动承诺下一次联络的具体日期): promise_contact
   // sets data.promised_at and starts the clock; contact stops it.
   nlohmann::json w = nlohmann::json::parse(slurp(kData + "workflows/default.json"));
+  // A workflow has at most 8 clocks: the corrective action's makes room for the promise.
+  std::erase(w["clocks"].get_ref<nlohmann::json::array_t&>(), "corrective_action");
+  std::erase_if(w["transitions"].get_ref<nlohmann::json::array_t&>(),
+                [](const nlohmann::json& t) { return t["event"] == "corrective_action" || t["event"] == "complete_action"; });
   w["clocks"].push_back("promise");
   w["fields"]["promised_at"] = {{"type", "instant"}};
   w["transitions"].push_back({{"event", "promise_contact"},

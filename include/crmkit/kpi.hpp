@@ -141,6 +141,8 @@ struct Measures {
   int64_t handovers = 0, outside_responsibility = 0;
   int64_t repeats = 0, over_level_received = 0;  ///< repeat and over-level cases, justified or not
   int64_t justified = 0;  ///< cases counted as justified (see the header comment)
+  int64_t breached = 0;   ///< cases with a clock breached (goal clocks aside): those timeliness counts late
+  int64_t compensated = 0, compensation_cents = 0;  ///< cases granted compensation, and the total granted (minor units of 1/100)
   std::vector<StateCount> ended;  ///< by terminal state name; these are not valid cases for closure
   Rate satisfaction, timeliness, closure, callback, first_time_resolution, repeat, over_level;
   std::vector<ClockRate> clocks;  ///< by clock name
@@ -173,8 +175,10 @@ struct Report {
   std::vector<Measures> by_day, by_week, by_month, by_department, by_channel, by_category, by_severity, by_tier;
   std::vector<Measures> by_workflow;  ///< per workflow name (complaint, inquiry, suggestion, ...)
   std::vector<Measures> by_owner;     ///< per handling owner (a work order's technician; "(none)" before dispatch)
-  /// Per declared enumerated field of the loaded workflows (a work order's product and kind), by
-  /// field name: the cases by the field's value ("(none)" for a case without one).
+  /// Per declared field the report groups by (a work order's product and kind: the enum fields
+  /// the policy's rules match; and every field declared "group_by": a complaint's root cause,
+  /// component, supplier, contractor, responsible department), by field name: the cases by the
+  /// field's last value ("(none)" for a case without one).
   std::vector<std::pair<std::string, std::vector<Measures>>> by_field;
   std::vector<ReasonCount> dissatisfaction_reasons;  ///< reasons of unsatisfied callbacks, most frequent first
 };
@@ -187,7 +191,8 @@ struct Report {
 /// "reschedules_by_company","visits","not_at_home","rescheduled_by_customer":{rate},
 /// "rescheduled_by_company":{rate},"first_visit_fix":{rate}}}; "by_owner":[...] and
 /// "by_field":{field:[...]} beside the other lists; each measures object also has "repeats",
-/// "over_level_received", "justified", "ended":{state: count} and "handling_times":[{"measure",
+/// "over_level_received", "justified", "breached", "compensation":{"cases","granted"} (granted: a
+/// decimal amount), "ended":{state: count} and "handling_times":[{"measure",
 /// "elapsed":{"count","mean","median","p90"},"business":{...}}] (seconds); "targets":{name: text}.
 std::string to_json(const Report& r);
 

@@ -119,6 +119,9 @@ class Policy {
   std::vector<std::string> condition_fields() const;
   /// The fields instant targets take their deadline from, sorted (kEndOfBusinessDay is none).
   std::vector<std::string> due_fields() const;
+  /// The same for the named clocks only (a workflow's: one policy may serve workflows that use
+  /// different clocks); a name the policy lacks is skipped.
+  std::vector<std::string> due_fields(const std::vector<std::string>& clocks) const;
   /// Whether `clock` is a goal ("goal": true): passing its target is a warning, never a breach.
   bool is_goal(std::string_view clock) const;
   /// The calendar a business target of `clock` counts on for a case of `tier` (the tier's

@@ -155,6 +155,9 @@ struct FieldDef {
   MaskRule mask;
   std::vector<std::string> values;       ///< enum: the accepted values
   std::vector<std::string> required_at;  ///< event types
+  /// "group_by": true: the KPI report groups cases by the field's value (Report::by_field; a
+  /// string or enum field, e.g. a complaint's root cause, component or supplier).
+  bool group_by = false;
 };
 
 /// What a callback outcome value means to the engine (the workflow's "callback_outcomes" map;
@@ -164,9 +167,14 @@ const char* callback_meaning_name(CallbackMeaning m) noexcept;
 
 /// One SLA clock action of a transition. stop/pause/resume on a clock that is not in the
 /// matching state are no-ops; start of a clock that already ran is a no-op; restart starts a
-/// fresh instance (the old one is stopped first).
+/// fresh instance (the old one is stopped first); open starts a fresh instance too, but refuses
+/// the event (Error(invalid_state)) while the clock runs or is paused, and close stops it, but
+/// refuses the event unless it runs or is paused: a clock that tracks one thing at a time (a
+/// corrective action is completed before the next is opened, and only an open one completes).
+/// A clock some transition opens is not stopped when the case closes (an action outlives the
+/// complaint it came from); a terminal state stops it.
 struct ClockAction {
-  enum Op : uint8_t { start, pause, resume, stop, restart } op = start;
+  enum Op : uint8_t { start, pause, resume, stop, restart, open, close } op = start;
   std::string clock;
 };
 const char* clock_op_name(ClockAction::Op op) noexcept;

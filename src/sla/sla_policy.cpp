@@ -419,15 +419,24 @@ std::vector<std::string> Policy::condition_fields() const {
 }
 
 std::vector<std::string> Policy::due_fields() const {
+  std::vector<std::string> names;
+  if (impl_)
+    for (const auto& [name, _] : impl_->clocks) names.push_back(name);
+  return due_fields(names);
+}
+
+std::vector<std::string> Policy::due_fields(const std::vector<std::string>& clocks) const {
   std::vector<std::string> out;
   if (!impl_) return out;
   auto add = [&](const Spec& s) {
     if (s.kind == TargetKind::instant && s.field != kEndOfBusinessDay && std::find(out.begin(), out.end(), s.field) == out.end())
       out.push_back(s.field);
   };
-  for (const auto& [_, def] : impl_->clocks) {
-    add(def.spec);
-    for (const Rule& r : def.rules) add(r.spec);
+  for (const std::string& name : clocks) {
+    auto it = impl_->clocks.find(name);
+    if (it == impl_->clocks.end()) continue;
+    add(it->second.spec);
+    for (const Rule& r : it->second.rules) add(r.spec);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -231,15 +231,17 @@ void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, c
         }
         break;
       case ClockAction::stop:
+      case ClockAction::close:  // plan_clocks refused a close of a clock that was not running
         stop_clock(c, s, e.at, &out);
         break;
       case ClockAction::restart:
+      case ClockAction::open:  // plan_clocks refused it while the clock runs or is paused
         if (c.clock_id[s]) {
           if (!wf(c).goal_slots[s] && scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
           stop_clock(c, s, e.at, nullptr);
         }
         start_clock(c, idx, s, e.at, p.due[i]);
-        push_change(s, ClockAction::restart, p.due[i]);
+        push_change(s, act.op, p.due[i]);
         break;
     }
   }
@@ -275,7 +277,8 @@ void Engine::Impl::enter_state(CaseRec& c, size_t idx, uint8_t to, bool receive,
   const StateKind new_kind = kind(c, to);
   if (to != c.state || receive) {
     if (is_closed_kind(new_kind))
-      for (uint8_t s = 0; s < def(c).clocks.size(); ++s) stop_clock(c, s, Instant::from_unix_seconds(now), &out);
+      for (uint8_t s = 0; s < def(c).clocks.size(); ++s)
+        if (new_kind == StateKind::terminal || !def(c).open_slots[s]) stop_clock(c, s, Instant::from_unix_seconds(now), &out);
     if (new_kind == StateKind::resolved) {
       c.resolved_at = now;
       c.flags |= kCaseEverResolved;

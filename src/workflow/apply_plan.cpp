@@ -550,8 +550,21 @@ void Engine::Impl::plan_clocks(const Event& e, Plan& p) const {
       case ClockAction::start:
         if (!exists) due = deadline(s, target_of(s).duration), ++p.new_clocks;
         break;
+      case ClockAction::open:
+        if (exists && (st == sla::ClockState::running || st == sla::ClockState::paused)) {
+          const sla::ClockStatus now = scheduler.status(c->clock_id[s], e.at);
+          const std::optional<Instant> when = now.fixed_due ? now.fixed_due : now.due;
+          refuse(Errc::invalid_state, e,
+                 fmt::format("clock '{}' is {}{}: what it tracks must be completed before another is opened", d->clocks[s],
+                             st == sla::ClockState::running ? "running" : "paused", when ? " (due " + format_utc(*when) + ")" : ""));
+        }
+        [[fallthrough]];
       case ClockAction::restart:
         due = deadline(s, target_of(s).duration), ++p.new_clocks;
+        break;
+      case ClockAction::close:
+        if (!exists || (st != sla::ClockState::running && st != sla::ClockState::paused))
+          refuse(Errc::invalid_state, e, fmt::format("clock '{}' is not running: nothing it tracks is open", d->clocks[s]));
         break;
       case ClockAction::resume:
         if (exists && st == sla::ClockState::paused) {

@@ -43,7 +43,8 @@ constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "esca
                                         "callback", "reopen", "merge", "compensate", "approve_compensation",
                                         "reclassify", "handover", "appoint", "reschedule", "visit", "not_at_home", "link", "broadcast"};
 static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::broadcast) + 1);
-constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart"};
+constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart", "open", "close"};
+static_assert(std::size(kOpNames) == static_cast<size_t>(ClockAction::close) + 1);
 
 /// Field names are identifiers: they are JSON keys of events and of the case.
 bool identifier(std::string_view s) {
@@ -66,8 +67,8 @@ FieldDef parse_field(const std::string& name, const json& f, const std::string& 
   if (!f.is_object()) bad(where, "expected an object {\"type\": ...}");
   for (const auto& [key, _] : f.items())
     if (key != "type" && key != "values" && key != "personal" && key != "mask" && key != "required_at" && key != "label" &&
-        key != "description")
-      bad(fmt::format("{}.{}", where, key), "unknown key (expected type, values, personal, mask, required_at, label, description)");
+        key != "description" && key != "group_by")
+      bad(fmt::format("{}.{}", where, key), "unknown key (expected type, values, personal, mask, required_at, label, description, group_by)");
   FieldDef fd;
   fd.name = name;
   if (!f.contains("type")) bad(where + ".type", "missing");
@@ -99,6 +100,13 @@ FieldDef parse_field(const std::string& name, const json& f, const std::string& 
   }
   if (auto it = f.find("required_at"); it != f.end()) fd.required_at = str_list(*it, where + ".required_at");
   if (auto it = f.find("label"); it != f.end()) fd.label = str(*it, where + ".label");
+  if (auto it = f.find("group_by"); it != f.end()) {
+    if (!it->is_boolean()) bad(where + ".group_by", "expected true or false");
+    fd.group_by = it->get<bool>();
+    if (fd.group_by && fd.type != FieldType::string && fd.type != FieldType::enumeration)
+      bad(where + ".group_by", "only a string or enum field groups the KPI report");
+    if (fd.group_by && fd.personal) bad(where + ".group_by", "a personal field does not group a report");
+  }
   return fd;
 }
 
@@ -412,9 +420,9 @@ Definition Definition::from_json(std::string_view text) {
       if (!c.is_object()) bad(where + ".clocks", "expected an object {\"start\": [clocks], ...}");
       for (const auto& [op, names] : c.items()) {
         int o = -1;
-        for (int k = 0; k < 5; ++k)
+        for (int k = 0; k < static_cast<int>(std::size(kOpNames)); ++k)
           if (op == kOpNames[k]) o = k;
-        if (o < 0) bad(fmt::format("{}.clocks.{}", where, op), "unknown clock action (start, pause, resume, stop, restart)");
+        if (o < 0) bad(fmt::format("{}.clocks.{}", where, op), "unknown clock action (start, pause, resume, stop, restart, open, close)");
         auto list = str_list(names, fmt::format("{}.clocks.{}", where, op));
         for (size_t k = 0; k < list.size(); ++k) {
           int ci = d->clock_index(list[k]);
@@ -425,13 +433,15 @@ Definition Definition::from_json(std::string_view text) {
           ct.clocks.push_back({static_cast<ClockAction::Op>(o), static_cast<uint8_t>(ci)});
         }
       }
-      // Deterministic order regardless of key order in the file: stop, pause, resume, restart, start.
+      // Deterministic order regardless of key order in the file: stop and close, pause, resume, restart and open, start.
       auto rank = [](ClockAction::Op op) {
         switch (op) {
-          case ClockAction::stop: return 0;
+          case ClockAction::stop:
+          case ClockAction::close: return 0;
           case ClockAction::pause: return 1;
           case ClockAction::resume: return 2;
-          case ClockAction::restart: return 3;
+          case ClockAction::restart:
+          case ClockAction::open: return 3;
           default: return 4;
         }
       };
@@ -463,7 +473,10 @@ Definition Definition::from_json(std::string_view text) {
   }
   compile_required_fields(*d);
   d->type_effects.assign(d->types.size(), 0);
+  d->open_slots.assign(d->clocks.size(), 0);
   for (const CompiledTransition& ct : d->compiled) {
+    for (const auto& act : ct.clocks)
+      if (act.op == ClockAction::open) d->open_slots[act.clock] = 1;
     d->type_effects[ct.type] |= 1u << static_cast<unsigned>(ct.effect);
     if (ct.effect == Effect::appoint || ct.effect == Effect::reschedule) d->window_start = d->field_index("start"), d->window_end = d->field_index("end");
     if (ct.effect == Effect::reschedule) d->window_by = d->field_index("by");

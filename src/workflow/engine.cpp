@@ -102,7 +102,7 @@ LoadedWorkflow::LoadedWorkflow(Definition definition, sla::Policy p, Rules r)
                                                name, d->name));
     rule_fields.push_back(static_cast<uint8_t>(i));
   }
-  for (const std::string& name : policy.due_fields()) {
+  for (const std::string& name : policy.due_fields(d->clocks)) {  // the workflow's clocks only
     const int i = d->field_index(name);
     if (i < 0 || d->fields[static_cast<size_t>(i)].type != FieldType::instant)
       throw Error(Errc::not_found,

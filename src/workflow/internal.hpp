@@ -143,6 +143,8 @@ struct Definition::Impl {
   }
   /// Per event type: a bit (1 << Effect) for each effect its transitions have.
   std::vector<uint32_t> type_effects;
+  /// Per clock slot: 1 when some transition opens it (ClockAction::open): closing the case leaves it running.
+  std::vector<uint8_t> open_slots;
   /// Whether any transition of event type `type` has `effect`.
   bool type_has_effect(uint16_t type, Effect effect) const {
     return type < type_effects.size() && ((type_effects[type] >> static_cast<unsigned>(effect)) & 1u);

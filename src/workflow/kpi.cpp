@@ -97,8 +97,9 @@ void measures_json(std::string& o, const Measures& m, const Targets& t, bool wit
                    m.very_satisfied, m.satisfied, m.unsatisfied);
   o += fmt::format(",\"callbacks_owed\":{},\"manual_tier_automatic_callbacks\":{},\"handovers\":{},\"outside_responsibility\":{}",
                    m.callbacks_owed, m.manual_tier_automatic_callbacks, m.handovers, m.outside_responsibility);
-  o += fmt::format(",\"repeats\":{},\"over_level_received\":{},\"justified\":{},\"ended\":{{", m.repeats, m.over_level_received,
-                   m.justified);
+  o += fmt::format(",\"repeats\":{},\"over_level_received\":{},\"justified\":{},\"breached\":{},\"compensation\":{{\"cases\":{},"
+                   "\"granted\":{}}},\"ended\":{{",
+                   m.repeats, m.over_level_received, m.justified, m.breached, m.compensated, workflow::format_cents(m.compensation_cents));
   for (size_t i = 0; i < m.ended.size(); ++i) {
     if (i) o.push_back(',');
     workflow::json_str(o, m.ended[i].state);
@@ -217,6 +218,7 @@ struct Contribution {
   bool timed = false, timely = false, concluded = false, valid = true, resolved = false, called_back = false, closed = false,
        first_time = false, repeat = false, over_level = false, justified = true, callback_owed = false, manual_tier_automatic = false;
   std::string_view ended;  ///< the terminal state the case ended in (empty: none)
+  int64_t compensation_cents = 0;  ///< granted
   int64_t handovers = 0, outside_responsibility = 0;
   struct ClockDue {
     uint16_t clock = 0;  ///< index in the report's clock names
@@ -263,6 +265,9 @@ void add(Bucket& b, const Contribution& c, const std::vector<std::string>& clock
   m.repeats += c.repeat;
   m.over_level_received += c.over_level;
   m.justified += c.justified;
+  m.breached += c.timed && !c.timely;
+  m.compensated += c.compensation_cents > 0;
+  m.compensation_cents += c.compensation_cents;
   if (!c.ended.empty()) {
     auto it = std::find_if(m.ended.begin(), m.ended.end(), [&](const kpi::StateCount& s) { return s.state == c.ended; });
     if (it == m.ended.end()) m.ended.push_back({std::string(c.ended), 1});
@@ -307,12 +312,12 @@ void add(Bucket& b, const Contribution& c, const std::vector<std::string>& clock
   a.first_visit_fix.numerator += visited_and_done && c.visits == 1 && c.not_at_home == 0 && c.first_time;
 }
 
-/// The declared enumerated fields the KPI report groups by: those the SLA policy's rules match (a
-/// work order's kind and product: they classify the case, and only a receive or a reclassify
-/// sets them).
+/// The declared fields the KPI report groups by: the enum fields the SLA policy's rules match (a
+/// work order's kind and product: they classify the case) and those declared "group_by".
 bool grouped_field(const LoadedWorkflow& w, size_t field) {
-  return w.d->fields[field].type == FieldType::enumeration &&
-         std::find(w.rule_fields.begin(), w.rule_fields.end(), static_cast<uint8_t>(field)) != w.rule_fields.end();
+  const FieldDef& f = w.d->fields[field];
+  return f.group_by || (f.type == FieldType::enumeration &&
+                        std::find(w.rule_fields.begin(), w.rule_fields.end(), static_cast<uint8_t>(field)) != w.rule_fields.end());
 }
 
 /// The workflow's declared boolean field "justified" (有理由的投诉): its index, or -1.
@@ -326,12 +331,11 @@ int justified_field(const Definition::Impl& d) {
 /// handovers, and with first_contact "record" the events accepted from someone responsible for
 /// neither), the appointments, reschedules and visits, the grouped fields' values, whether the
 /// case was judged justified (the last value given), and the instants the handling times end at.
-void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, const Interner& syms, Contribution& k) {
+void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, bool grouped, const Interner& syms, Contribution& k) {
   const Definition::Impl& d = *w.d;
   const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
   const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + d.window_by);
   const auto justified_code = static_cast<uint8_t>(kFirstDeclaredCode + justified);
-  const bool grouped = !w.rule_fields.empty();
   if (justified >= 0) k.justified = false;  // until the case is judged so
   std::string_view first, owner;
   for (size_t i = 0; i < c.events.size(); ++i) {
@@ -355,7 +359,7 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, const 
       k.visits += d.type_has_effect(rec.type, Effect::visit);
       k.not_at_home += d.type_has_effect(rec.type, Effect::not_at_home);
     }
-    const bool classifies = grouped && (i == 0 || d.type_has_effect(rec.type, Effect::reclassify));
+    const bool classifies = grouped && rec.data_len > 0;
     const bool judges = justified >= 0 && rec.data_len > 0;
     if (!handover && !assign && !reschedule && !classifies && !callback && !judges) continue;
     CallbackMeaning outcome = CallbackMeaning::none;
@@ -500,11 +504,15 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   clock_names.erase(std::unique(clock_names.begin(), clock_names.end()), clock_names.end());
   std::vector<std::vector<uint16_t>> clock_index;
   std::vector<int> justified;  // per workflow version: its "justified" field, or -1
+  std::vector<char> grouped;   // per workflow version: whether it has a field the report groups by
   for (const auto& w : m.config.workflows) {
     auto& slots = clock_index.emplace_back();
     for (const std::string& name : w->d->clocks)
       slots.push_back(static_cast<uint16_t>(std::lower_bound(clock_names.begin(), clock_names.end(), name) - clock_names.begin()));
     justified.push_back(justified_field(*w->d));
+    bool any = false;
+    for (size_t f = 0; f < w->d->fields.size(); ++f) any |= grouped_field(*w, f);
+    grouped.push_back(any);
   }
   // The calendar of each (workflow version, tier) the handling times count business time on.
   std::unordered_map<uint64_t, const Calendar*> calendars;
@@ -551,7 +559,8 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0 && !k.callback_owed;
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
-    scan_trail(c, m.wf(c), justified[c.workflow], m.syms, k);
+    scan_trail(c, m.wf(c), justified[c.workflow], grouped[c.workflow], m.syms, k);
+    k.compensation_cents = c.comp_granted;
     if (k.first_change != kNone || k.first_resolved != kNone) {
       const Calendar& cal = calendar_of(c);
       CaseTimes t;
@@ -611,7 +620,11 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
       if (!grouped_field(m.wf(c), fi)) continue;
       const FieldDef& f = d.fields[fi];
       auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
-      put(fields[f.name][it == k.enum_values.end() ? std::string("(none)") : std::string(it->second)]);
+      // A free-text value (a root cause) is masked as the reasons are: the report has no reader role.
+      const std::string value = it == k.enum_values.end()              ? std::string("(none)")
+                                : f.type == FieldType::string ? mask_free_text(it->second)
+                                                              : std::string(it->second);
+      put(fields[f.name][value]);
     }
   }
   case_begin.push_back(static_cast<uint32_t>(case_buckets.size()));
@@ -623,7 +636,6 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
   handling_times(times, case_buckets, case_begin, all);
   finish(overall);
   r.overall = std::move(overall.m);
-  const auto symbol = [&](int64_t id) { return m.syms.s(static_cast<uint32_t>(id)); };
   const auto symbol_or_none = [&](int64_t id) { return id ? m.syms.s(static_cast<uint32_t>(id)) : std::string("(none)"); };
   const auto day_name = [](int64_t d) { return CivilDate::from_days_since_epoch(d).to_string(); };
   r.by_day = flatten(day, day_name);
