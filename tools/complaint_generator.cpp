@@ -21,7 +21,7 @@ struct GenEvent {
   const char* role;
   std::string data;      // JSON members without braces; "@INTO@" replaced by the target case id
   int64_t into = -1;
-  bool mass = false;     // a mass fault's event: ids m-1, m-2, ... (see Builder::mass_faults)
+  char prefix = 'e';     // of its id: e-1, e-2, ...; m- a mass fault's, a- a corrective action's (see mass_faults, corrective_actions)
 };
 
 struct Plan {
@@ -51,13 +51,39 @@ constexpr std::pair<const char*, double> kReclassifyReasons[] = {
 constexpr std::pair<const char*, double> kWaitReasons[] = {
     {"visit appointment", 50}, {"documents requested", 30}, {"customer travelling", 20}};
 
+/// A number drawn from the case number alone (not the random stream: what it decides leaves the
+/// rest of a log as it was).
+uint64_t case_hash(size_t idx, uint64_t salt) { return ((uint64_t{idx} + 1) * 0x9E3779B97F4A7C15ull ^ salt) * 0xBF58476D1CE4E5B9ull; }
+
+bool justified(size_t idx) { return ((uint64_t{idx} + 1) * 0x9E3779B97F4A7C15ull >> 32) % 100 < 70; }
+
+/// Causes by category (缺陷反馈: traced back to the component, the contractor or the supplier):
+/// root cause, component, supplier, contractor, responsible department.
+constexpr const char* kCauses[][2][5] = {
+    {{"router firmware overheats", "home router", "Acme Networks", "in-house", "network"},
+     {"set-top box software defect", "set-top box", "Skyworth", "in-house", "product"}},
+    {{"understaffed call centre at peak hours", "call centre staffing", "in-house", "in-house", "customer_service"},
+     {"agent not trained on the new plans", "agent training", "in-house", "TrainCo", "customer_service"}},
+    {{"rating engine rounding error", "billing system", "BillSoft", "in-house", "billing"},
+     {"plan change not propagated", "CRM provisioning", "in-house", "SysInt Ltd", "billing"}},
+    {{"technician missed the appointment", "field scheduling", "in-house", "FieldServ", "installation"},
+     {"drop cable left exposed", "drop cable", "Changfei", "FieldServ", "installation"}},
+    {{"marketing opt-out ignored", "SMS platform", "in-house", "in-house", "sales"},
+     {"web portal login outage", "web portal", "in-house", "WebWorks", "it"}},
+};
+
 /// The judgement given with a case's first resolution: about 70 % of complaints are justified
-/// (有理由的投诉: the company was at fault). Drawn from the case number, not the random stream, so
-/// the rest of a log does not change with it.
-std::string judgement(size_t idx, int round) {
+/// (有理由的投诉: the company was at fault), and those get their cause recorded.
+std::string judgement(size_t idx, int round, std::string_view category) {
   if (round) return "";
-  const uint64_t h = (uint64_t{idx} + 1) * 0x9E3779B97F4A7C15ull;
-  return (h >> 32) % 100 < 70 ? ",\"justified\":true" : ",\"justified\":false";
+  if (!justified(idx)) return ",\"justified\":false";
+  const size_t c = category == "service" ? 1 : category == "billing" ? 2 : category == "installation" ? 3 : category == "other" ? 4 : 0;
+  const auto& cause = kCauses[c][case_hash(idx, 0xCA05E) >> 63];
+  std::string out = ",\"justified\":true";
+  for (const auto& [field, i] : {std::pair<const char*, int>{"root_cause", 0}, {"component", 1}, {"supplier", 2}, {"contractor", 3},
+                                 {"responsible_department", 4}})
+    out += "," + kv(field, cause[i]);
+  return out;
 }
 
 const char* description(Rng& r, std::string_view category) {
@@ -108,6 +134,7 @@ class Builder {
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return plans_[a].received < plans_[b].received; });
     std::vector<uint32_t> rank(plans_.size());
     for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i + 1;
+    corrective_actions();
     mass_faults(rank);
     std::stable_sort(events_.begin(), events_.end(), [&](const GenEvent& a, const GenEvent& b) {
       if (a.at != b.at) return a.at < b.at;
@@ -117,12 +144,13 @@ class Builder {
     ComplaintLog log;
     log.cases = plans_.size();
     log.lines.reserve(events_.size());
-    uint64_t id = 0, mass_id = 0;
+    uint64_t id = 0, mass_id = 0, action_id = 0;
     for (const GenEvent& e : events_) {
       std::string line;
       line.reserve(160 + e.data.size());
       const std::string& name = plans_[e.case_index].name;
-      line += e.mass ? "{\"id\":\"m-" + std::to_string(++mass_id) : "{\"id\":\"e-" + std::to_string(++id);
+      line += std::string("{\"id\":\"") + e.prefix + "-" +
+              std::to_string(e.prefix == 'm' ? ++mass_id : e.prefix == 'a' ? ++action_id : ++id);
       line += name.empty() ? "\",\"case\":\"C-" + std::to_string(rank[e.case_index]) + "\",\"type\":\"" : "\",\"case\":\"" + name + "\",\"type\":\"";
       line += e.type;
       line += "\",\"at\":\"" + format_local(e.at) + "\",\"actor\":\"" + e.actor + "\",\"role\":\"" + e.role + "\",\"data\":{";
@@ -145,6 +173,37 @@ class Builder {
   }
   int64_t minutes(int64_t lo, int64_t hi) { return r_.range(lo, hi) * 60; }
 
+  /// Corrective actions (缺陷反馈) on about one justified complaint in 20 that did not end
+  /// rejected, withdrawn or merged: opened by a supervisor a day or three after the case's last
+  /// event, due two weeks later, done in 5 to 20 days (some late), one in eight still open.
+  /// Drawn from the case numbers: the other events do not change.
+  void corrective_actions() {
+    std::vector<int64_t> last(plans_.size(), 0);
+    std::vector<char> ended(plans_.size(), 0);
+    for (const GenEvent& e : events_) {
+      last[e.case_index] = std::max(last[e.case_index], e.at);
+      const std::string_view type = e.type;
+      if (type == "reject" || type == "withdraw" || type == "merge") ended[e.case_index] = 1;
+    }
+    static constexpr const char* kActions[] = {"supplier corrective action request", "firmware or software fix rolled out",
+                                               "staff retrained and procedure updated", "contractor audit and penalty"};
+    for (size_t idx = 0; idx < plans_.size(); ++idx) {
+      const uint64_t h = case_hash(idx, 0xAC710);
+      if (!justified(idx) || ended[idx] || h % 20 != 0) continue;
+      Rng r{h};
+      const int64_t opened = workish(r, last[idx] + r.range(1, 3) * 86400, 1.0);
+      const int64_t due = opened + 14 * 86400;
+      const std::string supervisor = "s-" + std::to_string(1 + r.next() % 8);
+      events_.push_back({opened, static_cast<uint32_t>(idx), 200, "corrective_action", supervisor, "supervisor",
+                         kv("action", kActions[r.next() % std::size(kActions)]) + "," + kv("owner", "q-" + std::to_string(1 + r.next() % 6)) +
+                             "," + kv("due", format_local(due)),
+                         -1, 'a'});
+      if (r.chance(0.125)) continue;  // still open
+      events_.push_back({workish(r, opened + r.range(5, 20) * 86400, 1.0), static_cast<uint32_t>(idx), 201, "complete_action", supervisor,
+                         "supervisor", kv("result", "done and verified"), -1, 'a'});
+    }
+  }
+
   /// Mass faults (非个案的问题), see complaint_generator.hpp. `rank` gets the new cases' numbers.
   void mass_faults(std::vector<uint32_t>& rank) {
     if (o_.incidents < -1 || o_.incidents > 1000) throw std::invalid_argument("incidents must be 0..1000 (or -1: one per 500 cases)");
@@ -158,7 +217,7 @@ class Builder {
       return plans_.size() - 1;
     };
     const auto put = [&](size_t idx, int64_t at, const char* type, std::string actor, const char* role, std::string data = {}) {
-      events_.push_back({at, static_cast<uint32_t>(idx), seq_++, type, std::move(actor), role, std::move(data), -1, true});
+      events_.push_back({at, static_cast<uint32_t>(idx), seq_++, type, std::move(actor), role, std::move(data), -1, 'm'});
     };
     // Root cause, component, supplier, contractor (缺陷反馈: traced back to the component, the
     // contractor or the supplier).
@@ -405,10 +464,10 @@ class Builder {
           add(idx, t, "report_back", handler, "agent", kv("result", "modem replaced, line tested"));
         }
         t = workish(r_, t + minutes(10, 200));
-        add(idx, t, "reply", receiver, "agent", kv("resolution", "fault repaired and confirmed") + judgement(idx, round));
+        add(idx, t, "reply", receiver, "agent", kv("resolution", "fault repaired and confirmed") + judgement(idx, round, p.category));
       } else {
         add(idx, t, "resolve", handler, "agent",
-            kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed") + judgement(idx, round));
+            kv("resolution", round ? "re-handled after callback" : "fault repaired and confirmed") + judgement(idx, round, p.category));
       }
       bool closed = false, reopened = false;
       bool need_manual = manual_tier;

@@ -12,6 +12,9 @@
 // resolved at once from the incident, each complaint then called back on its own, the cause
 // traced back (root cause, component, supplier, contractor). Their events (ids m-1, m-2, ...)
 // come from a random stream of their own: the other cases and events do not change with them.
+// Justified complaints (about 70 %) get their cause recorded with their resolution (root cause,
+// component, supplier, contractor, responsible department) and about one in 20 of them a
+// corrective action (ids a-1, a-2, ...), some done late, some still open.
 // The same options give the same bytes.
 #pragma once
 

@@ -161,6 +161,27 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
     fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>10}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness), median_hours(m, 1));
     staff.push_back({m.key, std::to_string(m.received), percent(m.satisfaction), percent(m.timeliness), median_hours(m, 1)});
   }
+  // Defect feedback (缺陷反馈): complaints, breaches, compensation and corrective actions by root cause.
+  std::vector<std::vector<std::string>> causes;
+  for (const auto& [field, list] : report.by_field) {
+    if (field != "root_cause") continue;
+    std::vector<const kpi::Measures*> rows;
+    for (const auto& m : list)
+      if (m.key != "(none)") rows.push_back(&m);
+    std::sort(rows.begin(), rows.end(), [](const kpi::Measures* a, const kpi::Measures* b) {
+      return a->received != b->received ? a->received > b->received : a->key < b->key;
+    });
+    fmt::print("\nDefect feedback by root cause (8 most frequent)      cases  breached  compensated  granted   actions on time\n");
+    for (size_t i = 0; i < std::min<size_t>(8, rows.size()); ++i) {
+      const kpi::Measures& m = *rows[i];
+      std::string actions = "-";
+      for (const auto& k : m.clocks)
+        if (k.clock == "corrective_action") actions = fmt::format("{}/{}", k.on_time.numerator, k.on_time.denominator);
+      const std::string granted = fmt::format("{}.{:02}", m.compensation_cents / 100, m.compensation_cents % 100);
+      fmt::print("  {:<48} {:>6} {:>9} {:>12} {:>9} {:>16}\n", m.key, m.received, m.breached, m.compensated, granted, actions);
+      causes.push_back({m.key, std::to_string(m.received), std::to_string(m.breached), std::to_string(m.compensated), granted, actions});
+    }
+  }
   fmt::print("\nBy channel           received  satisfaction  timeliness  closure  callback\n");
   for (const auto& m : report.by_channel)
     fmt::print("  {:<18} {:>8} {:>13} {:>11} {:>8} {:>9}\n", m.key, m.received, percent(m.satisfaction), percent(m.timeliness),
@@ -183,6 +204,8 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
     html->table({"measure", "cases", "elapsed median", "elapsed p90", "business median", "business p90"}, handling);
     html->paragraph("By severity:");
     html->table({"severity", "received", "timeliness", "closure", "resolution median (business h)"}, severities);
+    html->paragraph("Defect feedback (缺陷反馈) by root cause: complaints, breaches, compensation and corrective actions done by their due date:");
+    html->table({"root cause", "cases", "breached", "compensated", "granted", "corrective actions on time"}, causes);
     html->paragraph("Staff assessment (个人绩效), the five owners with the most cases:");
     html->table({"owner", "received", "satisfaction", "timeliness", "resolution median (business h)"}, staff);
     std::vector<std::string> weeks;

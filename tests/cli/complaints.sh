@@ -90,7 +90,7 @@ grep -q '"satisfaction":{"value":[0-9.]*,"numerator":[0-9]*,"denominator":[0-9]*
 # The demo replays its logs without a rejection and reports the staff measures and incidents.
 "$crmkit" demo --html "$tmp/report.html" > "$tmp/demo.txt" 2>&1 || fail "demo: $(tail -3 "$tmp/demo.txt")"
 [[ $(grep -c "(0 rejected)" "$tmp/demo.txt") == 2 ]] || fail "demo: $(grep -i rejected "$tmp/demo.txt")"
-for text in "Handling times" "By severity" "incidents (mass faults) with 69 cases linked"; do
+for text in "Handling times" "By severity" "incidents (mass faults) with 69 cases linked" "agent not trained on the new plans"; do
   grep -q "$text" "$tmp/demo.txt" || fail "demo: no '$text'"
   grep -q "$text" "$tmp/report.html" || fail "demo report: no '$text'"
 done

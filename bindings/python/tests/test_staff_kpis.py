@@ -128,3 +128,37 @@ def test_justified_repeats_and_targets(data):
     with pytest.raises(crmkit.InvalidArgument, match="targets"):
         e.kpi(targets=[("closure", ">0.9")])
     e.close()
+
+
+def test_defect_feedback_corrective_actions_and_causes(data, tmp_path):
+    """A cause recorded, a corrective action that runs on after the complaint closes, one open at
+    a time (a refusal changes nothing, in memory and durable), and the report by root cause."""
+    files = (data / "workflows", data / "policies", data / "calendars" / "cn-2026.json")
+    for e in (crmkit.Engine.from_files(*files), crmkit.Engine.open(tmp_path / "df.db", *files, durability="off")):
+        e.apply(ev("1", "C-1", "receive", "09:00", channel="phone", category="installation", severity="normal", customer="K-1"))
+        e.apply(ev("2", "C-1", "acknowledge", "09:05"))
+        e.apply(ev("3", "C-1", "dispatch", "09:10", department="installation", owner="u-1"))
+        e.apply(ev("4", "C-1", "resolve", "10:00", resolution="cable fixed", justified=True, root_cause="drop cable left exposed",
+                   component="drop cable", supplier="Changfei", contractor="FieldServ"))
+        e.apply(ev("5", "C-1", "callback", "11:00", outcome="satisfied", manual=True))
+        e.apply(ev("6", "C-1", "corrective_action", "11:30", "supervisor", action="contractor audit", owner="q-3",
+                   due="2026-03-16T18:00:00+08:00"))
+        case = e.case("C-1")
+        assert case.state == "closed"
+        assert {c["name"]: c["state"] for c in case.clocks}["corrective_action"] == "running"
+        before, position = case.to_dict(), e.journal_position
+        with pytest.raises(crmkit.InvalidState, match="clock 'corrective_action' is running"):
+            e.apply(ev("7", "C-1", "corrective_action", "12:00", "supervisor", action="again", owner="q-3",
+                       due="2026-03-20T18:00:00+08:00"))
+        with pytest.raises(crmkit.PermissionDenied):
+            e.apply(ev("7", "C-1", "corrective_action", "12:00", action="again", owner="q-3", due="2026-03-20T18:00:00+08:00"))
+        assert e.case("C-1").to_dict() == before and e.journal_position == position
+        e.apply(ev("8", "C-1", "complete_action", "16:00", result="audit done"))
+        with pytest.raises(crmkit.InvalidState, match="nothing it tracks is open"):
+            e.apply(ev("9", "C-1", "complete_action", "16:30", result="again"))
+        report = e.kpi()
+        by_cause = {m["key"]: m for m in report["by_field"]["root_cause"]}
+        assert by_cause["drop cable left exposed"]["received"] == 1
+        assert {c["clock"]: c["on_time"]["value"] for c in by_cause["drop cable left exposed"]["clocks"]}["corrective_action"] == 1
+        assert [m["key"] for m in report["by_field"]["contractor"]] == ["FieldServ"]
+        e.close()
