@@ -124,6 +124,10 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
   fmt::print("ended apart (not valid cases for closure): {}\n", ended.empty() ? "none" : ended);
   fmt::print("repeat complaints {} (justified {}), over-level {} (justified {}); cases judged justified 有理由: {}\n", o.repeats,
              o.repeat.numerator, o.over_level_received, o.over_level.numerator, o.justified);
+  table.push_back({"ended apart (rejected, withdrawn, merged)", ended.empty() ? "none" : ended, "", "", ""});
+  table.push_back({"repeat complaints, all (justified)", fmt::format("{} ({})", o.repeats, o.repeat.numerator), "", "", ""});
+  table.push_back({"over-level complaints, all (justified)", fmt::format("{} ({})", o.over_level_received, o.over_level.numerator), "", "",
+                   ""});
   // Incidents (mass faults): their own clocks; their notice and resolution written into each linked case.
   std::string incident_text = fmt::format("{} incidents (mass faults) with {} cases linked to them", incidents, incident_cases);
   for (const auto& w : report.by_workflow)

@@ -283,6 +283,12 @@ int main(void) {
   CHECK(crmkit_engine_find(e, "{\"escalation_level\":4294967296}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_kpi(e, "{\"start\":\"2026-01-01T00:00:00Z\"}", &json) == CRMKIT_EINVAL);
   CHECK(crmkit_engine_kpi(e, "{\"as_of\":9223372036854775807}", &json) == CRMKIT_EINVAL);
+  /* The staff and management measures are in every bucket. */
+  CHECK(crmkit_engine_kpi(e, NULL, &json) == CRMKIT_OK && strstr(json, "\"by_severity\":[") != NULL &&
+        strstr(json, "\"handling_times\":[{\"measure\":\"first_response\",\"elapsed\":{\"count\":") != NULL &&
+        strstr(json, "\"ended\":{") != NULL && strstr(json, "\"targets\":{\"satisfaction\":\">0.95\"") != NULL);
+  crmkit_string_free(json);
+  json = NULL;
   /* KPI targets: the policy's, overridden by the caller's; an unknown measure or a bad target names it. */
   CHECK(crmkit_engine_kpi(e, "{\"targets\":{\"closure\":\">=0.5\",\"repeat\":\"minimise\"}}", &json) == CRMKIT_OK &&
         strstr(json, "\"closure\":\">=0.5\"") != NULL && strstr(json, "\"satisfaction\":\">0.95\"") != NULL);

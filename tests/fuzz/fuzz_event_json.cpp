@@ -34,9 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   engine.apply_json(R"({"id":"seed","case":"C-1","type":"receive","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-1","tier":"gold"}})");
   // An incident both cases are linked to: a notice or resolution on it reaches them (all or none).
-  engine.apply_json(R"({"id":"i1","case":"INC-1","type":"receive","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"workflow":"incident","category":"network","severity":"high","description":"outage"}})");
-  engine.apply_json(R"({"id":"i2","case":"INC-1","type":"link","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"case":"C-1"}})");
-  engine.apply_json(R"({"id":"i3","case":"INC-1","type":"link","at":"2026-03-02T09:00:00+08:00","actor":"u","role":"agent","data":{"case":"W-1"}})");
+  engine.apply_json(R"({"id":"i1","case":"INC-1","type":"receive","at":"2026-03-02T09:15:00+08:00","actor":"u","role":"agent","data":{"workflow":"incident","category":"network","severity":"high","description":"outage"}})");
+  engine.apply_json(R"({"id":"i2","case":"INC-1","type":"link","at":"2026-03-02T09:15:00+08:00","actor":"u","role":"agent","data":{"case":"C-1"}})");
+  engine.apply_json(R"({"id":"i3","case":"INC-1","type":"link","at":"2026-03-02T09:15:00+08:00","actor":"u","role":"agent","data":{"case":"W-1"}})");
   std::string_view text(reinterpret_cast<const char*>(data), size);
   size_t pos = 0;
   int lines = 0;
