@@ -60,6 +60,14 @@ inline std::string engine_dump(const workflow::Engine& e) {
   return out + kpi::to_json(e.kpi(o));
 }
 
+/// A case's clock by name (the test fails when the case has none).
+inline const workflow::ClockInfo& clock(const workflow::Case& c, const std::string& name) {
+  for (const workflow::ClockInfo& k : c.clocks)
+    if (k.name == name) return k;
+  FAIL("no clock " << name);
+  return c.clocks.front();
+}
+
 /// Each refusal has its code and message and leaves the engine (cases, KPIs, journal) as it was.
 inline void all_refused(workflow::Engine& e, const std::vector<std::tuple<std::string, Errc, std::string>>& refusals) {
   const std::string before = engine_dump(e);

@@ -24,16 +24,11 @@ using namespace crmkit::workflow;
 namespace {
 
 using testing::all_refused;
+using testing::clock;
 
 std::string event(const std::string& id, const std::string& case_id, const std::string& type, const std::string& at,
                   const std::string& data = "", const std::string& role = "agent") {
   return testing::march_event(id, type, at, data, role, case_id);
-}
-
-const ClockInfo* clock(const Case& c, const std::string& name) {
-  for (const ClockInfo& k : c.clocks)
-    if (k.name == name) return &k;
-  return nullptr;
 }
 
 const kpi::Measures& bucket(const kpi::Report& r, const std::string& field, const std::string& key) {
@@ -73,7 +68,7 @@ TEST_CASE("Corrective actions: one open at a time, running on after the complain
     CHECK(opened.clocks[0].due == parse_instant("2026-03-20T18:00:00+08:00"));
     Case c = *e.get("C-1");
     CHECK(c.state == "closed");
-    CHECK(clock(c, "corrective_action")->state == sla::ClockState::running);
+    CHECK(clock(c, "corrective_action").state == sla::ClockState::running);
     all_refused(e, {
         {event("x1", "C-1", "corrective_action", "09T16:20:00", R"("action":"another","owner":"q-7","due":"2026-03-21T18:00:00+08:00")",
                "supervisor"),
@@ -90,26 +85,26 @@ TEST_CASE("Corrective actions: one open at a time, running on after the complain
     e.apply_json(event("o3", "C-1", "callback", "10T11:00:00", R"("outcome":"satisfied","manual":true)"));
     c = *e.get("C-1");
     CHECK(c.state == "closed");
-    CHECK(clock(c, "corrective_action")->state == sla::ClockState::running);
-    CHECK(clock(c, "resolution")->state == sla::ClockState::stopped);
+    CHECK(clock(c, "corrective_action").state == sla::ClockState::running);
+    CHECK(clock(c, "resolution").state == sla::ClockState::stopped);
     const ApplyResult done = e.apply_json(event("ok", "C-1", "complete_action", "18T10:00:00", R"("result":"batch updated")"));
     REQUIRE(done.clocks.size() == 1);
     CHECK(done.clocks[0].op == ClockAction::stop);  // what happened to the clock
     c = *e.get("C-1");
-    CHECK(clock(c, "corrective_action")->state == sla::ClockState::stopped);
-    CHECK_FALSE(clock(c, "corrective_action")->breached);
+    CHECK(clock(c, "corrective_action").state == sla::ClockState::stopped);
+    CHECK_FALSE(clock(c, "corrective_action").breached);
     // Nothing open now: a completion is refused; a new action may open.
     all_refused(e, {{event("x5", "C-1", "complete_action", "18T11:00:00", R"("result":"again")"), Errc::invalid_state,
                      "clock 'corrective_action' is not running: nothing it tracks is open"}});
     e.apply_json(event("ca2", "C-1", "corrective_action", "18T12:00:00", R"("action":"supplier audit","owner":"q-8","due":"2026-03-19T18:00:00+08:00")",
                        "supervisor"));
-    CHECK(clock(*e.get("C-1"), "corrective_action")->instance == 2);
+    CHECK(clock(*e.get("C-1"), "corrective_action").instance == 2);
     // A withdrawn case's open action ends with it (a terminal state stops every clock).
     e.apply_json(event("c2r", "C-2", "receive", "18T09:00:00", R"("channel":"phone","category":"service","severity":"normal","customer":"K-2")"));
     e.apply_json(event("c2a", "C-2", "corrective_action", "18T09:30:00", R"("action":"x","owner":"q-1","due":"2026-03-25T18:00:00+08:00")",
                        "supervisor"));
     e.apply_json(event("c2w", "C-2", "withdraw", "18T10:00:00"));
-    CHECK(clock(*e.get("C-2"), "corrective_action")->state == sla::ClockState::stopped);
+    CHECK(clock(*e.get("C-2"), "corrective_action").state == sla::ClockState::stopped);
   };
   testing::in_memory_and_durable(testing::fresh_engine, check);
 }

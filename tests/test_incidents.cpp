@@ -23,6 +23,7 @@ using namespace crmkit::workflow;
 namespace {
 
 using testing::all_refused;
+using testing::clock;
 using testing::kData;
 
 Engine all_workflows() {
@@ -57,12 +58,6 @@ std::string data_of(const AuditEntry& a, const std::string& name) {
   return "";
 }
 
-const ClockInfo& clock(const Case& c, const std::string& name) {
-  for (const ClockInfo& k : c.clocks)
-    if (k.name == name) return k;
-  FAIL("no clock " << name);
-  return c.clocks.front();
-}
 
 /// INC-1 declared at 09:00 on 9 March; complaints C-1..C-3 of three customers and work order W-1
 /// linked to it; C-3 already resolved on its own.

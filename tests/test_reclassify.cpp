@@ -22,6 +22,7 @@ using namespace crmkit::workflow;
 
 namespace {
 
+using testing::clock;
 using testing::code_of;
 using testing::engine_dump;
 using testing::error_of;
@@ -49,13 +50,6 @@ Engine elapsed_engine() {
   const Calendar cal = Calendar::from_file(kData + "calendars/cn-2026.json");
   return Engine(Definition::from_file(kData + "workflows/default.json"), sla::Policy::from_json(elapsed_policy(), cal),
                 Rules::from_json(elapsed_policy()), cal.zone());
-}
-
-const ClockInfo& clock(const Case& c, const std::string& name) {
-  for (const auto& k : c.clocks)
-    if (k.name == name) return k;
-  FAIL("no clock " << name);
-  return c.clocks.front();
 }
 
 /// The instants at which `clock` breached among a sweep's events.

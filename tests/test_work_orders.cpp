@@ -23,6 +23,7 @@ using namespace crmkit::workflow;
 namespace {
 
 using testing::all_refused;
+using testing::clock;
 using testing::kData;
 
 Engine both_workflows() {
@@ -53,12 +54,6 @@ void appointed(Engine& e, const std::string& id = "W-1", const std::string& data
   e.apply_json(event(id + "a", "appoint", "09T09:30:00", window("14:00", "16:00"), "technician", id, "tech-7"));
 }
 
-const ClockInfo& clock(const Case& c, const std::string& name) {
-  for (const ClockInfo& k : c.clocks)
-    if (k.name == name) return k;
-  FAIL("no clock " << name);
-  return c.clocks.front();
-}
 
 Instant at(const std::string& s) { return parse_instant(s); }
 

@@ -85,44 +85,6 @@ static void walk(crmkit_engine* e) {
 }
 
 int main(void) {
-  const char* workflows = CRMKIT_SOURCE_DIR "/data/workflows";
-  const char* policies = CRMKIT_SOURCE_DIR "/data/policies";
-  const char* calendar = CRMKIT_SOURCE_DIR "/data/calendars/cn-2026.json";
-  crmkit_engine* e = NULL;
-  char db[] = "/tmp/crmkit-capi-wo-XXXXXX";
-  char path[64];
-  char* json = NULL;
-  char* reopened = NULL;
-  int fd;
-
-  CHECK(crmkit_engine_from_files(workflows, policies, calendar, &e) == CRMKIT_OK);
-  if (e) walk(e);
-  crmkit_engine_free(e);
-  e = NULL;
-
-  fd = mkstemp(db);
-  CHECK(fd >= 0);
-  if (fd >= 0) close(fd);
-  unlink(db);
-  snprintf(path, sizeof path, "%s", db);
-  CHECK(crmkit_engine_open(path, workflows, policies, calendar, NULL, &e) == CRMKIT_OK);
-  if (e) walk(e);
-  CHECK(crmkit_engine_get_case(e, "W-1", &json) == CRMKIT_OK);
-  crmkit_engine_free(e);
-  e = NULL;
-  CHECK(crmkit_engine_open(path, workflows, policies, calendar, NULL, &e) == CRMKIT_OK);
-  CHECK(crmkit_engine_get_case(e, "W-1", &reopened) == CRMKIT_OK);
-  CHECK(json && reopened && strcmp(json, reopened) == 0);
-  crmkit_string_free(json);
-  crmkit_string_free(reopened);
-  crmkit_engine_free(e);
-  unlink(path);
-  {
-    char side[96];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-  }
+  walk_in_memory_and_durable(walk, "W-1");
   return report();
 }
