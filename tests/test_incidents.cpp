@@ -13,6 +13,7 @@
 
 #include "crmkit/calendar.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/kpi.hpp"
 #include "crmkit/workflow.hpp"
 #include "engine_fixture.hpp"
 #include "test_support.hpp"
@@ -121,6 +122,16 @@ TEST_CASE("An incident links cases of many customers; one notice and one resolut
     // The complaints go on alone: a callback closes C-1.
     CHECK(e.apply_json(event("b1", "C-1", "callback", "09T15:00:00", R"("outcome":"satisfied")")).to_state == "closed");
     CHECK(e.apply_json(event("x1", "INC-1", "close", "09T16:00:00", "", "supervisor")).to_state == "closed");
+    // The cause traced back on the incident (defect feedback) counts its complaints too: they
+    // record none of their own. W-1's workflow has no root cause field: not in that breakdown.
+    e.apply_json(event("u1", "INC-1", "update", "09T16:10:00", R"("root_cause":"fibre cut by road works","supplier":"Changfei")", "supervisor"));
+    const kpi::Report r = e.kpi();
+    for (const auto& [field, list] : r.by_field) {
+      if (field != "root_cause") continue;
+      REQUIRE(list.size() == 1);
+      CHECK(list[0].key == "fibre cut by road works");
+      CHECK(list[0].received == 4);  // INC-1, C-1, C-2 and C-3
+    }
   };
   testing::in_memory_and_durable(all_workflows, check);
 }

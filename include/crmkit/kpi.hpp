@@ -178,7 +178,8 @@ struct Report {
   /// Per declared field the report groups by (a work order's product and kind: the enum fields
   /// the policy's rules match; and every field declared "group_by": a complaint's root cause,
   /// component, supplier, contractor, responsible department), by field name: the cases by the
-  /// field's last value ("(none)" for a case without one).
+  /// field's last value ("(none)" for a case without one). A case without a value of a
+  /// "group_by" field takes that of the first case linked to it that has one (its incident).
   std::vector<std::pair<std::string, std::vector<Measures>>> by_field;
   std::vector<ReasonCount> dissatisfaction_reasons;  ///< reasons of unsatisfied callbacks, most frequent first
 };

@@ -320,6 +320,27 @@ bool grouped_field(const LoadedWorkflow& w, size_t field) {
                         std::find(w.rule_fields.begin(), w.rule_fields.end(), static_cast<uint8_t>(field)) != w.rule_fields.end());
 }
 
+/// A cause a case does not record itself, from the cases linked to it (the incident it is part of,
+/// the work order it is about): the last value of field `name` the first of them that has one
+/// gave (empty: none has).
+std::string_view linked_value(const Engine::Impl& m, const CaseRec& c, std::string_view name) {
+  std::string_view found;
+  for_each_linked_case(c, m.def(c), [&](std::string_view id) {
+    const CaseRec* other = found.empty() ? m.find_case(id) : nullptr;
+    if (!other) return;
+    const Definition::Impl& od = m.def(*other);
+    const int fi = od.field_index(name);
+    if (fi < 0 || !od.fields[static_cast<size_t>(fi)].group_by) return;
+    const auto code = static_cast<uint8_t>(kFirstDeclaredCode + fi);
+    for (const Record& r : other->events)
+      if (r.data_len > 0)
+        decode_data(other->pool, r, od, [&](const RecordItem& item) {
+          if (item.code == code) found = item.text;
+        });
+  });
+  return found;
+}
+
 /// The workflow's declared boolean field "justified" (有理由的投诉): its index, or -1.
 int justified_field(const Definition::Impl& d) {
   for (size_t i = 0; i < d.fields.size(); ++i)
@@ -620,10 +641,13 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
       if (!grouped_field(m.wf(c), fi)) continue;
       const FieldDef& f = d.fields[fi];
       auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
+      std::string_view given = it == k.enum_values.end() ? std::string_view() : it->second;
+      // A cause the case does not record comes from a case linked to it (its incident).
+      if (given.empty() && f.group_by) given = linked_value(m, c, f.name);
       // A free-text value (a root cause) is masked as the reasons are: the report has no reader role.
-      const std::string value = it == k.enum_values.end()              ? std::string("(none)")
-                                : f.type == FieldType::string ? mask_free_text(it->second)
-                                                              : std::string(it->second);
+      const std::string value = given.empty()                  ? std::string("(none)")
+                                : f.type == FieldType::string ? mask_free_text(given)
+                                                              : std::string(given);
       put(fields[f.name][value]);
     }
   }
