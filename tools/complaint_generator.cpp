@@ -244,10 +244,9 @@ class Builder {
           kv("department", "network") + "," + kv("owner", person("u-", 100, 60)));
       // Complaints about it, received within 90 minutes and linked to it.
       const int n = static_cast<int>(r.range(6, 20));
-      std::vector<size_t> complaints;
+      std::vector<std::pair<size_t, bool>> complaints;  // (case, whether its tier gets a manual callback)
       for (int j = 0; j < n; ++j) {
         const size_t c = new_case({});
-        complaints.push_back(c);
         const int64_t received = t0 + mins(3, 90);
         const std::string receiver = person("u-", 1, 40);
         const char* tier = r.pick(kTiers);
@@ -257,7 +256,7 @@ class Builder {
                 kv("description", "宽带断网 (no broadband), " + area));
         put(inc, received + mins(2, 10), "link", person("u-", 1, 40), "agent", kv("case", "C-" + std::to_string(rank[c])));
         put(c, received + mins(5, 20), "acknowledge", receiver, "agent");
-        manual_.push_back(std::find(o_.manual_tiers.begin(), o_.manual_tiers.end(), tier) != o_.manual_tiers.end());
+        complaints.emplace_back(c, std::find(o_.manual_tiers.begin(), o_.manual_tiers.end(), tier) != o_.manual_tiers.end());
       }
       // The customers told of progress within the hour (now and then late), then service restored
       // for all at once, within the restoration target mostly.
@@ -266,9 +265,8 @@ class Builder {
       const int64_t restored = t0 + (r.chance(0.15) ? mins(8 * 60 + 10, 12 * 60) : mins(150, 7 * 60));
       put(inc, restored, "incident_resolve", person("s-", 1, 8), "supervisor", kv("resolution", std::string(cause[0]) + ": repaired"));
       // Each complaint called back on its own; a mass fault is the company's doing (justified).
-      for (size_t j = 0; j < complaints.size(); ++j) {
-        const size_t c = complaints[j];
-        const bool manual = manual_[manual_.size() - complaints.size() + j] || r.chance(0.5);
+      for (const auto& [c, manual_tier] : complaints) {
+        const bool manual = manual_tier || r.chance(0.5);
         const double y = r.uniform();
         const char* outcome = y < 0.15 ? "very_satisfied" : y < 0.95 ? "satisfied" : "unsatisfied";
         int64_t t = restored + mins(30, 300);
@@ -542,7 +540,6 @@ class Builder {
   uint16_t seq_ = 0;
   std::vector<Plan> plans_;
   std::vector<GenEvent> events_;
-  std::vector<bool> manual_;  // mass faults: per complaint, whether its tier gets a manual callback
 };
 
 }  // namespace

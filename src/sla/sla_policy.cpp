@@ -267,6 +267,15 @@ struct Policy::Impl {
     return it->second;
   }
 
+  /// The calendar a case of `tier` counts business time on: the tier's, else `base` (a clock's, or
+  /// the policy's when empty).
+  const Calendar& tier_or(std::string_view tier, const std::string& base) const {
+    const std::string* name = base.empty() ? &calendar : &base;
+    if (!tier.empty())
+      if (auto t = tiers.find(tier); t != tiers.end() && !t->second.calendar.empty()) name = &t->second.calendar;
+    return calendar_named(*name, "policy");
+  }
+
   std::string known_calendars() const {
     std::string s;
     for (const auto& [name, _] : calendars) s += (s.empty() ? "" : ", ") + name;
@@ -457,18 +466,12 @@ const Calendar& Policy::business_calendar(std::string_view clock, std::string_vi
   if (!impl_) throw Error(Errc::invalid_state, "empty policy");
   auto it = impl_->clocks.find(clock);
   if (it == impl_->clocks.end()) throw Error(Errc::not_found, fmt::format("policy has no clock '{}'", clock));
-  std::string calendar = it->second.calendar.empty() ? impl_->calendar : it->second.calendar;
-  if (!tier.empty())
-    if (auto t = impl_->tiers.find(tier); t != impl_->tiers.end() && !t->second.calendar.empty()) calendar = t->second.calendar;
-  return impl_->calendar_named(calendar, "policy");
+  return impl_->tier_or(tier, it->second.calendar);
 }
 
 const Calendar& Policy::tier_calendar(std::string_view tier) const {
   if (!impl_) throw Error(Errc::invalid_state, "empty policy");
-  std::string calendar = impl_->calendar;
-  if (!tier.empty())
-    if (auto t = impl_->tiers.find(tier); t != impl_->tiers.end() && !t->second.calendar.empty()) calendar = t->second.calendar;
-  return impl_->calendar_named(calendar, "policy");
+  return impl_->tier_or(tier, {});
 }
 
 Target Policy::target(std::string_view clock, const CaseAttributes& a) const {

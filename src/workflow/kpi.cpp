@@ -226,7 +226,8 @@ struct Contribution {
   };
   std::vector<ClockDue> clocks_due;  ///< each clock of the case that is due, and whether it met its target
   int64_t appointments = 0, reschedules_by_customer = 0, reschedules_by_company = 0, visits = 0, not_at_home = 0;
-  std::vector<std::pair<std::string_view, std::string_view>> enum_values;  ///< (declared enum field, the case's value)
+  std::vector<std::pair<std::string_view, std::string_view>> enum_values;  ///< (grouped declared field, the case's value)
+  std::vector<std::string_view> unsatisfied_reasons;  ///< of the "unsatisfied" ratings that stand
   /// Instants (unix seconds) of the trail's first state change, first resolution and first
   /// completed callback after it; kNone when the trail has none.
   int64_t first_change = kNone, first_resolved = kNone, first_callback = kNone;
@@ -236,7 +237,10 @@ struct Contribution {
   void reset() {
     auto due = std::move(clocks_due);
     auto values = std::move(enum_values);
+    auto reasons = std::move(unsatisfied_reasons);
     *this = Contribution();
+    unsatisfied_reasons = std::move(reasons);
+    unsatisfied_reasons.clear();
     clocks_due = std::move(due);
     clocks_due.clear();
     enum_values = std::move(values);
@@ -320,25 +324,36 @@ bool grouped_field(const LoadedWorkflow& w, size_t field) {
                         std::find(w.rule_fields.begin(), w.rule_fields.end(), static_cast<uint8_t>(field)) != w.rule_fields.end());
 }
 
-/// A cause a case does not record itself, from the cases linked to it (the incident it is part of,
-/// the work order it is about): the last value of field `name` the first of them that has one
-/// gave (empty: none has).
-std::string_view linked_value(const Engine::Impl& m, const CaseRec& c, std::string_view name) {
-  std::string_view found;
-  for_each_linked_case(c, m.def(c), [&](std::string_view id) {
-    const CaseRec* other = found.empty() ? m.find_case(id) : nullptr;
+/// The causes a case does not record itself ("group_by" fields without a value), from the cases
+/// linked to it (the incident it is part of, the work order it is about): each field takes the
+/// last value the first of them that has one gave. One pass over each linked case's trail.
+void inherit_linked_values(const Engine::Impl& m, const CaseRec& c, Contribution& k) {
+  const Definition::Impl& d = m.def(c);
+  std::vector<std::string_view> missing;
+  for (const FieldDef& f : d.fields)
+    if (f.group_by && std::none_of(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; }))
+      missing.push_back(f.name);
+  if (missing.empty()) return;
+  for_each_linked_case(c, d, [&](std::string_view id) {
+    const CaseRec* other = missing.empty() ? nullptr : m.find_case(id);
     if (!other) return;
     const Definition::Impl& od = m.def(*other);
-    const int fi = od.field_index(name);
-    if (fi < 0 || !od.fields[static_cast<size_t>(fi)].group_by) return;
-    const auto code = static_cast<uint8_t>(kFirstDeclaredCode + fi);
+    std::vector<std::pair<std::string_view, std::string_view>> found;  // this linked case's last values
     for (const Record& r : other->events)
       if (r.data_len > 0)
         decode_data(other->pool, r, od, [&](const RecordItem& item) {
-          if (item.code == code) found = item.text;
+          if (item.code < kFirstDeclaredCode || !od.fields[item.code - kFirstDeclaredCode].group_by) return;
+          const std::string_view name = od.fields[item.code - kFirstDeclaredCode].name;
+          if (std::find(missing.begin(), missing.end(), name) == missing.end()) return;
+          auto it = std::find_if(found.begin(), found.end(), [&](const auto& v) { return v.first == name; });
+          if (it == found.end()) found.emplace_back(name, item.text);
+          else it->second = item.text;
         });
+    for (const auto& value : found) {
+      k.enum_values.push_back(value);
+      missing.erase(std::find(missing.begin(), missing.end(), value.first));
+    }
   });
-  return found;
 }
 
 /// The workflow's declared boolean field "justified" (有理由的投诉): its index, or -1.
@@ -351,8 +366,11 @@ int justified_field(const Definition::Impl& d) {
 /// One pass along a case's trail: the first-contact and handling owners replayed (the formal
 /// handovers, and with first_contact "record" the events accepted from someone responsible for
 /// neither), the appointments, reschedules and visits, the grouped fields' values, whether the
-/// case was judged justified (the last value given), and the instants the handling times end at.
-void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, bool grouped, const Interner& syms, Contribution& k) {
+/// case was judged justified (the last value given), the instants the handling times end at, the
+/// reasons of the "unsatisfied" ratings that stand and whether a manual-callback tier was called
+/// back automatically.
+void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, bool grouped, bool manual_tier, const Interner& syms,
+                Contribution& k) {
   const Definition::Impl& d = *w.d;
   const bool record_mode = w.rules.first_contact.mode == Rules::FirstContact::Mode::record;
   const auto by_code = static_cast<uint8_t>(kFirstDeclaredCode + d.window_by);
@@ -369,8 +387,7 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, bool g
     const StateKind to = rec.to < d.states.size() ? d.states[rec.to].kind : StateKind::open;
     if (i > 0 && k.first_change == kNone && rec.to != rec.from) k.first_change = rec.at;
     if (k.first_resolved == kNone && to == StateKind::resolved) k.first_resolved = rec.at;
-    const bool callback = k.first_resolved != kNone && k.first_callback == kNone && rec.at >= k.first_resolved &&
-                          d.type_has_effect(rec.type, Effect::callback);
+    const bool callback = d.type_has_effect(rec.type, Effect::callback);
     const bool handover = i > 0 && d.type_has_effect(rec.type, Effect::handover);
     const bool assign = i > 0 && d.type_has_effect(rec.type, Effect::assign);
     const bool reschedule = d.window_by >= 0 && d.type_has_effect(rec.type, Effect::reschedule);
@@ -385,11 +402,13 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, bool g
     if (!handover && !assign && !reschedule && !classifies && !callback && !judges) continue;
     CallbackMeaning outcome = CallbackMeaning::none;
     bool manual = false;
+    std::string_view reason;
     decode_data(c.pool, rec, d, [&](const RecordItem& item) {
       if (handover && item.code == static_cast<uint8_t>(Field::to)) first = item.text;
       if (assign && item.code == static_cast<uint8_t>(Field::owner)) owner = item.text;
       if (callback && item.code == static_cast<uint8_t>(Field::outcome)) outcome = d.outcome_meaning(item.text);
       if (callback && item.code == static_cast<uint8_t>(Field::manual)) manual = item.integer != 0;
+      if (callback && item.code == static_cast<uint8_t>(Field::reason)) reason = item.text;
       if (judges && item.code == justified_code) k.justified = item.integer != 0;
       if (reschedule && item.code == by_code) {
         k.reschedules_by_customer += item.text == "customer";
@@ -401,10 +420,14 @@ void scan_trail(const CaseRec& c, const LoadedWorkflow& w, int justified, bool g
       if (it == k.enum_values.end()) k.enum_values.emplace_back(f.name, item.text);
       else it->second = item.text;  // the case keeps the last value given
     });
+    if (!callback) continue;
+    if (!manual) k.manual_tier_automatic |= manual_tier;
     // A rating that stands (an automatic "unsatisfied" owing a manual callback is none).
+    if (owes_manual_callback(outcome, manual, to)) continue;
+    if (outcome == CallbackMeaning::unsatisfied) k.unsatisfied_reasons.push_back(reason);
     const bool rating = outcome == CallbackMeaning::very_satisfied || outcome == CallbackMeaning::satisfied ||
                         outcome == CallbackMeaning::unsatisfied;
-    if (callback && rating && !owes_manual_callback(outcome, manual, to)) k.first_callback = rec.at;
+    if (rating && k.first_resolved != kNone && k.first_callback == kNone && rec.at >= k.first_resolved) k.first_callback = rec.at;
   }
 }
 
@@ -580,7 +603,13 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
     k.called_back = c.ratings[0] + c.ratings[1] + c.ratings[2] > 0 && !k.callback_owed;
     k.repeat = c.repeat_of != 0;
     k.over_level = c.flags & kCaseOverLevel;
-    scan_trail(c, m.wf(c), justified[c.workflow], grouped[c.workflow], m.syms, k);
+    const auto& manual_tiers = m.bound[c.workflow].manual_tiers;
+    const bool manual_tier = c.tier && std::find(manual_tiers.begin(), manual_tiers.end(), c.tier) != manual_tiers.end();
+    scan_trail(c, m.wf(c), justified[c.workflow], grouped[c.workflow], manual_tier, m.syms, k);
+    inherit_linked_values(m, c, k);
+    // A reason is free text: a phone or ID number written into it is masked (the report has no reader role).
+    for (const std::string_view reason : k.unsatisfied_reasons)
+      ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
     k.compensation_cents = c.comp_granted;
     if (k.first_change != kNone || k.first_resolved != kNone) {
       const Calendar& cal = calendar_of(c);
@@ -596,28 +625,6 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
       }
       k.times = static_cast<int64_t>(times.size());
       times.push_back(t);
-    }
-    const int callback_type = d.type_index("callback");
-    const auto& manual_tiers = m.bound[c.workflow].manual_tiers;
-    const bool manual_tier = c.tier && std::find(manual_tiers.begin(), manual_tiers.end(), c.tier) != manual_tiers.end();
-    if ((c.ratings[2] || manual_tier) && callback_type >= 0) {
-      for (const Record& rec : c.events) {
-        if (rec.type != callback_type) continue;
-        bool unsatisfied = false, manual = false;
-        std::string_view reason;
-        decode_data(c.pool, rec, d, [&](const RecordItem& item) {
-          if (item.code == static_cast<uint8_t>(Field::outcome) && d.outcome_meaning(item.text) == CallbackMeaning::unsatisfied)
-            unsatisfied = true;
-          if (item.code == static_cast<uint8_t>(Field::reason)) reason = item.text;
-          if (item.code == static_cast<uint8_t>(Field::manual)) manual = item.integer != 0;
-        });
-        if (!manual) k.manual_tier_automatic = manual_tier;
-        // An automatic "unsatisfied" that left the case resolved is no rating (a manual callback follows).
-        const StateKind to = rec.to < d.states.size() ? d.states[rec.to].kind : StateKind::open;
-        if (owes_manual_callback(unsatisfied ? CallbackMeaning::unsatisfied : CallbackMeaning::none, manual, to)) continue;
-        // A reason is free text: a phone or ID number written into it is masked (the report has no reader role).
-        if (unsatisfied) ++reasons[reason.empty() ? std::string("(no reason given)") : mask_free_text(reason)];
-      }
     }
     if (k.times != kNone) case_begin.push_back(static_cast<uint32_t>(case_buckets.size()));
     const auto put = [&](Bucket& b) {
@@ -641,9 +648,7 @@ kpi::Report Engine::kpi(const kpi::Options& options) const {
       if (!grouped_field(m.wf(c), fi)) continue;
       const FieldDef& f = d.fields[fi];
       auto it = std::find_if(k.enum_values.begin(), k.enum_values.end(), [&](const auto& v) { return v.first == f.name; });
-      std::string_view given = it == k.enum_values.end() ? std::string_view() : it->second;
-      // A cause the case does not record comes from a case linked to it (its incident).
-      if (given.empty() && f.group_by) given = linked_value(m, c, f.name);
+      const std::string_view given = it == k.enum_values.end() ? std::string_view() : it->second;
       // A free-text value (a root cause) is masked as the reasons are: the report has no reader role.
       const std::string value = given.empty()                  ? std::string("(none)")
                                 : f.type == FieldType::string ? mask_free_text(given)
