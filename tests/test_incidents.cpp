@@ -171,17 +171,19 @@ TEST_CASE("Incident refusals change nothing, in memory and durable") {
 }
 
 TEST_CASE("At most kMaxLinkedCases cases are linked to one case") {
-  Engine e = all_workflows();
-  e.apply_json(event("i0", "INC-1", "receive", "09T09:00:00", R"("workflow":"incident","category":"network","severity":"low","description":"d")"));
-  std::vector<std::string> batch;
-  for (size_t i = 0; i < kMaxLinkedCases; ++i) {
-    batch.push_back(event(fmt::format("r{}", i), fmt::format("C-{}", i), "receive", "09T09:01:00", complaint(fmt::format("K-{}", i))));
-    batch.push_back(event(fmt::format("l{}", i), "INC-1", "link", "09T09:02:00", fmt::format(R"("case":"C-{}")", i)));
-  }
-  std::vector<std::string_view> views(batch.begin(), batch.end());
-  CHECK(e.apply_batch(views).applied == 2 * kMaxLinkedCases);
-  e.apply_json(event("rx", "C-x", "receive", "09T09:03:00", complaint("K-x")));
-  all_refused(e, {{event("lx", "INC-1", "link", "09T09:04:00", R"("case":"C-x")"), Errc::limit, "the most one case may have"}});
-  // One notice reaches them all.
-  CHECK(e.apply_json(event("n", "INC-1", "incident_notice", "09T09:05:00", R"("note":"n")")).covered.size() == kMaxLinkedCases);
+  auto check = [](Engine& e) {
+    e.apply_json(event("i0", "INC-1", "receive", "09T09:00:00", R"("workflow":"incident","category":"network","severity":"low","description":"d")"));
+    std::vector<std::string> batch;
+    for (size_t i = 0; i < kMaxLinkedCases; ++i) {
+      batch.push_back(event(fmt::format("r{}", i), fmt::format("C-{}", i), "receive", "09T09:01:00", complaint(fmt::format("K-{}", i))));
+      batch.push_back(event(fmt::format("l{}", i), "INC-1", "link", "09T09:02:00", fmt::format(R"("case":"C-{}")", i)));
+    }
+    std::vector<std::string_view> views(batch.begin(), batch.end());
+    CHECK(e.apply_batch(views).applied == 2 * kMaxLinkedCases);
+    e.apply_json(event("rx", "C-x", "receive", "09T09:03:00", complaint("K-x")));
+    all_refused(e, {{event("lx", "INC-1", "link", "09T09:04:00", R"("case":"C-x")"), Errc::limit, "the most one case may have"}});
+    // One notice reaches them all.
+    CHECK(e.apply_json(event("n", "INC-1", "incident_notice", "09T09:05:00", R"("note":"n")")).covered.size() == kMaxLinkedCases);
+  };
+  testing::in_memory_and_durable(all_workflows, check);
 }
