@@ -1,6 +1,9 @@
 // C ABI: business calendars.
 #include <fmt/core.h>
 
+#include <memory>
+#include <nlohmann/json.hpp>
+
 #include "common/checks.hpp"
 #include "crmkit/calendar.hpp"
 #include "handle_types.hpp"
@@ -47,6 +50,44 @@ int crmkit_calendar_to_json(const crmkit_calendar* h, char** out) {
   if (!c) return CRMKIT_EINVAL;
   return guard([&] {
     *out = dup_string(c->to_json());
+    return ok();
+  });
+}
+
+int crmkit_calendar_holidays(const crmkit_calendar* h, int32_t first_year, int32_t last_year, char** out) {
+  CRMKIT_REQUIRE(out);
+  const Calendar* c = get(h);
+  if (!c) return CRMKIT_EINVAL;
+  return guard([&] {
+    if (last_year < first_year || int64_t{last_year} - first_year >= 100)
+      throw Error(Errc::invalid_argument, fmt::format("holidays: years {}..{} are reversed or more than 100", first_year, last_year));
+    nlohmann::json list = nlohmann::json::array();
+    for (int32_t y = first_year; y <= last_year; ++y)
+      for (const auto& holiday : c->holidays_in(y)) list.push_back({{"date", holiday.date.to_string()}, {"name", holiday.name}});
+    *out = dup_string(nlohmann::json{{"schema", 1}, {"holidays", std::move(list)}}.dump());
+    return ok();
+  });
+}
+
+int crmkit_calendar_import_ics(const char* ics, size_t length, const crmkit_calendar* base, int skip_timed,
+                               crmkit_calendar** out, char** out_report) {
+  CRMKIT_REQUIRE(ics);
+  CRMKIT_REQUIRE(out);
+  const Calendar* b = get(base);
+  if (!b) return CRMKIT_EINVAL;
+  return guard([&] {
+    IcsImportReport report;
+    Calendar cal(import_ics(std::string_view(ics, length), b->spec(), IcsImportOptions{skip_timed != 0}, &report));
+    std::unique_ptr<char, void (*)(char*)> report_json(nullptr, crmkit_string_free);
+    if (out_report)
+      report_json.reset(dup_string(nlohmann::json{{"schema", 1},
+                                              {"events", report.events},
+                                              {"rules", report.rules},
+                                              {"holidays", report.holidays},
+                                              {"skipped", report.skipped}}
+                                   .dump()));
+    give(std::move(cal), out);
+    if (out_report) *out_report = report_json.release();
     return ok();
   });
 }

@@ -105,6 +105,28 @@ CRMKIT_API void crmkit_calendar_free(crmkit_calendar* calendar);
 /** The calendar as JSON (caller frees with crmkit_string_free). */
 CRMKIT_API int crmkit_calendar_to_json(const crmkit_calendar* calendar, char** out_json);
 
+/** The holidays in force in the years [first_year, last_year] (1900..2499, at most 100 years):
+ *  explicit ones and those the calendar's recurring rules make, after make-up working days, as
+ *  JSON (docs/schemas/holidays.schema.json): {"schema":1,"holidays":[{"date":"2026-12-25",
+ *  "name":"Christmas Day"}, ...]} in date order. The caller frees *out_json with
+ *  crmkit_string_free. Errors: CRMKIT_EINVAL (bad handle, NULL out, years outside the range or
+ *  reversed, more than 100 years). */
+CRMKIT_API int crmkit_calendar_holidays(const crmkit_calendar* calendar, int32_t first_year, int32_t last_year,
+                                        char** out_json);
+/** Imports the all-day events of an iCalendar (RFC 5545) text of `ics_length` bytes (parsed with
+ *  libical) into a copy of `base` (zone, working hours, its own holidays): one-off events and
+ *  bounded recurrences as holidays, yearly recurrences as rules (crmkit/calendar.hpp import_ics).
+ *  skip_timed != 0 leaves out events with a time of day (else they refuse the text). On success
+ *  *out is a new calendar the caller frees with crmkit_calendar_free, and, when out_report_json
+ *  is not NULL, *out_report_json what was imported (docs/schemas/ics-import-report.schema.json;
+ *  caller frees with crmkit_string_free). `base` is not changed. Errors: CRMKIT_EINVAL (NULL
+ *  ics, out or base, bad handle, a timed event, an endless recurrence no rule expresses: the
+ *  message names the event by SUMMARY, UID and DTSTART), CRMKIT_EPARSE (no iCalendar text, or
+ *  libical reports an error in it), CRMKIT_ELIMIT (above 64 MiB, more than 100,000 dates);
+ *  on error *out and *out_report_json are left unchanged. */
+CRMKIT_API int crmkit_calendar_import_ics(const char* ics, size_t ics_length, const crmkit_calendar* base, int skip_timed,
+                                          crmkit_calendar** out, char** out_report_json);
+
 /** Deadline: the instant at which `business_seconds` of working time has elapsed after start.
  *  A start outside working time counts from the next opening; a deadline landing on a
  *  closing time is that closing time. Errors: CRMKIT_EINVAL (bad handle, NULL out, negative

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake make pkg-config g++ git tzdata
-  libboost-date-time-dev libboost-serialization-dev libboost-math-dev
+  libboost-date-time-dev libboost-serialization-dev libboost-math-dev libical-dev
   libfmt-dev doctest-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libbenchmark-dev
   python3 python3-numpy python3-pandas python3-pytest python3-jsonschema python3-pip python3-dask python3-distributed
 )

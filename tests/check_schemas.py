@@ -88,6 +88,10 @@ def main():
             n += 1
     must_reject(validator(root, "calendar"), {"name": "x", "week": {"monday": []}}, "calendar with day 'monday'")
     must_reject(validator(root, "calendar"), {"name": "x", "timezone": "UTC"}, "calendar with unknown key")
+    must_reject(validator(root, "calendar"), {"zone": "UTC", "rules": [{"name": "x", "date": "01-01", "easter": 1}]},
+                "holiday rule with both a date and an Easter offset")
+    must_reject(validator(root, "calendar"), {"zone": "UTC", "rules": [{"name": "x", "month": 1, "weekday": "mon"}]},
+                "weekday holiday rule without nth")
     must_reject(validator(root, "policy"), {"clocks": {"c": {"target": "2h", "tagret": "3h"}}}, "policy clock typo")
     must_reject(validator(root, "tiers"), {"individuals": {}}, "tiers with unknown key")
     must_reject(validator(root, "workflow"), {"states": [{"name": "a", "kind": "opened"}], "transitions": []},
@@ -182,6 +186,29 @@ def main():
         if L.crmkit_engine_from_json(versioned[0], versioned[1], json.dumps(cal2).encode(), ctypes.byref(e1)) == 0:
             L.crmkit_engine_free(e1)
             fail("the library accepted a calendar with \"schema\": 2")
+
+        # Holidays and an iCalendar import report, from the library.
+        L.crmkit_calendar_from_file.argtypes = [cp, ctypes.POINTER(vp)]
+        L.crmkit_calendar_holidays.argtypes = [vp, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(vp)]
+        L.crmkit_calendar_import_ics.argtypes = [cp, ctypes.c_size_t, vp, ctypes.c_int, ctypes.POINTER(vp), ctypes.POINTER(vp)]
+        L.crmkit_calendar_free.argtypes = [vp]
+        uk, imported, out = vp(), vp(), vp()
+        ok(L.crmkit_calendar_from_file(os.path.join(data, "calendars", "uk-england-wales.json").encode(), ctypes.byref(uk)),
+           "calendar_from_file")
+        ok(L.crmkit_calendar_holidays(uk, 2020, 2030, ctypes.byref(out)), "calendar_holidays")
+        hol = take(out)
+        check(validator(root, "holidays"), hol, "holidays")
+        must_reject(validator(root, "holidays"), dict(hol, holidays=[{"date": "2026-01-01"}]), "holiday without a name")
+        with open(os.path.join(root, "tests", "fixtures", "company-holidays.ics"), "rb") as fh:
+            ics = fh.read()
+        ok(L.crmkit_calendar_import_ics(ics, len(ics), uk, 1, ctypes.byref(imported), ctypes.byref(out)), "import_ics")
+        rep = take(out)
+        check(validator(root, "ics-import-report"), rep, "ics import report")
+        if not rep["skipped"]:
+            fail("ics import report: the timed event was not reported")
+        must_reject(validator(root, "ics-import-report"), dict(rep, rules="5"), "ics import report with a string count")
+        L.crmkit_calendar_free(imported)
+        L.crmkit_calendar_free(uk)
 
         eng = vp()
         ok(L.crmkit_engine_from_files(os.path.join(data, "workflows", "default.json").encode(),

@@ -1,4 +1,5 @@
-// crmkit calendar deadline|elapsed|check — batch business-time arithmetic over CSV.
+// crmkit calendar deadline|elapsed|check|holidays|import-ics — batch business-time arithmetic over
+// CSV, and the calendar's holidays (rules, iCalendar import).
 #include <fmt/core.h>
 
 #include <charconv>
@@ -6,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "crmkit/calendar.hpp"
@@ -35,6 +38,17 @@ void split_csv(std::string_view line, std::vector<std::string_view>& out) {
 std::string_view unquote(std::string_view f) {
   if (f.size() >= 2 && f.front() == '"' && f.back() == '"') return f.substr(1, f.size() - 2);
   return f;
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+std::string csv_field(std::string_view f) {
+  if (f.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(f);
+  std::string out = "\"";
+  for (char c : f) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
 }
 
 size_t column(const std::vector<std::string_view>& header, std::string_view name) {
@@ -152,9 +166,57 @@ void setup(CLI::App& app) {
       weekly += secs;
       week += fmt::format("{}{} {:.2f}h", d ? ", " : "", kDays[d], secs / 3600.0);
     }
-    fmt::print("calendar OK: {}\nzone: {}\nweek: {} (total {:.2f}h)\nholidays: {}\nmake-up working days: {}\n",
-               s.name.empty() ? "(unnamed)" : s.name, s.zone, week, weekly / 3600.0, s.holidays.size(),
+    fmt::print("calendar OK: {}\nzone: {}\nweek: {} (total {:.2f}h)\nholidays: {}\nholiday rules: {}\nmake-up working days: {}\n",
+               s.name.empty() ? "(unnamed)" : s.name, s.zone, week, weekly / 3600.0, s.holidays.size(), s.rules.size(),
                s.workdays.size());
+  });
+
+  static int32_t first_year = 0, last_year = 0;
+  auto* holidays = cmd->add_subcommand(
+      "holidays", "Writes CSV 'date,name' of the holidays in force (explicit and from the rules, after make-up days)");
+  holidays->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
+  holidays->add_option("--year", first_year, "First year (1900..2499)")->required();
+  holidays->add_option("--to-year", last_year, "Last year (default: --year)");
+  holidays->callback([load] {
+    const Calendar cal = load();
+    const int32_t last = last_year == 0 ? first_year : last_year;
+    if (last < first_year) throw Error(Errc::invalid_argument, fmt::format("--to-year {} is before --year {}", last, first_year));
+    std::string out = "date,name\n";
+    for (int32_t y = first_year; y <= last; ++y)
+      for (const auto& h : cal.holidays_in(y)) out += fmt::format("{},{}\n", h.date.to_string(), csv_field(h.name));
+    write_out(out);
+  });
+
+  static std::string ics_path, ics_zone, ics_name;
+  static bool skip_timed = false;
+  auto* import = cmd->add_subcommand(
+      "import-ics",
+      "Reads an iCalendar (.ics) file's all-day events as holidays (yearly ones as rules) into a calendar; "
+      "writes the calendar JSON on stdout and what was imported on stderr");
+  import->add_option("ics", ics_path, "The .ics file")->required();
+  import->add_option("--calendar", calendar_path,
+                     "Base calendar JSON (zone, working hours, its own holidays); without it --zone is required "
+                     "and the week is Monday..Friday 09:00-17:00");
+  import->add_option("--zone", ics_zone, "IANA zone of a new calendar (without --calendar)");
+  import->add_option("--name", ics_name, "Name of the calendar written (default: the base's)");
+  import->add_flag("--skip-timed", skip_timed, "Leave out events with a time of day (default: refuse the file)");
+  import->callback([] {
+    CalendarSpec base;
+    if (!calendar_path.empty()) {
+      if (!ics_zone.empty()) throw Error(Errc::invalid_argument, "give --calendar or --zone, not both");
+      base = Calendar::from_file(calendar_path).spec();
+    } else {
+      if (ics_zone.empty()) throw Error(Errc::invalid_argument, "give --calendar BASE.json or --zone ZONE");
+      base.zone = ics_zone;
+      for (int d = 0; d < 5; ++d) base.week[d] = {DayInterval{9 * 3600, 17 * 3600}};
+    }
+    if (!ics_name.empty()) base.name = ics_name;
+    IcsImportReport report;
+    const Calendar cal(import_ics(cli::read_file(ics_path), std::move(base), IcsImportOptions{skip_timed}, &report));
+    write_out(nlohmann::json::parse(cal.to_json()).dump(2) + "\n");
+    fmt::print(stderr, "import-ics: {} events: {} yearly rules, {} holiday dates, {} timed events skipped\n", report.events,
+               report.rules, report.holidays, report.skipped.size());
+    for (const auto& s : report.skipped) fmt::print(stderr, "import-ics: skipped {}\n", s);
   });
 }
 

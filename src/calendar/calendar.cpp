@@ -8,8 +8,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "crmkit/error.hpp"
+#include "calendar/holiday_rules.hpp"
 #include "common/files.hpp"
+#include "crmkit/error.hpp"
 
 namespace crmkit {
 
@@ -27,6 +28,21 @@ constexpr int64_t kMaxBusiness = int64_t{100} * 366 * kDay;
 // The precomputed table covers these local years at least.
 constexpr int kTableFirstYear = 2000;
 constexpr int kTableEndYear = 2061;
+
+// Rules are expanded over the supported years (crmkit/time.hpp).
+constexpr int32_t kFirstRuleYear = 1900;
+constexpr int32_t kLastRuleYear = 2499;
+// More rules than any real calendar has; bounds the expansion (600 years x rules).
+constexpr size_t kMaxHolidayRules = 200;
+
+bool valid_utf8(const std::string& s) {
+  try {
+    (void)nlohmann::json(s).dump();
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
 
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -88,7 +104,9 @@ struct Calendar::Impl {
   CalendarSpec spec;
   TimeZone zone;
   std::vector<DayInterval> week[7];
-  std::vector<int64_t> holidays;                                  // sorted day numbers
+  std::vector<int64_t> listed_holidays;  // the spec's explicit holidays: sorted day numbers
+  std::vector<detail::RuleDay> rule_days;  // what the rules make over the supported years
+  std::vector<int64_t> holidays;         // in force: listed and rule days less make-up days, sorted
   std::vector<std::pair<int64_t, std::vector<DayInterval>>> workdays;  // sorted by day
   bool week_has_work = false;
   int64_t last_workday = INT64_MIN;
@@ -125,12 +143,36 @@ struct Calendar::Impl {
     return floor_div(t + zone.utc_offset(Instant::from_unix_seconds(t)), kDay);
   }
 
+  std::vector<std::pair<int64_t, size_t>> named;  // (day, index in spec.holiday_names), sorted
+
+  // The name given to an explicit holiday, if any (the last one given for the day).
+  const std::string* listed_name(int64_t day) const {
+    auto it = std::upper_bound(named.begin(), named.end(), std::pair<int64_t, size_t>{day, SIZE_MAX});
+    if (it == named.begin() || (it - 1)->first != day) return nullptr;
+    return &spec.holiday_names[(it - 1)->second].second;
+  }
+
+  // holidays = listed ∪ rule days, less the make-up working days (they win over rules).
+  void compile_holidays(const std::vector<HolidayRule>& rules) {
+    if (!rules.empty()) rule_days = detail::expand_rules(rules, kFirstRuleYear, kLastRuleYear);
+    holidays = listed_holidays;
+    for (const auto& r : rule_days)
+      if (!is_workday(r.day)) holidays.push_back(r.day);
+    std::sort(holidays.begin(), holidays.end());
+    holidays.erase(std::unique(holidays.begin(), holidays.end()), holidays.end());
+  }
+
+  bool is_workday(int64_t day) const {
+    auto it = std::lower_bound(workdays.begin(), workdays.end(), day, [](const auto& p, int64_t d) { return p.first < d; });
+    return it != workdays.end() && it->first == day;
+  }
+
   bool has_work_after(int64_t day) const { return week_has_work || day <= last_workday; }
 
   void build_table() {
     int64_t lo = CivilDate{kTableFirstYear, 1, 1}.days_since_epoch();
     int64_t hi = CivilDate{kTableEndYear, 1, 1}.days_since_epoch();
-    for (int64_t d : holidays) { lo = std::min(lo, d - 366); hi = std::max(hi, d + 366); }
+    for (int64_t d : listed_holidays) { lo = std::min(lo, d - 366); hi = std::max(hi, d + 366); }
     for (const auto& [d, _] : workdays) { lo = std::min(lo, d - 366); hi = std::max(hi, d + 366); }
     lo = std::max(lo, kMinInstant / kDay + 2);
     hi = std::min(hi, kMaxInstant / kDay - 2);
@@ -310,15 +352,16 @@ Calendar::Calendar(CalendarSpec spec) {
   for (size_t i = 0; i < spec.holidays.size(); ++i) {
     if (!spec.holidays[i].valid())
       throw Error(Errc::invalid_argument, fmt::format("calendar.holidays[{}]: not a valid date", i));
-    impl->holidays.push_back(spec.holidays[i].days_since_epoch());
+    impl->listed_holidays.push_back(spec.holidays[i].days_since_epoch());
   }
-  std::sort(impl->holidays.begin(), impl->holidays.end());
-  impl->holidays.erase(std::unique(impl->holidays.begin(), impl->holidays.end()), impl->holidays.end());
+  std::sort(impl->listed_holidays.begin(), impl->listed_holidays.end());
+  impl->listed_holidays.erase(std::unique(impl->listed_holidays.begin(), impl->listed_holidays.end()),
+                              impl->listed_holidays.end());
   for (const auto& [date, ivs] : spec.workdays) {
     const std::string field = fmt::format("calendar.workdays.{}", date.to_string());
     if (!date.valid()) throw Error(Errc::invalid_argument, fmt::format("{}: not a valid date", field));
     int64_t day = date.days_since_epoch();
-    if (std::binary_search(impl->holidays.begin(), impl->holidays.end(), day))
+    if (std::binary_search(impl->listed_holidays.begin(), impl->listed_holidays.end(), day))
       throw Error(Errc::invalid_argument,
                   fmt::format("{}: {} is both a holiday and a make-up working day", field, date.to_string()));
     auto norm = normalize_day(ivs, field);
@@ -332,6 +375,25 @@ Calendar::Calendar(CalendarSpec spec) {
       throw Error(Errc::invalid_argument,
                   fmt::format("calendar.workdays: {} is listed twice",
                               CivilDate::from_days_since_epoch(impl->workdays[i].first).to_string()));
+  if (!valid_utf8(spec.name)) throw Error(Errc::invalid_argument, "calendar.name: not valid UTF-8");
+  for (size_t i = 0; i < spec.rules.size(); ++i) {
+    const std::string field = fmt::format("calendar.rules[{}]", i);
+    detail::validate_rule(spec.rules[i], field);
+    spec.rules[i] = detail::canonical_rule(std::move(spec.rules[i]));
+    if (!valid_utf8(spec.rules[i].name)) throw Error(Errc::invalid_argument, field + ".name: not valid UTF-8");
+  }
+  for (size_t i = 0; i < spec.holiday_names.size(); ++i) {
+    const auto& [date, name] = spec.holiday_names[i];
+    const std::string field = fmt::format("calendar.holiday_names[{}]", i);
+    if (!date.valid() || !std::binary_search(impl->listed_holidays.begin(), impl->listed_holidays.end(), date.days_since_epoch()))
+      throw Error(Errc::invalid_argument, fmt::format("{}: {} is not one of the holidays", field, date.to_string()));
+    if (name.size() > 200 || !valid_utf8(name)) throw Error(Errc::invalid_argument, field + ": a name is valid UTF-8 of at most 200 bytes");
+  }
+  for (size_t i = 0; i < spec.holiday_names.size(); ++i) impl->named.emplace_back(spec.holiday_names[i].first.days_since_epoch(), i);
+  std::sort(impl->named.begin(), impl->named.end());
+  if (spec.rules.size() > kMaxHolidayRules)
+    throw Error(Errc::limit, fmt::format("calendar.rules: {} rules, at most {}", spec.rules.size(), kMaxHolidayRules));
+  impl->compile_holidays(spec.rules);
   impl->spec = std::move(spec);
   impl->build_table();
   impl_ = std::move(impl);
@@ -395,8 +457,23 @@ Calendar Calendar::from_json(std::string_view text) {
       }
     } else if (key == "holidays") {
       if (!value.is_array()) throw Error(Errc::invalid_argument, "calendar.holidays: expected a list of dates");
-      for (size_t i = 0; i < value.size(); ++i)
-        spec.holidays.push_back(parse_date_field(value[i], fmt::format("calendar.holidays[{}]", i)));
+      for (size_t i = 0; i < value.size(); ++i) {
+        const std::string field = fmt::format("calendar.holidays[{}]", i);
+        if (!value[i].is_object()) {
+          spec.holidays.push_back(parse_date_field(value[i], field));
+          continue;
+        }
+        // {"date": "YYYY-MM-DD", "name": "..."}
+        for (const auto& [k, v] : value[i].items())
+          if (k != "date" && k != "name" && (k.empty() || k[0] != '_'))
+            throw Error(Errc::invalid_argument, fmt::format("{}.{}: unknown field", field, k));
+        if (!value[i].contains("date")) throw Error(Errc::invalid_argument, field + ".date: missing");
+        spec.holidays.push_back(parse_date_field(value[i]["date"], field + ".date"));
+        if (value[i].contains("name")) {
+          if (!value[i]["name"].is_string()) throw Error(Errc::invalid_argument, field + ".name: expected a string");
+          spec.holiday_names.emplace_back(spec.holidays.back(), value[i]["name"].get<std::string>());
+        }
+      }
     } else if (key == "workdays") {
       if (!value.is_object())
         throw Error(Errc::invalid_argument, "calendar.workdays: expected an object {\"YYYY-MM-DD\": [intervals]}");
@@ -404,6 +481,12 @@ Calendar Calendar::from_json(std::string_view text) {
         const std::string field = "calendar.workdays." + date;
         spec.workdays.emplace_back(parse_date_field(date, field), parse_intervals(ivs, field));
       }
+    } else if (key == "rules") {
+      if (!value.is_array()) throw Error(Errc::invalid_argument, "calendar.rules: expected a list of holiday rules");
+      if (value.size() > kMaxHolidayRules)
+        throw Error(Errc::limit, fmt::format("calendar.rules: {} rules, at most {}", value.size(), kMaxHolidayRules));
+      for (size_t i = 0; i < value.size(); ++i)
+        spec.rules.push_back(detail::rule_from_json(value[i], fmt::format("calendar.rules[{}]", i)));
     } else if (key == "schema") {  // the document format version (docs/schemas/calendar.schema.json)
       if (!value.is_number_integer() || value.get<int64_t>() != 1)
         throw Error(Errc::invalid_argument, "calendar.schema: expected 1");
@@ -436,9 +519,18 @@ std::string Calendar::to_json() const {
   j["zone"] = s.zone;
   for (int d = 0; d < 7; ++d) j["week"][kDayKeys[d]] = ivs(impl_->week[d]);
   j["holidays"] = nlohmann::json::array();
-  for (int64_t d : impl_->holidays) j["holidays"].push_back(CivilDate::from_days_since_epoch(d).to_string());
+  for (int64_t d : impl_->listed_holidays) {
+    const std::string date = CivilDate::from_days_since_epoch(d).to_string();
+    const std::string* name = impl_->listed_name(d);
+    if (name) j["holidays"].push_back({{"date", date}, {"name", *name}});
+    else j["holidays"].push_back(date);
+  }
   j["workdays"] = nlohmann::json::object();
   for (const auto& [d, v] : impl_->workdays) j["workdays"][CivilDate::from_days_since_epoch(d).to_string()] = ivs(v);
+  if (!s.rules.empty()) {
+    j["rules"] = nlohmann::json::array();
+    for (const auto& r : s.rules) j["rules"].push_back(detail::rule_to_json(r));
+  }
   return j.dump();
 }
 
@@ -469,6 +561,27 @@ bool Calendar::is_working(Instant t) const {
 Instant Calendar::next_working(Instant t) const {
   check_instant(t, "instant");
   return Instant::from_unix_seconds(impl_->add(t.unix_seconds(), 0));
+}
+
+std::vector<Holiday> Calendar::holidays_in(int32_t year) const {
+  if (year < kFirstRuleYear || year > kLastRuleYear)
+    throw Error(Errc::invalid_argument, fmt::format("holidays_in: year {} is outside {}..{}", year, kFirstRuleYear, kLastRuleYear));
+  const int64_t first = CivilDate{year, 1, 1}.days_since_epoch(), end = CivilDate{year + 1, 1, 1}.days_since_epoch();
+  const auto& in = impl_->holidays;
+  std::vector<Holiday> out;
+  for (auto it = std::lower_bound(in.begin(), in.end(), first); it != in.end() && *it < end; ++it) {
+    Holiday h{CivilDate::from_days_since_epoch(*it), {}};
+    if (const std::string* name = impl_->listed_name(*it)) {
+      h.name = *name;
+      out.push_back(std::move(h));
+      continue;
+    }
+    auto r = std::lower_bound(impl_->rule_days.begin(), impl_->rule_days.end(), *it,
+                              [](const detail::RuleDay& d, int64_t day) { return d.day < day; });
+    if (r != impl_->rule_days.end() && r->day == *it) h.name = impl_->spec.rules[r->rule].name;
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 std::vector<std::pair<Instant, Instant>> Calendar::intervals_on(const CivilDate& date) const {

@@ -41,4 +41,50 @@ if err=$("$crmkit" calendar check --calendar "$bad" 2>&1); then fail "bad calend
 [[ "$err" == *"calendar.week.mon[0]"* ]] || fail "bad calendar error unclear: $err"
 rm -f "$bad"
 "$crmkit" calendar check --calendar "$cal" | grep -q "holidays: 33" || fail "check summary"
+
+# Recurring holidays: the shipped US federal calendar's rules, listed and used.
+us=$root/data/calendars/us-federal.json
+out=$("$crmkit" calendar holidays --calendar "$us" --year 2027)
+expected='date,name
+2027-01-01,New Year'"'"'s Day
+2027-01-18,"Birthday of Martin Luther King, Jr."
+2027-02-15,Washington'"'"'s Birthday
+2027-05-31,Memorial Day
+2027-06-18,Juneteenth National Independence Day
+2027-07-05,Independence Day
+2027-09-06,Labor Day
+2027-10-11,Columbus Day
+2027-11-11,Veterans Day
+2027-11-25,Thanksgiving Day
+2027-12-24,Christmas Day
+2027-12-31,New Year'"'"'s Day'
+[[ "$out" == "$expected" ]] || fail "holidays output: $out"
+[[ $("$crmkit" calendar holidays --calendar "$root/data/calendars/uk-england-wales.json" --year 2020 --to-year 2029 | wc -l) == 84 ]] ||
+  fail "UK 2020..2029 should list 83 bank holidays (8 a year, 2 more in 2022, 1 more in 2023)"
+# Thursday 2026-11-26 is Thanksgiving: Wednesday 16:00 EST + 3 h = Friday 11:00 EST.
+out=$(printf 'start_utc,add_seconds\n2026-11-25T21:00:00Z,10800\n' | "$crmkit" calendar deadline --calendar "$us")
+[[ "$out" == *"2026-11-25T21:00:00Z,10800,2026-11-27T16:00:00Z" ]] || fail "deadline over Thanksgiving: $out"
+"$crmkit" calendar check --calendar "$us" | grep -q "holiday rules: 11" || fail "check does not count the rules"
+if err=$("$crmkit" calendar holidays --calendar "$us" --year 2027 --to-year 2026 2>&1); then fail "reversed years accepted"; fi
+[[ "$err" == *"--to-year"* ]] || fail "reversed years: $err"
+if err=$("$crmkit" calendar holidays --calendar "$us" --year 1800 2>&1); then fail "year 1800 accepted"; fi
+[[ "$err" == *"1800"* ]] || fail "year 1800: $err"
 echo "calendar CLI OK"
+
+# iCalendar import: yearly events become rules, one-off ones dates; a timed event refuses the
+# file (named) unless --skip-timed; nothing is written on a refusal.
+ics=$root/tests/fixtures/company-holidays.ics
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if "$crmkit" calendar import-ics "$ics" --calendar "$us" >"$tmp/refused.json" 2>"$tmp/err"; then fail "timed event accepted"; fi
+grep -q "'Team offsite' (UID offsite@example.com" "$tmp/err" || fail "refusal does not name the event: $(cat "$tmp/err")"
+[[ ! -s "$tmp/refused.json" ]] || fail "a refused import wrote output"
+"$crmkit" calendar import-ics "$ics" --calendar "$us" --skip-timed --name company >"$tmp/company.json" 2>"$tmp/err"
+grep -q "8 events: 5 yearly rules, 8 holiday dates, 1 timed events skipped" "$tmp/err" || fail "import report: $(cat "$tmp/err")"
+"$crmkit" calendar check --calendar "$tmp/company.json" | grep -q "holiday rules: 16" || fail "imported rules not kept"
+out=$("$crmkit" calendar holidays --calendar "$tmp/company.json" --year 2026 | grep -c "")
+[[ "$out" == 22 ]] || fail "2026 should have 21 holidays (11 federal + 14 imported - 4 on the same days), got $((out - 1))"
+if err=$("$crmkit" calendar import-ics "$ics" 2>&1); then fail "import without a base accepted"; fi
+[[ "$err" == *"--zone"* ]] || fail "missing base: $err"
+"$crmkit" calendar import-ics "$ics" --zone Europe/London --skip-timed 2>/dev/null | grep -q '"zone": "Europe/London"' || fail "--zone"
+echo "calendar CLI (rules, ics) OK"

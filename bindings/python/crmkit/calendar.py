@@ -22,6 +22,8 @@ _between = declare("crmkit_calendar_between", _P, _i64, _i64, _pi64)
 _is_working = declare("crmkit_calendar_is_working", _P, _i64, _c.POINTER(_c.c_int))
 _next_working = declare("crmkit_calendar_next_working", _P, _i64, _pi64)
 _add_batch = declare("crmkit_calendar_add_batch", _P, _pi64, _pi64, _c.c_size_t, _pi64)
+_holidays = declare("crmkit_calendar_holidays", _P, _c.c_int32, _c.c_int32, _c.POINTER(_P))
+_import_ics = declare("crmkit_calendar_import_ics", _c.c_char_p, _c.c_size_t, _P, _c.c_int, _c.POINTER(_P), _c.POINTER(_P))
 _between_batch = declare("crmkit_calendar_between_batch", _P, _pi64, _pi64, _c.c_size_t, _pi64)
 
 Instant = Union[int, _dt.datetime, str]
@@ -66,6 +68,36 @@ class Calendar(Handle):
         p = _P()
         check(_always(_c.byref(p)))
         return cls(p)
+
+    @classmethod
+    def from_ics(cls, ics: Union[str, bytes, os.PathLike], base: "Calendar", *, skip_timed: bool = False) -> "Calendar":
+        """A copy of `base` with the all-day events of an iCalendar file (a path, or the text as
+        str/bytes) as holidays: one-off events and bounded recurrences as dates, yearly ones as
+        recurring rules (libical parses the file). Events with a time of day refuse the file
+        (CrmkitError naming the event) unless skip_timed. The new calendar's `import_report`
+        says what was imported: {"events", "rules", "holidays", "skipped"}."""
+        if isinstance(ics, bytes):
+            data = ics
+        elif isinstance(ics, str) and ics.lstrip().upper().startswith("BEGIN:"):
+            data = ics.encode("utf-8")
+        else:
+            with open(ics, "rb") as fh:
+                data = fh.read()
+        if not isinstance(base, Calendar):
+            raise TypeError(f"base: expected a Calendar, got {type(base).__name__}")
+        p, rep = _P(), _P()
+        check(_import_ics(data, len(data), base._h(), 1 if skip_timed else 0, _c.byref(p), _c.byref(rep)))
+        cal = cls(p)
+        cal.import_report = _json.loads(take_string(rep))
+        return cal
+
+    def holidays(self, year: int, to_year: Union[int, None] = None) -> list:
+        """The holidays in force in [year, to_year] (at most 100 years) as (datetime.date, name)
+        pairs in date order: explicit ones and those of the recurring rules, after make-up days."""
+        last = year if to_year is None else to_year
+        s = _P()
+        check(_holidays(self._h(), c_int(year, _c.c_int32, "year"), c_int(last, _c.c_int32, "to_year"), _c.byref(s)))
+        return [(_dt.date.fromisoformat(h["date"]), h["name"]) for h in _json.loads(take_string(s))["holidays"]]
 
     def to_json(self) -> str:
         s = _P()
