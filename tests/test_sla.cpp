@@ -50,7 +50,8 @@ TEST_CASE("parse_duration") {
 TEST_CASE("The default policy gives the targets of docs/domain.md#time-targets") {
   Calendar cal = china();
   Policy p = default_policy(cal);
-  CHECK(p.clock_names() == std::vector<std::string>{"callback", "callback_goal", "contact_after_dispatch", "corrective_action", "crisis_report", "first_response", "reply", "resolution"});
+  CHECK(p.clock_names() == std::vector<std::string>{"callback", "callback_goal", "contact_after_dispatch", "corrective_action", "crisis_report", "first_response",
+                                                         "progress_update", "promised_contact", "reply", "resolution"});
   CHECK(p.has_clock("resolution"));
   CHECK_FALSE(p.has_clock("nope"));
   CHECK(p.default_warnings() == std::vector<double>{0.5, 0.75, 0.9});

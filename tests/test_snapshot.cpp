@@ -364,8 +364,8 @@ TEST_CASE("A snapshot of another format is refused with Error(version) naming bo
     uint64_t scheduler_bytes = 0;
     std::memcpy(&scheduler_bytes, newer.data() + 32, 8);
     const size_t version_at = 40 + static_cast<size_t>(scheduler_bytes) + 1;  // the state's class info: tracking u8, version u32
-    REQUIRE(newer[version_at] == 4);  // class version 4 (crmkit 0.5: pending remedies)
-    newer[version_at] = 5;
+    REQUIRE(newer[version_at] == 5);  // class version 5 (crmkit 0.6: 16 clocks)
+    newer[version_at] = 6;
     CHECK(code_of([&] { b.restore(newer); }) == Errc::version);
     newer[version_at] = 0;  // below the oldest this build reads (1)
     CHECK(code_of([&] { b.restore(newer); }) == Errc::corrupt);
@@ -404,6 +404,37 @@ TEST_CASE("A truncated snapshot is refused with Error(corrupt) and changes nothi
   CHECK((engine_dump(b) == empty));
   b.restore(bytes);
   CHECK((engine_dump(b) == engine_dump(a)));
+}
+
+TEST_CASE("An engine state of class version 4 (crmkit 0.5: 8 clocks a case) is still read: the same as replaying its events") {
+  // tests/fixtures/engine-class4.snapshot: the first 1,000 events of tests/fixtures/quarter-class4-snapshot.jsonl
+  // under the workflow and policy of that release ({workflow,policy}-class4-snapshot.json), swept
+  // before each, written by the build before clocks went to 16 a case (class version 5).
+  auto engine = [] {
+    return workflow::Engine::from_files(CRMKIT_SOURCE_DIR "/tests/fixtures/workflow-class4-snapshot.json",
+                                        CRMKIT_SOURCE_DIR "/tests/fixtures/policy-class4-snapshot.json", kData + "calendars/cn-2026.json");
+  };
+  const auto lines = quarter_lines(CRMKIT_SOURCE_DIR "/tests/fixtures/quarter-class4-snapshot.jsonl");
+  workflow::Engine replayed = engine();
+  replay(replayed, lines, 0, 1000);
+  workflow::Engine restored = engine();
+  const std::string old = read_fixture("engine-class4.snapshot");
+  uint64_t scheduler_bytes = 0;
+  std::memcpy(&scheduler_bytes, old.data() + 32, 8);
+  REQUIRE(old[40 + static_cast<size_t>(scheduler_bytes) + 1] == 4);
+  restored.restore(old);
+  CHECK(restored.size() == replayed.size());
+  CHECK((engine_dump(restored) == engine_dump(replayed)));
+  // It carries on the same way, and its next snapshot is of the current class version and reads back.
+  replay(replayed, lines, 1000, 1500);
+  replay(restored, lines, 1000, 1500);
+  CHECK((engine_dump(restored) == engine_dump(replayed)));
+  const std::string now = restored.snapshot();
+  workflow::Engine again = engine();
+  again.restore(now);
+  CHECK((engine_dump(again) == engine_dump(replayed)));
+  std::memcpy(&scheduler_bytes, now.data() + 32, 8);
+  CHECK(now[40 + static_cast<size_t>(scheduler_bytes) + 1] == 5);
 }
 
 TEST_CASE("A format-2 snapshot written by crmkit 0.2 (checked in) is still read: the same state as replaying its events") {

@@ -96,7 +96,7 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
   auto r = apply(ev("C-1", "receive", at("09:00"), "agent", receive_data()));
   CHECK(r.created);
   CHECK(r.to_state == "received");
-  CHECK(r.clocks.size() == 2);
+  CHECK(r.clocks.size() == 3);  // first_response, resolution, progress_update
   CHECK(apply(ev("C-1", "acknowledge", at("09:05"))).to_state == "acknowledged");
   r = apply(ev("C-1", "dispatch", at("09:10"), "agent", R"("department":"network","owner":"u-100")"));
   CHECK(r.to_state == "in_progress");
@@ -292,6 +292,9 @@ TEST_CASE("the default workflow loads and every transition can be walked") {
     if (st == "waiting_customer") apply(ev(id, "wait_customer", at("09:03"), "agent", R"("reason":"outage")"));
     if (st == "reported") apply(ev(id, "report_back", at("09:03"), "agent", R"("result":"mass fault")"));
     CHECK(e.get(id)->state == st);
+    // Progress promised and given in every open state.
+    apply(ev(id, "promise_contact", at("09:04"), "agent", fmt::format(R"("by":"{}")", at("12:00"))));
+    apply(ev(id, "notify_customer", at("09:04"), "agent", R"("note":"engineers are on their way")"));
     e.apply_json(ev("INC-1", "link", at("09:04"), "agent", fmt::format(R"("case":"{}")", id)));
     apply(ev(id, "incident_notice", at("09:05"), "agent", R"("case":"INC-1","note":"crew on site")"));
     CHECK(apply(ev(id, "incident_resolve", at("09:06"), "agent", R"("case":"INC-1","resolution":"fibre spliced")")).to_state == "resolved");
@@ -591,7 +594,7 @@ TEST_CASE("over-level complaints and queries") {
   CHECK(c->events[3].data == std::vector<workflow::FieldValue>{{"department", workflow::FieldType::string, "billing", false}, {"owner", workflow::FieldType::string, "u-200", false}});
   CHECK(to_json(*c).find(R"("events":[{"id":)") != std::string::npos);
   auto cj = nlohmann::json::parse(to_json(*c));
-  CHECK(cj["clocks"].size() == 3);
+  CHECK(cj["clocks"].size() == 4);  // first_response, resolution, progress_update, contact_after_dispatch
   CHECK(cj["events"][0]["data"]["description"] == "no signal");
 }
 
@@ -615,7 +618,7 @@ TEST_CASE("invalid workflow definitions are refused naming the spot") {
   refused_def(replace(R"({"event": "appeal", "from": ["closed"], "to": "external_review")",
                       R"({"event": "appeal", "from": ["closed"], "to": "closed")"),
               "state 'external_review' is unreachable");
-  refused_def(replace(R"("clocks": {"stop": ["first_response"]})", R"("clocks": {"stop": ["first_reply"]})"),
+  refused_def(replace(R"("clocks": {"stop": ["first_response", "promised_contact"])", R"("clocks": {"stop": ["first_reply", "promised_contact"])"),
               "workflow.transitions[1].clocks.stop[0]: unknown clock 'first_reply'");
   refused_def(replace(R"("from": ["received"], "to": "acknowledged")", R"("from": ["received"], "to": "limbo")"),
               "workflow.transitions[1].to: a transition to nowhere: unknown state 'limbo'");

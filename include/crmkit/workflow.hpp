@@ -96,6 +96,9 @@ enum class Effect : uint8_t {
   /// or resolution reaching its cases); a linked case whose workflow has no such event type is
   /// left out. With data.case: it is such a copy, and data.case must be linked to this case.
   broadcast,
+  /// commits to the customer's next contact (主动承诺下一次联络的具体日期): data.by, a declared
+  /// instant field after the event, which only this effect sets (the promise's clock is due at it)
+  promise,
 };
 const char* effect_name(Effect e) noexcept;
 
@@ -718,7 +721,7 @@ class Engine {
   /// writer's byte order (little-endian on every platform crmkit supports), fixed-width fields:
   ///   fingerprint u64 of the configuration (states, event types, roles, clocks)
   ///   scheduler   text: an sla::Scheduler::to_bytes() snapshot
-  ///   state       class info (tracking u8, version u32 = 4; likewise once before the first
+  ///   state       class info (tracking u8, version u32 = 5; likewise once before the first
   ///               interner and index), then: case ids and symbols (interners), cases, clock -> case
   ///               (u32 each), clock -> slot (u8 each), the workflow versions (table of name
   ///               text, version u32, fingerprint u64), each case's workflow (table of u8), the
@@ -726,18 +729,19 @@ class Engine {
   ///               retargets (table, in case order, of case u32, at i64, record u32, target u32,
   ///               slot u8, instance u8, moved_due u8), the remedies of pending compensations
   ///               that are not money (table, in case order, of case u32, position u32, remedy
-  ///               code u8: 0 money, 1 repair, 2 replace, 3 redo, 4 non_property). Class versions 3
-  ///               (no pending remedies: all money), 2 (no retargets either) and 1 (one workflow:
+  ///               code u8: 0 money, 1 repair, 2 replace, 3 redo, 4 non_property). Class versions 4
+  ///               (8 clocks per case and target set where 5 has 16), 3 (no pending remedies
+  ///               either: all money), 2 (no retargets either) and 1 (one workflow:
   ///               one repeat index, target sets, then two target set indexes, skipped) are read
   ///               as well.
   /// where text = u64 length + bytes; table = u64 count + elements; interner = table of u32
   /// lengths + text of the strings in id order (id 0 is ""); map = u64 count + (key u64,
-  /// value u32) in ascending key order; target set = 8 target ids u32 + 8 escalation levels i8;
-  /// case = table of records, pool text, last_at i64, 8 clock ids u32, 8 clock state codes,
+  /// value u32) in ascending key order; target set = 16 target ids u32 + 16 escalation levels i8;
+  /// case = table of records, pool text, last_at i64, 16 clock ids u32, 16 clock state codes,
   ///   target_set u32, tier u32, state u8, level u8, flags u8, attempts u8, reopens u8,
   ///   satisfaction code, customer, category, channel, severity, owner, department,
   ///   first_owner, repeat_of, merged_into (u32 each), received_at, resolved_at, closed_at,
-  ///   comp_granted (i64 each), table of pending compensations i64, 8 clock instances u8,
+  ///   comp_granted (i64 each), table of pending compensations i64, 16 clock instances u8,
   ///   3 ratings u8, received_offset_minutes i16;
   /// record = at i64, off u32, data_len u32, actor u32, type u16, id_len u16, offset_minutes i16,
   ///   role u8, from u8, to u8, flags u8.

@@ -272,6 +272,8 @@ void Engine::Impl::check_attributes(const Event& e, Plan& p) const {
     if ((i == d->window_start || i == d->window_end) && p.t->effect != Effect::appoint && p.t->effect != Effect::reschedule)
       refuse(Errc::invalid_argument, e,
              fmt::format("data.{}: the visit window changes only with an appoint or a reschedule (which records who asked and why)", a.key));
+    if (i == d->promise_by && p.t->effect != Effect::promise)
+      refuse(Errc::invalid_argument, e, fmt::format("data.{}: a promised contact is made only by a promise (a contact with the customer)", a.key));
     p.attr_codes.push_back(static_cast<uint8_t>(kFirstDeclaredCode + i));
   }
   for (uint8_t i : p.t->required_declared) {
@@ -412,6 +414,7 @@ void Engine::Impl::check_effect(const Event& e, Plan& p, bool sweep_to_event) co
     case Effect::reschedule: check_window(e, p); break;
     case Effect::link: check_link(e, p); break;
     case Effect::broadcast: check_broadcast(e, p); break;
+    case Effect::promise: check_promise(e, p); break;
     default: break;
   }
 }
@@ -449,6 +452,14 @@ void Engine::Impl::check_window(const Event& e, const Plan& p) const {
     });
   if (held_start == start && held_end == end)
     refuse(Errc::invalid_argument, e, fmt::format("the window {} to {} is the one agreed already", format_utc(*start), format_utc(*end)));
+}
+
+void Engine::Impl::check_promise(const Event& e, const Plan& p) const {
+  const std::optional<Instant> by = given_instant(e, p, p.w->d->promise_by);
+  if (!by) refuse(Errc::invalid_argument, e, "missing data.by: the instant of the next contact promised");
+  if (*by <= e.at)
+    refuse(Errc::invalid_argument, e,
+           fmt::format("data.by {} is not after the event ({}): a contact is promised ahead", format_utc(*by), format_utc(e.at)));
 }
 
 void Engine::Impl::check_link(const Event& e, Plan& p) const {

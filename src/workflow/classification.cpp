@@ -175,6 +175,9 @@ void Engine::Impl::plan_targets(const Event& e, Plan& p) const {
     if (w.due_fields.empty() || e.attributes.empty()) return;
     for (uint8_t s = 0; s < d->clocks.size(); ++s) {
       if (!c->clock_id[s] || static_cast<sla::ClockState>(c->clock_state[s]) != sla::ClockState::running) continue;
+      // A clock this event stops or starts anew (a promise kept by the contact that makes the
+      // next one) is not moved: its actions say what happens to it.
+      if (std::any_of(p.t->clocks.begin(), p.t->clocks.end(), [s](const CompiledTransition::Act& a) { return a.clock == s; })) continue;
       const sla::Target& t = scheduler.target(scheduler.target_of(c->clock_id[s]));
       if (t.kind != sla::TargetKind::instant) continue;
       const int field = d->field_index(t.due_field);

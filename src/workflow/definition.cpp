@@ -41,8 +41,9 @@ std::vector<std::string> str_list(const json& j, const std::string& where) {
 constexpr const char* kKindNames[] = {"open", "waiting", "resolved", "closed", "review", "terminal"};
 constexpr const char* kEffectNames[] = {"none",   "receive", "assign",     "escalate",
                                         "callback", "reopen", "merge", "compensate", "approve_compensation",
-                                        "reclassify", "handover", "appoint", "reschedule", "visit", "not_at_home", "link", "broadcast"};
-static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::broadcast) + 1);
+                                        "reclassify", "handover", "appoint", "reschedule", "visit", "not_at_home", "link", "broadcast",
+                                        "promise"};
+static_assert(std::size(kEffectNames) == static_cast<size_t>(Effect::promise) + 1);
 constexpr const char* kOpNames[] = {"start", "pause", "resume", "stop", "restart", "open", "close"};
 static_assert(std::size(kOpNames) == static_cast<size_t>(ClockAction::close) + 1);
 
@@ -196,6 +197,9 @@ void check_effect_fields(const Definition::Impl& d, const TransitionDef& td, con
       needs_declared("end", FieldType::instant);
       needs_declared("by", FieldType::enumeration);
       needs_builtin(Field::reason);
+      break;
+    case Effect::promise:
+      needs_declared("by", FieldType::instant);
       break;
     case Effect::link: {
       const uint32_t partner = (1u << static_cast<unsigned>(Field::order)) | (1u << static_cast<unsigned>(Field::case_ref));
@@ -480,6 +484,7 @@ Definition Definition::from_json(std::string_view text) {
     d->type_effects[ct.type] |= 1u << static_cast<unsigned>(ct.effect);
     if (ct.effect == Effect::appoint || ct.effect == Effect::reschedule) d->window_start = d->field_index("start"), d->window_end = d->field_index("end");
     if (ct.effect == Effect::reschedule) d->window_by = d->field_index("by");
+    if (ct.effect == Effect::promise) d->promise_by = d->field_index("by");
   }
   if (receive_count == 0) bad("workflow.transitions", "no transition with \"effect\": \"receive\" creates cases");
   if (receive_count > 1) bad("workflow.transitions", "more than one receive transition", Errc::conflict);

@@ -290,15 +290,15 @@ struct CaseRec {
   std::vector<Record> events;
   std::string pool;
   int64_t last_at = 0;
-  // line 1
-  uint32_t clock_id[kMaxClocks] = {};
-  uint8_t clock_state[kMaxClocks] = {};  ///< sla::ClockState mirror
+  // line 1: the scalars, then the clocks (the workflow's first clocks, the busiest, share the line)
   uint32_t target_set = 0;  ///< index into Engine::Impl::target_sets
   uint32_t tier = 0;        ///< symbol
   uint64_t id_bloom = 0;    ///< bit (id_tag % 64) of every record: a new id usually skips the duplicate scan
   uint8_t state = 0, level = 0, flags = 0, attempts = 0, reopens = 0;
   Satisfaction satisfaction = Satisfaction::none;
   uint8_t workflow = 0;     ///< index into the engine's Registry::workflows (the version it was received under)
+  uint8_t clock_state[kMaxClocks] = {};  ///< sla::ClockState mirror
+  uint32_t clock_id[kMaxClocks] = {};
   // cold
   uint32_t customer = 0, category = 0, channel = 0, severity = 0;  // symbols
   uint32_t owner = 0, department = 0, first_owner = 0;
@@ -326,7 +326,8 @@ struct CaseRec {
   }
 };
 
-static_assert(offsetof(CaseRec, workflow) < 128, "the hot fields of a case fit two cache lines");
+static_assert(offsetof(CaseRec, workflow) < 128 && offsetof(CaseRec, clock_id) + 6 * sizeof(uint32_t) <= 128,
+              "the hot fields of a case and its first six clocks fit two cache lines");
 
 inline uint16_t Record::tag_of(std::string_view id) { return static_cast<uint16_t>(Interner::hash(id) >> 48); }
 
@@ -613,6 +614,7 @@ struct Engine::Impl {
   /// appoint, reschedule: the window data.start < data.end, not before the event; a reschedule
   /// moves it.
   void check_window(const Event& e, const Plan& p) const;
+  void check_promise(const Event& e, const Plan& p) const;
   /// link: the other case (into p.into) exists, is not concluded, is the same customer's, is of
   /// this workflow (data.order) or another (data.case), and is not linked to this one already.
   void check_link(const Event& e, Plan& p) const;

@@ -13,7 +13,9 @@
 
 namespace crmkit::workflow {
 
-inline constexpr size_t kMaxClocks = 8;
+inline constexpr size_t kMaxClocks = 16;
+/// Engine snapshots of class version 4 and before hold 8 clocks per case and target set.
+inline constexpr size_t kMaxClocksBeforeVersion5 = 8;
 inline constexpr size_t kMaxStates = 250;
 inline constexpr size_t kMaxRoles = 60;
 inline constexpr uint8_t kNoState = 255;
@@ -118,6 +120,8 @@ struct Definition::Impl {
   /// The declared start and end of a visit window when a transition has effect appoint or
   /// reschedule (only those events set them), and who asked for a reschedule; else -1.
   int window_start = -1, window_end = -1, window_by = -1;
+  /// The declared instant a transition with effect promise commits to (only those events set it); else -1.
+  int promise_by = -1;
   /// Callback outcome value -> what it means (default: the four meanings' own names).
   std::vector<std::pair<std::string, CallbackMeaning>> outcomes;
   // compiled

@@ -42,7 +42,8 @@ struct LoadedState {
 /// The persisted members of an engine: Engine::Impl's when saving, a LoadedState's when loading;
 /// plus, by value, what class version 2 writes about the configuration the state refers to.
 ///
-/// Class version 4 (crmkit 0.5): as 3, then the remedies of pending compensations that are not
+/// Class version 5 (crmkit 0.6): as 4 with 16 clocks per case and target set (kMaxClocks).
+/// Class version 4 (crmkit 0.5): as 3, with 8 clocks, then the remedies of pending compensations that are not
 /// money (table, in case order, of case u32, position u32, remedy code u8).
 /// Class version 3 (crmkit 0.4): case ids, symbols, cases, clock -> case, clock -> slot, the
 /// workflow versions (table of name text, version u32, fingerprint u64), each case's workflow
@@ -68,7 +69,7 @@ struct PersistedState {
     Remedy remedy = Remedy::money;
   };
   std::vector<PendingRemedy> pending_remedies;  ///< in case order; money (the default) is not listed
-  unsigned class_version = 4;  ///< the version read
+  unsigned class_version = 5;  ///< the version read
 
   template <class State>
   explicit PersistedState(State& m)
@@ -82,15 +83,11 @@ struct PersistedState {
 // is part of the snapshot format); the containers carry a class version (written once).
 BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::Record, boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(crmkit::workflow::Record, boost::serialization::track_never)
-BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::CaseRec, boost::serialization::object_serializable)
-BOOST_CLASS_TRACKING(crmkit::workflow::CaseRec, boost::serialization::track_never)
-BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::TargetSet, boost::serialization::object_serializable)
-BOOST_CLASS_TRACKING(crmkit::workflow::TargetSet, boost::serialization::track_never)
 BOOST_CLASS_VERSION(crmkit::workflow::Interner, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::Interner, boost::serialization::track_never)
 BOOST_CLASS_VERSION(crmkit::workflow::FlatMap64, 1)
 BOOST_CLASS_TRACKING(crmkit::workflow::FlatMap64, boost::serialization::track_never)
-BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 4)
+BOOST_CLASS_VERSION(crmkit::workflow::PersistedState, 5)
 BOOST_CLASS_IMPLEMENTATION(crmkit::workflow::PersistedState::PendingRemedy, boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(crmkit::workflow::PersistedState::PendingRemedy, boost::serialization::track_never)
 BOOST_CLASS_TRACKING(crmkit::workflow::PersistedState, boost::serialization::track_never)
@@ -162,25 +159,36 @@ void serialize(Archive& ar, Record& r, const unsigned /*version*/) {
   ar & r.at & r.off & r.data_len & r.actor & r.type & r.id_len & r.offset_minutes & r.role & r.from & r.to & r.flags;
 }
 
+/// How many clocks a case and a target set hold in a snapshot of this class version.
+constexpr size_t clocks_in(unsigned version) { return version >= 5 ? kMaxClocks : kMaxClocksBeforeVersion5; }
+
+/// The first `n` elements of a per-clock array in one block (the rest stay zero on load).
+template <class Archive, class T>
+void clock_array(Archive& ar, T (&a)[kMaxClocks], size_t n) {
+  static_assert(std::is_arithmetic_v<T>);
+  ar & boost::serialization::make_array(a, n);
+}
+
 /// A case's clock states, each as its sla::ClockState code.
 template <class Archive>
-void clock_states(Archive& ar, uint8_t (&states)[kMaxClocks]) {
-  for (uint8_t& mirror : states) {
-    auto state = static_cast<sla::ClockState>(mirror);
+void clock_states(Archive& ar, uint8_t (&states)[kMaxClocks], size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    auto state = static_cast<sla::ClockState>(states[i]);
     detail::enum_code(ar, state, detail::kClockStateCodes);
-    mirror = static_cast<uint8_t>(state);
+    states[i] = static_cast<uint8_t>(state);
   }
 }
 
-/// A case in the order of the fields documented at Engine::kSnapshotFormat. The Bloom filter of
-/// its record ids is derived on load.
+/// A case in the order of the fields documented at Engine::kSnapshotFormat, with the clocks of
+/// the engine state's class version. The Bloom filter of its record ids is derived on load.
 template <class Archive>
-void serialize(Archive& ar, CaseRec& c, const unsigned /*version*/) {
+void case_record(Archive& ar, CaseRec& c, unsigned state_version) {
+  const size_t clocks = clocks_in(state_version);
   detail::sequence(ar, c.events, "an audit trail");
   detail::text(ar, c.pool, "a case's pool");
   ar & c.last_at;
-  detail::fixed_array(ar, c.clock_id);
-  clock_states(ar, c.clock_state);
+  clock_array(ar, c.clock_id, clocks);
+  clock_states(ar, c.clock_state, clocks);
   ar & c.target_set & c.tier & c.state & c.level & c.flags & c.attempts & c.reopens;
   detail::enum_code(ar, c.satisfaction, detail::kSatisfactionCodes);
   ar & c.customer & c.category & c.channel & c.severity & c.owner & c.department & c.first_owner & c.repeat_of & c.merged_into;
@@ -193,16 +201,16 @@ void serialize(Archive& ar, CaseRec& c, const unsigned /*version*/) {
     c.comp_pending.resize(pending.size());
     for (size_t i = 0; i < pending.size(); ++i) c.comp_pending[i] = {pending[i], Remedy::money};
   }
-  detail::fixed_array(ar, c.clock_instance);
+  clock_array(ar, c.clock_instance, clocks);
   detail::fixed_array(ar, c.ratings);
   ar & c.received_offset_minutes;
 }
 
-/// kMaxClocks target ids (u32), then kMaxClocks escalation levels (i8).
+/// The clocks' target ids (u32), then their escalation levels (i8).
 template <class Archive>
-void serialize(Archive& ar, TargetSet& t, const unsigned /*version*/) {
-  detail::fixed_array(ar, t.target);
-  detail::fixed_array(ar, t.escalate_to);
+void target_set(Archive& ar, TargetSet& t, unsigned state_version) {
+  clock_array(ar, t.target, clocks_in(state_version));
+  clock_array(ar, t.escalate_to, clocks_in(state_version));
 }
 
 /// 19 bytes: at i64, record u32, target u32, slot u8, instance u8, moved_due u8.
@@ -231,17 +239,17 @@ void serialize(Archive& ar, WorkflowKey& k, const unsigned /*version*/) {
 
 template <class Archive>
 void serialize(Archive& ar, PersistedState& m, const unsigned version) {
-  // 1, 2 and 3: the upgrade path
-  if (version != 1 && version != 2 && version != 3) detail::check_class_version<PersistedState>(version, "the engine state");
+  // 1 to 4: the upgrade path
+  if (version < 1 || version > 4) detail::check_class_version<PersistedState>(version, "the engine state");
   m.class_version = version;
   ar & m.case_ids & m.syms;
-  detail::sequence(ar, m.cases, "the cases");
+  detail::sequence(ar, m.cases, [version](Archive& a, CaseRec& c) { case_record(a, c, version); }, "the cases");
   detail::sequence(ar, m.clock_case, "the clocks' cases");
   detail::sequence(ar, m.clock_slot, "the clocks' slots");
   if (version == 1) {
     m.repeat_indexes.resize(1);
     ar & m.repeat_indexes[0].second;
-    detail::sequence(ar, m.target_sets, "the target sets");
+    detail::sequence(ar, m.target_sets, [version](Archive& a, TargetSet& t) { target_set(a, t, version); }, "the target sets");
     FlatMap64 narrow;
     std::unordered_map<std::string, uint32_t> wide;
     ar & narrow;
@@ -260,7 +268,7 @@ void serialize(Archive& ar, PersistedState& m, const unsigned version) {
     detail::text(ar, family, "a workflow family");
     ar & index;
   }
-  detail::sequence(ar, m.target_sets, "the target sets");
+  detail::sequence(ar, m.target_sets, [version](Archive& a, TargetSet& t) { target_set(a, t, version); }, "the target sets");
   if (version >= 3) detail::sequence(ar, m.retargets, "the retargets");
   if (version >= 4) detail::sequence(ar, m.pending_remedies, "the pending remedies");
 }

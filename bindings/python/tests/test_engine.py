@@ -70,7 +70,7 @@ def test_sweep_escalates_on_breach(engine):
     assert [f["kind"] for f in fired if f["clock"] == "first_response"] == ["warning"] * 3 + ["breach"]
     assert engine.case("C-1").escalation_level == 1
     due = engine.due_before("2026-04-01T00:00:00+08:00")  # breached clocks keep running until stopped
-    assert [d["clock"] for d in due] == ["first_response", "resolution"]
+    assert [d["clock"] for d in due] == ["first_response", "progress_update", "resolution"]
 
 
 def test_shipped_quarter_replays_and_threads_share_an_engine(engine, data):

@@ -14,7 +14,7 @@ def policy(data):
 
 
 def test_targets(policy):
-    assert policy.clocks() == ["callback", "callback_goal", "contact_after_dispatch", "corrective_action", "crisis_report", "first_response", "reply", "resolution"]
+    assert policy.clocks() == ["callback", "callback_goal", "contact_after_dispatch", "corrective_action", "crisis_report", "first_response", "progress_update", "promised_contact", "reply", "resolution"]
     t = policy.target("first_response", {"channel": "phone", "tier": "gold"})
     assert t["duration_seconds"] == 5400
     assert t["kind"] == "business"
