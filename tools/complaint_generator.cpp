@@ -136,6 +136,7 @@ class Builder {
     for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i + 1;
     corrective_actions();
     mass_faults(rank);
+    progress_updates();
     std::stable_sort(events_.begin(), events_.end(), [&](const GenEvent& a, const GenEvent& b) {
       if (a.at != b.at) return a.at < b.at;
       if (a.case_index != b.case_index) return rank[a.case_index] < rank[b.case_index];
@@ -144,13 +145,13 @@ class Builder {
     ComplaintLog log;
     log.cases = plans_.size();
     log.lines.reserve(events_.size());
-    uint64_t id = 0, mass_id = 0, action_id = 0;
+    uint64_t id = 0, mass_id = 0, action_id = 0, progress_id = 0;
     for (const GenEvent& e : events_) {
       std::string line;
       line.reserve(160 + e.data.size());
       const std::string& name = plans_[e.case_index].name;
       line += std::string("{\"id\":\"") + e.prefix + "-" +
-              std::to_string(e.prefix == 'm' ? ++mass_id : e.prefix == 'a' ? ++action_id : ++id);
+              std::to_string(e.prefix == 'm' ? ++mass_id : e.prefix == 'a' ? ++action_id : e.prefix == 'p' ? ++progress_id : ++id);
       line += name.empty() ? "\",\"case\":\"C-" + std::to_string(rank[e.case_index]) + "\",\"type\":\"" : "\",\"case\":\"" + name + "\",\"type\":\"";
       line += e.type;
       line += "\",\"at\":\"" + format_local(e.at) + "\",\"actor\":\"" + e.actor + "\",\"role\":\"" + e.role + "\",\"data\":{";
@@ -202,6 +203,74 @@ class Builder {
       events_.push_back({workish(r, opened + r.range(5, 20) * 86400, 1.0), static_cast<uint32_t>(idx), 201, "complete_action", supervisor,
                          "supervisor", kv("result", "done and verified"), -1, 'a'});
     }
+  }
+
+  /// Progress promises (让客户知道投诉的进展情况): while a complaint is open the desk tells the
+  /// customer how it stands within the tier's update time after the last contact
+  /// (notify_customer), one update in 14 late by a day or two; a third of the waits for the customer come with a
+  /// promised call (promise_contact {by} a day or two ahead), kept by a notify_customer before
+  /// it nine times in ten. Drawn from the case numbers, ids p-N: the other events do not change.
+  void progress_updates() {
+    static constexpr const char* kNotes[] = {"progress explained", "engineer visit booked", "parts on order", "waiting for the supplier",
+                                             "test results pending"};
+    std::vector<std::vector<size_t>> by_case(plans_.size());
+    for (size_t i = 0; i < events_.size(); ++i) by_case[events_[i].case_index].push_back(i);
+    std::vector<GenEvent> added;
+    for (size_t idx = 0; idx < plans_.size(); ++idx) {
+      auto& list = by_case[idx];
+      // Complaints only, and not those of a mass fault: the incident's notices keep them informed
+      // and its resolution (an event of the incident) resolves them.
+      if (list.empty() || !plans_[idx].name.empty() ||
+          std::any_of(list.begin(), list.end(), [&](size_t i) { return events_[i].prefix == 'm'; }))
+        continue;
+      std::stable_sort(list.begin(), list.end(), [&](size_t a, size_t b) {
+        return events_[a].at != events_[b].at ? events_[a].at < events_[b].at : events_[a].seq < events_[b].seq;
+      });
+      Rng r{case_hash(idx, 0x960E55)};
+      const std::string agent = "u-" + std::to_string(1 + r.next() % 40);
+      bool open = false;
+      int64_t last_contact = 0;
+      // The update is due sooner for better tiers (the policy's multipliers; diamond, 1A and 2A
+      // 12 h round the clock): the gap drawn keeps within it unless the update is late.
+      const std::string_view received = events_[list.front()].data;
+      auto tier_is = [&](const char* t) { return received.find(std::string("\"tier\":\"") + t + "\"") != std::string_view::npos; };
+      const bool around_the_clock = tier_is("diamond") || tier_is("1A") || tier_is("2A");
+      const int64_t gap_lo = around_the_clock ? 8 * 60 : tier_is("gold") ? 28 * 60 : tier_is("silver") ? 30 * 60 : 36 * 60;
+      const int64_t gap_hi = around_the_clock ? 11 * 60 : tier_is("gold") ? 34 * 60 : tier_is("silver") ? 40 * 60 : 47 * 60;
+      auto notify = [&](int64_t at) {
+        added.push_back({at, static_cast<uint32_t>(idx), 300, "notify_customer", agent, "agent", kv("note", kNotes[r.next() % std::size(kNotes)]), -1, 'p'});
+        last_contact = at;
+      };
+      for (size_t k = 0; k < list.size(); ++k) {
+        const GenEvent& e = events_[list[k]];
+        while (open) {  // updates owed before this event
+          int64_t next = last_contact + r.range(gap_lo, gap_hi) * 60;
+          if (!around_the_clock) next = workish(r, next, 1.0);
+          if (r.chance(1.0 / 14)) next = workish(r, next + r.range(1, 2) * 86400, 1.0);  // late
+          if (next >= e.at - 600) break;
+          notify(next);
+        }
+        const std::string_view type = e.type, data = e.data;
+        if (type == "receive" || type == "reopen" || (type == "review_decision" && data.find("reopen") != std::string_view::npos) ||
+            (type == "callback" && data.find("\"unsatisfied\"") != std::string_view::npos && data.find("\"manual\":true") != std::string_view::npos)) {
+          open = true;
+          last_contact = e.at;
+        } else if (type == "acknowledge" || type == "contact" || type == "wait_customer" || type == "incident_notice") {
+          last_contact = e.at;
+        } else if (type == "resolve" || type == "reply" || type == "incident_resolve" || type == "reject" || type == "withdraw" ||
+                   type == "merge") {
+          open = false;
+        }
+        if (type == "wait_customer" && open && k + 1 < list.size() && r.chance(1.0 / 3)) {
+          const int64_t promised = e.at + 120, by = workish(r, e.at + r.range(20, 44) * 3600, 1.0);
+          if (by + 3600 >= events_[list[k + 1]].at) continue;
+          added.push_back({promised, static_cast<uint32_t>(idx), 301, "promise_contact", agent, "agent", kv("by", format_local(by)), -1, 'p'});
+          last_contact = promised;
+          if (r.chance(0.9)) notify(std::max(promised + 60, by - r.range(10, 240) * 60));
+        }
+      }
+    }
+    for (auto& e : added) events_.push_back(std::move(e));
   }
 
   /// Mass faults (非个案的问题), see complaint_generator.hpp. `rank` gets the new cases' numbers.

@@ -175,7 +175,10 @@ const char* callback_meaning_name(CallbackMeaning m) noexcept;
 /// refuses the event unless it runs or is paused: a clock that tracks one thing at a time (a
 /// corrective action is completed before the next is opened, and only an open one completes).
 /// A clock some transition opens is not stopped when the case closes (an action outlives the
-/// complaint it came from); a terminal state stops it.
+/// complaint it came from); a terminal state stops it. An event giving the due field of a
+/// running instant clock moves it (a retarget in its history), unless the transition's own
+/// clock actions name that clock: a promise restarted by the contact that makes the next one is
+/// kept and started anew, not moved.
 struct ClockAction {
   enum Op : uint8_t { start, pause, resume, stop, restart, open, close } op = start;
   std::string clock;
