@@ -26,6 +26,10 @@ Calendar ten_year_calendar() {
   return Calendar(std::move(s));
 }
 
+// The shipped US federal calendar: 11 recurring rules (Boost.Date_Time generators, observance)
+// expanded over 1900-2499, 09:00-17:00 in America/New_York (DST).
+Calendar rule_calendar() { return Calendar::from_file(CRMKIT_SOURCE_DIR "/data/calendars/us-federal.json"); }
+
 struct Inputs {
   std::vector<Instant> start;
   std::vector<Duration> add;
@@ -63,6 +67,19 @@ void BM_Deadline(benchmark::State& state) {
 }
 BENCHMARK(BM_Deadline);
 
+void BM_DeadlineRuleCalendar(benchmark::State& state) {
+  const Calendar cal = rule_calendar();
+  const Inputs& in = inputs();
+  const size_t mask = in.start.size() - 1;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(cal.add(in.start[i], in.add[i]));
+    i = (i + 1) & mask;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DeadlineRuleCalendar);
+
 void BM_Elapsed(benchmark::State& state) {
   const Calendar cal = ten_year_calendar();
   const Inputs& in = inputs();
@@ -93,6 +110,11 @@ void BM_BuildCalendar(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(ten_year_calendar());
 }
 BENCHMARK(BM_BuildCalendar)->Unit(benchmark::kMillisecond);
+
+void BM_BuildRuleCalendar(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(rule_calendar());
+}
+BENCHMARK(BM_BuildRuleCalendar)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

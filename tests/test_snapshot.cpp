@@ -49,6 +49,22 @@ std::string read_fixture(const std::string& name) {
   return ss.str();
 }
 
+/// An engine of the workflow and policy a release's snapshot fixture was written under
+/// (tests/fixtures/{workflow,policy}-<release>-snapshot.json).
+workflow::Engine fixture_engine(const std::string& release) {
+  const std::string dir = CRMKIT_SOURCE_DIR "/tests/fixtures/";
+  return workflow::Engine::from_files(dir + "workflow-" + release + "-snapshot.json", dir + "policy-" + release + "-snapshot.json",
+                                      kData + "calendars/cn-2026.json");
+}
+
+/// Where an engine snapshot holds the class version of its state (after the scheduler's text):
+/// its class info is a tracking u8, then the version u32.
+size_t state_version_at(const std::string& snapshot) {
+  uint64_t scheduler_bytes = 0;
+  std::memcpy(&scheduler_bytes, snapshot.data() + 32, 8);
+  return 40 + static_cast<size_t>(scheduler_bytes) + 1;
+}
+
 /// Every case as workflow::to_json (with its events), by id.
 std::map<std::string, std::string> case_json(const workflow::Engine& e) {
   std::map<std::string, std::string> out;
@@ -361,9 +377,7 @@ TEST_CASE("A snapshot of another format is refused with Error(version) naming bo
     workflow::Engine a = fresh_engine();
     replay(a, quarter_lines(), 0, 300);
     std::string newer = a.snapshot();
-    uint64_t scheduler_bytes = 0;
-    std::memcpy(&scheduler_bytes, newer.data() + 32, 8);
-    const size_t version_at = 40 + static_cast<size_t>(scheduler_bytes) + 1;  // the state's class info: tracking u8, version u32
+    const size_t version_at = state_version_at(newer);
     REQUIRE(newer[version_at] == 5);  // class version 5 (crmkit 0.6: 16 clocks)
     newer[version_at] = 6;
     CHECK(code_of([&] { b.restore(newer); }) == Errc::version);
@@ -410,18 +424,13 @@ TEST_CASE("An engine state of class version 4 (crmkit 0.5: 8 clocks a case) is s
   // tests/fixtures/engine-class4.snapshot: the first 1,000 events of tests/fixtures/quarter-class4-snapshot.jsonl
   // under the workflow and policy of that release ({workflow,policy}-class4-snapshot.json), swept
   // before each, written by the build before clocks went to 16 a case (class version 5).
-  auto engine = [] {
-    return workflow::Engine::from_files(CRMKIT_SOURCE_DIR "/tests/fixtures/workflow-class4-snapshot.json",
-                                        CRMKIT_SOURCE_DIR "/tests/fixtures/policy-class4-snapshot.json", kData + "calendars/cn-2026.json");
-  };
+  auto engine = [] { return fixture_engine("class4"); };
   const auto lines = quarter_lines(CRMKIT_SOURCE_DIR "/tests/fixtures/quarter-class4-snapshot.jsonl");
   workflow::Engine replayed = engine();
   replay(replayed, lines, 0, 1000);
   workflow::Engine restored = engine();
   const std::string old = read_fixture("engine-class4.snapshot");
-  uint64_t scheduler_bytes = 0;
-  std::memcpy(&scheduler_bytes, old.data() + 32, 8);
-  REQUIRE(old[40 + static_cast<size_t>(scheduler_bytes) + 1] == 4);
+  REQUIRE(old[state_version_at(old)] == 4);
   restored.restore(old);
   CHECK(restored.size() == replayed.size());
   CHECK((engine_dump(restored) == engine_dump(replayed)));
@@ -433,18 +442,14 @@ TEST_CASE("An engine state of class version 4 (crmkit 0.5: 8 clocks a case) is s
   workflow::Engine again = engine();
   again.restore(now);
   CHECK((engine_dump(again) == engine_dump(replayed)));
-  std::memcpy(&scheduler_bytes, now.data() + 32, 8);
-  CHECK(now[40 + static_cast<size_t>(scheduler_bytes) + 1] == 5);
+  CHECK(now[state_version_at(now)] == 5);
 }
 
 TEST_CASE("A format-2 snapshot written by crmkit 0.2 (checked in) is still read: the same state as replaying its events") {
   // tests/fixtures/engine-format2.snapshot: the first 1,000 events of the shipped quarter under the
   // workflow and policy of that release (tests/fixtures/{workflow,policy}-format2-snapshot.json),
   // swept before each. Its scheduler state is class version 1 (no paused time, business targets).
-  auto engine = [] {
-    return workflow::Engine::from_files(CRMKIT_SOURCE_DIR "/tests/fixtures/workflow-format2-snapshot.json",
-                                        CRMKIT_SOURCE_DIR "/tests/fixtures/policy-format2-snapshot.json", kData + "calendars/cn-2026.json");
-  };
+  auto engine = [] { return fixture_engine("format2"); };
   // The quarter shipped with that release (its first 1,500 events).
   const auto old_quarter = quarter_lines(CRMKIT_SOURCE_DIR "/tests/fixtures/quarter-format2-snapshot.jsonl");
   workflow::Engine replayed = engine();
