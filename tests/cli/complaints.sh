@@ -121,4 +121,19 @@ sed 's/"to": "acknowledged"/"to": "acknowleged"/' "$root/data/workflows/default.
 if err=$("$crmkit" complaints check --workflow "$tmp/wf.json" 2>&1); then fail "bad workflow accepted"; fi
 [[ "$err" == *"workflow.transitions[1].to"*"acknowleged"* ]] || fail "bad workflow error unclear: $err"
 "$crmkit" complaints check | grep -q "workflow OK: default" || fail "check of the default workflow"
+
+# Progress promises: a promised call kept by a progress update; a promise in the past refused,
+# naming its line.
+cat > "$tmp/progress.jsonl" <<'JSONL'
+{"id":"e1","case":"C-1","type":"receive","at":"2026-03-09T09:00:00+08:00","actor":"u-1","role":"agent","data":{"channel":"phone","category":"service","severity":"normal","customer":"K-1"}}
+{"id":"e2","case":"C-1","type":"promise_contact","at":"2026-03-09T09:30:00+08:00","actor":"u-1","role":"agent","data":{"by":"2026-03-10T17:00:00+08:00"}}
+{"id":"e3","case":"C-1","type":"notify_customer","at":"2026-03-10T16:00:00+08:00","actor":"u-1","role":"agent","data":{"note":"the engineer comes tomorrow"}}
+JSONL
+out=$("$crmkit" complaints replay --events "$tmp/progress.jsonl" --cases - --quiet)
+[[ "$out" == *'"name":"promised_contact","instance":1,"state":"stopped","kind":"instant","due":"2026-03-10T09:00:00Z","goal":false,"breached":false'* ]] ||
+  fail "promised contact not kept: $out"
+[[ "$out" == *'"name":"progress_update","instance":3,"state":"running"'* ]] || fail "progress update not restarted: $out"
+echo '{"id":"e4","case":"C-1","type":"promise_contact","at":"2026-03-10T16:30:00+08:00","actor":"u-1","role":"agent","data":{"by":"2026-03-10T16:00:00+08:00"}}' >> "$tmp/progress.jsonl"
+if err=$("$crmkit" complaints replay --events "$tmp/progress.jsonl" --quiet 2>&1 >/dev/null); then fail "a promise in the past accepted"; fi
+[[ "$err" == *"line 4"*"is not after the event"* ]] || fail "past promise: $err"
 echo "complaints CLI OK"
