@@ -54,55 +54,34 @@ const Inputs& inputs() {
   return in;
 }
 
-void BM_Deadline(benchmark::State& state) {
-  const Calendar cal = ten_year_calendar();
+// Runs `op(calendar, row)` over the inputs, one row per iteration.
+template <class Op>
+void over_inputs(benchmark::State& state, const Calendar& cal, Op op) {
   const Inputs& in = inputs();
   const size_t mask = in.start.size() - 1;
   size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(cal.add(in.start[i], in.add[i]));
+    benchmark::DoNotOptimize(op(cal, in, i));
     i = (i + 1) & mask;
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+Instant deadline(const Calendar& cal, const Inputs& in, size_t i) { return cal.add(in.start[i], in.add[i]); }
+
+void BM_Deadline(benchmark::State& state) { over_inputs(state, ten_year_calendar(), deadline); }
 BENCHMARK(BM_Deadline);
 
-void BM_DeadlineRuleCalendar(benchmark::State& state) {
-  const Calendar cal = rule_calendar();
-  const Inputs& in = inputs();
-  const size_t mask = in.start.size() - 1;
-  size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(cal.add(in.start[i], in.add[i]));
-    i = (i + 1) & mask;
-  }
-  state.SetItemsProcessed(state.iterations());
-}
+void BM_DeadlineRuleCalendar(benchmark::State& state) { over_inputs(state, rule_calendar(), deadline); }
 BENCHMARK(BM_DeadlineRuleCalendar);
 
 void BM_Elapsed(benchmark::State& state) {
-  const Calendar cal = ten_year_calendar();
-  const Inputs& in = inputs();
-  const size_t mask = in.start.size() - 1;
-  size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(cal.between(in.start[i], in.end[i]));
-    i = (i + 1) & mask;
-  }
-  state.SetItemsProcessed(state.iterations());
+  over_inputs(state, ten_year_calendar(), [](const Calendar& cal, const Inputs& in, size_t i) { return cal.between(in.start[i], in.end[i]); });
 }
 BENCHMARK(BM_Elapsed);
 
 void BM_IsWorking(benchmark::State& state) {
-  const Calendar cal = ten_year_calendar();
-  const Inputs& in = inputs();
-  const size_t mask = in.start.size() - 1;
-  size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(cal.is_working(in.start[i]));
-    i = (i + 1) & mask;
-  }
-  state.SetItemsProcessed(state.iterations());
+  over_inputs(state, ten_year_calendar(), [](const Calendar& cal, const Inputs& in, size_t i) { return cal.is_working(in.start[i]); });
 }
 BENCHMARK(BM_IsWorking);
 

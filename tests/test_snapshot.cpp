@@ -57,6 +57,23 @@ workflow::Engine fixture_engine(const std::string& release) {
                                       kData + "calendars/cn-2026.json");
 }
 
+/// A release's snapshot fixture: its event log (tests/fixtures/quarter-<release>-snapshot.jsonl),
+/// an engine that replayed the log's first 1,000 events (swept before each), and one restored
+/// from the snapshot that release wrote of the same (engine-<release>.snapshot).
+struct ReleaseFixture {
+  std::vector<std::string> lines;
+  std::string snapshot;
+  workflow::Engine replayed, restored;
+};
+
+ReleaseFixture release_fixture(const std::string& release) {
+  ReleaseFixture f{quarter_lines(CRMKIT_SOURCE_DIR "/tests/fixtures/quarter-" + release + "-snapshot.jsonl"),
+                   read_fixture("engine-" + release + ".snapshot"), fixture_engine(release), fixture_engine(release)};
+  replay(f.replayed, f.lines, 0, 1000);
+  f.restored.restore(f.snapshot);
+  return f;
+}
+
 /// Where an engine snapshot holds the class version of its state (after the scheduler's text):
 /// its class info is a tracking u8, then the version u32.
 size_t state_version_at(const std::string& snapshot) {
@@ -424,14 +441,8 @@ TEST_CASE("An engine state of class version 4 (crmkit 0.5: 8 clocks a case) is s
   // tests/fixtures/engine-class4.snapshot: the first 1,000 events of tests/fixtures/quarter-class4-snapshot.jsonl
   // under the workflow and policy of that release ({workflow,policy}-class4-snapshot.json), swept
   // before each, written by the build before clocks went to 16 a case (class version 5).
-  auto engine = [] { return fixture_engine("class4"); };
-  const auto lines = quarter_lines(CRMKIT_SOURCE_DIR "/tests/fixtures/quarter-class4-snapshot.jsonl");
-  workflow::Engine replayed = engine();
-  replay(replayed, lines, 0, 1000);
-  workflow::Engine restored = engine();
-  const std::string old = read_fixture("engine-class4.snapshot");
+  auto [lines, old, replayed, restored] = release_fixture("class4");
   REQUIRE(old[state_version_at(old)] == 4);
-  restored.restore(old);
   CHECK(restored.size() == replayed.size());
   CHECK((engine_dump(restored) == engine_dump(replayed)));
   // It carries on the same way, and its next snapshot is of the current class version and reads back.
@@ -439,7 +450,7 @@ TEST_CASE("An engine state of class version 4 (crmkit 0.5: 8 clocks a case) is s
   replay(restored, lines, 1000, 1500);
   CHECK((engine_dump(restored) == engine_dump(replayed)));
   const std::string now = restored.snapshot();
-  workflow::Engine again = engine();
+  workflow::Engine again = fixture_engine("class4");
   again.restore(now);
   CHECK((engine_dump(again) == engine_dump(replayed)));
   CHECK(now[state_version_at(now)] == 5);
@@ -449,13 +460,8 @@ TEST_CASE("A format-2 snapshot written by crmkit 0.2 (checked in) is still read:
   // tests/fixtures/engine-format2.snapshot: the first 1,000 events of the shipped quarter under the
   // workflow and policy of that release (tests/fixtures/{workflow,policy}-format2-snapshot.json),
   // swept before each. Its scheduler state is class version 1 (no paused time, business targets).
-  auto engine = [] { return fixture_engine("format2"); };
   // The quarter shipped with that release (its first 1,500 events).
-  const auto old_quarter = quarter_lines(CRMKIT_SOURCE_DIR "/tests/fixtures/quarter-format2-snapshot.jsonl");
-  workflow::Engine replayed = engine();
-  replay(replayed, old_quarter, 0, 1000);
-  workflow::Engine restored = engine();
-  restored.restore(read_fixture("engine-format2.snapshot"));
+  auto [old_quarter, snapshot, replayed, restored] = release_fixture("format2");
   CHECK(restored.size() == 184);
   // That release kept no paused time: its clocks that ran say "unknown" (null); and it linked a
   // repeat complaint only to a closed case (today also to one still open: its snapshot keeps the
