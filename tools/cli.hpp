@@ -32,6 +32,10 @@ std::pair<std::vector<std::string>, std::string> workflow_paths(const std::vecto
 std::string read_stdin();
 std::string read_file(const std::string& path);
 
+/// A CSV field as written (RFC 4180): quoted when it holds a comma, a quote or a line break,
+/// quotes doubled.
+std::string csv_field(std::string_view field);
+
 /// Calls f(line, number) for each line of text (LF or CRLF, the CR removed), numbers from 1.
 template <class F>
 void for_each_line(std::string_view text, F&& f) {

@@ -40,17 +40,6 @@ std::string_view unquote(std::string_view f) {
   return f;
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string csv_field(std::string_view f) {
-  if (f.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(f);
-  std::string out = "\"";
-  for (char c : f) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
 size_t column(const std::vector<std::string_view>& header, std::string_view name) {
   for (size_t i = 0; i < header.size(); ++i)
     if (unquote(header[i]) == name) return i;
@@ -183,7 +172,7 @@ void setup(CLI::App& app) {
     if (last < first_year) throw Error(Errc::invalid_argument, fmt::format("--to-year {} is before --year {}", last, first_year));
     std::string out = "date,name\n";
     for (int32_t y = first_year; y <= last; ++y)
-      for (const auto& h : cal.holidays_in(y)) out += fmt::format("{},{}\n", h.date.to_string(), csv_field(h.name));
+      for (const auto& h : cal.holidays_in(y)) out += fmt::format("{},{}\n", h.date.to_string(), cli::csv_field(h.name));
     write_out(out);
   });
 

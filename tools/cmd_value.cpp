@@ -18,6 +18,7 @@
 namespace {
 
 using namespace crmkit;
+using cli::csv_field;
 
 /// Buffered stdout for large CSV outputs; finish() writes the rest and reports a failed write (a
 /// full disk, a closed pipe). A command that fails before finish() leaves out what it had not yet
@@ -42,14 +43,6 @@ class Out {
  private:
   std::string buf_;
 };
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return q + "\"";
-}
 
 /// Splits one CSV record (RFC 4180 quotes; "" inside quotes is a quote).
 std::vector<std::string> split_csv(std::string_view line) {

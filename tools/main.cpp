@@ -62,6 +62,16 @@ std::string read_stdin() {
 
 std::string read_file(const std::string& path) { return detail::read_file(path, "input file", kMaxDataFileBytes); }
 
+std::string csv_field(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char ch : field) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + '"';
+}
+
 }  // namespace crmkit::cli
 
 int main(int argc, char** argv) {
