@@ -31,6 +31,7 @@ struct Plan {
   int kind = 0;        // 0 normal, 1 merge child, 2 repeat child
   int64_t parent = -1;
   std::string name;    // the case id when not C-<rank> (an incident)
+  const char* tier = "";  // the customer tier of a complaint (build_case)
 };
 
 constexpr std::pair<const char*, double> kChannels[] = {{"phone", 40}, {"web", 12}, {"app", 14}, {"system", 10}, {"email", 6},
@@ -232,11 +233,10 @@ class Builder {
       int64_t last_contact = 0;
       // The update is due sooner for better tiers (the policy's multipliers; diamond, 1A and 2A
       // 12 h round the clock): the gap drawn keeps within it unless the update is late.
-      const std::string_view received = events_[list.front()].data;
-      auto tier_is = [&](const char* t) { return received.find(std::string("\"tier\":\"") + t + "\"") != std::string_view::npos; };
-      const bool around_the_clock = tier_is("diamond") || tier_is("1A") || tier_is("2A");
-      const int64_t gap_lo = around_the_clock ? 8 * 60 : tier_is("gold") ? 28 * 60 : tier_is("silver") ? 30 * 60 : 36 * 60;
-      const int64_t gap_hi = around_the_clock ? 11 * 60 : tier_is("gold") ? 34 * 60 : tier_is("silver") ? 40 * 60 : 47 * 60;
+      const std::string_view tier = plans_[idx].tier;
+      const bool around_the_clock = tier == "diamond" || tier == "1A" || tier == "2A";
+      const int64_t gap_lo = around_the_clock ? 8 * 60 : tier == "gold" ? 28 * 60 : tier == "silver" ? 30 * 60 : 36 * 60;
+      const int64_t gap_hi = around_the_clock ? 11 * 60 : tier == "gold" ? 34 * 60 : tier == "silver" ? 40 * 60 : 47 * 60;
       auto notify = [&](int64_t at) {
         added.push_back({at, static_cast<uint32_t>(idx), 300, "notify_customer", agent, "agent", kv("note", kNotes[r.next() % std::size(kNotes)]), -1, 'p'});
         last_contact = at;
@@ -364,6 +364,7 @@ class Builder {
     const char* channel = r_.pick(kChannels);
     const char* severity = r_.pick(kSeverities);
     const char* tier = r_.pick(kTiers);
+    plans_[idx].tier = tier;
     const bool manual_tier = std::find(o_.manual_tiers.begin(), o_.manual_tiers.end(), tier) != o_.manual_tiers.end();
     // 首问负责制: the receiver stays responsible until a handover; the dispatched department's
     // owner (the handler) acts with them.
