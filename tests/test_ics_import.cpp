@@ -99,6 +99,17 @@ TEST_CASE("refusals name the event; the report is untouched") {
   refuse(ics_of({vevent("back", "DTSTART;VALUE=DATE:20260105\r\nDTEND;VALUE=DATE:20260101\r\nSUMMARY:Back\r\n")}),
          "ends before it starts");
   refuse(ics_of({vevent("bad-rule", "DTSTART;VALUE=DATE:20260105\r\nSUMMARY:Bad\r\nRRULE:FREQ=YEARLY;BYMONTH=13\r\n")}), "ics:");
+  // A name the calendar could not hold is refused naming the event, whether it recurs or not.
+  const std::string long_name(201, 'x');
+  refuse(ics_of({vevent("long-name", "DTSTART;VALUE=DATE:20260105\r\nSUMMARY:" + long_name + "\r\nRRULE:FREQ=YEARLY\r\n")}),
+         "(UID long-name, DTSTART 20260105) has a SUMMARY (or UID) that is not UTF-8 text of at most 200 bytes");
+  refuse(ics_of({vevent("bad-utf8", "DTSTART;VALUE=DATE:20260105\r\nSUMMARY:caf\xe9\r\n")}), "(UID bad-utf8, DTSTART 20260105)");
+  // A timed event skipped is reported, its name shown with U+FFFD for the bytes that are not UTF-8.
+  IcsImportReport skipped;
+  (void)import_ics(ics_of({vevent("timed", "DTSTART:20260105T090000Z\r\nSUMMARY:caf\xe9\r\n")}), office("UTC"), IcsImportOptions{true},
+                   &skipped);
+  REQUIRE(skipped.skipped.size() == 1);
+  CHECK(skipped.skipped[0] == "event 'caf\xef\xbf\xbd' (UID timed, DTSTART 20260105T090000Z): not an all-day event");
   CHECK_THROWS_AS(import_ics(std::string((size_t{64} << 20) + 1, 'x'), office("UTC")), Error);
 }
 

@@ -150,7 +150,7 @@ struct IcsImportReport {
   size_t events = 0;    ///< VEVENTs in the file
   size_t rules = 0;     ///< yearly recurrences added as rules
   size_t holidays = 0;  ///< dates added as explicit holidays (one-off events, bounded recurrences)
-  std::vector<std::string> skipped;  ///< the timed events skipped, each named
+  std::vector<std::string> skipped;  ///< the timed events skipped, each named (invalid UTF-8 shown as U+FFFD)
 };
 
 /// Adds the all-day events (VEVENT with a DATE start) of an iCalendar file (RFC 5545, parsed by
@@ -163,7 +163,8 @@ struct IcsImportReport {
 ///  - any other recurrence with UNTIL or COUNT is expanded by libical into explicit holidays.
 /// The result is validated by Calendar(spec). Errors: Error(parse) for text that is no
 /// iCalendar or that libical reports errors in; Error(invalid_argument) naming the event
-/// (SUMMARY, UID, DTSTART) for a timed event (unless options.skip_timed), an endless recurrence
+/// (SUMMARY, UID, DTSTART) for a timed event (unless options.skip_timed), a SUMMARY (or, without
+/// one, UID) that is not UTF-8 of at most 200 bytes (a holiday's name), an endless recurrence
 /// that is no yearly rule, an event longer than 366 days (31 for a recurring one); Error(limit)
 /// for a text above 64 MiB or more than 100,000 holiday dates.
 CalendarSpec import_ics(std::string_view ics, CalendarSpec base, const IcsImportOptions& options = {},

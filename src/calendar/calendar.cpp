@@ -29,20 +29,11 @@ constexpr int64_t kMaxBusiness = int64_t{100} * 366 * kDay;
 constexpr int kTableFirstYear = 2000;
 constexpr int kTableEndYear = 2061;
 
-// Rules are expanded over the supported years (crmkit/time.hpp).
-constexpr int32_t kFirstRuleYear = 1900;
-constexpr int32_t kLastRuleYear = 2499;
+using detail::kFirstRuleYear;
+using detail::kLastRuleYear;
+using detail::valid_utf8;
 // More rules than any real calendar has; bounds the expansion (600 years x rules).
 constexpr size_t kMaxHolidayRules = 200;
-
-bool valid_utf8(const std::string& s) {
-  try {
-    (void)nlohmann::json(s).dump();
-    return true;
-  } catch (const nlohmann::json::exception&) {
-    return false;
-  }
-}
 
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -376,23 +367,22 @@ Calendar::Calendar(CalendarSpec spec) {
                   fmt::format("calendar.workdays: {} is listed twice",
                               CivilDate::from_days_since_epoch(impl->workdays[i].first).to_string()));
   if (!valid_utf8(spec.name)) throw Error(Errc::invalid_argument, "calendar.name: not valid UTF-8");
+  if (spec.rules.size() > kMaxHolidayRules)
+    throw Error(Errc::limit, fmt::format("calendar.rules: {} rules, at most {}", spec.rules.size(), kMaxHolidayRules));
   for (size_t i = 0; i < spec.rules.size(); ++i) {
-    const std::string field = fmt::format("calendar.rules[{}]", i);
-    detail::validate_rule(spec.rules[i], field);
+    detail::validate_rule(spec.rules[i], fmt::format("calendar.rules[{}]", i));
     spec.rules[i] = detail::canonical_rule(std::move(spec.rules[i]));
-    if (!valid_utf8(spec.rules[i].name)) throw Error(Errc::invalid_argument, field + ".name: not valid UTF-8");
   }
   for (size_t i = 0; i < spec.holiday_names.size(); ++i) {
     const auto& [date, name] = spec.holiday_names[i];
     const std::string field = fmt::format("calendar.holiday_names[{}]", i);
     if (!date.valid() || !std::binary_search(impl->listed_holidays.begin(), impl->listed_holidays.end(), date.days_since_epoch()))
       throw Error(Errc::invalid_argument, fmt::format("{}: {} is not one of the holidays", field, date.to_string()));
-    if (name.size() > 200 || !valid_utf8(name)) throw Error(Errc::invalid_argument, field + ": a name is valid UTF-8 of at most 200 bytes");
+    if (name.size() > detail::kMaxHolidayNameBytes || !valid_utf8(name))
+      throw Error(Errc::invalid_argument, fmt::format("{}: a name is valid UTF-8 of at most {} bytes", field, detail::kMaxHolidayNameBytes));
   }
   for (size_t i = 0; i < spec.holiday_names.size(); ++i) impl->named.emplace_back(spec.holiday_names[i].first.days_since_epoch(), i);
   std::sort(impl->named.begin(), impl->named.end());
-  if (spec.rules.size() > kMaxHolidayRules)
-    throw Error(Errc::limit, fmt::format("calendar.rules: {} rules, at most {}", spec.rules.size(), kMaxHolidayRules));
   impl->compile_holidays(spec.rules);
   impl->spec = std::move(spec);
   impl->build_table();

@@ -28,9 +28,9 @@ namespace {
 namespace bg = boost::gregorian;
 
 constexpr const char* kWeekdayKeys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-constexpr int32_t kFirstYear = 1900, kLastYear = 2499;  // the supported range (crmkit/time.hpp)
+constexpr int32_t kFirstYear = kFirstRuleYear, kLastYear = kLastRuleYear;
 
-int weekday_of(int64_t day) { return static_cast<int>(((day % 7) + 7 + 3) % 7); }  // 0 = Monday
+int weekday_of(int64_t day) { return CivilDate::from_days_since_epoch(day).weekday(); }  // 0 = Monday
 bool weekend(int64_t day) { return weekday_of(day) >= 5; }
 
 int64_t days_of(const bg::date& d) { return (d - bg::date(1970, 1, 1)).days(); }
@@ -72,9 +72,19 @@ constexpr const char* kObservedNames[] = {"none", "nearest_weekday", "next_weekd
 
 }  // namespace
 
+bool valid_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
 void validate_rule(const HolidayRule& r, const std::string& field) {
   if (r.name.empty()) bad(field + ".name", "a rule needs a name");
-  if (r.name.size() > 200) bad(field + ".name", "at most 200 bytes");
+  if (r.name.size() > kMaxHolidayNameBytes) bad(field + ".name", fmt::format("at most {} bytes", kMaxHolidayNameBytes));
+  if (!valid_utf8(r.name)) bad(field + ".name", "not valid UTF-8");
   if (r.kind != HolidayRule::Kind::easter && (r.month < 1 || r.month > 12)) bad(field + ".month", fmt::format("{} is not a month 1..12", r.month));
   switch (r.kind) {
     case HolidayRule::Kind::fixed:

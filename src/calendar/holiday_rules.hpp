@@ -11,8 +11,17 @@
 
 namespace crmkit::detail {
 
+/// Rules are expanded over the supported years (crmkit/time.hpp: 1900-01-01 .. 2499-12-31).
+inline constexpr int32_t kFirstRuleYear = 1900, kLastRuleYear = 2499;
+/// The longest name of a rule or an explicit holiday, in bytes.
+inline constexpr size_t kMaxHolidayNameBytes = 200;
+
+/// Whether a name is valid UTF-8 (what every JSON output of it needs).
+bool valid_utf8(const std::string& text);
+
 /// Error(invalid_argument) naming `field` (e.g. "calendar.rules[2]") for a rule that cannot be
-/// generated: a bad month, day, weekday, nth, offset, days, year range or observance.
+/// generated: a bad month, day, weekday, nth, offset, days, year range or observance, or a name
+/// that is empty, longer than kMaxHolidayNameBytes or not UTF-8.
 void validate_rule(const HolidayRule& rule, const std::string& field);
 
 /// The rule with the fields its kind does not use at their defaults (so that equal rules

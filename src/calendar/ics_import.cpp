@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 #include <libical/ical.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -20,7 +22,7 @@ namespace {
 constexpr size_t kMaxIcsBytes = size_t{64} << 20;
 constexpr size_t kMaxImportedDates = 100'000;
 constexpr int64_t kMaxEventDays = 366, kMaxRuleDays = 31;
-constexpr int32_t kFirstYear = 1900, kLastYear = 2499;
+constexpr int32_t kFirstYear = detail::kFirstRuleYear, kLastYear = detail::kLastRuleYear;
 
 struct ComponentFree {
   void operator()(icalcomponent* c) const { icalcomponent_free(c); }
@@ -30,6 +32,14 @@ struct IteratorFree {
 };
 
 std::string text_or_empty(const char* s) { return s ? std::string(s) : std::string(); }
+
+// Text for messages and the report: invalid UTF-8 bytes become U+FFFD (the report is JSON in C
+// and Python; the name itself is refused, not mended).
+std::string printable(const std::string& text) {
+  if (detail::valid_utf8(text)) return text;
+  const auto replace = nlohmann::json::error_handler_t::replace;
+  return nlohmann::json::parse(nlohmann::json(text).dump(-1, ' ', false, replace)).get<std::string>();
+}
 
 int64_t day_of(const icaltimetype& t) { return CivilDate{t.year, t.month, t.day}.days_since_epoch(); }
 
@@ -70,7 +80,7 @@ class Importer {
     const std::string uid = text_or_empty(icalcomponent_get_uid(ev));
     const icaltimetype start = icalcomponent_get_dtstart(ev);
     const std::string start_text = icaltime_is_null_time(start) ? "none" : icaltime_as_ical_string(start);
-    describe_ = fmt::format("event '{}' (UID {}, DTSTART {})", summary, uid.empty() ? "none" : uid, start_text);
+    describe_ = fmt::format("event '{}' (UID {}, DTSTART {})", printable(summary), uid.empty() ? "none" : printable(uid), start_text);
     name_ = !summary.empty() ? summary : !uid.empty() ? uid : "holiday";
     if (icaltime_is_null_time(start) || !icaltime_is_valid_time(start)) bad("has no valid DTSTART");
     if (!icaltime_is_date(start)) {
@@ -78,6 +88,9 @@ class Importer {
       report_.skipped.push_back(describe_ + ": not an all-day event");
       return;
     }
+    // Checked here, where the event can be named (the calendar would name only its own field).
+    if (name_.size() > detail::kMaxHolidayNameBytes || !detail::valid_utf8(name_))
+      bad(fmt::format("has a SUMMARY (or UID) that is not UTF-8 text of at most {} bytes", detail::kMaxHolidayNameBytes));
     check_year(start.year, "DTSTART");
     start_day_ = day_of(start);
     const icaltimetype end = icalcomponent_get_dtend(ev);
