@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crmkit needs to build, test and benchmark.
-# Only packages that are missing are installed; nothing is downloaded outside apt.
+# Only packages that are missing are installed; nothing is downloaded outside apt. Boost is 1.81
+# (Debian 12 ships it beside the default 1.74) for boost::unordered_flat_map.
 set -euo pipefail
 
 packages=(
   build-essential cmake make pkg-config g++ git tzdata
-  libboost-date-time-dev libboost-serialization-dev libboost-math-dev libical-dev
+  libboost1.81-dev libboost-date-time1.81-dev libboost-serialization1.81-dev libboost-math1.81-dev libical-dev
   libfmt-dev doctest-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libbenchmark-dev
   python3 python3-numpy python3-pandas python3-pytest python3-jsonschema python3-pip python3-dask python3-distributed
 )

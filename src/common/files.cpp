@@ -73,4 +73,40 @@ std::string read_file(const std::string& path, std::string_view what, size_t max
   return text;
 }
 
+FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw Error(Errc::invalid_argument, fmt::format("{} '{}' is not a regular file or a pipe", what, path));
+  if (S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
+  // A regular file: its size plus one byte, so that one read ends it (a file that grew meanwhile
+  // gets more room). A pipe: 64 KiB, doubling.
+  size_t capacity = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16;
+  FileBuffer out;
+  out.data_ = std::make_unique_for_overwrite<char[]>(capacity);
+  for (;;) {
+    if (out.size_ == capacity) {
+      if (capacity > max_bytes) too_big(what, path, max_bytes);
+      const size_t grown = std::min(capacity * 2, max_bytes + 1);
+      auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+      std::memcpy(bigger.get(), out.data_.get(), out.size_);
+      out.data_ = std::move(bigger);
+      capacity = grown;
+    }
+    const ssize_t got = ::read(fd, out.data_.get() + out.size_, capacity - out.size_);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      const int err = errno;
+      throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, path, std::strerror(err)));
+    }
+    if (got == 0) break;
+    out.size_ += static_cast<size_t>(got);
+  }
+  if (out.size_ > max_bytes) too_big(what, path, max_bytes);
+  return out;
+}
+
 }  // namespace crmkit::detail

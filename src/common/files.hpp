@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,22 @@ namespace crmkit::detail {
 /// max_bytes (a regular file is refused before reading; a pipe at the first byte past the cap).
 /// Error(io) when it cannot be opened or read. Every message names `what` and the path.
 std::string read_file(const std::string& path, std::string_view what, size_t max_bytes = kMaxDataFileBytes);
+
+/// A whole file in one buffer, read without zero-filling or copying it (for the data readers,
+/// which parse it in place). Not mmap: a file truncated while mapped would kill the host process
+/// with SIGBUS; a read sees the bytes as they were.
+class FileBuffer {
+ public:
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  friend FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes);
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+};
+
+/// read_file into a FileBuffer: the same kinds of file, limits and errors.
+FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes = kMaxDataFileBytes);
 
 /// All of an already open descriptor (standard input: any kind of file, since the caller chose
 /// it), at most max_bytes: Error(limit) past it, Error(io) on a read error. `name` is for messages.

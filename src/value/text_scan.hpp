@@ -1,17 +1,20 @@
 // Private helpers of the value readers: line/field scanning over a whole-file buffer, fast date and
 // number parsing, and customer-id interning. Built for tens of millions of rows: no allocation
-// per row except for a new customer id.
+// per row (ids are views into the buffer).
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/hash.hpp"
 #include "crmkit/time.hpp"
 
 namespace crmkit::value::detail {
@@ -80,9 +83,15 @@ inline std::string_view trim(std::string_view s) {
 /// Iterates the lines of a buffer ('\n' or "\r\n"), counting 1-based line numbers.
 class LineScanner {
  public:
-  explicit LineScanner(std::string_view text) : text_(text) {
-    if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // UTF-8 BOM
+  /// A UTF-8 byte order mark at the start is skipped, unless the text is a later chunk of a file.
+  explicit LineScanner(std::string_view text, bool file_start = true) : text_(text) {
+    if (file_start) text_ = without_bom(text_);
   }
+  static std::string_view without_bom(std::string_view s) {
+    return s.size() >= 3 && s.substr(0, 3) == "\xEF\xBB\xBF" ? s.substr(3) : s;
+  }
+  /// The rest of the text after the lines returned so far.
+  std::string_view rest() const { return pos_ >= text_.size() ? std::string_view() : text_.substr(pos_); }
   bool next(std::string_view& line) {
     if (pos_ >= text_.size()) return false;
     size_t end = text_.find('\n', pos_);
@@ -148,65 +157,90 @@ inline bool split_csv(std::string_view line, std::vector<std::string_view>& fiel
   }
 }
 
-/// Interns customer ids to dense indices with an open-addressing table (FNV-1a hashes).
-class IdInterner {
- public:
-  explicit IdInterner(std::vector<std::string>& ids) : ids_(ids) { rehash(1024); }
+/// A customer id as a hash-table key: its first 16 bytes inline, so that comparing two ids of up
+/// to 16 bytes (most: "C123456", "00042") touches only the table, not the text the id came from.
+struct IdKey {
+  uint64_t head[2];
+  std::string_view id;
+  uint32_t hash;
 
-  uint32_t intern(std::string_view id) {
-    const uint64_t h = hash(id);
-    const size_t mask = slots_.size() - 1;
-    const bool inline_key = id.size() <= kInline;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+  IdKey() : head{0, 0}, hash(0) {}
+  CRMKIT_HOT_INLINE explicit IdKey(std::string_view s) : id(s) {
+    const size_t n = s.size();
+    head[0] = crmkit::detail::load_upto8(s.data(), std::min<size_t>(n, 8));
+    head[1] = n > 8 ? crmkit::detail::load_upto8(s.data() + 8, std::min<size_t>(n - 8, 8)) : 0;
+    uint64_t h = (head[0] ^ (uint64_t{n} << 56)) * 0xFF51AFD7ED558CCDull;
+    h = (h ^ (h >> 32) ^ head[1]) * 0xC4CEB9FE1A85EC53ull;
+    if (n > 16) h = (h ^ crmkit::detail::hash_bytes(s.substr(16))) * 0xFF51AFD7ED558CCDull;
+    hash = static_cast<uint32_t>(h >> 32);  // a product's high half depends on every input bit
+  }
+};
+
+/// Interns customer ids to dense indices in first-seen order: an open-addressing table whose
+/// 32-byte slots hold an id's first 16 bytes, so that a lookup of a short id is one cache line.
+/// prefetch() lets a reader request the line of a row's id while it parses the next rows: in a
+/// log of a million customers nearly every lookup misses the cache, and overlapping the misses
+/// is what makes the readers fast (benchmarks/RESULTS.md, issue 29: a 1.81 boost::unordered_flat_map,
+/// which cannot prefetch, was measured against it). Keys view their bytes: the caller keeps them
+/// alive (a reader's file buffer); intern_copy is for an id whose bytes do not outlive the call.
+class IdTable {
+ public:
+  IdTable() { rehash(1024); }
+  CRMKIT_HOT_INLINE void prefetch(const IdKey& k) const { __builtin_prefetch(&slots_[k.hash & mask_]); }
+  CRMKIT_HOT_INLINE uint32_t intern(const IdKey& k) {
+    for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
-      if (s.index == kEmpty) {
-        uint32_t idx = static_cast<uint32_t>(ids_.size());
-        ids_.emplace_back(id);
-        s.hash = h;
-        s.index = idx;
-        s.len = inline_key ? static_cast<uint8_t>(id.size()) : kLong;
-        if (inline_key) std::memcpy(s.key, id.data(), id.size());
-        if (ids_.size() * 2 > slots_.size()) rehash(slots_.size() * 2);
-        return idx;
-      }
-      if (s.hash != h) continue;
-      // Short ids live in the slot itself: one cache miss per lookup in big logs, not two.
-      if (inline_key ? (s.len == id.size() && std::memcmp(s.key, id.data(), id.size()) == 0) : ids_[s.index] == id)
+      if (s.index == kEmpty) return insert(s, k);
+      if (s.hash == k.hash && s.size == k.id.size() && s.head[0] == k.head[0] && s.head[1] == k.head[1] &&
+          (k.id.size() <= 16 || std::memcmp(keys_[s.index].data() + 16, k.id.data() + 16, k.id.size() - 16) == 0))
         return s.index;
     }
   }
+  uint32_t intern(std::string_view id) { return intern(IdKey(id)); }
+  uint32_t intern_copy(std::string_view id) {
+    const size_t before = keys_.size();
+    const uint32_t index = intern(IdKey(id));
+    if (keys_.size() > before) keys_.back() = owned_.emplace_back(id);  // a deque: its strings never move
+    return index;
+  }
+  /// The ids by index.
+  const std::vector<std::string_view>& keys() const { return keys_; }
+  size_t size() const { return keys_.size(); }
 
  private:
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
-  static constexpr size_t kInline = 19;
-  static constexpr uint8_t kLong = 0xFF;
   struct Slot {
-    uint64_t hash = 0;
+    uint64_t head[2] = {0, 0};
+    uint32_t hash = 0;
+    uint32_t size = 0;
     uint32_t index = kEmpty;
-    uint8_t len = 0;
-    char key[kInline] = {};
+    uint32_t unused = 0;
   };
   static_assert(sizeof(Slot) == 32);
-  static uint64_t hash(std::string_view s) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h ^ (h >> 29) ^ (h >> 47);
+  uint32_t insert(Slot& s, const IdKey& k) {
+    if (keys_.size() >= kEmpty - 1) throw std::length_error("more than 4 billion customer ids");
+    const uint32_t index = static_cast<uint32_t>(keys_.size());
+    s = Slot{{k.head[0], k.head[1]}, k.hash, static_cast<uint32_t>(k.id.size()), index, 0};
+    keys_.push_back(k.id);
+    if (keys_.size() * 2 > slots_.size()) rehash(slots_.size() * 2);
+    return index;
   }
   void rehash(size_t n) {
     std::vector<Slot> fresh(n);
+    const size_t mask = n - 1;
     for (const Slot& s : slots_) {
       if (s.index == kEmpty) continue;
-      for (size_t i = s.hash & (n - 1);; i = (i + 1) & (n - 1)) {
-        if (fresh[i].index == kEmpty) {
-          fresh[i] = s;
-          break;
-        }
-      }
+      size_t i = s.hash & mask;
+      while (fresh[i].index != kEmpty) i = (i + 1) & mask;
+      fresh[i] = s;
     }
     slots_.swap(fresh);
+    mask_ = mask;
   }
-  std::vector<std::string>& ids_;
   std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  std::vector<std::string_view> keys_;
+  std::deque<std::string> owned_;
 };
 
 }  // namespace crmkit::value::detail

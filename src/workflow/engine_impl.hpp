@@ -17,16 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/hash.hpp"  // CRMKIT_HOT_INLINE, the string hash
 #include "common/rw_lock.hpp"
 #include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
-
-// Forces inlining of the few small functions on every event's path (GCC declines otherwise).
-#if defined(__GNUC__)
-#define CRMKIT_HOT_INLINE [[gnu::always_inline]] inline
-#else
-#define CRMKIT_HOT_INLINE inline
-#endif
 
 namespace crmkit::workflow {
 
@@ -38,32 +32,8 @@ namespace crmkit::workflow {
 class Interner {
  public:
   Interner() { intern(""); }
-  /// Up to 8 bytes as a little-endian word, zero-padded, in fixed-size loads: a memcpy of a
-  /// variable length followed by an 8-byte load stalls on store forwarding.
-  CRMKIT_HOT_INLINE static uint64_t load_upto8(const char* p, size_t n) {
-    if (n >= 4) {
-      uint32_t lo, hi;  // two overlapping 4-byte loads; the overlap holds the same bytes in both
-      std::memcpy(&lo, p, 4);
-      std::memcpy(&hi, p + n - 4, 4);
-      return uint64_t{lo} | (uint64_t{hi} << ((n - 4) * 8));
-    }
-    if (n == 0) return 0;
-    return uint64_t{static_cast<uint8_t>(p[0])} | (uint64_t{static_cast<uint8_t>(p[n / 2])} << (n / 2 * 8)) |
-           (uint64_t{static_cast<uint8_t>(p[n - 1])} << ((n - 1) * 8));
-  }
-  CRMKIT_HOT_INLINE static uint64_t hash(std::string_view s) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
-      h ^= h >> 32;
-    }
-    h = (h ^ load_upto8(s.data() + i, s.size() - i)) * 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 29;
-    return h;
-  }
+  CRMKIT_HOT_INLINE static uint64_t load_upto8(const char* p, size_t n) { return detail::load_upto8(p, n); }
+  CRMKIT_HOT_INLINE static uint64_t hash(std::string_view s) { return detail::hash_bytes(s); }
   uint32_t intern(std::string_view s) {
     const Key k = key(s);
     size_t pos = probe(s, k);
