@@ -156,9 +156,8 @@ def simulate_summary(path, n, seed):
 if "predict" in jobs:
     sim = os.path.join(tmp, "sim.csv")
     simulate_summary(sim, 1_000_000, 7)
-    cd = pd.read_csv("data/cdnow/cdnow_customers_summary.csv") if os.path.exists("data/cdnow/cdnow_customers_summary.csv") else None
     cdnow100 = os.path.join(tmp, "cdnow100.csv")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "cdnow", "cdnow_customers_summary.csv")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "cdnow", "cdnow_customers_summary_with_transactions.csv")
     base = pd.read_csv(src)
     rep = pd.concat([base] * 100, ignore_index=True)
     rep.iloc[:, 0] = np.arange(1, len(rep) + 1)

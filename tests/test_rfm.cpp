@@ -8,6 +8,8 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <cstdio>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -520,4 +522,72 @@ TEST_CASE("Money limits: an amount above kMaxAmount or a total past it is refuse
   const double one_limit[] = {9e14, 0};
   score_columns(cust, day, one_limit, 2, 1, 10, {}, rec, freq, mon, r, f, m, seg, present);
   CHECK(mon[0] == 9e14);
+}
+
+namespace {
+/// score() of the file read as a log and sorted by id: what score_file must equal.
+Table score_read(const std::string& path, CivilDate asof, const Config& c, value::BadRowPolicy policy) {
+  auto log = value::read_transactions_file(path, policy);
+  log.sort_customers_by_id();
+  return score(log, asof, c);
+}
+void check_same(const Table& a, const Table& b) {
+  CHECK(a.ids == b.ids);
+  CHECK(a.recency_days == b.recency_days);
+  CHECK(a.frequency == b.frequency);
+  CHECK(a.monetary == b.monetary);
+  CHECK(a.code == b.code);
+  CHECK(a.segment == b.segment);
+  CHECK(a.segment_names == b.segment_names);
+}
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = fmt::format("{}/crmkit-rfm-{}-{}", P_tmpdir, ::getpid(), name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("score_file equals score of the file read, sorted by id: CDNOW, windows, averages") {
+  const std::string cdnow = CRMKIT_SOURCE_DIR "/data/cdnow/CDNOW_master.txt";
+  for (int window : {0, 90, 365}) {
+    for (auto monetary : {Config::Monetary::total, Config::Monetary::average}) {
+      Config c;
+      c.window_days = window;
+      c.monetary = monetary;
+      check_same(score_file(cdnow, CivilDate{1997, 12, 31}, c), score_read(cdnow, CivilDate{1997, 12, 31}, c, value::BadRowPolicy::stop));
+    }
+  }
+}
+
+TEST_CASE("score_file on a log parsed in chunks: totals merged exactly, bad rows by line, errors naming ids") {
+  // 400,000 rows (> 8 MiB: several chunks) of 30,000 customers, amounts with cents, a bad row every 40,000.
+  std::string text = "customer_id,date,amount\n";
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 400'000; ++i) {
+    if (i % 40'000 == 20'000) {
+      text += "bad,2024-13-01,1\n";
+      continue;
+    }
+    text += fmt::format("cust-{:06},2024-{:02}-{:02},{}.{:02}\n", rng() % 30'000, rng() % 12 + 1, rng() % 28 + 1,
+                        rng() % 500, rng() % 100);
+  }
+  REQUIRE(text.size() > (size_t{8} << 20));
+  const std::string path = write_temp("big.csv", text);
+  std::vector<value::BadRow> skipped;
+  const Table t = score_file(path, CivilDate{2024, 6, 30}, {}, value::BadRowPolicy::skip, &skipped);
+  check_same(t, score_read(path, CivilDate{2024, 6, 30}, {}, value::BadRowPolicy::skip));
+  REQUIRE(skipped.size() == 10);
+  CHECK(skipped[0].line == 20'002);
+  CHECK(skipped[9].line == 380'002);
+  CHECK_THROWS_WITH_AS(score_file(path, CivilDate{2024, 6, 30}), doctest::Contains("line 20002: date '2024-13-01'"), Error);
+  std::remove(path.c_str());
+  // A customer's total past the limit is refused naming the id, in whichever chunks its rows are.
+  const std::string big = write_temp("limit.csv", fmt::format("customer_id,date,amount\nwhale,2024-01-01,{}\nminnow,2024-01-01,1\nwhale,2024-01-02,{}\n",
+                                                              money::kMaxAmount, money::kMaxAmount));
+  CHECK_THROWS_WITH_AS(score_file(big, CivilDate{2024, 6, 30}), doctest::Contains("customer whale: total amount above"), Error);
+  std::remove(big.c_str());
+  CHECK_THROWS_AS(score_file("/no/such/file", CivilDate{2024, 6, 30}), Error);
+  Config bad;
+  bad.window_days = -1;
+  CHECK_THROWS_AS(score_file(CRMKIT_SOURCE_DIR "/data/cdnow/CDNOW_master.txt", CivilDate{2024, 6, 30}, bad), Error);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,12 @@ std::string read_file(const std::string& path);
 /// A CSV field as written (RFC 4180): quoted when it holds a comma, a quote or a line break,
 /// quotes doubled.
 std::string csv_field(std::string_view field);
+
+/// Writes `header`, then rows 0..n-1 formatted by format_row(i, std::string& out) (appending), to
+/// standard output. Rows are formatted on every core, in blocks of consecutive rows each thread
+/// formats into its own buffer, and written in order; memory is one block per core. Throws
+/// Error(io) when standard output cannot be written (a full disk, a closed pipe).
+void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row);
 
 /// Calls f(line, number) for each line of text (LF or CRLF, the CR removed), numbers from 1.
 template <class F>

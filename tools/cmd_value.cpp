@@ -166,13 +166,16 @@ void setup_rfm(CLI::App& app) {
   cmd->add_flag("--skip-bad-rows", skip, "Report bad rows on stderr and go on (default: stop)");
   cmd->callback([] {
     rfm::Config c = config.empty() ? rfm::Config{} : rfm::Config::from_file(config);
-    auto table = rfm::score(read_log(transactions, skip), CivilDate::parse(asof), c);
-    Out out;
-    out.print("customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n");
-    for (size_t i = 0; i < table.size(); ++i)
-      out.print("{},{},{},{:.2f},{},{},{},{},{}\n", csv_field(table.ids[i]), table.recency_days[i], table.frequency[i],
-                table.monetary[i], table.r[i], table.f[i], table.m[i], table.code[i], table.segment_names[table.segment[i]]);
-    out.finish();
+    std::vector<value::BadRow> skipped;
+    auto table = rfm::score_file(transactions, CivilDate::parse(asof), c,
+                                 skip ? value::BadRowPolicy::skip : value::BadRowPolicy::stop, &skipped);
+    for (const auto& b : skipped) fmt::print(stderr, "{}:{}: skipped: {}\n", transactions, b.line, b.message);
+    cli::write_rows("customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n", table.size(),
+                    [&](size_t i, std::string& out) {
+                      fmt::format_to(std::back_inserter(out), "{},{},{},{:.2f},{},{},{},{},{}\n", csv_field(table.ids[i]),
+                                     table.recency_days[i], table.frequency[i], table.monetary[i], table.r[i], table.f[i],
+                                     table.m[i], table.code[i], table.segment_names[table.segment[i]]);
+                    });
   });
 }
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <exception>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -70,6 +72,37 @@ std::string csv_field(std::string_view field) {
     out += ch;
   }
   return out + '"';
+}
+
+void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row) {
+  auto write = [](std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) throw Error(Errc::io, "cannot write standard output");
+  };
+  write(header);
+  constexpr size_t kBlock = 32768;  // rows per thread and round
+  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<std::string> buffers(threads);
+  std::vector<std::exception_ptr> failed(threads);
+  for (size_t begin = 0; begin < n; begin += kBlock * threads) {
+    auto format = [&](size_t t) {
+      try {
+        buffers[t].clear();
+        const size_t from = begin + t * kBlock, to = std::min(n, from + kBlock);
+        for (size_t i = from; i < to; ++i) format_row(i, buffers[t]);
+      } catch (...) {
+        failed[t] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads && begin + t * kBlock < n; ++t) pool.emplace_back(format, t);
+    format(0);
+    for (auto& th : pool) th.join();
+    for (size_t t = 0; t < threads; ++t) {
+      if (failed[t]) std::rethrow_exception(failed[t]);
+      if (begin + t * kBlock < n) write(buffers[t]);
+    }
+  }
+  if (std::fflush(stdout) != 0) throw Error(Errc::io, "cannot write standard output");
 }
 
 }  // namespace crmkit::cli

@@ -93,6 +93,17 @@ struct Table {
 /// an empty table. Throws Error(invalid_argument) for a bad config (see Config::validate).
 Table score(const value::TransactionLog& log, CivilDate asof, const Config& config = {});
 
+/// Scores a transaction log file (read_transactions_file's formats) without holding its rows: the
+/// file is parsed in chunks on every core, each chunk keeping its customers' totals, and the
+/// partials are merged; memory grows with customers, not transactions. The result equals
+/// score() of read_transactions_file(path, policy) after sort_customers_by_id() (rows in id
+/// order). Bad rows as read_transactions_file: under stop the first is thrown (Error(parse) or
+/// Error(invalid_argument) naming the line); under skip they are stored in *skipped (when not
+/// NULL). Error(io) when the file cannot be read, Error(limit) past kMaxDataFileBytes or for a
+/// customer's total above money::kMaxAmount (naming the customer id).
+Table score_file(const std::string& path, CivilDate asof, const Config& config = {},
+                 value::BadRowPolicy policy = value::BadRowPolicy::stop, std::vector<value::BadRow>* skipped = nullptr);
+
 /// The same over plain arrays (n transactions of n_customers dense indices; day = days since
 /// 1970-01-01). Output arrays have n_customers elements; present[c] = 0 for customers without a
 /// purchase in the window (their other outputs are 0). segment[c] indexes segment_names(config).

@@ -86,17 +86,17 @@ FileBuffer read_file_buffer(const std::string& path, std::string_view what, size
   // gets more room). A pipe: 64 KiB, doubling.
   size_t capacity = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16;
   FileBuffer out;
-  out.data_ = std::make_unique_for_overwrite<char[]>(capacity);
+  out.data_ = LargeBuffer(capacity, false);
   for (;;) {
     if (out.size_ == capacity) {
       if (capacity > max_bytes) too_big(what, path, max_bytes);
       const size_t grown = std::min(capacity * 2, max_bytes + 1);
-      auto bigger = std::make_unique_for_overwrite<char[]>(grown);
-      std::memcpy(bigger.get(), out.data_.get(), out.size_);
+      LargeBuffer bigger(grown, false);
+      std::memcpy(bigger.data(), out.data_.data(), out.size_);
       out.data_ = std::move(bigger);
       capacity = grown;
     }
-    const ssize_t got = ::read(fd, out.data_.get() + out.size_, capacity - out.size_);
+    const ssize_t got = ::read(fd, out.data_.data() + out.size_, capacity - out.size_);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       const int err = errno;

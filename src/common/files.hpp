@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/large_buffer.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/limits.hpp"
 
@@ -19,16 +20,16 @@ namespace crmkit::detail {
 /// Error(io) when it cannot be opened or read. Every message names `what` and the path.
 std::string read_file(const std::string& path, std::string_view what, size_t max_bytes = kMaxDataFileBytes);
 
-/// A whole file in one buffer, read without zero-filling or copying it (for the data readers,
-/// which parse it in place). Not mmap: a file truncated while mapped would kill the host process
+/// A whole file in one buffer, read without copying it (for the data readers, which parse it in
+/// place). Not mmap: a file truncated while mapped would kill the host process
 /// with SIGBUS; a read sees the bytes as they were.
 class FileBuffer {
  public:
-  std::string_view view() const { return {data_.get(), size_}; }
+  std::string_view view() const { return {data_.data(), size_}; }
 
  private:
   friend FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes);
-  std::unique_ptr<char[]> data_;
+  LargeBuffer data_;
   size_t size_ = 0;
 };
 

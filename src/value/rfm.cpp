@@ -15,6 +15,7 @@
 #include "crmkit/money.hpp"
 #include "common/files.hpp"
 #include "common/money_errors.hpp"
+#include "value/log_reader.hpp"
 
 namespace crmkit::rfm {
 
@@ -257,6 +258,44 @@ std::vector<uint8_t> quintile_scores(const std::vector<double>& values, bool low
 
 namespace {
 
+/// One customer's purchases in the window: total in minor units (money.hpp), last day, count.
+/// 16 bytes: a transaction touches one cache line, not three arrays.
+struct Acc {
+  int64_t minor;
+  int32_t last;
+  int32_t count;
+};
+constexpr Acc kNoPurchase{0, INT32_MIN, 0};
+
+/// The first day of the window (INT32_MIN: no window).
+int32_t window_start(int32_t asof_day, const Config& config) {
+  return config.window_days > 0
+             ? static_cast<int32_t>(std::max<int64_t>(int64_t{asof_day} - config.window_days + 1, INT32_MIN))
+             : INT32_MIN;
+}
+
+/// Adds a purchase, the total saturating at kMaxMinorUnits + 1 (refused when scored). In uint64:
+/// two values <= kMaxMinorUnits + 1 add without wrapping (< 2^64).
+inline void add_purchase(Acc& x, int64_t minor, int32_t day) {
+  ++x.count;
+  x.minor = static_cast<int64_t>(
+      std::min<uint64_t>(static_cast<uint64_t>(x.minor) + static_cast<uint64_t>(minor), money::kMaxMinorUnits + 1));
+  if (day > x.last) x.last = day;
+}
+
+/// One customer's totals merged into another's (the partials of two chunks of a file).
+inline void merge_purchases(Acc& into, const Acc& from) {
+  into.count += from.count;
+  into.minor = static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(into.minor) + static_cast<uint64_t>(from.minor),
+                                                       money::kMaxMinorUnits + 1));
+  into.last = std::max(into.last, from.last);
+}
+
+template <class NameOf>
+void score_totals(std::vector<Acc> acc, int32_t asof_day, const Config& config, NameOf name_of, int32_t* recency_days,
+                  int64_t* frequency, double* monetary, uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment,
+                  uint8_t* present);
+
 /// score_columns over amounts given in minor units by minor_of(i), which validates the row's
 /// amount (throwing, naming row i) and converts it. Totals are integers, so monetary values,
 /// thresholds and scores do not depend on row order.
@@ -267,17 +306,9 @@ void score_minor_units(const uint32_t* customer, const int32_t* day, MinorOf min
   config.validate();
   if (n > static_cast<size_t>(INT32_MAX))
     throw Error(Errc::limit, fmt::format("{} transactions: at most {} per call", n, INT32_MAX));
-  const int32_t first_day = config.window_days > 0 ? static_cast<int32_t>(std::max<int64_t>(
-                                                         int64_t{asof_day} - config.window_days + 1, INT32_MIN))
-                                                   : INT32_MIN;
-  // One 16-byte accumulator per customer: a transaction touches one cache line, not three arrays.
+  const int32_t first_day = window_start(asof_day, config);
   // Rows are checked in the same pass; the outputs are written only after it succeeds.
-  struct Acc {
-    int64_t minor;  // total in minor units (money.hpp)
-    int32_t last;
-    int32_t count;
-  };
-  std::vector<Acc> acc(n_customers, Acc{0, INT32_MIN, 0});
+  std::vector<Acc> acc(n_customers, kNoPurchase);
   constexpr size_t kAhead = 48;  // prefetch distance: customers are in random order in big logs (48 measured >= 16)
   // Totals are plain sums when no total can pass kMaxMinorUnits: n rows of at most the largest
   // amount seen. Otherwise (amounts near the limit) the pass is run again with totals that
@@ -294,29 +325,38 @@ void score_minor_units(const uint32_t* customer, const int32_t* day, MinorOf min
       const int32_t d = day[i];
       if (d > asof_day || d < first_day) continue;
       Acc& x = acc[c];
-      ++x.count;
-      // In uint64: two values <= kMaxMinorUnits + 1 add without wrapping (< 2^64), and in the
-      // plain pass a wrapped sum is discarded (that pass's bound says none can happen).
-      const uint64_t sum = static_cast<uint64_t>(x.minor) + static_cast<uint64_t>(a);
-      if constexpr (decltype(saturate)::value)
-        x.minor = static_cast<int64_t>(std::min<uint64_t>(sum, money::kMaxMinorUnits + 1));
-      else
-        x.minor = static_cast<int64_t>(sum);
-      if (d > x.last) x.last = d;
+      if constexpr (decltype(saturate)::value) {
+        add_purchase(x, a, d);
+      } else {  // in the plain pass a wrapped sum is discarded (that pass's bound says none can happen)
+        ++x.count;
+        x.minor = static_cast<int64_t>(static_cast<uint64_t>(x.minor) + static_cast<uint64_t>(a));
+        if (d > x.last) x.last = d;
+      }
     }
     return largest;
   };
   const int64_t largest = accumulate(std::false_type{});
   if (n > 0 && largest > money::kMaxMinorUnits / static_cast<int64_t>(n)) {
-    std::fill(acc.begin(), acc.end(), Acc{0, INT32_MIN, 0});
+    std::fill(acc.begin(), acc.end(), kNoPurchase);
     accumulate(std::true_type{});
   }
+  score_totals(std::move(acc), asof_day, config, [](size_t c) { return c; }, recency_days, frequency, monetary, r, f, m,
+               segment, present);
+}
+
+/// The scores of per-customer totals. Refuses (naming the customer by name_of(index)) a total
+/// above kMaxAmount or a recency that does not fit; writes nothing then.
+template <class NameOf>
+void score_totals(std::vector<Acc> acc, int32_t asof_day, const Config& config, NameOf name_of, int32_t* recency_days,
+                  int64_t* frequency, double* monetary, uint8_t* r, uint8_t* f, uint8_t* m, uint16_t* segment,
+                  uint8_t* present) {
+  const size_t n_customers = acc.size();
   for (size_t c = 0; c < n_customers; ++c) {
     if (acc[c].minor > money::kMaxMinorUnits) [[unlikely]]
-      throw crmkit::detail::total_past_limit(c);
+      throw crmkit::detail::total_past_limit(name_of(c));
     if (acc[c].count > 0 && int64_t{asof_day} - acc[c].last > INT32_MAX) [[unlikely]]
       throw Error(Errc::invalid_argument,
-                  fmt::format("customer {}: recency of {} days does not fit", c, int64_t{asof_day} - acc[c].last));
+                  fmt::format("customer {}: recency of {} days does not fit", name_of(c), int64_t{asof_day} - acc[c].last));
   }
   // The first pass succeeded: from here on only outputs are written.
   std::vector<uint32_t> idx;  // the customers present
@@ -412,31 +452,103 @@ void score_columns_minor(const uint32_t* customer, const int32_t* day, const int
                     m, segment, present);
 }
 
+namespace {
+
+/// score_columns' outputs for k customers, and the table of those present.
+struct Columns {
+  explicit Columns(size_t k) : recency(k), frequency(k), monetary(k), r(k), f(k), m(k), present(k), segment(k) {}
+  std::vector<int32_t> recency;
+  std::vector<int64_t> frequency;
+  std::vector<double> monetary;
+  std::vector<uint8_t> r, f, m, present;
+  std::vector<uint16_t> segment;
+
+  /// id_of(c): customer c's id.
+  template <class IdOf>
+  Table table(IdOf id_of, const Config& config) const {
+    Table t;
+    t.segment_names = segment_names(config);
+    const size_t n = static_cast<size_t>(std::count(present.begin(), present.end(), uint8_t{1}));
+    t.ids.reserve(n);
+    t.recency_days.reserve(n);
+    t.frequency.reserve(n);
+    t.monetary.reserve(n);
+    t.r.reserve(n);
+    t.f.reserve(n);
+    t.m.reserve(n);
+    t.code.reserve(n);
+    t.segment.reserve(n);
+    for (size_t c = 0; c < present.size(); ++c) {
+      if (c + 16 < present.size()) __builtin_prefetch(std::string_view(id_of(c + 16)).data());  // ids lie anywhere in the file
+      if (!present[c]) continue;
+      t.ids.emplace_back(id_of(c));
+      t.recency_days.push_back(recency[c]);
+      t.frequency.push_back(frequency[c]);
+      t.monetary.push_back(monetary[c]);
+      t.r.push_back(r[c]);
+      t.f.push_back(f[c]);
+      t.m.push_back(m[c]);
+      t.code.push_back(static_cast<uint16_t>(r[c] * 100 + f[c] * 10 + m[c]));
+      t.segment.push_back(segment[c]);
+    }
+    return t;
+  }
+};
+
+/// A chunk's per-customer totals as its rows are read (value/log_reader.hpp's Sink).
+struct TotalsSink {
+  int32_t asof_day = 0, first_day = INT32_MIN;
+  std::vector<Acc> acc;  ///< by the chunk's customer index (a new customer is the next index)
+  void reserve(size_t) {}
+  void prefetch(uint32_t c) const {
+    if (c < acc.size()) __builtin_prefetch(&acc[c], 1);
+  }
+  void append(uint32_t c, int32_t day, double amount, double) {
+    if (c == acc.size()) acc.push_back(kNoPurchase);
+    if (day > asof_day || day < first_day) return;
+    add_purchase(acc[c], money::to_minor(amount), day);
+  }
+};
+
+}  // namespace
+
 Table score(const value::TransactionLog& log, CivilDate asof, const Config& config) {
   const size_t k = log.customer_count();
-  std::vector<int32_t> recency(k);
-  std::vector<int64_t> frequency(k);
-  std::vector<double> monetary(k);
-  std::vector<uint8_t> r(k), f(k), m(k), present(k);
-  std::vector<uint16_t> segment(k);
+  Columns col(k);
   score_columns(log.customer.data(), log.day.data(), log.amount.data(), log.size(), k,
-                static_cast<int32_t>(asof.days_since_epoch()), config, recency.data(), frequency.data(), monetary.data(),
-                r.data(), f.data(), m.data(), segment.data(), present.data());
-  Table t;
-  t.segment_names = segment_names(config);
-  for (size_t c = 0; c < k; ++c) {
-    if (!present[c]) continue;
-    t.ids.push_back(log.customer_ids[c]);
-    t.recency_days.push_back(recency[c]);
-    t.frequency.push_back(frequency[c]);
-    t.monetary.push_back(monetary[c]);
-    t.r.push_back(r[c]);
-    t.f.push_back(f[c]);
-    t.m.push_back(m[c]);
-    t.code.push_back(static_cast<uint16_t>(r[c] * 100 + f[c] * 10 + m[c]));
-    t.segment.push_back(segment[c]);
+                static_cast<int32_t>(asof.days_since_epoch()), config, col.recency.data(), col.frequency.data(),
+                col.monetary.data(), col.r.data(), col.f.data(), col.m.data(), col.segment.data(), col.present.data());
+  return col.table([&](size_t c) -> const std::string& { return log.customer_ids[c]; }, config);
+}
+
+Table score_file(const std::string& path, CivilDate asof, const Config& config, value::BadRowPolicy policy,
+                 std::vector<value::BadRow>* skipped) {
+  config.validate();
+  const auto asof_day = static_cast<int32_t>(asof.days_since_epoch());
+  const crmkit::detail::FileBuffer file = crmkit::detail::read_file_buffer(path, "transactions");
+  const value::detail::LogLayout layout = value::detail::file_layout(file.view(), policy);
+  auto chunks = value::detail::parse_body(layout, policy, TotalsSink{asof_day, window_start(asof_day, config), {}});
+  std::vector<value::BadRow> bad = value::detail::bad_rows(layout, chunks, policy);
+  // The chunks' partials merged into chunk 0's customers (which gains the others' ids).
+  const auto global = value::detail::merge_ids(chunks);
+  const auto& ids = chunks[0].ids.keys();
+  std::vector<Acc> merged = std::move(chunks[0].sink.acc);
+  merged.resize(ids.size(), kNoPurchase);
+  for (size_t k = 1; k < chunks.size(); ++k) {
+    const std::vector<Acc>& part = chunks[k].sink.acc;
+    for (size_t i = 0; i < part.size(); ++i) merge_purchases(merged[global[k][i]], part[i]);
   }
-  return t;
+  // In id order, as score() of a log sorted by id.
+  const std::vector<uint32_t> order = value::detail::order_by_id(ids);
+  std::vector<Acc> sorted(order.size());
+  for (size_t i = 0; i < order.size(); ++i) sorted[i] = merged[order[i]];
+  std::vector<Acc>().swap(merged);
+  Columns col(order.size());
+  auto id_of = [&](size_t c) { return ids[order[c]]; };
+  score_totals(std::move(sorted), asof_day, config, id_of, col.recency.data(), col.frequency.data(), col.monetary.data(),
+               col.r.data(), col.f.data(), col.m.data(), col.segment.data(), col.present.data());
+  if (skipped) *skipped = std::move(bad);
+  return col.table(id_of, config);
 }
 
 }  // namespace crmkit::rfm

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/hash.hpp"
+#include "common/large_buffer.hpp"
 #include "crmkit/time.hpp"
 
 namespace crmkit::value::detail {
@@ -190,10 +191,10 @@ class IdTable {
   CRMKIT_HOT_INLINE uint32_t intern(const IdKey& k) {
     for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
-      if (s.index == kEmpty) return insert(s, k);
+      if (s.index1 == 0) return insert(s, k);
       if (s.hash == k.hash && s.size == k.id.size() && s.head[0] == k.head[0] && s.head[1] == k.head[1] &&
-          (k.id.size() <= 16 || std::memcmp(keys_[s.index].data() + 16, k.id.data() + 16, k.id.size() - 16) == 0))
-        return s.index;
+          (k.id.size() <= 16 || std::memcmp(keys_[s.index1 - 1].data() + 16, k.id.data() + 16, k.id.size() - 16) == 0))
+        return s.index1 - 1;
     }
   }
   uint32_t intern(std::string_view id) { return intern(IdKey(id)); }
@@ -208,36 +209,39 @@ class IdTable {
   size_t size() const { return keys_.size(); }
 
  private:
-  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
-  struct Slot {
-    uint64_t head[2] = {0, 0};
-    uint32_t hash = 0;
-    uint32_t size = 0;
-    uint32_t index = kEmpty;
-    uint32_t unused = 0;
+  struct Slot {  // all zero: empty (the table's memory comes zeroed)
+    uint64_t head[2];
+    uint32_t hash;
+    uint32_t size;
+    uint32_t index1;  ///< index + 1
+    uint32_t unused;
   };
   static_assert(sizeof(Slot) == 32);
   uint32_t insert(Slot& s, const IdKey& k) {
-    if (keys_.size() >= kEmpty - 1) throw std::length_error("more than 4 billion customer ids");
+    if (keys_.size() >= 0xFFFFFFFEu) throw std::length_error("more than 4 billion customer ids");
     const uint32_t index = static_cast<uint32_t>(keys_.size());
-    s = Slot{{k.head[0], k.head[1]}, k.hash, static_cast<uint32_t>(k.id.size()), index, 0};
+    s = Slot{{k.head[0], k.head[1]}, k.hash, static_cast<uint32_t>(k.id.size()), index + 1, 0};
     keys_.push_back(k.id);
-    if (keys_.size() * 2 > slots_.size()) rehash(slots_.size() * 2);
+    if (keys_.size() * 2 > mask_ + 1) rehash((mask_ + 1) * 2);
     return index;
   }
   void rehash(size_t n) {
-    std::vector<Slot> fresh(n);
+    crmkit::detail::LargeBuffer fresh(n * sizeof(Slot), true);
+    Slot* to = reinterpret_cast<Slot*>(fresh.data());
     const size_t mask = n - 1;
-    for (const Slot& s : slots_) {
-      if (s.index == kEmpty) continue;
+    for (size_t j = 0; j < (memory_.size() / sizeof(Slot)); ++j) {
+      const Slot& s = slots_[j];
+      if (s.index1 == 0) continue;
       size_t i = s.hash & mask;
-      while (fresh[i].index != kEmpty) i = (i + 1) & mask;
-      fresh[i] = s;
+      while (to[i].index1 != 0) i = (i + 1) & mask;
+      to[i] = s;
     }
-    slots_.swap(fresh);
+    memory_ = std::move(fresh);
+    slots_ = to;
     mask_ = mask;
   }
-  std::vector<Slot> slots_;
+  crmkit::detail::LargeBuffer memory_;
+  Slot* slots_ = nullptr;
   size_t mask_ = 0;
   std::vector<std::string_view> keys_;
   std::deque<std::string> owned_;
