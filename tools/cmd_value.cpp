@@ -19,6 +19,7 @@ namespace {
 
 using namespace crmkit;
 using cli::csv_field;
+using cli::decimal;
 
 /// Buffered stdout for large CSV outputs; finish() writes the rest and reports a failed write (a
 /// full disk, a closed pipe). A command that fails before finish() leaves out what it had not yet
@@ -120,12 +121,14 @@ void setup_value(CLI::App& app) {
     std::string gg = "null";
     if (has_spend) {
       auto g = fit_spend(table);
-      gg = fmt::format(R"({{"p": {:.6g}, "q": {:.6g}, "v": {:.6g}, "loglik": {:.6f}, "customers": {}, "excluded_zero_spend": {}}})",
-                       g.model.p, g.model.q, g.model.v, g.log_likelihood, g.customers, g.excluded_zero_spend);
+      gg = fmt::format(R"({{"p": {}, "q": {}, "v": {}, "loglik": {}, "customers": {}, "excluded_zero_spend": {}}})",
+                       decimal(g.model.p), decimal(g.model.q), decimal(g.model.v), decimal(g.log_likelihood), g.customers,
+                       g.excluded_zero_spend);
     }
-    fmt::print(R"({{"bgnbd": {{"r": {:.6g}, "alpha": {:.6g}, "a": {:.6g}, "b": {:.6g}, "loglik": {:.6f}}}, "gammagamma": {}, "customers": {}}})"
+    fmt::print(R"({{"bgnbd": {{"r": {}, "alpha": {}, "a": {}, "b": {}, "loglik": {}}}, "gammagamma": {}, "customers": {}}})"
                "\n",
-               bg.model.r, bg.model.alpha, bg.model.a, bg.model.b, bg.log_likelihood, gg, table.rows.size());
+               decimal(bg.model.r), decimal(bg.model.alpha), decimal(bg.model.a), decimal(bg.model.b),
+               decimal(bg.log_likelihood), gg, table.rows.size());
   });
 
   static SummaryInput pred_in;
@@ -147,12 +150,11 @@ void setup_value(CLI::App& app) {
     o.unit = unit_of(pred_in.period);
     o.margin = margin;
     auto values = value::predict_table(bg.model, gg.model, table, t, o);
-    Out out;
-    out.print("id,expected_purchases,p_alive,expected_spend,clv\n");
-    for (size_t i = 0; i < values.size(); ++i)
-      out.print("{},{:.6f},{:.6f},{:.4f},{:.4f}\n", csv_field(table.ids[i]), values[i].expected_purchases, values[i].p_alive,
-                values[i].expected_spend, values[i].clv);
-    out.finish();
+    // At least the decimals printed before every digit was (six, four), so old readers see the same columns.
+    cli::write_rows("id,expected_purchases,p_alive,expected_spend,clv\n", values.size(), [&](size_t i, std::string& out) {
+      fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", csv_field(table.ids[i]), decimal(values[i].expected_purchases, 6),
+                     decimal(values[i].p_alive, 6), decimal(values[i].expected_spend, 4), decimal(values[i].clv, 4));
+    });
   });
 }
 
@@ -172,8 +174,8 @@ void setup_rfm(CLI::App& app) {
     for (const auto& b : skipped) fmt::print(stderr, "{}:{}: skipped: {}\n", transactions, b.line, b.message);
     cli::write_rows("customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n", table.size(),
                     [&](size_t i, std::string& out) {
-                      fmt::format_to(std::back_inserter(out), "{},{},{},{:.2f},{},{},{},{},{}\n", csv_field(table.ids[i]),
-                                     table.recency_days[i], table.frequency[i], table.monetary[i], table.r[i], table.f[i],
+                      fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{}\n", csv_field(table.ids[i]),
+                                     table.recency_days[i], table.frequency[i], decimal(table.monetary[i], 2), table.r[i], table.f[i],
                                      table.m[i], table.code[i], table.segment_names[table.segment[i]]);
                     });
   });

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -72,6 +73,24 @@ std::string csv_field(std::string_view field) {
     out += ch;
   }
   return out + '"';
+}
+
+std::string decimal(double v, int min_decimals) {
+  std::string s = fmt::format("{}", v);  // the shortest round-trip digits
+  if (!std::isfinite(v)) return s;
+  if (const size_t e = s.find('e'); e != std::string::npos) {  // fixed notation with the same digits
+    const int exponent = std::stoi(s.substr(e + 1));
+    const int digits = static_cast<int>(std::count_if(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(e),
+                                                      [](char c) { return c >= '0' && c <= '9'; }));
+    return fmt::format("{:.{}f}", v, std::max(min_decimals, digits - 1 - exponent));
+  }
+  const size_t dot = s.find('.');
+  const int have = dot == std::string::npos ? 0 : static_cast<int>(s.size() - dot - 1);
+  if (have < min_decimals) {
+    if (dot == std::string::npos) s += '.';
+    s.append(static_cast<size_t>(min_decimals - have), '0');
+  }
+  return s;
 }
 
 void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row) {

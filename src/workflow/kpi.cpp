@@ -77,8 +77,7 @@ void rate_json(std::string& o, const char* name, const Rate& r, const Target& t)
   o += ",\"";
   o += name;
   o += "\":{\"value\":";
-  if (auto v = r.value()) o += fmt::format("{:.6g}", *v);
-  else o += "null";
+  optional_number(o, r.value());
   o += fmt::format(",\"numerator\":{},\"denominator\":{},\"target\":\"{}\"", r.numerator, r.denominator, t.to_string());
   o += ",\"met\":";
   auto met = t.met(r);

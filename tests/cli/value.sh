@@ -11,17 +11,30 @@ trap 'rm -rf "$tmp"' EXIT
 # The reference figures of docs/domain.md#reference-figures, from both summary header styles.
 for f in cdnow_customers_summary.csv cdnow_customers_summary_with_transactions.csv; do
   out=$("$crmkit" value fit --summary "$cdnow/$f")
-  [[ "$out" == *'"r": 0.242593'* && "$out" == *'"alpha": 4.41353'* && "$out" == *'"a": 0.792886'* && "$out" == *'"b": 2.42575'* ]] ||
+  # Every digit of the doubles (the shortest text that reads back the same), not six.
+  [[ "$out" == *'"r": 0.2425929'* && "$out" == *'"alpha": 4.413531'* && "$out" == *'"a": 0.7928861'* && "$out" == *'"b": 2.425753'* ]] ||
     fail "bgnbd parameters: $out"
   [[ "$out" == *'"loglik": -9582.42'* && "$out" == *'"customers": 2357'* ]] || fail "loglik/customers: $out"
 done
 out=$("$crmkit" value fit --summary "$cdnow/cdnow_customers_summary_with_transactions.csv")
-[[ "$out" == *'"p": 6.2488'* && "$out" == *'"q": 3.74459'* && "$out" == *'"v": 15.4477'* ]] || fail "gamma-gamma: $out"
+[[ "$out" == *'"p": 6.2488'* && "$out" == *'"q": 3.744588'* && "$out" == *'"v": 15.4477'* ]] || fail "gamma-gamma: $out"
 
 out=$("$crmkit" value predict --summary "$cdnow/cdnow_customers_summary_with_transactions.csv" --t 39 --horizon-months 12 --discount 0.01 --period week)
 [[ $(echo "$out" | head -1) == "id,expected_purchases,p_alive,expected_spend,clv" ]] || fail "predict header"
 [[ $(echo "$out" | wc -l) == 2358 ]] || fail "predict rows"
 [[ $(echo "$out" | sed -n 2p) == 1,1.2259*,0.7266*,* ]] || fail "customer 1 (x=2, t_x=30.43, T=38.86): $(echo "$out" | sed -n 2p)"
+
+# A P(alive) of a few 1e-20 prints its digits, not 0.000000; columns keep at least their old decimals.
+printf 'ID,x,t_x,T,zbar\n1,60,1,200,20\n2,0,0,30,0\n' > "$tmp/tiny.csv"
+printf 'ID,x,t_x,T,zbar\n' > "$tmp/fitset.csv"
+tail -n +2 "$cdnow/cdnow_customers_summary_with_transactions.csv" | awk -F, -v OFS=, '{ $1 = "c" $1; print }' >> "$tmp/fitset.csv"
+tail -n +2 "$tmp/tiny.csv" >> "$tmp/fitset.csv"
+out=$("$crmkit" value predict --summary "$tmp/fitset.csv" | grep '^1,')
+p_alive=$(echo "$out" | cut -d, -f3)
+[[ "$p_alive" =~ ^0\.0000000[0-9]*[1-9][0-9]*$ ]] || fail "tiny P(alive) printed as '$p_alive' ($out)"
+[[ $(echo "$out" | cut -d, -f2) =~ ^[0-9]+\.[0-9]{6,}$ ]] || fail "expected purchases decimals: $out"
+out=$("$crmkit" value predict --summary "$tmp/fitset.csv" | grep '^2,')
+[[ "$out" =~ ^2,[0-9]+\.[0-9]{6,},[01]\.[0-9]{6,},[0-9]+\.[0-9]{4,},[0-9]+\.[0-9]{4,}$ ]] || fail "x = 0 row: $out"
 
 # The reference figures rounded as docs/domain.md#reference-figures quotes them (r = 0.243, alpha = 4.414, a = 0.793,
 # b = 2.426, loglik -9582.4), read from the JSON rather than matched as text.
