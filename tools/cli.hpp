@@ -48,6 +48,14 @@ std::string decimal(double v, int min_decimals = 0);
 /// Error(io) when standard output cannot be written (a full disk, a closed pipe).
 void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row);
 
+/// For each non-empty line of `body` (LF or CRLF, the CR removed), calls f(line, number, out)
+/// with the line's number (body's first line is first_line) and appends what f writes to out;
+/// returns the outputs in line order. Lines are processed on every core (chunks of whole lines,
+/// each with its own output). When f throws for some lines, the exception of the first of them
+/// in the text is rethrown and nothing is returned.
+std::vector<std::string> map_lines(std::string_view body, size_t first_line,
+                                   const std::function<void(std::string_view, size_t, std::string&)>& f);
+
 /// Calls f(line, number) for each line of text (LF or CRLF, the CR removed), numbers from 1.
 template <class F>
 void for_each_line(std::string_view text, F&& f) {

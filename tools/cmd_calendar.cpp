@@ -53,40 +53,46 @@ Instant instant_field(std::string_view f, size_t line, std::string_view column_n
   return t;
 }
 
-void write_out(const std::string& out) {
+void write_out(std::string_view out) {
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
     throw Error(Errc::io, "cannot write standard output");
 }
 
 // Shared driver of `deadline` and `elapsed`: reads CSV from stdin, appends one computed column.
+// Rows are computed on every core; output is written only when every row succeeded.
 template <class Row>
-void run_batch(const Calendar& cal, const char* col_a, const char* col_b, const char* new_col, Row&& row) {
-  (void)cal;
+void run_batch(const char* col_a, const char* col_b, const char* new_col, Row&& row) {
   const std::string input = cli::read_stdin();
-  std::string out;
-  out.reserve(input.size() + input.size() / 2);
+  std::string_view text = input;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
+  // The header: the first non-empty line.
+  std::string_view header;
+  size_t pos = 0, number = 0;
+  while (pos < text.size() && header.empty()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    header = text.substr(pos, end - pos);
+    if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
+    pos = end + 1, ++number;
+  }
+  if (header.empty()) throw Error(Errc::parse, fmt::format("empty input: expected a header '{},{}'", col_a, col_b));
   std::vector<std::string_view> fields;
-  size_t ia = 0, ib = 0, width = 0;
-  bool header_seen = false;
-  cli::for_each_line(input, [&](std::string_view line, size_t number) {
-    if (line.empty()) return;
-    split_csv(line, fields);
-    if (!header_seen) {
-      ia = column(fields, col_a);
-      ib = column(fields, col_b);
-      width = fields.size();
-      header_seen = true;
-      out.append(line).append(",").append(new_col).push_back('\n');
-      return;
-    }
-    if (fields.size() != width)
-      throw Error(Errc::parse, fmt::format("line {}: expected {} fields, found {}", number, width, fields.size()));
-    out.append(line).push_back(',');
-    row(fields[ia], fields[ib], number, out);
-    out.push_back('\n');
-  });
-  if (!header_seen) throw Error(Errc::parse, fmt::format("empty input: expected a header '{},{}'", col_a, col_b));
-  write_out(out);
+  split_csv(header, fields);
+  const size_t ia = column(fields, col_a), ib = column(fields, col_b), width = fields.size();
+  const auto rows = cli::map_lines(pos < text.size() ? text.substr(pos) : std::string_view(), number + 1,
+                                   [&](std::string_view line, size_t n, std::string& out) {
+                                     thread_local std::vector<std::string_view> f;
+                                     split_csv(line, f);
+                                     if (f.size() != width)
+                                       throw Error(Errc::parse, fmt::format("line {}: expected {} fields, found {}", n, width, f.size()));
+                                     out.append(line).push_back(',');
+                                     row(f[ia], f[ib], n, out);
+                                     out.push_back('\n');
+                                   });
+  std::string head(header);
+  head.append(",").append(new_col).push_back('\n');
+  write_out(head);
+  for (const auto& r : rows) write_out(r);
 }
 
 void setup(CLI::App& app) {
@@ -101,7 +107,7 @@ void setup(CLI::App& app) {
   deadline->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
   deadline->callback([load] {
     const Calendar cal = load();
-    run_batch(cal, "start_utc", "add_seconds", "deadline_utc",
+    run_batch("start_utc", "add_seconds", "deadline_utc",
               [&](std::string_view a, std::string_view b, size_t line, std::string& out) {
                 Instant start = instant_field(a, line, "start_utc");
                 b = unquote(b);
@@ -125,7 +131,7 @@ void setup(CLI::App& app) {
   elapsed->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
   elapsed->callback([load] {
     const Calendar cal = load();
-    run_batch(cal, "from_utc", "to_utc", "business_seconds",
+    run_batch("from_utc", "to_utc", "business_seconds",
               [&](std::string_view a, std::string_view b, size_t line, std::string& out) {
                 Instant from = instant_field(a, line, "from_utc");
                 Instant to = instant_field(b, line, "to_utc");

@@ -93,6 +93,44 @@ std::string decimal(double v, int min_decimals) {
   return s;
 }
 
+std::vector<std::string> map_lines(std::string_view body, size_t first_line,
+                                   const std::function<void(std::string_view, size_t, std::string&)>& f) {
+  constexpr size_t kMinChunk = size_t{1} << 20;
+  const size_t parts = std::clamp<size_t>(body.size() / kMinChunk, 1, std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8));
+  std::vector<std::string_view> chunks;
+  for (size_t begin = 0, k = 0; k < parts; ++k) {
+    size_t end = body.size();
+    if (k + 1 < parts) {
+      end = body.find('\n', std::max(begin, body.size() / parts * (k + 1)));
+      end = end == std::string_view::npos ? body.size() : end + 1;
+    }
+    chunks.push_back(body.substr(begin, end - begin));
+    begin = end;
+  }
+  std::vector<size_t> first(parts, first_line);  // each chunk's first line number
+  for (size_t k = 1; k < parts; ++k)
+    first[k] = first[k - 1] + static_cast<size_t>(std::count(chunks[k - 1].begin(), chunks[k - 1].end(), '\n'));
+  std::vector<std::string> out(parts);
+  std::vector<std::exception_ptr> failed(parts);
+  auto run = [&](size_t k) {
+    try {
+      out[k].reserve(chunks[k].size() + chunks[k].size() / 2);
+      for_each_line(chunks[k], [&](std::string_view line, size_t n) {
+        if (!line.empty()) f(line, first[k] + n - 1, out[k]);
+      });
+    } catch (...) {  // the chunk stops at its first failure
+      failed[k] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t k = 1; k < parts; ++k) pool.emplace_back(run, k);
+  run(0);
+  for (auto& t : pool) t.join();
+  for (auto& e : failed)
+    if (e) std::rethrow_exception(e);
+  return out;
+}
+
 void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row) {
   auto write = [](std::string_view text) {
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) throw Error(Errc::io, "cannot write standard output");

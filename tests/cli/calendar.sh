@@ -88,3 +88,23 @@ if err=$("$crmkit" calendar import-ics "$ics" 2>&1); then fail "import without a
 [[ "$err" == *"--zone"* ]] || fail "missing base: $err"
 "$crmkit" calendar import-ics "$ics" --zone Europe/London --skip-timed 2>/dev/null | grep -q '"zone": "Europe/London"' || fail "--zone"
 echo "calendar CLI (rules, ics) OK"
+
+# Big inputs are computed on every core: the same rows in the same order as row by row, the first
+# bad row in the input reported (whichever core met one first), nothing written then; a UTF-8 BOM.
+tmpd=$(mktemp -d)
+trap 'rm -rf "$tmp" "$tmpd"' EXIT
+awk 'BEGIN { print "start_utc,add_seconds"; for (i = 0; i < 200000; i++) printf "2026-%02d-%02dT%02d:%02d:00Z,%d\n", i % 12 + 1, i % 28 + 1, i % 24, i % 60, (i % 40 + 1) * 1800 }' > "$tmpd/big.csv"
+"$crmkit" calendar deadline --calendar "$cal" < "$tmpd/big.csv" > "$tmpd/out.csv"
+[[ $(wc -l < "$tmpd/out.csv") == 200001 ]] || fail "big input: $(wc -l < "$tmpd/out.csv") lines"
+for n in 2 100001 199999 200001; do
+  row=$(sed -n "${n}p" "$tmpd/big.csv")
+  one=$(printf 'start_utc,add_seconds\n%s\n' "$row" | "$crmkit" calendar deadline --calendar "$cal" | tail -1)
+  [[ $(sed -n "${n}p" "$tmpd/out.csv") == "$one" ]] || fail "big input line $n: $(sed -n "${n}p" "$tmpd/out.csv") vs $one"
+done
+awk 'NR == 150000 { print "2026-01-01T00:00:00Z,-5"; next } NR == 190000 { print "2026-13-01T00:00:00Z,5"; next } { print }' "$tmpd/big.csv" > "$tmpd/bad.csv"
+if "$crmkit" calendar deadline --calendar "$cal" < "$tmpd/bad.csv" > "$tmpd/bad.out" 2> "$tmpd/err"; then fail "bad rows accepted"; fi
+grep -q "line 150000: add_seconds '-5'" "$tmpd/err" || fail "first bad row: $(cat "$tmpd/err")"
+[[ ! -s "$tmpd/bad.out" ]] || fail "output written despite a bad row"
+out=$(printf '\xEF\xBB\xBFstart_utc,add_seconds\r\n2026-09-30T09:00:00Z,7200\r\n' | "$crmkit" calendar deadline --calendar "$cal")
+[[ "$out" == $'start_utc,add_seconds,deadline_utc\n2026-09-30T09:00:00Z,7200,2026-10-08T02:00:00Z' ]] || fail "BOM: $out"
+echo "calendar CLI (big inputs on every core) OK"
