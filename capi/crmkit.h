@@ -267,7 +267,8 @@ CRMKIT_API int crmkit_engine_from_files(const char* workflow_path, const char* p
  *  other-format snapshot is skipped and the journal replayed). options_json (NULL = defaults;
  *  an unknown key is CRMKIT_EINVAL): {"durability": "full"|"normal"|"off" (default full:
  *  survives power loss), "snapshot_every": journal records between automatic snapshots (default
- *  100000; 0 = only crmkit_engine_snapshot), "keep_snapshots": 1..100 (default 2),
+ *  100000; 0 = only crmkit_engine_snapshot; a snapshot also waits until the journal has grown by
+ *  the last snapshot's size in bytes since it), "keep_snapshots": 1..100 (default 2),
  *  "expect_seq": the journal position the host last saw (opening fails with CRMKIT_ECORRUPT when
  *  the journal ends before it: the last commits were lost), "sweep_before_apply": as in
  *  crmkit_engine_set_options (default false, as in memory)}. On success *out is a new handle

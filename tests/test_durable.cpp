@@ -474,3 +474,45 @@ TEST_CASE("A corrupt snapshot is skipped; a second engine on the same file is re
   o.expect_seq = rep.last_seq;
   CHECK_NOTHROW((void)store::open_engine(db.path, fresh_engine, o));
 }
+
+TEST_CASE("Automatic snapshots wait for the journal to grow by the last snapshot's size (bounded cost)") {
+  const auto lines = quarter_lines();
+  TempDb db;
+  store::DurableOptions o = fast(10, false);  // no sweeps: one journal record per apply
+  o.keep_snapshots = store::kMaxKeepSnapshots;
+  const size_t applied = 6000;
+  {
+    workflow::Engine e = store::open_engine(db.path, fresh_engine, o);
+    for (size_t i = 0; i < 3000; ++i) e.apply_json(lines[i]);
+  }
+  {  // the rule holds across a reopen: the journal since the last snapshot is counted by recovery
+    workflow::Engine e = store::open_engine(db.path, fresh_engine, o);
+    for (size_t i = 3000; i < applied; ++i) e.apply_json(lines[i]);
+  }
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open_v2(db.path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  auto column = [&](const char* sql) {
+    std::vector<std::pair<int64_t, int64_t>> rows;
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, sql, -1, &st, nullptr) == SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) rows.emplace_back(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    sqlite3_finalize(st);
+    return rows;
+  };
+  const auto snapshots = column("SELECT seq, size FROM snapshots ORDER BY seq");
+  const auto events = column("SELECT seq, length(CAST(body AS BLOB)) FROM events ORDER BY seq");
+  sqlite3_close(raw);
+  REQUIRE(events.size() == applied);
+  REQUIRE(snapshots.size() >= 2);
+  CHECK(snapshots.size() < 20);  // by record count alone: 600
+  CHECK(snapshots[0].first == 10);  // the first: after snapshot_every records
+  std::vector<int64_t> bytes_to(events.size() + 1, 0);  // journal bytes of seq 1..n
+  for (size_t i = 0; i < events.size(); ++i) bytes_to[i + 1] = bytes_to[i] + events[i].second;
+  for (size_t k = 1; k < snapshots.size(); ++k) {
+    const auto [a, size] = snapshots[k - 1];
+    const int64_t b = snapshots[k].first;
+    CHECK(b - a >= 10);
+    CHECK(bytes_to[static_cast<size_t>(b)] - bytes_to[static_cast<size_t>(a)] >= size);      // grown by the snapshot's size
+    CHECK(bytes_to[static_cast<size_t>(b - 1)] - bytes_to[static_cast<size_t>(a)] < size);  // and taken as soon as it had
+  }
+}

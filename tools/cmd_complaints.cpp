@@ -256,7 +256,7 @@ void setup(CLI::App& app) {
   rp->add_option("--db", ra.db, "Persist through this durable store (SQLite file; created if missing, recovered if not)");
   rp->add_option("--durability", ra.durability, "With --db: full (default), normal or off");
   rp->add_option("--batch", ra.batch, "Events per batch (with --db: per transaction)")->capture_default_str();
-  rp->add_option("--snapshot-every", ra.snapshot_every, "With --db: journal records between snapshots (0 = none)")->capture_default_str();
+  rp->add_option("--snapshot-every", ra.snapshot_every, "With --db: journal records between snapshots (0 = none); a snapshot also waits until the journal has grown by the last snapshot's size")->capture_default_str();
   rp->callback([] { replay(ra); });
 
   static gen::ComplaintLogOptions go;

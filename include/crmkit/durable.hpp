@@ -27,7 +27,10 @@ inline constexpr int kMaxKeepSnapshots = 100;
 
 struct DurableOptions {
   Durability durability = Durability::full;
-  int64_t snapshot_every = 100'000;  ///< journal records between automatic snapshots; 0 = only save_snapshot()
+  /// Journal records between automatic snapshots; 0 = only save_snapshot(). A snapshot also
+  /// waits until the journal has grown by the last snapshot's size in bytes since it, so that
+  /// snapshots never write more than the journal does, however large the engine.
+  int64_t snapshot_every = 100'000;
   int keep_snapshots = 2;            ///< 1..kMaxKeepSnapshots
   /// The journal position the host last saw acknowledged: open fails with Error(corrupt) when
   /// the journal ends before it (the last commits were lost, e.g. a truncated WAL).

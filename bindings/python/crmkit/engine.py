@@ -109,8 +109,10 @@ class Engine(Handle):
              calendar: Union[str, os.PathLike], *, durability: str = "full", snapshot_every: int = 100000,
              keep_snapshots: int = 2, expect_seq: Optional[int] = None, sweep_before_apply: bool = False) -> "Engine":
         """The same engine on the durable store at `db` (created if missing, recovered if not):
-        every event `apply` acknowledges is on disk first. `expect_seq`: the journal position
-        last seen (`journal_position`); opening fails if the journal ends before it."""
+        every event `apply` acknowledges is on disk first. `snapshot_every`: journal records
+        between automatic snapshots (0: only `snapshot()`); a snapshot also waits until the
+        journal has grown by the last snapshot's size. `expect_seq`: the journal position last
+        seen (`journal_position`); opening fails if the journal ends before it."""
         options: Dict[str, Any] = {"durability": durability, "snapshot_every": snapshot_every,
                                    "keep_snapshots": keep_snapshots, "sweep_before_apply": sweep_before_apply}
         if expect_seq is not None:
