@@ -215,3 +215,36 @@ TEST_CASE("read_file_buffer: the size limit for files and pipes, exact sizes, no
   std::remove(fifo.c_str());
   CHECK_THROWS_AS((void)crmkit::detail::read_file_buffer("/no/such/file", "transactions"), Error);
 }
+
+TEST_CASE("Summary CSVs read in chunks keep their rows in order and name the first bad line") {
+  std::string text = "\xEF\xBB\xBF" "ID,x,t_x,T,zbar\n";
+  for (int i = 0; i < 200'000; ++i) {
+    text += fmt::format("c{},{},{}.5,{}.25,{}.75\n", i, i % 7, i % 20, 20 + i % 9, i % 50);
+    if (i % 50'000 == 0) text += "\r\n";
+  }
+  REQUIRE(text.size() > (size_t{2} << 20));  // several chunks
+  const SummaryTable t = read_summary_csv(text);
+  REQUIRE(t.rows.size() == 200'000);
+  for (int i : {0, 1, 99'999, 100'000, 199'999}) {
+    CHECK(t.ids[static_cast<size_t>(i)] == fmt::format("c{}", i));
+    CHECK(t.rows[static_cast<size_t>(i)].x == i % 7);
+    CHECK(t.rows[static_cast<size_t>(i)].t_x == i % 20 + 0.5);
+    CHECK(t.rows[static_cast<size_t>(i)].T == 20 + i % 9 + 0.25);
+    CHECK(t.rows[static_cast<size_t>(i)].m == i % 50 + 0.75);
+  }
+  // Bad rows near the start and the end: the first is reported, with its line (blank lines count).
+  std::string bad = text;
+  bad.insert(bad.find("c150000,"), "c-late,1,2,1,x\n");
+  bad.insert(bad.find("c120000,"), "c-early,1,5,1,1\n");  // t_x > T
+  const size_t early_line =
+      static_cast<size_t>(std::count(bad.begin(), bad.begin() + static_cast<std::ptrdiff_t>(bad.find("c-early")), '\n')) + 1;
+  try {
+    (void)read_summary_csv(bad);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::invalid_argument);
+    CHECK(std::string(e.what()) == fmt::format("line {} (customer 'c-early'): t_x 5 is greater than T 1", early_line));
+  }
+  CHECK(read_summary_csv("").rows.empty());
+  CHECK(read_summary_csv("ID,x,t_x,T\n").rows.empty());
+}

@@ -16,6 +16,7 @@
 
 #include "cli.hpp"
 #include "common/files.hpp"
+#include "common/parallel.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/version.hpp"
 
@@ -95,39 +96,15 @@ std::string decimal(double v, int min_decimals) {
 
 std::vector<std::string> map_lines(std::string_view body, size_t first_line,
                                    const std::function<void(std::string_view, size_t, std::string&)>& f) {
-  constexpr size_t kMinChunk = size_t{1} << 20;
-  const size_t parts = std::clamp<size_t>(body.size() / kMinChunk, 1, std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8));
-  std::vector<std::string_view> chunks;
-  for (size_t begin = 0, k = 0; k < parts; ++k) {
-    size_t end = body.size();
-    if (k + 1 < parts) {
-      end = body.find('\n', std::max(begin, body.size() / parts * (k + 1)));
-      end = end == std::string_view::npos ? body.size() : end + 1;
-    }
-    chunks.push_back(body.substr(begin, end - begin));
-    begin = end;
-  }
-  std::vector<size_t> first(parts, first_line);  // each chunk's first line number
-  for (size_t k = 1; k < parts; ++k)
-    first[k] = first[k - 1] + static_cast<size_t>(std::count(chunks[k - 1].begin(), chunks[k - 1].end(), '\n'));
-  std::vector<std::string> out(parts);
-  std::vector<std::exception_ptr> failed(parts);
-  auto run = [&](size_t k) {
-    try {
-      out[k].reserve(chunks[k].size() + chunks[k].size() / 2);
-      for_each_line(chunks[k], [&](std::string_view line, size_t n) {
-        if (!line.empty()) f(line, first[k] + n - 1, out[k]);
-      });
-    } catch (...) {  // the chunk stops at its first failure
-      failed[k] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t k = 1; k < parts; ++k) pool.emplace_back(run, k);
-  run(0);
-  for (auto& t : pool) t.join();
-  for (auto& e : failed)
-    if (e) std::rethrow_exception(e);
+  const std::vector<std::string_view> chunks = detail::line_chunks(body, size_t{1} << 20);
+  const std::vector<size_t> first = detail::first_lines(chunks, first_line);
+  std::vector<std::string> out(chunks.size());
+  detail::run_each(chunks.size(), [&](size_t k) {  // a chunk stops at its first failure
+    out[k].reserve(chunks[k].size() + chunks[k].size() / 2);
+    for_each_line(chunks[k], [&](std::string_view line, size_t n) {
+      if (!line.empty()) f(line, first[k] + n - 1, out[k]);
+    });
+  });
   return out;
 }
 
@@ -139,25 +116,14 @@ void write_rows(std::string_view header, size_t n, const std::function<void(size
   constexpr size_t kBlock = 32768;  // rows per thread and round
   const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   std::vector<std::string> buffers(threads);
-  std::vector<std::exception_ptr> failed(threads);
   for (size_t begin = 0; begin < n; begin += kBlock * threads) {
-    auto format = [&](size_t t) {
-      try {
-        buffers[t].clear();
-        const size_t from = begin + t * kBlock, to = std::min(n, from + kBlock);
-        for (size_t i = from; i < to; ++i) format_row(i, buffers[t]);
-      } catch (...) {
-        failed[t] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads && begin + t * kBlock < n; ++t) pool.emplace_back(format, t);
-    format(0);
-    for (auto& th : pool) th.join();
-    for (size_t t = 0; t < threads; ++t) {
-      if (failed[t]) std::rethrow_exception(failed[t]);
-      if (begin + t * kBlock < n) write(buffers[t]);
-    }
+    const size_t blocks = std::min(threads, (n - begin + kBlock - 1) / kBlock);
+    detail::run_each(blocks, [&](size_t t) {
+      buffers[t].clear();
+      const size_t from = begin + t * kBlock, to = std::min(n, from + kBlock);
+      for (size_t i = from; i < to; ++i) format_row(i, buffers[t]);
+    });
+    for (size_t t = 0; t < blocks; ++t) write(buffers[t]);
   }
   if (std::fflush(stdout) != 0) throw Error(Errc::io, "cannot write standard output");
 }

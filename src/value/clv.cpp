@@ -8,6 +8,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
+#include "common/parallel.hpp"
 #include "common/checks.hpp"
 #include "value/dedupe.hpp"
 #include "value/model_math.hpp"
@@ -90,17 +91,21 @@ std::vector<CustomerValue> predict_named(const BgNbd& bgnbd, const GammaGamma& g
     double expected, p_alive, discounted;
   };
   std::vector<ProfileValue> pv(d.keys.size());
-  for (size_t j = 0; j < d.keys.size(); ++j) {
-    CustomerSummary c{d.keys[j][0], d.keys[j][1], d.keys[j][2], 0};
-    pv[j] = ProfileValue{bgnbd.conditional_expected_purchases(c, t), bgnbd.probability_alive(c),
-                         discounted_purchases(bgnbd, c, options)};
-  }
+  crmkit::detail::run_ranges(d.keys.size(), 4096, [&](size_t begin, size_t end) {  // pure: on every core
+    for (size_t j = begin; j < end; ++j) {
+      CustomerSummary c{d.keys[j][0], d.keys[j][1], d.keys[j][2], 0};
+      pv[j] = ProfileValue{bgnbd.conditional_expected_purchases(c, t), bgnbd.probability_alive(c),
+                           discounted_purchases(bgnbd, c, options)};
+    }
+  });
   std::vector<CustomerValue> out(customers.size());
-  for (size_t i = 0; i < customers.size(); ++i) {
-    const ProfileValue& p = pv[d.of_row[i]];
-    double spend = gg.expected_spend(customers[i]);
-    out[i] = CustomerValue{p.expected, p.p_alive, spend, options.margin * spend * p.discounted};
-  }
+  crmkit::detail::run_ranges(customers.size(), 65536, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const ProfileValue& p = pv[d.of_row[i]];
+      const double spend = gg.expected_spend(customers[i]);
+      out[i] = CustomerValue{p.expected, p.p_alive, spend, options.margin * spend * p.discounted};
+    }
+  });
   return out;
 }
 

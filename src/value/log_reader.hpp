@@ -11,15 +11,14 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
-#include <exception>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "crmkit/error.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
+#include "common/parallel.hpp"
 #include "value/text_scan.hpp"
 
 namespace crmkit::value::detail {
@@ -104,48 +103,19 @@ struct Chunk {
   }
 };
 
-/// Splits text (whole lines) into up to `parts` chunks of whole lines, of at least kMinChunk
-/// bytes each: big inputs are parsed on every core.
+/// The text cut into chunks of whole lines (at least 4 MiB each): big inputs are parsed on every core.
 template <class Sink>
 std::vector<Chunk<Sink>> split_chunks(std::string_view text) {
-  constexpr size_t kMinChunk = size_t{4} << 20;
-  const size_t cores = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t parts = std::clamp<size_t>(text.size() / kMinChunk, 1, cores);
-  std::vector<Chunk<Sink>> chunks(parts);
-  size_t begin = 0;
-  for (size_t k = 0; k < parts; ++k) {
-    size_t end = text.size();
-    if (k + 1 < parts) {
-      end = text.find('\n', std::max(begin, text.size() / parts * (k + 1)));
-      end = end == std::string_view::npos ? text.size() : end + 1;
-    }
-    chunks[k].text = text.substr(begin, end - begin);
-    begin = end;
-  }
+  const std::vector<std::string_view> parts = crmkit::detail::line_chunks(text, size_t{4} << 20);
+  std::vector<Chunk<Sink>> chunks(parts.size());
+  for (size_t k = 0; k < parts.size(); ++k) chunks[k].text = parts[k];
   return chunks;
 }
 
-/// Runs parse(chunk) for every chunk, the first on this thread and the others on their own.
+/// Runs parse(chunk) for every chunk, each on its own thread.
 template <class Sink, class Parse>
 void parse_chunks(std::vector<Chunk<Sink>>& chunks, Parse parse) {
-  std::vector<std::exception_ptr> failed(chunks.size());
-  std::vector<std::thread> threads;
-  for (size_t k = 1; k < chunks.size(); ++k)
-    threads.emplace_back([&, k] {
-      try {
-        parse(chunks[k]);
-      } catch (...) {  // memory: rethrown on the calling thread below
-        failed[k] = std::current_exception();
-      }
-    });
-  try {
-    parse(chunks[0]);
-  } catch (...) {
-    failed[0] = std::current_exception();
-  }
-  for (auto& t : threads) t.join();
-  for (auto& e : failed)
-    if (e) std::rethrow_exception(e);
+  crmkit::detail::run_each(chunks.size(), [&](size_t k) { parse(chunks[k]); });
 }
 
 /// The file's layout: its format, the columns of a CSV, where the rows start.

@@ -2,12 +2,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <deque>
+#include <iterator>
 #include <cmath>
 
 #include "crmkit/error.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
 #include "common/money_errors.hpp"
+#include "common/parallel.hpp"
 #include "value/text_scan.hpp"
 
 namespace crmkit::value {
@@ -118,46 +122,29 @@ SummaryTable summarize(const TransactionLog& log, CivilDate calibration_end, Per
   return table;
 }
 
-SummaryTable read_summary_csv(std::string_view text) {
-  SummaryTable table;
-  detail::LineScanner lines(text);
-  std::vector<std::string_view> fields;
-  std::deque<std::string> scratch;  // deque: growing keeps earlier fields valid
-  std::string_view line;
-  int col[5] = {-1, -1, -1, -1, -1};  // id, x, t_x, T, m
-  bool header_seen = false;
+namespace {
+
+/// The summary rows of a chunk of whole lines (its first line numbered first_line), appended to out.
+void parse_summary_rows(std::string_view chunk, size_t first_line, const std::array<int, 5>& col, SummaryTable& out) {
   static const char* kNames[] = {"id", "x", "t_x", "T", "m"};
+  detail::LineScanner lines(chunk, false);
+  std::vector<std::string_view> fields;
+  std::deque<std::string> scratch;
+  std::string_view line;
+  out.ids.reserve(chunk.size() / 16);
+  out.rows.reserve(chunk.size() / 16);
   while (lines.next(line)) {
     if (detail::trim(line).empty()) continue;
-    size_t ln = lines.line_number();
+    const size_t ln = first_line + lines.line_number() - 1;
     if (!detail::split_csv(line, fields, scratch)) throw Error(Errc::parse, fmt::format("line {}: unterminated quote", ln));
-    if (!header_seen) {
-      header_seen = true;
-      for (size_t i = 0; i < fields.size(); ++i) {
-        std::string name(fields[i]);
-        int role = -1;
-        if (name == "ID" || name == "id" || name == "customer_id" || name == "Id") role = 0;
-        else if (name == "x" || name == "frequency") role = 1;
-        else if (name == "t_x" || name == "recency") role = 2;
-        else if (name == "T") role = 3;
-        else if (name == "zbar" || name == "monetary_value" || name == "m") role = 4;
-        if (role >= 0 && col[role] < 0) col[role] = static_cast<int>(i);
-      }
-      if (col[0] < 0 || col[1] < 0 || col[2] < 0 || col[3] < 0)
-        throw Error(Errc::parse,
-                    fmt::format("line {}: summary header must be ID,x,t_x,T[,zbar] or ID,frequency,recency,T"
-                                "[,monetary_value], got '{}'",
-                                ln, line));
-      continue;
-    }
     if (static_cast<size_t>(col[0]) >= fields.size()) throw Error(Errc::parse, fmt::format("line {}: missing ID", ln));
-    const std::string_view id = fields[col[0]];
+    const std::string_view id = fields[static_cast<size_t>(col[0])];
     double v[5] = {0, 0, 0, 0, 0};
-    for (int role = 1; role < 5; ++role) {
+    for (size_t role = 1; role < 5; ++role) {
       if (col[role] < 0) continue;
       if (static_cast<size_t>(col[role]) >= fields.size())
         throw Error(Errc::parse, fmt::format("line {} (customer '{}'): missing field {}", ln, id, kNames[role]));
-      std::string_view f = fields[col[role]];
+      std::string_view f = fields[static_cast<size_t>(col[role])];
       if (!detail::parse_number(f, v[role]) || !std::isfinite(v[role]))
         throw Error(Errc::parse,
                     fmt::format("line {} (customer '{}'): field {} '{}' is not a finite number", ln, id, kNames[role], f));
@@ -168,8 +155,49 @@ SummaryTable read_summary_csv(std::string_view text) {
     if (v[2] > v[3] + 1e-9)
       throw Error(Errc::invalid_argument,
                   fmt::format("line {} (customer '{}'): t_x {} is greater than T {}", ln, id, v[2], v[3]));
-    table.ids.emplace_back(fields[col[0]]);
-    table.rows.push_back(CustomerSummary{v[1], v[2], v[3], v[4]});
+    out.ids.emplace_back(id);
+    out.rows.push_back(CustomerSummary{v[1], v[2], v[3], v[4]});
+  }
+}
+
+}  // namespace
+
+SummaryTable read_summary_csv(std::string_view text) {
+  // The header here; the rows after it in chunks on every core, merged in file order.
+  detail::LineScanner lines(text);
+  std::vector<std::string_view> fields;
+  std::deque<std::string> scratch;  // deque: growing keeps earlier fields valid
+  std::string_view line;
+  std::array<int, 5> col = {-1, -1, -1, -1, -1};  // id, x, t_x, T, m
+  while (lines.next(line)) {
+    if (detail::trim(line).empty()) continue;
+    const size_t ln = lines.line_number();
+    if (!detail::split_csv(line, fields, scratch)) throw Error(Errc::parse, fmt::format("line {}: unterminated quote", ln));
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const std::string_view name = fields[i];
+      int role = -1;
+      if (name == "ID" || name == "id" || name == "customer_id" || name == "Id") role = 0;
+      else if (name == "x" || name == "frequency") role = 1;
+      else if (name == "t_x" || name == "recency") role = 2;
+      else if (name == "T") role = 3;
+      else if (name == "zbar" || name == "monetary_value" || name == "m") role = 4;
+      if (role >= 0 && col[static_cast<size_t>(role)] < 0) col[static_cast<size_t>(role)] = static_cast<int>(i);
+    }
+    if (col[0] < 0 || col[1] < 0 || col[2] < 0 || col[3] < 0)
+      throw Error(Errc::parse,
+                  fmt::format("line {}: summary header must be ID,x,t_x,T[,zbar] or ID,frequency,recency,T"
+                              "[,monetary_value], got '{}'",
+                              ln, line));
+    break;
+  }
+  const std::vector<std::string_view> chunks = crmkit::detail::line_chunks(lines.rest(), size_t{1} << 20);
+  const std::vector<size_t> first = crmkit::detail::first_lines(chunks, lines.line_number() + 1);
+  std::vector<SummaryTable> parts(chunks.size());
+  crmkit::detail::run_each(chunks.size(), [&](size_t k) { parse_summary_rows(chunks[k], first[k], col, parts[k]); });
+  SummaryTable table = std::move(parts[0]);
+  for (size_t k = 1; k < parts.size(); ++k) {
+    table.ids.insert(table.ids.end(), std::make_move_iterator(parts[k].ids.begin()), std::make_move_iterator(parts[k].ids.end()));
+    table.rows.insert(table.rows.end(), parts[k].rows.begin(), parts[k].rows.end());
   }
   return table;
 }
