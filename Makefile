@@ -35,12 +35,13 @@ sanitize: setup
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE nosan
 
-# ThreadSanitizer build of the concurrency tests (several threads on one engine / clock set).
+# ThreadSanitizer build of the concurrency tests (several threads on one engine / clock set) and
+# of the readers that parse big files on every core.
 TSAN_BUILD ?= build-tsan
 tsan: setup
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMKIT_TSAN=ON -DCRMKIT_BUILD_EXAMPLES=OFF >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_concurrency
-	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -R concurrency
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_concurrency test_transaction_readers test_rfm
+	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -R "concurrency|transaction_readers|test_rfm"
 
 # libFuzzer harnesses (clang, ASan + UBSan), each run FUZZ_SECONDS on its seed corpus.
 FUZZ_BUILD ?= build-fuzz

@@ -1,7 +1,5 @@
-// Private: the string hash of the library's tables (ids, symbols), and the table itself.
+// Private: the string hash of the library's tables (ids, symbols).
 #pragma once
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -51,10 +49,5 @@ CRMKIT_HOT_INLINE uint64_t hash_bytes(std::string_view s) {
 struct StringHash {
   size_t operator()(std::string_view s) const noexcept { return static_cast<size_t>(hash_bytes(s)); }
 };
-
-/// The library's hash table for string keys: Boost 1.81's open-addressing flat map (SIMD group
-/// probing; measured against the hand-written tables it replaced in benchmarks/RESULTS.md).
-template <class Value>
-using StringMap = boost::unordered_flat_map<std::string_view, Value, StringHash>;
 
 }  // namespace crmkit::detail

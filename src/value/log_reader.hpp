@@ -322,10 +322,16 @@ std::vector<uint32_t> order_by_id(const Ids& ids) {
     for (unsigned char c : b) p = p << 8 | c;
     order[i] = Entry{p, i};
   }
-  std::sort(order.begin(), order.end(), [&](const Entry& a, const Entry& b) {
+  const auto less = [&](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return std::string_view(ids[a.index]) < std::string_view(ids[b.index]);
+  };
+  // Halves sorted on two cores, then merged (ids are distinct: one order whatever the cores).
+  const size_t half = order.size() > 65536 ? order.size() / 2 : order.size();
+  crmkit::detail::run_each(half < order.size() ? 2 : 1, [&](size_t k) {
+    std::sort(order.begin() + static_cast<std::ptrdiff_t>(k ? half : 0), k ? order.end() : order.begin() + static_cast<std::ptrdiff_t>(half), less);
   });
+  std::inplace_merge(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(half), order.end(), less);
   std::vector<uint32_t> out(order.size());
   for (size_t i = 0; i < order.size(); ++i) out[i] = order[i].index;
   return out;

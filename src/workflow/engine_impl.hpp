@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "common/hash.hpp"  // CRMKIT_HOT_INLINE, the string hash
 #include "common/rw_lock.hpp"
 #include "crmkit/error.hpp"
@@ -634,8 +636,9 @@ struct Engine::Impl {
   struct CalendarKeyHash {
     size_t operator()(const CalendarKey& k) const { return std::hash<const void*>()(k.a) ^ (size_t{k.b} * 0x9E3779B97F4A7C15ull); }
   };
-  mutable std::unordered_map<CalendarKey, const Calendar*, CalendarKeyHash> business_calendars;  ///< (clock name, tier symbol)
-  mutable std::unordered_map<CalendarKey, BusinessDay, CalendarKeyHash> business_days;         ///< (calendar, civil day)
+  // Flat tables (Boost 1.81): looked up on every event that starts or checks a business-time clock.
+  mutable boost::unordered_flat_map<CalendarKey, const Calendar*, CalendarKeyHash> business_calendars;  ///< (clock name, tier symbol)
+  mutable boost::unordered_flat_map<CalendarKey, BusinessDay, CalendarKeyHash> business_days;         ///< (calendar, civil day)
   /// The target `slot` gets from the plan's target set (found or new).
   const sla::Target& planned_target(const Plan& p, uint8_t slot) const;
   /// The level a sweep to `at` leaves the case at (its clocks breached by then escalate it).
