@@ -56,6 +56,23 @@ void write_rows(std::string_view header, size_t n, const std::function<void(size
 std::vector<std::string> map_lines(std::string_view body, size_t first_line,
                                    const std::function<void(std::string_view, size_t, std::string&)>& f);
 
+/// A progress line on standard error for a job that can take more than a few seconds, shown only
+/// when standard error is a terminal (never in a pipe or a log file) and `enabled`: at most once a
+/// second, "\r<job>: 42 % (what)", cleared by done().
+class Progress {
+ public:
+  Progress(std::string job, bool enabled);
+  void update(double fraction, const std::string& what);
+  void done();
+
+ private:
+  std::string job_;
+  bool on_;
+  bool shown_ = false;
+  double last_ = 0;  ///< seconds since start of the last line shown
+  double start_;
+};
+
 /// Calls f(line, number) for each line of text (LF or CRLF, the CR removed), numbers from 1.
 template <class F>
 void for_each_line(std::string_view text, F&& f) {

@@ -149,6 +149,8 @@ void replay(const ReplayArgs& a) {
 
   std::vector<std::string_view> batch;
   std::vector<size_t> batch_lines;
+  cli::Progress progress("replay", !a.quiet);
+  size_t batch_end = 0;  // bytes of the log read so far
   size_t applied = 0, duplicates = 0, rejected = 0, breaches = 0, escalations = 0;
   constexpr size_t kListedDuplicates = 10;  // a re-run over a store would list every event
   size_t duplicates_listed = 0;
@@ -175,14 +177,18 @@ void replay(const ReplayArgs& a) {
       }
     batch.clear();
     batch_lines.clear();
+    progress.update(static_cast<double>(batch_end) / static_cast<double>(std::max<size_t>(text.size(), 1)),
+                    fmt::format("{} events", applied + duplicates + rejected));
   };
   cli::for_each_line(text, [&](std::string_view line, size_t line_no) {
+    batch_end = static_cast<size_t>(line.data() + line.size() - text.data());
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     batch.push_back(line);  // parsed (once) by the batch, which reports bad lines by index
     batch_lines.push_back(line_no);
     if (static_cast<int64_t>(batch.size()) >= a.batch) flush();
   });
   flush();
+  progress.done();
   if (!a.quiet && duplicates > kListedDuplicates)
     fmt::print(stderr, "({} more duplicates not listed)\n", duplicates - kListedDuplicates);
   Instant final_time = Instant::from_unix_seconds(latest == INT64_MIN ? 0 : latest);

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -92,6 +93,29 @@ std::string decimal(double v, int min_decimals) {
     s.append(static_cast<size_t>(min_decimals - have), '0');
   }
   return s;
+}
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Progress::Progress(std::string job, bool enabled)
+    : job_(std::move(job)), on_(enabled && ::isatty(STDERR_FILENO) == 1), start_(now_seconds()) {}
+
+void Progress::update(double fraction, const std::string& what) {
+  if (!on_) return;
+  const double t = now_seconds() - start_;
+  if (t - last_ < 1.0) return;
+  last_ = t;
+  shown_ = true;
+  fmt::print(stderr, "\r{}: {:.0f} % ({}, {:.0f} s)\x1b[K", job_, 100 * std::clamp(fraction, 0.0, 1.0), what, t);
+}
+
+void Progress::done() {
+  if (shown_) fmt::print(stderr, "\r\x1b[K");
+  shown_ = false;
 }
 
 std::vector<std::string> map_lines(std::string_view body, size_t first_line,

@@ -136,4 +136,11 @@ out=$("$crmkit" complaints replay --events "$tmp/progress.jsonl" --cases - --qui
 echo '{"id":"e4","case":"C-1","type":"promise_contact","at":"2026-03-10T16:30:00+08:00","actor":"u-1","role":"agent","data":{"by":"2026-03-10T16:00:00+08:00"}}' >> "$tmp/progress.jsonl"
 if err=$("$crmkit" complaints replay --events "$tmp/progress.jsonl" --quiet 2>&1 >/dev/null); then fail "a promise in the past accepted"; fi
 [[ "$err" == *"line 4"*"is not after the event"* ]] || fail "past promise: $err"
+# The progress line is for terminals only: a log file or a pipe on stderr never gets one.
+"$crmkit" complaints replay --events "$root/data/complaints/quarter-2026q1.jsonl" --kpi /dev/null 2> "$tmp/stderr.txt"
+if grep -q $'\r' "$tmp/stderr.txt"; then fail "progress line written to a file"; fi
+if command -v script >/dev/null; then  # on a terminal (script's pty): the summary line still ends the output cleanly
+  script -qc "'$crmkit' complaints replay --events '$root/data/complaints/quarter-2026q1.jsonl' --kpi /dev/null" /dev/null > "$tmp/tty.txt"
+  grep -q "replayed .* events" "$tmp/tty.txt" || fail "replay on a terminal: $(cat "$tmp/tty.txt")"
+fi
 echo "complaints CLI OK"
