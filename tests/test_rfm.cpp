@@ -10,6 +10,8 @@
 #include <sstream>
 #include <cstdio>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -590,4 +592,28 @@ TEST_CASE("score_file on a log parsed in chunks: totals merged exactly, bad rows
   Config bad;
   bad.window_days = -1;
   CHECK_THROWS_AS(score_file(CRMKIT_SOURCE_DIR "/data/cdnow/CDNOW_master.txt", CivilDate{2024, 6, 30}, bad), Error);
+}
+
+TEST_CASE("score_file streams regular files and reads pipes and late headers whole: the same table") {
+  const std::string rows = "customer_id,date,amount\na,2024-01-01,10.5\nb,2024-02-01,3\na,2024-03-01,0.0001\n";
+  const std::string path = write_temp("small.csv", rows);
+  const Table expected = score_read(path, CivilDate{2024, 6, 30}, {}, value::BadRowPolicy::stop);
+  REQUIRE(expected.size() == 2);
+  check_same(score_file(path, CivilDate{2024, 6, 30}), expected);
+  // A pipe: read whole.
+  const std::string fifo = fmt::format("{}/crmkit-rfm-fifo-{}", P_tmpdir, ::getpid());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << rows; });
+  const Table piped = score_file(fifo, CivilDate{2024, 6, 30});
+  writer.join();
+  check_same(piped, expected);
+  std::remove(fifo.c_str());
+  // The header after more than a block of blank lines: read whole, the same rows and line numbers.
+  const std::string late = write_temp("late.csv", std::string(9 << 20, '\n') + rows + "c,2024-01-01,x\n");
+  std::vector<value::BadRow> skipped;
+  check_same(score_file(late, CivilDate{2024, 6, 30}, {}, value::BadRowPolicy::skip, &skipped), expected);
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].line == (9u << 20) + 5);
+  std::remove(late.c_str());
+  std::remove(path.c_str());
 }

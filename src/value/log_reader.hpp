@@ -6,16 +6,24 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <cerrno>
 #include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "crmkit/error.hpp"
+#include "crmkit/limits.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
 #include "common/parallel.hpp"
@@ -201,10 +209,14 @@ inline LogLayout cdnow_layout(std::string_view text) {
   return out;
 }
 
-/// The layout of a file's text: CSV when its first line holds a comma (or it is empty), else CDNOW.
+/// The layout of a file's text: CSV when its first non-blank line holds a comma (or it has none),
+/// else CDNOW.
 inline LogLayout file_layout(std::string_view text, BadRowPolicy policy) {
-  const std::string_view first_line = text.substr(0, text.find('\n'));
-  if (first_line.find(',') != std::string_view::npos || text.empty()) return csv_layout(text, policy);
+  LineScanner lines(text);
+  std::string_view first_line;
+  while (lines.next(first_line) && trim(first_line).empty()) {
+  }
+  if (trim(first_line).empty() || first_line.find(',') != std::string_view::npos) return csv_layout(text, policy);
   return cdnow_layout(text);
 }
 
@@ -218,7 +230,7 @@ void parse_csv_chunk(Chunk<Sink>& c, const std::array<int, 4>& col, BadRowPolicy
   const int needed = std::max({col[0], col[1], col[2], col[3]});
   c.sink.reserve(c.text.size() / 24 + 16);
   while (lines.next(line)) {
-    if (policy == BadRowPolicy::stop && !c.errors.empty()) return;  // the first error is all that is reported
+    if (policy == BadRowPolicy::stop && !c.errors.empty()) break;  // the first error is all that is reported
     if (detail::trim(line).empty()) continue;
     const size_t ln = lines.line_number();
     if (!detail::split_csv(line, fields, scratch)) {
@@ -243,7 +255,7 @@ void parse_cdnow_chunk(Chunk<Sink>& c, BadRowPolicy policy) {
   std::string_view f[6];
   c.sink.reserve(c.text.size() / 28 + 16);
   while (lines.next(line)) {
-    if (policy == BadRowPolicy::stop && !c.errors.empty()) return;
+    if (policy == BadRowPolicy::stop && !c.errors.empty()) break;
     size_t n = 0, i = 0;
     while (i < line.size() && n < 6) {
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -289,6 +301,115 @@ std::vector<BadRow> bad_rows(const LogLayout& layout, const std::vector<Chunk<Si
       out.push_back(BadRow{at, std::move(full)});
     }
     line += c.lines;
+  }
+  return out;
+}
+
+/// What stream_file made of a file: one chunk per thread (its ids, copied, and its sink) and the
+/// bad rows by file line.
+template <class Sink>
+struct Streamed {
+  std::vector<Chunk<Sink>> chunks;
+  std::vector<BadRow> bad_rows;
+};
+
+/// Streams a regular file through one chunk per core: blocks of whole lines (kBlock bytes, more
+/// for a longer line) are read in turn with pread and parsed in parallel, each thread keeping its
+/// own ids (their bytes copied: the block buffers are reused) and its own sink. Memory grows
+/// with customers, not with the file. The order in which a thread sees rows is not the file's, so
+/// the sink must not depend on it (per-customer totals do not). Bad rows as bad_rows(). nullopt
+/// when the file is not a regular file or its rows do not start within the first block: the
+/// caller reads it whole then.
+template <class Sink>
+std::optional<Streamed<Sink>> stream_file(const std::string& path, BadRowPolicy policy, const Sink& sink) {
+  constexpr size_t kBlock = size_t{8} << 20;
+  struct stat st {};
+  // Not opened unless regular: opening a pipe would consume what its writer sends.
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Errc::io, fmt::format("cannot open transactions '{}'", path));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    throw Error(Errc::io, fmt::format("transactions '{}' was replaced while it was opened", path));
+  if (static_cast<uintmax_t>(st.st_size) > kMaxDataFileBytes)
+    throw Error(Errc::limit, fmt::format("transactions '{}' is larger than the maximum of {} bytes", path, kMaxDataFileBytes));
+  // Reads up to n bytes at offset into buf (short only at the end of the file).
+  auto read_at = [&](char* buf, size_t n, int64_t offset) {
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd, buf + got, n - got, offset + static_cast<int64_t>(got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw Error(Errc::io, fmt::format("cannot read transactions '{}': {}", path, std::strerror(errno)));
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  };
+  // The layout from the first block.
+  std::string first(kBlock, '\0');
+  first.resize(read_at(first.data(), kBlock, 0));
+  const LogLayout layout = file_layout(first, policy);
+  const bool whole = first.size() < kBlock;
+  if (!whole && layout.body.empty()) return std::nullopt;
+  const int64_t body_offset = layout.body.empty() ? static_cast<int64_t>(first.size())
+                                                  : static_cast<int64_t>(layout.body.data() - first.data());
+  std::vector<size_t> block_lines;                   // by block, in file order
+  std::vector<std::vector<RowError>> block_errors;  // by block
+  std::mutex reading;
+  int64_t next = body_offset;  // under `reading`
+  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  Streamed<Sink> out;
+  out.chunks = std::vector<Chunk<Sink>>(threads);
+  crmkit::detail::run_each(threads, [&](size_t t) {
+    Chunk<Sink>& c = out.chunks[t];
+    c.sink = sink;
+    c.ids.own_keys();
+    std::string buf;
+    for (;;) {
+      size_t block, length;
+      {
+        std::lock_guard lock(reading);
+        size_t size = kBlock;
+        for (;;) {  // a block of whole lines: grown until it holds one
+          buf.resize(size);
+          length = read_at(buf.data(), size, next);
+          if (length < size) break;  // the end of the file
+          const size_t nl = std::string_view(buf.data(), length).rfind('\n');
+          if (nl != std::string_view::npos) {
+            length = nl + 1;
+            break;
+          }
+          if (size >= kMaxDataFileBytes) break;
+          size *= 2;
+        }
+        if (length == 0) return;  // the end of the file
+        next += static_cast<int64_t>(length);
+        block = block_lines.size();
+        block_lines.push_back(0);
+        block_errors.emplace_back();
+      }
+      c.text = std::string_view(buf.data(), length);
+      if (layout.csv) parse_csv_chunk(c, layout.col, policy);
+      else parse_cdnow_chunk(c, policy);
+      std::lock_guard lock(reading);
+      block_lines[block] = c.lines;
+      block_errors[block] = std::move(c.errors);
+      c.errors.clear();
+    }
+  });
+  for (const auto& e : layout.header_errors) out.bad_rows.push_back(BadRow{e.line, fmt::format("line {}: {}", e.line, e.message)});
+  size_t line = layout.body_line;
+  for (size_t b = 0; b < block_lines.size(); ++b) {
+    for (const auto& e : block_errors[b]) {
+      const size_t at = e.line + line - 1;
+      std::string full = fmt::format("line {}: {}", at, e.message);
+      if (policy == BadRowPolicy::stop) throw Error(e.code, full);
+      out.bad_rows.push_back(BadRow{at, std::move(full)});
+    }
+    line += block_lines[b];
   }
   return out;
 }

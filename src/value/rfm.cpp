@@ -525,10 +525,20 @@ Table score_file(const std::string& path, CivilDate asof, const Config& config, 
                  std::vector<value::BadRow>* skipped) {
   config.validate();
   const auto asof_day = static_cast<int32_t>(asof.days_since_epoch());
-  const crmkit::detail::FileBuffer file = crmkit::detail::read_file_buffer(path, "transactions");
-  const value::detail::LogLayout layout = value::detail::file_layout(file.view(), policy);
-  auto chunks = value::detail::parse_body(layout, policy, TotalsSink{asof_day, window_start(asof_day, config), {}});
-  std::vector<value::BadRow> bad = value::detail::bad_rows(layout, chunks, policy);
+  const TotalsSink sink{asof_day, window_start(asof_day, config), {}};
+  // A regular file is streamed (memory for its customers only); a pipe is read whole.
+  crmkit::detail::FileBuffer file;
+  std::vector<value::detail::Chunk<TotalsSink>> chunks;
+  std::vector<value::BadRow> bad;
+  if (auto streamed = value::detail::stream_file(path, policy, sink)) {
+    chunks = std::move(streamed->chunks);
+    bad = std::move(streamed->bad_rows);
+  } else {
+    file = crmkit::detail::read_file_buffer(path, "transactions");
+    const value::detail::LogLayout layout = value::detail::file_layout(file.view(), policy);
+    chunks = value::detail::parse_body(layout, policy, sink);
+    bad = value::detail::bad_rows(layout, chunks, policy);
+  }
   // The chunks' partials merged into chunk 0's customers (which gains the others' ids).
   const auto global = value::detail::merge_ids(chunks);
   const auto& ids = chunks[0].ids.keys();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -187,6 +188,8 @@ struct IdKey {
 class IdTable {
  public:
   IdTable() { rehash(1024); }
+  /// From now on, a new id's bytes are copied into the table (a reader whose buffer is reused).
+  void own_keys() { own_keys_ = true; }
   CRMKIT_HOT_INLINE void prefetch(const IdKey& k) const { __builtin_prefetch(&slots_[k.hash & mask_]); }
   CRMKIT_HOT_INLINE uint32_t intern(const IdKey& k) {
     for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
@@ -221,7 +224,7 @@ class IdTable {
     if (keys_.size() >= 0xFFFFFFFEu) throw std::length_error("more than 4 billion customer ids");
     const uint32_t index = static_cast<uint32_t>(keys_.size());
     s = Slot{{k.head[0], k.head[1]}, k.hash, static_cast<uint32_t>(k.id.size()), index + 1, 0};
-    keys_.push_back(k.id);
+    keys_.push_back(own_keys_ ? copy(k.id) : k.id);
     if (keys_.size() * 2 > mask_ + 1) rehash((mask_ + 1) * 2);
     return index;
   }
@@ -240,7 +243,23 @@ class IdTable {
     slots_ = to;
     mask_ = mask;
   }
+  /// The id's bytes in the table's arena (blocks that never move).
+  std::string_view copy(std::string_view id) {
+    constexpr size_t kBlock = size_t{1} << 20;
+    if (id.size() > kBlock) return owned_.emplace_back(id);
+    if (arena_.empty() || arena_used_ + id.size() > kBlock) {
+      arena_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
+      arena_used_ = 0;
+    }
+    char* at = arena_.back().get() + arena_used_;
+    std::memcpy(at, id.data(), id.size());
+    arena_used_ += id.size();
+    return {at, id.size()};
+  }
   crmkit::detail::LargeBuffer memory_;
+  std::vector<std::unique_ptr<char[]>> arena_;
+  size_t arena_used_ = 0;
+  bool own_keys_ = false;
   Slot* slots_ = nullptr;
   size_t mask_ = 0;
   std::vector<std::string_view> keys_;
