@@ -41,6 +41,8 @@ std::string csv_field(std::string_view field);
 /// the same double, in fixed notation (2.5e-11 is 0.000000000025), padded with zeros to at least
 /// min_decimals decimals (12.5 with 2 is 12.50). "nan", "inf" and "-inf" for the non-finite.
 std::string decimal(double v, int min_decimals = 0);
+/// decimal() appended to out (no allocation: for large outputs).
+void append_decimal(std::string& out, double v, int min_decimals = 0);
 
 /// Writes `header`, then rows 0..n-1 formatted by format_row(i, std::string& out) (appending), to
 /// standard output. Rows are formatted on every core, in blocks of consecutive rows each thread

@@ -152,8 +152,13 @@ void setup_value(CLI::App& app) {
     auto values = value::predict_table(bg.model, gg.model, table, t, o);
     // At least the decimals printed before every digit was (six, four), so old readers see the same columns.
     cli::write_rows("id,expected_purchases,p_alive,expected_spend,clv\n", values.size(), [&](size_t i, std::string& out) {
-      fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", csv_field(table.ids[i]), decimal(values[i].expected_purchases, 6),
-                     decimal(values[i].p_alive, 6), decimal(values[i].expected_spend, 4), decimal(values[i].clv, 4));
+      out += csv_field(table.ids[i]);
+      for (auto [v, decimals] : {std::pair{values[i].expected_purchases, 6}, std::pair{values[i].p_alive, 6},
+                                 std::pair{values[i].expected_spend, 4}, std::pair{values[i].clv, 4}}) {
+        out += ',';
+        cli::append_decimal(out, v, decimals);
+      }
+      out += '\n';
     });
   });
 }
@@ -174,9 +179,11 @@ void setup_rfm(CLI::App& app) {
     for (const auto& b : skipped) fmt::print(stderr, "{}:{}: skipped: {}\n", transactions, b.line, b.message);
     cli::write_rows("customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n", table.size(),
                     [&](size_t i, std::string& out) {
-                      fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{}\n", csv_field(table.ids[i]),
-                                     table.recency_days[i], table.frequency[i], decimal(table.monetary[i], 2), table.r[i], table.f[i],
-                                     table.m[i], table.code[i], table.segment_names[table.segment[i]]);
+                      fmt::format_to(std::back_inserter(out), "{},{},{},", csv_field(table.ids[i]), table.recency_days[i],
+                                     table.frequency[i]);
+                      cli::append_decimal(out, table.monetary[i], 2);
+                      fmt::format_to(std::back_inserter(out), ",{},{},{},{},{}\n", table.r[i], table.f[i], table.m[i],
+                                     table.code[i], table.segment_names[table.segment[i]]);
                     });
   });
 }

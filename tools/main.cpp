@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -77,22 +78,35 @@ std::string csv_field(std::string_view field) {
   return out + '"';
 }
 
-std::string decimal(double v, int min_decimals) {
-  std::string s = fmt::format("{}", v);  // the shortest round-trip digits
-  if (!std::isfinite(v)) return s;
-  if (const size_t e = s.find('e'); e != std::string::npos) {  // fixed notation with the same digits
-    const int exponent = std::stoi(s.substr(e + 1));
+void append_decimal(std::string& out, double v, int min_decimals) {
+  char buf[64];
+  const char* end = fmt::format_to(buf, "{}", v);  // the shortest round-trip digits (at most 24 characters)
+  const std::string_view s(buf, static_cast<size_t>(end - buf));
+  if (!std::isfinite(v)) {
+    out += s;
+    return;
+  }
+  if (const size_t e = s.find('e'); e != std::string_view::npos) {  // fixed notation with the same digits
+    int exponent = 0;
+    std::from_chars(s.data() + e + 1 + (s[e + 1] == '+'), s.data() + s.size(), exponent);
     const int digits = static_cast<int>(std::count_if(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(e),
                                                       [](char c) { return c >= '0' && c <= '9'; }));
-    return fmt::format("{:.{}f}", v, std::max(min_decimals, digits - 1 - exponent));
+    fmt::format_to(std::back_inserter(out), "{:.{}f}", v, std::max(min_decimals, digits - 1 - exponent));
+    return;
   }
+  out += s;
   const size_t dot = s.find('.');
-  const int have = dot == std::string::npos ? 0 : static_cast<int>(s.size() - dot - 1);
+  const int have = dot == std::string_view::npos ? 0 : static_cast<int>(s.size() - dot - 1);
   if (have < min_decimals) {
-    if (dot == std::string::npos) s += '.';
-    s.append(static_cast<size_t>(min_decimals - have), '0');
+    if (dot == std::string_view::npos) out += '.';
+    out.append(static_cast<size_t>(min_decimals - have), '0');
   }
-  return s;
+}
+
+std::string decimal(double v, int min_decimals) {
+  std::string out;
+  append_decimal(out, v, min_decimals);
+  return out;
 }
 
 namespace {
