@@ -17,7 +17,9 @@ namespace {
 /// Closes the descriptor on every path out (the readers throw).
 struct FdCloser {
   int fd;
-  ~FdCloser() { ::close(fd); }
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
 [[noreturn]] void too_big(std::string_view what, std::string_view name, size_t max_bytes) {
@@ -56,32 +58,37 @@ std::string read_descriptor(int fd, std::string_view what, std::string_view name
   return text;
 }
 
-std::string read_file(const std::string& path, std::string_view what, size_t max_bytes) {
+namespace {
+
+/// Opens a data file: a regular file (refused past max_bytes before it is read) or a pipe.
+int open_data_file(const std::string& path, std::string_view what, size_t max_bytes, struct stat& st) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
   FdCloser closer{fd};
-  struct stat st {};
   if (::fstat(fd, &st) != 0) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
   if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
     throw Error(Errc::invalid_argument, fmt::format("{} '{}' is not a regular file or a pipe", what, path));
+  if (S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
+  closer.fd = -1;
+  return fd;
+}
+
+}  // namespace
+
+std::string read_file(const std::string& path, std::string_view what, size_t max_bytes) {
+  struct stat st {};
+  FdCloser closer{open_data_file(path, what, max_bytes, st)};
+  const int fd = closer.fd;
   std::string text;
-  if (S_ISREG(st.st_mode)) {  // refuse a big file before reading it; one allocation for the rest
-    if (static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
-    text.reserve(static_cast<size_t>(st.st_size) + 1);
-  }
+  if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size) + 1);  // one allocation
   read_all(fd, text, what, path, max_bytes);
   return text;
 }
 
 FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
-  FdCloser closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
-  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
-    throw Error(Errc::invalid_argument, fmt::format("{} '{}' is not a regular file or a pipe", what, path));
-  if (S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
+  FdCloser closer{open_data_file(path, what, max_bytes, st)};
+  const int fd = closer.fd;
   // A regular file: its size plus one byte, so that one read ends it (a file that grew meanwhile
   // gets more room). A pipe: 64 KiB, doubling.
   size_t capacity = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16;
