@@ -418,10 +418,19 @@ std::optional<Streamed<Sink>> stream_file(const std::string& path, BadRowPolicy 
 template <class Sink>
 std::vector<std::vector<uint32_t>> merge_ids(std::vector<Chunk<Sink>>& chunks) {
   std::vector<std::vector<uint32_t>> global(chunks.size());
+  IdTable& into = chunks[0].ids;
   for (size_t k = 1; k < chunks.size(); ++k) {
     const auto& keys = chunks[k].ids.keys();
     global[k].resize(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) global[k][i] = chunks[0].ids.intern(keys[i]);
+    constexpr size_t kAhead = 8;  // slots prefetched ahead, as the readers do
+    std::array<IdKey, kAhead> ring;
+    for (size_t i = 0; i < keys.size() + kAhead; ++i) {
+      if (i >= kAhead) global[k][i - kAhead] = into.intern(ring[i % kAhead]);
+      if (i < keys.size()) {
+        ring[i % kAhead] = IdKey(keys[i]);
+        into.prefetch(ring[i % kAhead]);
+      }
+    }
   }
   return global;
 }

@@ -15,6 +15,7 @@
 #include "crmkit/money.hpp"
 #include "common/files.hpp"
 #include "common/money_errors.hpp"
+#include "common/parallel.hpp"
 #include "value/log_reader.hpp"
 
 namespace crmkit::rfm {
@@ -468,29 +469,37 @@ struct Columns {
   Table table(IdOf id_of, const Config& config) const {
     Table t;
     t.segment_names = segment_names(config);
-    const size_t n = static_cast<size_t>(std::count(present.begin(), present.end(), uint8_t{1}));
-    t.ids.reserve(n);
-    t.recency_days.reserve(n);
-    t.frequency.reserve(n);
-    t.monetary.reserve(n);
-    t.r.reserve(n);
-    t.f.reserve(n);
-    t.m.reserve(n);
-    t.code.reserve(n);
-    t.segment.reserve(n);
+    std::vector<uint32_t> row(present.size());  // each present customer's row in the table
+    size_t n = 0;
     for (size_t c = 0; c < present.size(); ++c) {
-      if (c + 16 < present.size()) __builtin_prefetch(std::string_view(id_of(c + 16)).data());  // ids lie anywhere in the file
-      if (!present[c]) continue;
-      t.ids.emplace_back(id_of(c));
-      t.recency_days.push_back(recency[c]);
-      t.frequency.push_back(frequency[c]);
-      t.monetary.push_back(monetary[c]);
-      t.r.push_back(r[c]);
-      t.f.push_back(f[c]);
-      t.m.push_back(m[c]);
-      t.code.push_back(static_cast<uint16_t>(r[c] * 100 + f[c] * 10 + m[c]));
-      t.segment.push_back(segment[c]);
+      row[c] = static_cast<uint32_t>(n);
+      n += present[c];
     }
+    t.ids.resize(n);
+    t.recency_days.resize(n);
+    t.frequency.resize(n);
+    t.monetary.resize(n);
+    t.r.resize(n);
+    t.f.resize(n);
+    t.m.resize(n);
+    t.code.resize(n);
+    t.segment.resize(n);
+    crmkit::detail::run_ranges(present.size(), 65536, [&](size_t begin, size_t end) {  // each row written once
+      for (size_t c = begin; c < end; ++c) {
+        if (c + 16 < end) __builtin_prefetch(std::string_view(id_of(c + 16)).data());  // ids lie anywhere in memory
+        if (!present[c]) continue;
+        const size_t i = row[c];
+        t.ids[i] = id_of(c);
+        t.recency_days[i] = recency[c];
+        t.frequency[i] = frequency[c];
+        t.monetary[i] = monetary[c];
+        t.r[i] = r[c];
+        t.f[i] = f[c];
+        t.m[i] = m[c];
+        t.code[i] = static_cast<uint16_t>(r[c] * 100 + f[c] * 10 + m[c]);
+        t.segment[i] = segment[c];
+      }
+    });
     return t;
   }
 };
