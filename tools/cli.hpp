@@ -50,14 +50,6 @@ void append_decimal(std::string& out, double v, int min_decimals = 0);
 /// Error(io) when standard output cannot be written (a full disk, a closed pipe).
 void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row);
 
-/// For each non-empty line of `body` (LF or CRLF, the CR removed), calls f(line, number, out)
-/// with the line's number (body's first line is first_line) and appends what f writes to out;
-/// returns the outputs in line order. Lines are processed on every core (chunks of whole lines,
-/// each with its own output). When f throws for some lines, the exception of the first of them
-/// in the text is rethrown and nothing is returned.
-std::vector<std::string> map_lines(std::string_view body, size_t first_line,
-                                   const std::function<void(std::string_view, size_t, std::string&)>& f);
-
 /// A progress line on standard error for a job that can take more than a few seconds, shown only
 /// when standard error is a terminal (never in a pipe or a log file) and `enabled`: at most once a
 /// second, "\r<job>: 42 % (what)", cleared by done().

@@ -12,6 +12,7 @@
 
 #include "cli.hpp"
 #include "crmkit/calendar.hpp"
+#include "common/parallel.hpp"
 #include "crmkit/error.hpp"
 
 namespace {
@@ -53,15 +54,18 @@ Instant instant_field(std::string_view f, size_t line, std::string_view column_n
   return t;
 }
 
+
 void write_out(std::string_view out) {
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
     throw Error(Errc::io, "cannot write standard output");
 }
 
-// Shared driver of `deadline` and `elapsed`: reads CSV from stdin, appends one computed column.
-// Rows are computed on every core; output is written only when every row succeeded.
-template <class Row>
-void run_batch(const char* col_a, const char* col_b, const char* new_col, Row&& row) {
+// Shared driver of `deadline` and `elapsed`: reads CSV from stdin, appends one computed column,
+// compute(a, b, line) of the row's two columns, written by format(value, out). Rows are computed on
+// every core first (a bad row stops the command before anything is written), then written in
+// blocks: memory holds the input and one number per row, not the whole output.
+template <class Compute, class Format>
+void run_batch(const char* col_a, const char* col_b, const char* new_col, Compute&& compute, Format&& format) {
   const std::string input = cli::read_stdin();
   std::string_view text = input;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
@@ -79,20 +83,33 @@ void run_batch(const char* col_a, const char* col_b, const char* new_col, Row&& 
   std::vector<std::string_view> fields;
   split_csv(header, fields);
   const size_t ia = column(fields, col_a), ib = column(fields, col_b), width = fields.size();
-  const auto rows = cli::map_lines(pos < text.size() ? text.substr(pos) : std::string_view(), number + 1,
-                                   [&](std::string_view line, size_t n, std::string& out) {
-                                     thread_local std::vector<std::string_view> f;
-                                     split_csv(line, f);
-                                     if (f.size() != width)
-                                       throw Error(Errc::parse, fmt::format("line {}: expected {} fields, found {}", n, width, f.size()));
-                                     out.append(line).push_back(',');
-                                     row(f[ia], f[ib], n, out);
-                                     out.push_back('\n');
-                                   });
+  const std::string_view body = pos < text.size() ? text.substr(pos) : std::string_view();
+  const std::vector<std::string_view> chunks = detail::line_chunks(body, size_t{1} << 20);
+  const std::vector<size_t> first = detail::first_lines(chunks, number + 1);
+  struct Rows {
+    std::vector<std::string_view> line;
+    std::vector<int64_t> value;
+  };
+  std::vector<Rows> rows(chunks.size());
+  detail::run_each(chunks.size(), [&](size_t k) {  // a chunk stops at its first bad row
+    std::vector<std::string_view> f;
+    cli::for_each_line(chunks[k], [&](std::string_view line, size_t n) {
+      if (line.empty()) return;
+      split_csv(line, f);
+      if (f.size() != width)
+        throw Error(Errc::parse, fmt::format("line {}: expected {} fields, found {}", first[k] + n - 1, width, f.size()));
+      rows[k].line.push_back(line);
+      rows[k].value.push_back(compute(f[ia], f[ib], first[k] + n - 1));
+    });
+  });
   std::string head(header);
   head.append(",").append(new_col).push_back('\n');
-  write_out(head);
-  for (const auto& r : rows) write_out(r);
+  for (size_t k = 0; k < rows.size(); ++k)
+    cli::write_rows(k == 0 ? std::string_view(head) : std::string_view(), rows[k].line.size(), [&](size_t i, std::string& out) {
+      out.append(rows[k].line[i]).push_back(',');
+      format(rows[k].value[i], out);
+      out.push_back('\n');
+    });
 }
 
 void setup(CLI::App& app) {
@@ -107,23 +124,25 @@ void setup(CLI::App& app) {
   deadline->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
   deadline->callback([load] {
     const Calendar cal = load();
-    run_batch("start_utc", "add_seconds", "deadline_utc",
-              [&](std::string_view a, std::string_view b, size_t line, std::string& out) {
-                Instant start = instant_field(a, line, "start_utc");
-                b = unquote(b);
-                int64_t secs = 0;
-                auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), secs);
-                if (ec != std::errc() || p != b.data() + b.size() || secs < 0)
-                  throw Error(Errc::parse, fmt::format("line {}: add_seconds '{}' is not a non-negative integer", line, b));
-                char buf[20];
-                Instant due;
-                try {
-                  due = cal.add(start, Duration::seconds(secs));
-                } catch (const Error& e) {
-                  throw Error(e.code(), fmt::format("line {}: {}", line, e.what()));
-                }
-                out.append(buf, static_cast<size_t>(format_utc(due, buf)));
-              });
+    run_batch(
+        "start_utc", "add_seconds", "deadline_utc",
+        [&](std::string_view a, std::string_view b, size_t line) {
+          Instant start = instant_field(a, line, "start_utc");
+          b = unquote(b);
+          int64_t secs = 0;
+          auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), secs);
+          if (ec != std::errc() || p != b.data() + b.size() || secs < 0)
+            throw Error(Errc::parse, fmt::format("line {}: add_seconds '{}' is not a non-negative integer", line, b));
+          try {
+            return cal.add(start, Duration::seconds(secs)).unix_seconds();
+          } catch (const Error& e) {
+            throw Error(e.code(), fmt::format("line {}: {}", line, e.what()));
+          }
+        },
+        [](int64_t due, std::string& out) {
+          char buf[20];
+          out.append(buf, static_cast<size_t>(format_utc(Instant::from_unix_seconds(due), buf)));
+        });
   });
 
   auto* elapsed = cmd->add_subcommand(
@@ -131,20 +150,22 @@ void setup(CLI::App& app) {
   elapsed->add_option("--calendar", calendar_path, "Calendar JSON (default: the shipped China 2026 calendar)");
   elapsed->callback([load] {
     const Calendar cal = load();
-    run_batch("from_utc", "to_utc", "business_seconds",
-              [&](std::string_view a, std::string_view b, size_t line, std::string& out) {
-                Instant from = instant_field(a, line, "from_utc");
-                Instant to = instant_field(b, line, "to_utc");
-                Duration d;
-                try {
-                  d = cal.between(from, to);
-                } catch (const Error& e) {
-                  throw Error(e.code(), fmt::format("line {}: {}", line, e.what()));
-                }
-                char buf[24];
-                auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d.count_seconds());
-                out.append(buf, static_cast<size_t>(p - buf));
-              });
+    run_batch(
+        "from_utc", "to_utc", "business_seconds",
+        [&](std::string_view a, std::string_view b, size_t line) {
+          Instant from = instant_field(a, line, "from_utc");
+          Instant to = instant_field(b, line, "to_utc");
+          try {
+            return cal.between(from, to).count_seconds();
+          } catch (const Error& e) {
+            throw Error(e.code(), fmt::format("line {}: {}", line, e.what()));
+          }
+        },
+        [](int64_t seconds, std::string& out) {
+          char buf[24];
+          auto [p, ec] = std::to_chars(buf, buf + sizeof buf, seconds);
+          out.append(buf, static_cast<size_t>(p - buf));
+        });
   });
 
   auto* check = cmd->add_subcommand("check", "Validates a calendar and prints a summary");

@@ -132,20 +132,6 @@ void Progress::done() {
   shown_ = false;
 }
 
-std::vector<std::string> map_lines(std::string_view body, size_t first_line,
-                                   const std::function<void(std::string_view, size_t, std::string&)>& f) {
-  const std::vector<std::string_view> chunks = detail::line_chunks(body, size_t{1} << 20);
-  const std::vector<size_t> first = detail::first_lines(chunks, first_line);
-  std::vector<std::string> out(chunks.size());
-  detail::run_each(chunks.size(), [&](size_t k) {  // a chunk stops at its first failure
-    out[k].reserve(chunks[k].size() + chunks[k].size() / 2);
-    for_each_line(chunks[k], [&](std::string_view line, size_t n) {
-      if (!line.empty()) f(line, first[k] + n - 1, out[k]);
-    });
-  });
-  return out;
-}
-
 void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row) {
   auto write = [](std::string_view text) {
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) throw Error(Errc::io, "cannot write standard output");

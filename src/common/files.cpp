@@ -54,6 +54,9 @@ void read_all(int fd, std::string& text, std::string_view what, std::string_view
 
 std::string read_descriptor(int fd, std::string_view what, std::string_view name, size_t max_bytes) {
   std::string text;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) <= max_bytes)
+    text.reserve(static_cast<size_t>(st.st_size) + 1);  // a redirected file: one read, no regrowth
   read_all(fd, text, what, name, max_bytes);
   return text;
 }
