@@ -134,7 +134,8 @@ void Progress::done() {
 
 void write_rows(std::string_view header, size_t n, const std::function<void(size_t, std::string&)>& format_row) {
   auto write = [](std::string_view text) {
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) throw Error(Errc::io, "cannot write standard output");
+    if (!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
+      throw Error(Errc::io, "cannot write standard output");
   };
   write(header);
   constexpr size_t kBlock = 32768;  // rows per thread and round
