@@ -21,3 +21,5 @@ for script in "$here"/*_compare.sh; do
   echo "== $(basename "$script" .sh)"
   bash "$script" "$build"
 done
+echo "== edges: every job end to end (files in, files out) against its peer"
+"$python" "$here/edges_compare.py" "$build" --rounds 3
