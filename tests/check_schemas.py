@@ -97,6 +97,15 @@ def main():
     must_reject(validator(root, "workflow"), {"states": [{"name": "a", "kind": "opened"}], "transitions": []},
                 "workflow with unknown state kind")
 
+    rfm_v = validator(root, "rfm-config")
+    for f in sorted(glob.glob(os.path.join(data, "rfm", "*.json"))):
+        with open(f, encoding="utf-8") as fh:
+            check(rfm_v, json.load(fh), os.path.relpath(f, root))
+        n += 1
+    must_reject(rfm_v, {"scoring": "quintile"}, "rfm config with a misspelt scoring")
+    must_reject(rfm_v, {"segments": [{"name": "x", "r": [0, 5]}]}, "rfm segment with score 0")
+    must_reject(rfm_v, {"window": 30}, "rfm config with unknown key")
+
     ev = validator(root, "event")
     events_path = os.path.join(data, "complaints", "quarter-2026q1.jsonl")
     with open(events_path, encoding="utf-8") as fh:
@@ -138,6 +147,23 @@ def main():
             broken = dict(cases[0])
             del broken["state"]
             must_reject(case_v, broken, "case without a state")
+        # value fit, with and without a spend column.
+        fit_v = validator(root, "value-fit")
+        for summary in ("cdnow_customers_summary.csv", "cdnow_customers_summary_with_transactions.csv"):
+            r = subprocess.run([cli, "value", "fit", "--summary", os.path.join(data, "cdnow", summary)], capture_output=True, text=True)
+            if r.returncode != 0:
+                fail(f"crmkit value fit exited {r.returncode}: {r.stderr[-300:]}")
+                continue
+            fit = json.loads(r.stdout)
+            check(fit_v, fit, f"value fit on {summary}")
+            if (fit["gammagamma"] is None) != (summary == "cdnow_customers_summary.csv"):
+                fail(f"value fit on {summary}: gammagamma {fit['gammagamma']}")
+            must_reject(fit_v, dict(fit, bgnbd=dict(fit["bgnbd"], r="0.24")), "value fit with a string parameter")
+        # rfm with the shipped configuration validated above.
+        r = subprocess.run([cli, "rfm", "--transactions", os.path.join(data, "cdnow", "CDNOW_master.txt"), "--asof", "1998-06-30",
+                            "--config", os.path.join(data, "rfm", "segments.json")], capture_output=True, text=True)
+        if r.returncode != 0 or len(r.stdout.splitlines()) != 23571:
+            fail(f"crmkit rfm --config data/rfm/segments.json: exit {r.returncode}, {len(r.stdout.splitlines())} lines")
             must_reject(case_v, {k: v for k, v in cases[0].items() if k != "schema"}, "case without its format version")
             must_reject(kpi_v, dict(report, schema=2), "KPI report of format version 2")
             print(f"CLI: {len(cases)} cases and the KPI report valid")
