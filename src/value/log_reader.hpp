@@ -1,7 +1,9 @@
 // Private: the transaction-log readers' machinery, shared by read_transactions_* (rows) and the
-// RFM file scorer (per-customer totals). A file's body is cut into chunks of whole lines, parsed
+// RFM file scorer (per-customer totals). A text's body is cut into chunks of whole lines, parsed
 // on every core, each chunk interning its own ids and feeding its own sink; the caller merges the
-// chunks in file order. Rows are validated here, so every consumer refuses the same rows.
+// chunks in file order. stream_file does the same over a regular file read block by block, for
+// sinks that do not depend on row order. Rows are validated here, so every consumer refuses the
+// same rows with the same messages.
 #pragma once
 
 #include <fmt/format.h>
