@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -17,6 +19,7 @@
 
 #include "crmkit/error.hpp"
 #include "test_support.hpp"
+#include "crmkit/limits.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/rfm.hpp"
 
@@ -615,5 +618,21 @@ TEST_CASE("score_file streams regular files and reads pipes and late headers who
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0].line == (9u << 20) + 5);
   std::remove(late.c_str());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("Files past kMaxDataFileBytes are refused before they are read, naming the file") {
+  const std::string path = write_temp("huge.csv", "customer_id,date,amount\n");
+  std::filesystem::resize_file(path, kMaxDataFileBytes + 1);  // sparse: no disk used
+  for (auto read : {std::function<void()>([&] { (void)score_file(path, CivilDate{2024, 6, 30}); }),
+                    std::function<void()>([&] { (void)value::read_transactions_file(path); })}) {
+    try {
+      read();
+      FAIL("expected an error");
+    } catch (const Error& e) {
+      CHECK(e.code() == Errc::limit);
+      CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+  }
   std::remove(path.c_str());
 }
