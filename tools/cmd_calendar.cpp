@@ -13,6 +13,7 @@
 #include "cli.hpp"
 #include "crmkit/calendar.hpp"
 #include "common/parallel.hpp"
+#include "value/text_scan.hpp"
 #include "crmkit/error.hpp"
 
 namespace {
@@ -67,25 +68,17 @@ void write_out(std::string_view out) {
 template <class Compute, class Format>
 void run_batch(const char* col_a, const char* col_b, const char* new_col, Compute&& compute, Format&& format) {
   const std::string input = cli::read_stdin();
-  std::string_view text = input;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
-  // The header: the first non-empty line.
+  // The header: the first non-empty line (after a UTF-8 byte order mark, which the scanner skips).
+  value::detail::LineScanner lines(input);
   std::string_view header;
-  size_t pos = 0, number = 0;
-  while (pos < text.size() && header.empty()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    header = text.substr(pos, end - pos);
-    if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
-    pos = end + 1, ++number;
+  while (lines.next(header) && header.empty()) {
   }
   if (header.empty()) throw Error(Errc::parse, fmt::format("empty input: expected a header '{},{}'", col_a, col_b));
   std::vector<std::string_view> fields;
   split_csv(header, fields);
   const size_t ia = column(fields, col_a), ib = column(fields, col_b), width = fields.size();
-  const std::string_view body = pos < text.size() ? text.substr(pos) : std::string_view();
-  const std::vector<std::string_view> chunks = detail::line_chunks(body, size_t{1} << 20);
-  const std::vector<size_t> first = detail::first_lines(chunks, number + 1);
+  const std::vector<std::string_view> chunks = detail::line_chunks(lines.rest(), size_t{1} << 20);
+  const std::vector<size_t> first = detail::first_lines(chunks, lines.line_number() + 1);
   struct Rows {
     std::vector<std::string_view> line;
     std::vector<int64_t> value;

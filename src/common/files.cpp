@@ -14,14 +14,6 @@ namespace crmkit::detail {
 
 namespace {
 
-/// Closes the descriptor on every path out (the readers throw).
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 [[noreturn]] void too_big(std::string_view what, std::string_view name, size_t max_bytes) {
   throw Error(Errc::limit, fmt::format("{} '{}' is larger than the maximum of {} bytes", what, name, max_bytes));
 }
@@ -61,40 +53,37 @@ std::string read_descriptor(int fd, std::string_view what, std::string_view name
   return text;
 }
 
-namespace {
-
-/// Opens a data file: a regular file (refused past max_bytes before it is read) or a pipe.
-int open_data_file(const std::string& path, std::string_view what, size_t max_bytes, struct stat& st) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
-  FdCloser closer{fd};
-  if (::fstat(fd, &st) != 0) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
-  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
-    throw Error(Errc::invalid_argument, fmt::format("{} '{}' is not a regular file or a pipe", what, path));
-  if (S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
-  closer.fd = -1;
-  return fd;
+DataFile::~DataFile() {
+  if (fd >= 0) ::close(fd);
 }
 
-}  // namespace
+DataFile open_data_file(const std::string& path, std::string_view what, size_t max_bytes) {
+  DataFile file;
+  file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file.fd < 0) throw Error(Errc::io, fmt::format("cannot open {} '{}'", what, path));
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) throw Error(Errc::io, fmt::format("cannot read {} '{}'", what, path));
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw Error(Errc::invalid_argument, fmt::format("{} '{}' is not a regular file or a pipe", what, path));
+  file.regular = S_ISREG(st.st_mode);
+  file.size = file.regular ? static_cast<size_t>(st.st_size) : 0;
+  if (file.regular && static_cast<uintmax_t>(st.st_size) > max_bytes) too_big(what, path, max_bytes);
+  return file;
+}
 
 std::string read_file(const std::string& path, std::string_view what, size_t max_bytes) {
-  struct stat st {};
-  FdCloser closer{open_data_file(path, what, max_bytes, st)};
-  const int fd = closer.fd;
+  const DataFile file = open_data_file(path, what, max_bytes);
   std::string text;
-  if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size) + 1);  // one allocation
-  read_all(fd, text, what, path, max_bytes);
+  if (file.regular) text.reserve(file.size + 1);  // one allocation
+  read_all(file.fd, text, what, path, max_bytes);
   return text;
 }
 
 FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes) {
-  struct stat st {};
-  FdCloser closer{open_data_file(path, what, max_bytes, st)};
-  const int fd = closer.fd;
+  const DataFile file = open_data_file(path, what, max_bytes);
   // A regular file: its size plus one byte, so that one read ends it (a file that grew meanwhile
   // gets more room). A pipe: 64 KiB, doubling.
-  size_t capacity = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16;
+  size_t capacity = file.regular ? file.size + 1 : size_t{1} << 16;
   FileBuffer out;
   out.data_ = LargeBuffer(capacity, false);
   for (;;) {
@@ -106,7 +95,7 @@ FileBuffer read_file_buffer(const std::string& path, std::string_view what, size
       out.data_ = std::move(bigger);
       capacity = grown;
     }
-    const ssize_t got = ::read(fd, out.data_.data() + out.size_, capacity - out.size_);
+    const ssize_t got = ::read(file.fd, out.data_.data() + out.size_, capacity - out.size_);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       const int err = errno;

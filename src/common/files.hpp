@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,6 +18,23 @@ namespace crmkit::detail {
 /// max_bytes (a regular file is refused before reading; a pipe at the first byte past the cap).
 /// Error(io) when it cannot be opened or read. Every message names `what` and the path.
 std::string read_file(const std::string& path, std::string_view what, size_t max_bytes = kMaxDataFileBytes);
+
+/// An open data file (closed on destruction): a regular file of `size` bytes, or a pipe.
+struct DataFile {
+  int fd = -1;
+  bool regular = false;
+  size_t size = 0;
+  DataFile() = default;
+  DataFile(DataFile&& other) noexcept : fd(other.fd), regular(other.regular), size(other.size) { other.fd = -1; }
+  DataFile(const DataFile&) = delete;
+  DataFile& operator=(const DataFile&) = delete;
+  ~DataFile();
+};
+
+/// Opens a data file as read_file does: Error(io) when it cannot be opened, Error(invalid_argument)
+/// for anything but a regular file or a pipe, Error(limit) for a regular file past max_bytes
+/// (before it is read). Messages name `what` and the path.
+DataFile open_data_file(const std::string& path, std::string_view what, size_t max_bytes = kMaxDataFileBytes);
 
 /// A whole file in one buffer, read without copying it (for the data readers, which parse it in
 /// place). Not mmap: a file truncated while mapped would kill the host process

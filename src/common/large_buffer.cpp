@@ -28,7 +28,7 @@ LargeBuffer::LargeBuffer(size_t bytes, bool huge_pages) : size_(bytes) {
   const auto start = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) / kHuge * kHuge;
   data_ = reinterpret_cast<char*>(start);
 #ifdef MADV_HUGEPAGE
-  if (huge_pages) ::madvise(data_, (bytes + kHuge - 1) / kHuge * kHuge, MADV_HUGEPAGE);  // advice: no error if refused
+  ::madvise(data_, (bytes + kHuge - 1) / kHuge * kHuge, MADV_HUGEPAGE);  // advice: no error if refused
 #endif
 }
 

@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,9 +24,9 @@
 #include <vector>
 
 #include "crmkit/error.hpp"
-#include "crmkit/limits.hpp"
 #include "crmkit/money.hpp"
 #include "crmkit/value.hpp"
+#include "common/files.hpp"
 #include "common/parallel.hpp"
 #include "value/text_scan.hpp"
 
@@ -277,34 +276,52 @@ void parse_cdnow_chunk(Chunk<Sink>& c, BadRowPolicy policy) {
   c.lines = lines.line_number();
 }
 
+/// Parses c.text (whole lines of the body) in the layout's format.
+template <class Sink>
+void parse_chunk(Chunk<Sink>& c, const LogLayout& layout, BadRowPolicy policy) {
+  if (layout.csv) parse_csv_chunk(c, layout.col, policy);
+  else parse_cdnow_chunk(c, policy);
+}
+
 /// Parses the layout's body in chunks on every core, each into its own copy of `sink`.
 template <class Sink>
 std::vector<Chunk<Sink>> parse_body(const LogLayout& layout, BadRowPolicy policy, const Sink& sink = Sink{}) {
   std::vector<Chunk<Sink>> chunks = split_chunks<Sink>(layout.body);
   for (auto& c : chunks) c.sink = sink;
-  parse_chunks(chunks, [&](Chunk<Sink>& c) {
-    if (layout.csv) parse_csv_chunk(c, layout.col, policy);
-    else parse_cdnow_chunk(c, policy);
-  });
+  parse_chunks(chunks, [&](Chunk<Sink>& c) { parse_chunk(c, layout, policy); });
   return chunks;
 }
 
-/// The bad rows of all chunks, by file line: under stop, throws the first; under skip, lists them.
-template <class Sink>
-std::vector<BadRow> bad_rows(const LogLayout& layout, const std::vector<Chunk<Sink>>& chunks, BadRowPolicy policy) {
+/// What parsing one part of the body (a chunk, a block) found: its lines and its bad rows.
+struct PartReport {
+  size_t lines = 0;
+  std::vector<RowError> errors;
+};
+
+/// The bad rows of the body's parts (in file order), by file line: under stop, throws the first;
+/// under skip, lists them.
+inline std::vector<BadRow> bad_rows(const LogLayout& layout, const std::vector<PartReport>& parts, BadRowPolicy policy) {
   std::vector<BadRow> out;
   for (const auto& e : layout.header_errors) out.push_back(BadRow{e.line, fmt::format("line {}: {}", e.line, e.message)});
   size_t line = layout.body_line;
-  for (const auto& c : chunks) {
-    for (const auto& e : c.errors) {
+  for (const auto& part : parts) {
+    for (const auto& e : part.errors) {
       const size_t at = e.line + line - 1;
       std::string full = fmt::format("line {}: {}", at, e.message);
       if (policy == BadRowPolicy::stop) throw Error(e.code, full);
       out.push_back(BadRow{at, std::move(full)});
     }
-    line += c.lines;
+    line += part.lines;
   }
   return out;
+}
+
+/// The same for chunks (their errors are moved out).
+template <class Sink>
+std::vector<BadRow> bad_rows(const LogLayout& layout, std::vector<Chunk<Sink>>& chunks, BadRowPolicy policy) {
+  std::vector<PartReport> parts;
+  for (auto& c : chunks) parts.push_back(PartReport{c.lines, std::move(c.errors)});
+  return bad_rows(layout, parts, policy);
 }
 
 /// What stream_file made of a file: one chunk per thread (its ids, copied, and its sink) and the
@@ -328,21 +345,13 @@ std::optional<Streamed<Sink>> stream_file(const std::string& path, BadRowPolicy 
   struct stat st {};
   // Not opened unless regular: opening a pipe would consume what its writer sends.
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Errc::io, fmt::format("cannot open transactions '{}'", path));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-    throw Error(Errc::io, fmt::format("transactions '{}' was replaced while it was opened", path));
-  if (static_cast<uintmax_t>(st.st_size) > kMaxDataFileBytes)
-    throw Error(Errc::limit, fmt::format("transactions '{}' is larger than the maximum of {} bytes", path, kMaxDataFileBytes));
+  const crmkit::detail::DataFile file = crmkit::detail::open_data_file(path, "transactions");
+  if (!file.regular) throw Error(Errc::io, fmt::format("transactions '{}' was replaced while it was opened", path));
   // Reads up to n bytes at offset into buf (short only at the end of the file).
   auto read_at = [&](char* buf, size_t n, int64_t offset) {
     size_t got = 0;
     while (got < n) {
-      const ssize_t r = ::pread(fd, buf + got, n - got, offset + static_cast<int64_t>(got));
+      const ssize_t r = ::pread(file.fd, buf + got, n - got, offset + static_cast<int64_t>(got));
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) throw Error(Errc::io, fmt::format("cannot read transactions '{}': {}", path, std::strerror(errno)));
       if (r == 0) break;
@@ -358,8 +367,7 @@ std::optional<Streamed<Sink>> stream_file(const std::string& path, BadRowPolicy 
   if (!whole && layout.body.empty()) return std::nullopt;
   const int64_t body_offset = layout.body.empty() ? static_cast<int64_t>(first.size())
                                                   : static_cast<int64_t>(layout.body.data() - first.data());
-  std::vector<size_t> block_lines;                   // by block, in file order
-  std::vector<std::vector<RowError>> block_errors;  // by block
+  std::vector<PartReport> blocks;  // in file order
   std::mutex reading;
   int64_t next = body_offset;  // under `reading`
   const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
@@ -389,30 +397,17 @@ std::optional<Streamed<Sink>> stream_file(const std::string& path, BadRowPolicy 
         }
         if (length == 0) return;  // the end of the file
         next += static_cast<int64_t>(length);
-        block = block_lines.size();
-        block_lines.push_back(0);
-        block_errors.emplace_back();
+        block = blocks.size();
+        blocks.emplace_back();
       }
       c.text = std::string_view(buf.data(), length);
-      if (layout.csv) parse_csv_chunk(c, layout.col, policy);
-      else parse_cdnow_chunk(c, policy);
+      parse_chunk(c, layout, policy);
       std::lock_guard lock(reading);
-      block_lines[block] = c.lines;
-      block_errors[block] = std::move(c.errors);
+      blocks[block] = PartReport{c.lines, std::move(c.errors)};
       c.errors.clear();
     }
   });
-  for (const auto& e : layout.header_errors) out.bad_rows.push_back(BadRow{e.line, fmt::format("line {}: {}", e.line, e.message)});
-  size_t line = layout.body_line;
-  for (size_t b = 0; b < block_lines.size(); ++b) {
-    for (const auto& e : block_errors[b]) {
-      const size_t at = e.line + line - 1;
-      std::string full = fmt::format("line {}: {}", at, e.message);
-      if (policy == BadRowPolicy::stop) throw Error(e.code, full);
-      out.bad_rows.push_back(BadRow{at, std::move(full)});
-    }
-    line += block_lines[b];
-  }
+  out.bad_rows = bad_rows(layout, blocks, policy);
   return out;
 }
 

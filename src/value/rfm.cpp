@@ -275,20 +275,24 @@ int32_t window_start(int32_t asof_day, const Config& config) {
              : INT32_MIN;
 }
 
-/// Adds a purchase, the total saturating at kMaxMinorUnits + 1 (refused when scored). In uint64:
+/// a + b saturating at kMaxMinorUnits + 1 (a total past the limit, refused when scored). In uint64:
 /// two values <= kMaxMinorUnits + 1 add without wrapping (< 2^64).
+inline int64_t saturated_total(int64_t a, int64_t b) {
+  return static_cast<int64_t>(
+      std::min<uint64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b), money::kMaxMinorUnits + 1));
+}
+
+/// Adds a purchase.
 inline void add_purchase(Acc& x, int64_t minor, int32_t day) {
   ++x.count;
-  x.minor = static_cast<int64_t>(
-      std::min<uint64_t>(static_cast<uint64_t>(x.minor) + static_cast<uint64_t>(minor), money::kMaxMinorUnits + 1));
+  x.minor = saturated_total(x.minor, minor);
   if (day > x.last) x.last = day;
 }
 
 /// One customer's totals merged into another's (the partials of two chunks of a file).
 inline void merge_purchases(Acc& into, const Acc& from) {
   into.count += from.count;
-  into.minor = static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(into.minor) + static_cast<uint64_t>(from.minor),
-                                                       money::kMaxMinorUnits + 1));
+  into.minor = saturated_total(into.minor, from.minor);
   into.last = std::max(into.last, from.last);
 }
 

@@ -202,9 +202,10 @@ class IdTable {
   }
   uint32_t intern(std::string_view id) { return intern(IdKey(id)); }
   uint32_t intern_copy(std::string_view id) {
-    const size_t before = keys_.size();
+    const bool own = own_keys_;
+    own_keys_ = true;  // a new id's bytes go to the arena
     const uint32_t index = intern(IdKey(id));
-    if (keys_.size() > before) keys_.back() = owned_.emplace_back(id);  // a deque: its strings never move
+    own_keys_ = own;
     return index;
   }
   /// The ids by index.
@@ -246,7 +247,7 @@ class IdTable {
   /// The id's bytes in the table's arena (blocks that never move).
   std::string_view copy(std::string_view id) {
     constexpr size_t kBlock = size_t{1} << 20;
-    if (id.size() > kBlock) return owned_.emplace_back(id);
+    if (id.size() > kBlock) return owned_.emplace_back(id);  // a deque: its strings never move
     if (arena_.empty() || arena_used_ + id.size() > kBlock) {
       arena_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
       arena_used_ = 0;
