@@ -116,7 +116,7 @@ BENCHMARK(BM_Rfm10MTransactions1MCustomers)->Unit(benchmark::kMillisecond);
 
 // ---- interning customer ids: the readers' table against Boost 1.81's flat map ----------------
 // 10 M ids of 1 M customers ("C123456"), as views into one buffer, in the order of a log. The
-// readers' IdTable (value/text_scan.hpp) with the readers' pipelining (slot prefetched 8 ids
+// readers' IdTable (common/id_table.hpp) with the readers' pipelining (slot prefetched 8 ids
 // ahead) against boost::unordered_flat_map keyed by the same inline-16-byte IdKey, and keyed by
 // plain string views (whose comparisons read the ids' bytes wherever they lie).
 struct IdLog {

@@ -1,5 +1,6 @@
-// The engine's internal tables (src/workflow/engine_impl.hpp): the string interner whose slots
-// carry the first 8 bytes, and the 16-bit id tags of audit records.
+// The engine's internal tables (src/workflow/engine_impl.hpp): the string interner (the library's
+// one string table, common/id_table.hpp, whose slots carry the first 16 bytes), and the 16-bit id
+// tags of audit records.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -12,20 +13,21 @@
 using crmkit::workflow::Interner;
 using crmkit::workflow::Record;
 
-TEST_CASE("Interner: load_upto8 reads exactly n bytes, zero-padded") {
+TEST_CASE("load_upto8 reads exactly n bytes, zero-padded") {
   const char bytes[] = "abcdefghij";
   for (size_t n = 0; n <= 8; ++n) {
     uint64_t expected = 0;
     for (size_t i = 0; i < n; ++i) expected |= uint64_t{static_cast<uint8_t>(bytes[i])} << (8 * i);
-    CHECK(Interner::load_upto8(bytes, n) == expected);
+    CHECK(crmkit::detail::load_upto8(bytes, n) == expected);
   }
 }
 
 TEST_CASE("Interner: strings that agree in head, length or tag stay distinct") {
   Interner in;
-  // Embedded NULs, lengths around the 8-byte head and the 255-length cap, shared prefixes.
+  // Embedded NULs, lengths around the 8- and 16-byte heads, shared prefixes.
   std::vector<std::string> words = {"", std::string(1, '\0'), std::string(2, '\0'), "a", "ab", std::string("ab\0", 3),
-                                    "abcdefgh", "abcdefghi", "abcdefghj", std::string("abcdefgh\0", 9), "C-1", "C-10", "C-100"};
+                                    "abcdefgh", "abcdefghi", "abcdefghj", std::string("abcdefgh\0", 9), "C-1", "C-10", "C-100",
+                                    "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnopr", std::string("abcdefghijklmnop\0", 17)};
   for (size_t n : {254, 255, 256, 300}) {
     words.push_back(std::string(n, 'x'));
     words.push_back(std::string(n - 1, 'x') + "y");
@@ -44,6 +46,19 @@ TEST_CASE("Interner: strings that agree in head, length or tag stay distinct") {
   CHECK(in.find("not there") == -1);
   CHECK(in.find(std::string(8, 'x')) == -1);
   CHECK(in.find("abcdefghk") == -1);
+  CHECK(in.find("abcdefghijklmnopz") == -1);
+  // Views stay valid while the table grows (the bytes live in blocks that never move), and a
+  // copy or a move holds the same strings under the same ids.
+  const std::string_view first = in.str(ids[5]);
+  for (int i = 0; i < 20000; ++i) in.intern("grow-" + std::to_string(i));
+  CHECK(first == words[5]);
+  CHECK(first.data() == in.str(ids[5]).data());
+  Interner copy = in;
+  Interner moved = std::move(copy);
+  for (size_t i = 0; i < words.size(); ++i) CHECK(moved.find(words[i]) == static_cast<int64_t>(ids[i]));
+  CHECK(moved.size() == in.size());
+  CHECK(moved.intern("only in the copy") == in.size());
+  CHECK(in.find("only in the copy") == -1);
 }
 
 TEST_CASE("Record id tags: equal ids give equal tags") {

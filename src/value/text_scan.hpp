@@ -15,8 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/hash.hpp"
-#include "common/large_buffer.hpp"
+#include "common/id_table.hpp"
 #include "crmkit/time.hpp"
 
 namespace crmkit::value::detail {
@@ -159,112 +158,8 @@ inline bool split_csv(std::string_view line, std::vector<std::string_view>& fiel
   }
 }
 
-/// A customer id as a hash-table key: its first 16 bytes inline, so that comparing two ids of up
-/// to 16 bytes (most: "C123456", "00042") touches only the table, not the text the id came from.
-struct IdKey {
-  uint64_t head[2];
-  std::string_view id;
-  uint32_t hash;
-
-  IdKey() : head{0, 0}, hash(0) {}
-  CRMKIT_HOT_INLINE explicit IdKey(std::string_view s) : id(s) {
-    const size_t n = s.size();
-    head[0] = crmkit::detail::load_upto8(s.data(), std::min<size_t>(n, 8));
-    head[1] = n > 8 ? crmkit::detail::load_upto8(s.data() + 8, std::min<size_t>(n - 8, 8)) : 0;
-    uint64_t h = (head[0] ^ (uint64_t{n} << 56)) * 0xFF51AFD7ED558CCDull;
-    h = (h ^ (h >> 32) ^ head[1]) * 0xC4CEB9FE1A85EC53ull;
-    if (n > 16) h = (h ^ crmkit::detail::hash_bytes(s.substr(16))) * 0xFF51AFD7ED558CCDull;
-    hash = static_cast<uint32_t>(h >> 32);  // a product's high half depends on every input bit
-  }
-};
-
-/// Interns customer ids to dense indices in first-seen order: an open-addressing table whose
-/// 32-byte slots hold an id's first 16 bytes, so that a lookup of a short id is one cache line.
-/// prefetch() lets a reader request the line of a row's id while it parses the next rows: in a
-/// log of a million customers nearly every lookup misses the cache, and overlapping the misses
-/// is what makes the readers fast (benchmarks/RESULTS.md, issue 29: a 1.81 boost::unordered_flat_map,
-/// which cannot prefetch, was measured against it). Keys view their bytes: the caller keeps them
-/// alive (a reader's file buffer); intern_copy is for an id whose bytes do not outlive the call.
-class IdTable {
- public:
-  IdTable() { rehash(1024); }
-  /// From now on, a new id's bytes are copied into the table (a reader whose buffer is reused).
-  void own_keys() { own_keys_ = true; }
-  CRMKIT_HOT_INLINE void prefetch(const IdKey& k) const { __builtin_prefetch(&slots_[k.hash & mask_]); }
-  CRMKIT_HOT_INLINE uint32_t intern(const IdKey& k) {
-    for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.index1 == 0) return insert(s, k);
-      if (s.hash == k.hash && s.size == k.id.size() && s.head[0] == k.head[0] && s.head[1] == k.head[1] &&
-          (k.id.size() <= 16 || std::memcmp(keys_[s.index1 - 1].data() + 16, k.id.data() + 16, k.id.size() - 16) == 0))
-        return s.index1 - 1;
-    }
-  }
-  uint32_t intern(std::string_view id) { return intern(IdKey(id)); }
-  uint32_t intern_copy(std::string_view id) {
-    const bool own = own_keys_;
-    own_keys_ = true;  // a new id's bytes go to the arena
-    const uint32_t index = intern(IdKey(id));
-    own_keys_ = own;
-    return index;
-  }
-  /// The ids by index.
-  const std::vector<std::string_view>& keys() const { return keys_; }
-  size_t size() const { return keys_.size(); }
-
- private:
-  struct Slot {  // all zero: empty (the table's memory comes zeroed)
-    uint64_t head[2];
-    uint32_t hash;
-    uint32_t size;
-    uint32_t index1;  ///< index + 1
-    uint32_t unused;
-  };
-  static_assert(sizeof(Slot) == 32);
-  uint32_t insert(Slot& s, const IdKey& k) {
-    if (keys_.size() >= 0xFFFFFFFEu) throw std::length_error("more than 4 billion customer ids");
-    const uint32_t index = static_cast<uint32_t>(keys_.size());
-    s = Slot{{k.head[0], k.head[1]}, k.hash, static_cast<uint32_t>(k.id.size()), index + 1, 0};
-    keys_.push_back(own_keys_ ? copy(k.id) : k.id);
-    if (keys_.size() * 2 > mask_ + 1) rehash((mask_ + 1) * 2);
-    return index;
-  }
-  void rehash(size_t n) {
-    crmkit::detail::LargeBuffer fresh(n * sizeof(Slot), true);
-    Slot* to = reinterpret_cast<Slot*>(fresh.data());
-    const size_t mask = n - 1;
-    for (size_t j = 0; j < (memory_.size() / sizeof(Slot)); ++j) {
-      const Slot& s = slots_[j];
-      if (s.index1 == 0) continue;
-      size_t i = s.hash & mask;
-      while (to[i].index1 != 0) i = (i + 1) & mask;
-      to[i] = s;
-    }
-    memory_ = std::move(fresh);
-    slots_ = to;
-    mask_ = mask;
-  }
-  /// The id's bytes in the table's arena (blocks that never move).
-  std::string_view copy(std::string_view id) {
-    constexpr size_t kBlock = size_t{1} << 20;
-    if (id.size() > kBlock) return owned_.emplace_back(id);  // a deque: its strings never move
-    if (arena_.empty() || arena_used_ + id.size() > kBlock) {
-      arena_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
-      arena_used_ = 0;
-    }
-    char* at = arena_.back().get() + arena_used_;
-    std::memcpy(at, id.data(), id.size());
-    arena_used_ += id.size();
-    return {at, id.size()};
-  }
-  crmkit::detail::LargeBuffer memory_;
-  std::vector<std::unique_ptr<char[]>> arena_;
-  size_t arena_used_ = 0;
-  bool own_keys_ = false;
-  Slot* slots_ = nullptr;
-  size_t mask_ = 0;
-  std::vector<std::string_view> keys_;
-  std::deque<std::string> owned_;
-};
+/// The readers intern customer ids in the library's one string table (common/id_table.hpp).
+using crmkit::detail::IdKey;
+using crmkit::detail::IdTable;
 
 }  // namespace crmkit::value::detail

@@ -43,7 +43,7 @@ void Engine::Impl::index_target_set(const CaseRec& c) {
 int64_t Engine::Impl::find_target_set(uint8_t workflow, uint32_t channel, uint32_t category, uint32_t severity, uint32_t tier,
                                       const std::vector<uint32_t>& rule_syms) const {
   if (auto k = narrow_key(workflow, channel, category, severity, tier, rule_syms)) {
-    const uint32_t* v = const_cast<FlatMap64&>(target_set_index).find(*k);
+    const uint32_t* v = target_set_index.find(*k);
     return v ? int64_t{*v} : -1;
   }
   auto it = target_set_index_wide.find(wide_key(workflow, channel, category, severity, tier, rule_syms));

@@ -20,164 +20,57 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "common/hash.hpp"  // CRMKIT_HOT_INLINE, the string hash
+#include "common/id_table.hpp"
 #include "common/rw_lock.hpp"
 #include "crmkit/error.hpp"
 #include "workflow/internal.hpp"
 
 namespace crmkit::workflow {
 
-/// Interned strings: id 0 is "". Bytes live in one arena (offsets per id). An open-addressing
-/// table finds them; each 16-byte slot keeps a hash tag, the length and the first 8 bytes, so a
-/// lookup of a string of up to 8 bytes (most ids: "C-10234", "u-7") touches one slot and nothing
-/// else, and a longer one compares the arena only when tag and head agree. No allocation for a
-/// known string. str() returns a view valid until the next intern().
+/// Interned strings (case ids, symbols): id 0 is "". The library's one string table
+/// (common/id_table.hpp) owning its bytes: str() views stay valid as long as the interner.
 class Interner {
  public:
-  Interner() { intern(""); }
-  CRMKIT_HOT_INLINE static uint64_t load_upto8(const char* p, size_t n) { return detail::load_upto8(p, n); }
-  CRMKIT_HOT_INLINE static uint64_t hash(std::string_view s) { return detail::hash_bytes(s); }
-  uint32_t intern(std::string_view s) {
-    const Key k = key(s);
-    size_t pos = probe(s, k);
-    if (!slots_.empty() && slots_[pos].id1) return slots_[pos].id1 - 1;
-    const uint32_t id = static_cast<uint32_t>(offsets_.size());
-    offsets_.push_back(arena_.size());
-    arena_.append(s);
-    lengths_.push_back(static_cast<uint32_t>(s.size()));
-    if (offsets_.size() * 2 > slots_.size()) {
-      grow();
-      pos = probe(s, k);
-    }
-    slots_[pos] = Slot{k.meta, id + 1, k.head};
-    return id;
+  Interner() : table_(16) {
+    table_.own_keys();
+    intern("");
   }
+  static uint64_t hash(std::string_view s) { return crmkit::detail::hash_bytes(s); }
+  uint32_t intern(std::string_view s) { return table_.intern(crmkit::detail::IdKey(s)); }
   /// -1 when unknown.
-  int64_t find(std::string_view s) const {
-    if (slots_.empty()) return -1;
-    const Slot& slot = slots_[probe(s, key(s))];
-    return slot.id1 ? static_cast<int64_t>(slot.id1) - 1 : -1;
-  }
-  std::string_view str(uint32_t id) const { return {arena_.data() + offsets_[id], lengths_[id]}; }
+  int64_t find(std::string_view s) const { return table_.find(crmkit::detail::IdKey(s)); }
+  std::string_view str(uint32_t id) const { return table_.str(id); }
   std::string s(uint32_t id) const { return std::string(str(id)); }
-  size_t size() const { return offsets_.size(); }
-  size_t bytes() const {
-    return arena_.capacity() + offsets_.capacity() * sizeof(uint64_t) + lengths_.capacity() * 4 + slots_.capacity() * sizeof(Slot);
-  }
+  size_t size() const { return table_.size(); }
+  size_t bytes() const { return table_.bytes(); }
 
  private:
-  struct Slot {
-    uint32_t meta = 0;  ///< hash tag (24 bits) << 8 | min(length, 255)
-    uint32_t id1 = 0;   ///< id + 1; 0: empty
-    uint64_t head = 0;  ///< the first 8 bytes, zero-padded
-  };
-  struct Key {
-    uint64_t hash, head;
-    uint32_t meta;
-  };
-  CRMKIT_HOT_INLINE static Key key(std::string_view s) {
-    Key k;
-    k.hash = hash(s);
-    k.head = load_upto8(s.data(), std::min<size_t>(s.size(), 8));
-    k.meta = static_cast<uint32_t>(k.hash >> 40) << 8 | static_cast<uint32_t>(std::min<size_t>(s.size(), 255));
-    return k;
-  }
-  CRMKIT_HOT_INLINE size_t probe(std::string_view s, const Key& k) const {
-    if (slots_.empty()) return 0;
-    const size_t mask = slots_.size() - 1;
-    for (size_t pos = static_cast<size_t>(k.hash) & mask;; pos = (pos + 1) & mask) {
-      const Slot& v = slots_[pos];
-      if (!v.id1) return pos;
-      if (v.meta == k.meta && v.head == k.head) {
-        if (s.size() <= 8) return pos;  // length and every byte are in the slot
-        const uint32_t id = v.id1 - 1;
-        if (lengths_[id] == s.size() && same_after_head(arena_.data() + offsets_[id], s.data(), s.size())) return pos;
-      }
-    }
-  }
-  /// Bytes 8.. of two strings of length n > 8 (the heads already matched), 8 bytes at a time with
-  /// a last overlapping word: inline, where a memcmp call costs more than the comparison.
-  CRMKIT_HOT_INLINE static bool same_after_head(const char* a, const char* b, size_t n) {
-    uint64_t x, y;
-    for (size_t i = 8; i + 8 < n; i += 8) {
-      std::memcpy(&x, a + i, 8);
-      std::memcpy(&y, b + i, 8);
-      if (x != y) return false;
-    }
-    std::memcpy(&x, a + n - 8, 8);
-    std::memcpy(&y, b + n - 8, 8);
-    return x == y;
-  }
-  void grow() { rebuild(std::max<size_t>(16, slots_.size() * 2)); }
-  /// A table of `slot_count` slots (a power of two) holding every string, placed in id order (the
-  /// arena is read sequentially); false when a string occurs twice (only a corrupt snapshot).
-  bool rebuild(size_t slot_count) {
-    slots_.assign(slot_count, Slot{});
-    for (uint32_t id = 0; id < offsets_.size(); ++id) {
-      const std::string_view s = str(id);
-      const Key k = key(s);
-      const size_t pos = probe(s, k);
-      if (slots_[pos].id1) return false;
-      slots_[pos] = Slot{k.meta, id + 1, k.head};
-    }
-    return true;
-  }
-  std::string arena_;
-  std::vector<uint64_t> offsets_;
-  std::vector<uint32_t> lengths_;
-  std::vector<Slot> slots_;
+  crmkit::detail::IdTable table_;
 
   /// Snapshots (src/workflow/snapshot.cpp): the strings; the lookup table is rebuilt on load.
   template <class Archive>
   friend void serialize(Archive& ar, Interner& interner, unsigned version);
 };
 
-/// uint64 -> uint32 open-addressing map (keys != UINT64_MAX).
+/// uint64 -> uint32 index (repeat links, target sets): Boost 1.81's flat table, behind the two
+/// calls the engine makes and the snapshot codec.
 class FlatMap64 {
  public:
   uint32_t* find(uint64_t key) {
-    if (keys_.empty()) return nullptr;
-    const size_t mask = keys_.size() - 1;
-    for (size_t pos = mix(key) & mask;; pos = (pos + 1) & mask) {
-      if (keys_[pos] == key) return &values_[pos];
-      if (keys_[pos] == kEmpty) return nullptr;
-    }
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &it->second;
   }
-  void set(uint64_t key, uint32_t value) {
-    if (uint32_t* v = find(key)) {
-      *v = value;
-      return;
-    }
-    if ((size_ + 1) * 2 > keys_.size()) grow();
-    const size_t mask = keys_.size() - 1;
-    size_t pos = mix(key) & mask;
-    while (keys_[pos] != kEmpty) pos = (pos + 1) & mask;
-    keys_[pos] = key;
-    values_[pos] = value;
-    ++size_;
+  const uint32_t* find(uint64_t key) const {
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &it->second;
   }
-  size_t size() const { return size_; }
-  size_t bytes() const { return keys_.capacity() * 8 + values_.capacity() * 4; }
+  void set(uint64_t key, uint32_t value) { map_.insert_or_assign(key, value); }
+  size_t size() const { return map_.size(); }
+  /// The slots and their metadata (one byte each, in groups of 15 plus an overflow byte).
+  size_t bytes() const { return map_.bucket_count() * (sizeof(std::pair<uint64_t, uint32_t>) + 1) + map_.bucket_count() / 15; }
 
  private:
-  static constexpr uint64_t kEmpty = UINT64_MAX;
-  static size_t mix(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    return static_cast<size_t>(k);
-  }
-  void grow() {
-    std::vector<uint64_t> ok = std::move(keys_);
-    std::vector<uint32_t> ov = std::move(values_);
-    keys_.assign(std::max<size_t>(16, ok.size() * 2), kEmpty);
-    values_.assign(keys_.size(), 0);
-    size_ = 0;
-    for (size_t i = 0; i < ok.size(); ++i)
-      if (ok[i] != kEmpty) set(ok[i], ov[i]);
-  }
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> values_;
-  size_t size_ = 0;
+  boost::unordered_flat_map<uint64_t, uint32_t> map_;
 
   /// Snapshots (src/workflow/snapshot.cpp): the entries in key order; the table is rebuilt on load.
   template <class Archive>

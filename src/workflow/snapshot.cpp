@@ -96,26 +96,35 @@ BOOST_CLASS_TRACKING(crmkit::workflow::WorkflowKey, boost::serialization::track_
 
 namespace crmkit::workflow {
 
-/// The strings in id order: their lengths, then their bytes. Offsets (prefix sums of the lengths:
-/// intern() appends) and the lookup table are rebuilt, which also checks that no string occurs twice.
+/// The strings in id order: their lengths (u32 each), then their bytes. Loading interns them in
+/// order, which rebuilds the table and checks that no string occurs twice.
 template <class Archive>
 void serialize(Archive& ar, Interner& in, const unsigned version) {
   detail::check_class_version<Interner>(version, "an interner");
-  detail::sequence(ar, in.lengths_, "an interner's lengths");
-  detail::text(ar, in.arena_, "an interner's strings");
-  if constexpr (Archive::is_loading::value) {
-    if (in.lengths_.empty() || in.lengths_[0] != 0) detail::corrupt("interned string 0 is not the empty string");
-    if (in.lengths_.size() > UINT32_MAX - 1) detail::corrupt("too many interned strings");
-    in.offsets_.resize(in.lengths_.size());
-    uint64_t at = 0;
-    for (size_t i = 0; i < in.lengths_.size(); ++i) {
-      in.offsets_[i] = at;
-      at += in.lengths_[i];
+  std::vector<uint32_t> lengths;
+  std::string bytes;
+  if constexpr (Archive::is_saving::value) {
+    lengths.reserve(in.size());
+    for (uint32_t id = 0; id < in.size(); ++id) {
+      lengths.push_back(static_cast<uint32_t>(in.str(id).size()));
+      bytes += in.str(id);
     }
-    if (at != in.arena_.size()) detail::corrupt("interned strings and their lengths disagree");
-    size_t slots = 16;
-    while (slots < in.offsets_.size() * 2) slots *= 2;
-    if (!in.rebuild(slots)) detail::corrupt("a string is interned twice");
+  }
+  detail::sequence(ar, lengths, "an interner's lengths");
+  detail::text(ar, bytes, "an interner's strings");
+  if constexpr (Archive::is_loading::value) {
+    if (lengths.empty() || lengths[0] != 0) detail::corrupt("interned string 0 is not the empty string");
+    if (lengths.size() > UINT32_MAX - 1) detail::corrupt("too many interned strings");
+    uint64_t total = 0;
+    for (uint32_t n : lengths) total += n;
+    if (total != bytes.size()) detail::corrupt("interned strings and their lengths disagree");
+    Interner loaded;
+    size_t at = 0;
+    for (size_t i = 1; i < lengths.size(); ++i) {
+      if (loaded.intern(std::string_view(bytes).substr(at, lengths[i])) != i) detail::corrupt("a string is interned twice");
+      at += lengths[i];
+    }
+    in = std::move(loaded);
   }
 }
 
@@ -124,29 +133,24 @@ void serialize(Archive& ar, Interner& in, const unsigned version) {
 template <class Archive>
 void serialize(Archive& ar, FlatMap64& map, const unsigned version) {
   detail::check_class_version<FlatMap64>(version, "an index");
-  uint64_t n = map.size_;
+  uint64_t n = map.size();
   ar & n;
   if constexpr (Archive::is_saving::value) {
-    std::vector<std::pair<uint64_t, uint32_t>> entries;
-    entries.reserve(map.size_);
-    for (size_t i = 0; i < map.keys_.size(); ++i)
-      if (map.keys_[i] != FlatMap64::kEmpty) entries.emplace_back(map.keys_[i], map.values_[i]);
+    std::vector<std::pair<uint64_t, uint32_t>> entries(map.map_.begin(), map.map_.end());
     std::sort(entries.begin(), entries.end());
     for (auto& [key, value] : entries) ar & key & value;
   } else {
     detail::bounded_count(ar, n, sizeof(uint64_t) + sizeof(uint32_t), "an index");
-    size_t slots = 16;
-    while (slots < (n + 1) * 2) slots *= 2;
-    map.keys_.assign(slots, FlatMap64::kEmpty);
-    map.values_.assign(slots, 0);
-    map.size_ = 0;
+    map.map_.clear();
+    map.map_.reserve(static_cast<size_t>(n));
     uint64_t previous = 0;
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t key = 0;
       uint32_t value = 0;
       ar & key & value;
-      if (key == FlatMap64::kEmpty || (i > 0 && key <= previous)) detail::corrupt("an index's keys are not ascending");
-      map.set(key, value);
+      // UINT64_MAX was the empty key of the engine's earlier table: no snapshot holds it.
+      if (key == UINT64_MAX || (i > 0 && key <= previous)) detail::corrupt("an index's keys are not ascending");
+      map.map_.emplace(key, value);
       previous = key;
     }
   }
