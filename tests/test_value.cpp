@@ -292,6 +292,40 @@ TEST_CASE("CLV, simple CLV, equity and win-back") {
   CHECK_THROWS_AS(predict(bg, gg, rows, -1), Error);
 }
 
+TEST_CASE("predict: every customer's figures as computed alone, and as the per-customer formulas give") {
+  // predict shares the series E[X(s) | alive] between customers of equal (x, T) whatever their
+  // t_x: CDNOW has hundreds of such groups. Each customer's row must equal (bit for bit) the row
+  // of a predict on that customer alone, and the model's per-customer functions (to rounding: they
+  // divide by α + T where predict multiplies by its inverse).
+  auto rows = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
+  auto bg = BgNbd::fit(rows).model;
+  auto gg = GammaGamma::fit(rows).model;
+  ClvOptions o;
+  o.horizon_months = 6;
+  o.monthly_discount = 0.02;
+  o.margin = 0.3;
+  const auto all = predict(bg, gg, rows, 20, o);
+  const double k = periods_per_month(o.unit);
+  size_t shared = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto alone = predict(bg, gg, std::span<const CustomerSummary>(&rows[i], 1), 20, o);
+    CHECK(alone[0].expected_purchases == all[i].expected_purchases);
+    CHECK(alone[0].p_alive == all[i].p_alive);
+    CHECK(alone[0].clv == all[i].clv);
+    CHECK(all[i].expected_purchases == doctest::Approx(bg.conditional_expected_purchases(rows[i], 20)).epsilon(1e-12));
+    double prev = 0, total = 0, discount = 1;
+    for (int m = 1; m <= o.horizon_months; ++m) {
+      const double cur = bg.conditional_expected_purchases(rows[i], k * m);
+      discount /= 1 + o.monthly_discount;
+      total += (cur - prev) * discount;
+      prev = cur;
+    }
+    CHECK(all[i].clv == doctest::Approx(o.margin * gg.expected_spend(rows[i]) * total).epsilon(1e-11));
+    if (i > 0 && rows[i].x == rows[i - 1].x && rows[i].T == rows[i - 1].T && rows[i].t_x != rows[i - 1].t_x) ++shared;
+  }
+  CHECK(shared > 0);
+}
+
 TEST_CASE("Fitting replicated data gives the same parameters (profiles are weighted)") {
   auto rows = cdnow_summary();
   std::vector<CustomerSummary> big;

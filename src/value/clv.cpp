@@ -59,22 +59,6 @@ void check_customers(std::span<const CustomerSummary> customers, std::span<const
   }
 }
 
-/// Σ_i (E[X(k·i)] − E[X(k·(i−1))]) / (1+d)^i for one (x, t_x, T) profile: the discounted expected
-/// purchases over the horizon (multiply by spend and margin for CLV).
-double discounted_purchases(const BgNbd& m, const CustomerSummary& c, const ClvOptions& o) {
-  const double k = periods_per_month(o.unit);
-  const double p_alive = m.probability_alive(c);
-  const double n = m.r + c.x, a = m.a, B = m.b + c.x, scale = 1.0 / (m.alpha + c.T);
-  double prev = 0, total = 0, discount = 1;
-  for (int i = 1; i <= o.horizon_months; ++i) {
-    double cur = p_alive * detail::expected_purchases_if_alive(n, k * i * scale, a, B);
-    discount /= 1 + o.monthly_discount;
-    total += (cur - prev) * discount;
-    prev = cur;
-  }
-  return total;
-}
-
 }  // namespace
 
 namespace {
@@ -87,15 +71,45 @@ std::vector<CustomerValue> predict_named(const BgNbd& bgnbd, const GammaGamma& g
   auto d = detail::distinct_rows<3>(
       customers.size(), [&](size_t i) { return std::array<double, 3>{customers[i].x, customers[i].t_x, customers[i].T}; },
       true);
+  // Per profile: P(alive), E[X(t)] = P(alive) · E[X(t) | alive] (conditional_expected_purchases)
+  // and the discounted expected purchases over the horizon, Σ_i (E[X(k·i)] − E[X(k·(i−1))]) / (1+d)^i
+  // with k months per period (times spend and margin: the CLV). The costly part, E[X(s) | alive]
+  // (a hypergeometric series), depends on x and T only, not on t_x: it is computed once per
+  // distinct (x, T), for t and for each month, and each profile scales it by its own P(alive)
+  // (in the operations conditional_expected_purchases uses: the same bits).
+  auto xt = detail::distinct_rows<2>(d.keys.size(), [&](size_t j) { return std::array<double, 2>{d.keys[j][0], d.keys[j][2]}; }, true);
+  std::vector<uint32_t> start(xt.keys.size() + 1, 0), order(d.keys.size());  // profiles grouped by (x, T)
+  for (uint32_t g : xt.of_row) ++start[g + 1];
+  for (size_t g = 0; g < xt.keys.size(); ++g) start[g + 1] += start[g];
+  {
+    std::vector<uint32_t> next(start.begin(), start.end() - 1);
+    for (uint32_t j = 0; j < d.keys.size(); ++j) order[next[xt.of_row[j]]++] = j;
+  }
   struct ProfileValue {
     double expected, p_alive, discounted;
   };
   std::vector<ProfileValue> pv(d.keys.size());
-  crmkit::detail::run_ranges(d.keys.size(), 4096, [&](size_t begin, size_t end) {  // pure: on every core
-    for (size_t j = begin; j < end; ++j) {
-      CustomerSummary c{d.keys[j][0], d.keys[j][1], d.keys[j][2], 0};
-      pv[j] = ProfileValue{bgnbd.conditional_expected_purchases(c, t), bgnbd.probability_alive(c),
-                           discounted_purchases(bgnbd, c, options)};
+  const int months = options.horizon_months;
+  const double per_month = periods_per_month(options.unit);
+  crmkit::detail::run_ranges(xt.keys.size(), 256, [&](size_t begin, size_t end) {  // pure: on every core
+    std::vector<double> e(static_cast<size_t>(months) + 1);
+    for (size_t g = begin; g < end; ++g) {
+      const double x = xt.keys[g][0], T = xt.keys[g][1];
+      const double n = bgnbd.r + x, B = bgnbd.b + x, scale = 1.0 / (bgnbd.alpha + T);
+      e[0] = detail::expected_purchases_if_alive(n, t / (bgnbd.alpha + T), bgnbd.a, B);
+      for (int i = 1; i <= months; ++i) e[static_cast<size_t>(i)] = detail::expected_purchases_if_alive(n, per_month * i * scale, bgnbd.a, B);
+      for (uint32_t k = start[g]; k < start[g + 1]; ++k) {
+        const uint32_t j = order[k];
+        const double p_alive = bgnbd.probability_alive(CustomerSummary{d.keys[j][0], d.keys[j][1], d.keys[j][2], 0});
+        double prev = 0, total = 0, discount = 1;
+        for (int i = 1; i <= months; ++i) {
+          const double cur = p_alive * e[static_cast<size_t>(i)];
+          discount /= 1 + options.monthly_discount;
+          total += (cur - prev) * discount;
+          prev = cur;
+        }
+        pv[j] = ProfileValue{p_alive * e[0], p_alive, total};
+      }
     }
   });
   std::vector<CustomerValue> out(customers.size());
