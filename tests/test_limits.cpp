@@ -96,8 +96,29 @@ TEST_CASE("a pipe within the cap is read whole") {
   REQUIRE(pipe(fds) == 0);
   REQUIRE(write(fds[1], "ID,x,t_x,T\n", 11) == 11);
   close(fds[1]);
-  CHECK(detail::read_descriptor(fds[0], "input", "standard input", 11) == "ID,x,t_x,T\n");
+  CHECK(detail::read_descriptor(fds[0], "input", "standard input", 11).view() == "ID,x,t_x,T\n");
   close(fds[0]);
+}
+
+TEST_CASE("a redirected file is read from where it stands, to the byte at the cap") {
+  char name[] = "/tmp/crmkit-limits-XXXXXX";
+  const int fd = mkstemp(name);
+  REQUIRE(fd >= 0);
+  std::string body;
+  for (int i = 0; i < 5000; ++i) body += "C" + std::to_string(i) + ",2026-01-01,1.5\n";
+  REQUIRE(write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()));
+  REQUIRE(lseek(fd, 7, SEEK_SET) == 7);  // a reader before us took 7 bytes
+  CHECK(detail::read_descriptor(fd, "input", "standard input", body.size() - 7).view() == std::string_view(body).substr(7));
+  REQUIRE(lseek(fd, 7, SEEK_SET) == 7);
+  CHECK(code_of([&] { detail::read_descriptor(fd, "input", "standard input", body.size() - 8); }) == Errc::limit);
+  REQUIRE(lseek(fd, 0, SEEK_END) > 0);  // at its end: empty
+  CHECK(detail::read_descriptor(fd, "input", "standard input", 10).view().empty());
+  close(fd);
+  // The same file by path, through the configuration reader (std::string) and the data reader.
+  CHECK(detail::read_file(name, "input", body.size()) == body);
+  CHECK(detail::read_file_buffer(name, "input", body.size()).view() == body);
+  CHECK(code_of([&] { detail::read_file(name, "input", body.size() - 1); }) == Errc::limit);
+  std::remove(name);
 }
 
 TEST_CASE("one supported time range") {

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/files.hpp"
+
 namespace crmkit::cli {
 
 /// Adds one top-level subcommand (and its callbacks) to the app.
@@ -30,8 +32,9 @@ std::pair<std::vector<std::string>, std::string> workflow_paths(const std::vecto
 
 /// Reads all of standard input / a file: Error(io) if it cannot, Error(limit) past
 /// kMaxDataFileBytes, Error(invalid_argument) for a path that is not a regular file or a pipe.
-std::string read_stdin();
-std::string read_file(const std::string& path);
+/// The bytes are read once into a buffer that is not zero-filled first (view() to parse them).
+detail::FileBuffer read_stdin();
+detail::FileBuffer read_file(const std::string& path);
 
 /// A CSV field as written (RFC 4180): quoted when it holds a comma, a quote or a line break,
 /// quotes doubled.

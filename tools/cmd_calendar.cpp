@@ -67,7 +67,8 @@ void write_out(std::string_view out) {
 // blocks: memory holds the input and one number per row, not the whole output.
 template <class Compute, class Format>
 void run_batch(const char* col_a, const char* col_b, const char* new_col, Compute&& compute, Format&& format) {
-  const std::string input = cli::read_stdin();
+  const detail::FileBuffer file = cli::read_stdin();
+  const std::string_view input = file.view();
   // The header: the first non-empty line (after a UTF-8 byte order mark, which the scanner skips).
   value::detail::LineScanner lines(input);
   std::string_view header;
@@ -221,7 +222,7 @@ void setup(CLI::App& app) {
     }
     if (!ics_name.empty()) base.name = ics_name;
     IcsImportReport report;
-    const Calendar cal(import_ics(cli::read_file(ics_path), std::move(base), IcsImportOptions{skip_timed}, &report));
+    const Calendar cal(import_ics(cli::read_file(ics_path).view(), std::move(base), IcsImportOptions{skip_timed}, &report));
     write_out(nlohmann::json::parse(cal.to_json()).dump(2) + "\n");
     fmt::print(stderr, "import-ics: {} events: {} yearly rules, {} holiday dates, {} timed events skipped\n", report.events,
                report.rules, report.holidays, report.skipped.size());

@@ -144,7 +144,8 @@ void replay(const ReplayArgs& a) {
   }
   std::optional<Instant> until;
   if (!a.until.empty()) until = parse_instant(a.until);
-  const std::string text = cli::read_file(a.events);
+  const detail::FileBuffer file = cli::read_file(a.events);
+  const std::string_view text = file.view();
   const auto t1 = std::chrono::steady_clock::now();
 
   std::vector<std::string_view> batch;

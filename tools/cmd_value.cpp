@@ -91,7 +91,7 @@ struct SummaryInput {
   value::SummaryTable load() const {
     if (summary.empty() == transactions.empty())
       throw Error(Errc::invalid_argument, "give either --summary or --transactions with --calibration-end");
-    if (!summary.empty()) return value::read_summary_csv(cli::read_file(summary));
+    if (!summary.empty()) return value::read_summary_csv(cli::read_file(summary).view());
     if (calibration_end.empty()) throw Error(Errc::invalid_argument, "--transactions needs --calibration-end");
     return value::summarize(read_log(transactions, skip), CivilDate::parse(calibration_end), unit_of(period));
   }
@@ -191,7 +191,8 @@ void setup_rfm(CLI::App& app) {
 /// Enterprise grades of a CSV customer_id,class,annual_revenue (header names: customer_id|id|customer,
 /// class|account_class, annual_revenue|revenue); writes customer_id,grade,reason.
 void enterprise_grades(const std::string& path, const tiering::Config& c, bool skip, Out& out) {
-  const std::string text = cli::read_file(path);
+  const detail::FileBuffer file = cli::read_file(path);
+  const std::string_view text = file.view();
   int col_id = -1, col_class = -1, col_rev = -1;
   auto fail = [&](size_t line, const std::string& what) {
     if (!skip) throw Error(Errc::parse, fmt::format("{}:{}: {}", path, line, what));
@@ -262,7 +263,7 @@ void setup_tiers(CLI::App& app) {
     std::optional<tiering::History> h;
     if (!history.empty()) {
       try {
-        h = tiering::History::from_csv(cli::read_file(history));
+        h = tiering::History::from_csv(cli::read_file(history).view());
       } catch (const Error& e) {
         throw Error(e.code(), fmt::format("{}: {}", history, e.what()));
       }

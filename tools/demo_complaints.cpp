@@ -40,7 +40,8 @@ void demo_complaints(const Calendar&, HtmlReport* html) {
   section("Complaints: a synthetic quarter (Q1 2026) through the default workflow, with incidents (mass faults), China 2026 calendar");
   auto engine = workflow::Engine::from_files({data_path("workflows/default.json"), data_path("workflows/incident.json")},
                                              data_path("policies"), data_path("calendars/cn-2026.json"));
-  const std::string log = read_file(data_path("complaints/quarter-2026q1.jsonl"));
+  const detail::FileBuffer file = read_file(data_path("complaints/quarter-2026q1.jsonl"));
+  const std::string_view log = file.view();
   size_t applied = 0, rejected = 0, lines = 0, breaches = 0, escalations = 0;
   std::map<std::string, std::map<std::string, double>> breaches_by_channel;  // channel -> clock -> count
   std::vector<workflow::SweepEvent> fired;

@@ -32,7 +32,8 @@ void demo_work_orders(const Calendar&, HtmlReport* html) {
   workflow::EngineOptions options;
   options.sweep_before_apply = true;  // the clocks advance to each event's time first
   engine.set_options(options);
-  const std::string log = read_file(data_path("work-orders/month-2026-03.jsonl"));
+  const detail::FileBuffer file = read_file(data_path("work-orders/month-2026-03.jsonl"));
+  const std::string_view log = file.view();
   size_t applied = 0, rejected = 0, breaches = 0, escalations = 0;
   Instant last;
   std::vector<std::string_view> batch;

@@ -62,11 +62,11 @@ std::string data_path(const std::string& relative) {
 
 // Both read through the library's reader: the same size cap (kMaxDataFileBytes) and, for a
 // path, no devices, so `--summary /dev/zero` fails at once instead of filling memory.
-std::string read_stdin() {
+detail::FileBuffer read_stdin() {
   return detail::read_descriptor(STDIN_FILENO, "input", "standard input", kMaxDataFileBytes);
 }
 
-std::string read_file(const std::string& path) { return detail::read_file(path, "input file", kMaxDataFileBytes); }
+detail::FileBuffer read_file(const std::string& path) { return detail::read_file_buffer(path, "input file", kMaxDataFileBytes); }
 
 std::string csv_field(std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);

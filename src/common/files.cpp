@@ -18,39 +18,44 @@ namespace {
   throw Error(Errc::limit, fmt::format("{} '{}' is larger than the maximum of {} bytes", what, name, max_bytes));
 }
 
-/// Reads fd to its end into text (appending), failing once it holds more than max_bytes.
-void read_all(int fd, std::string& text, std::string_view what, std::string_view name, size_t max_bytes) {
-  constexpr size_t kChunk = size_t{1} << 16;
+}  // namespace
+
+/// The one read loop: fd to its end into a buffer of `capacity` bytes, doubling (a copy) while it
+/// fills, never holding more than max_bytes + 1 (enough to tell "exactly the cap" from "more").
+/// Not zero-filled first: the bytes are written once, by read().
+FileBuffer read_to_end(int fd, size_t capacity, std::string_view what, std::string_view name, size_t max_bytes) {
+  capacity = std::clamp<size_t>(capacity, 1, max_bytes + 1);
+  FileBuffer out;
+  out.data_ = LargeBuffer(capacity, false);
   for (;;) {
-    const size_t used = text.size();
-    // Read at most one byte past the cap: enough to tell "exactly the cap" from "more".
-    const size_t room = std::max(kChunk, text.capacity() - used);  // a regular file: one read
-    const size_t want = std::min(room, max_bytes - std::min(max_bytes, used) + 1);
-    text.resize(used + want);
-    const ssize_t got = ::read(fd, text.data() + used, want);
-    if (got < 0 && errno == EINTR) {
-      text.resize(used);
-      continue;
+    if (out.size_ == capacity) {
+      if (capacity > max_bytes) too_big(what, name, max_bytes);
+      const size_t grown = std::min(capacity * 2, max_bytes + 1);
+      LargeBuffer bigger(grown, false);
+      std::memcpy(bigger.data(), out.data_.data(), out.size_);
+      out.data_ = std::move(bigger);
+      capacity = grown;
     }
+    const ssize_t got = ::read(fd, out.data_.data() + out.size_, capacity - out.size_);
+    if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       const int err = errno;
       throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, name, std::strerror(err)));
     }
-    text.resize(used + static_cast<size_t>(got));
-    if (got == 0) return;
-    if (text.size() > max_bytes) too_big(what, name, max_bytes);
+    if (got == 0) break;
+    out.size_ += static_cast<size_t>(got);
   }
+  if (out.size_ > max_bytes) too_big(what, name, max_bytes);
+  return out;
 }
 
-}  // namespace
-
-std::string read_descriptor(int fd, std::string_view what, std::string_view name, size_t max_bytes) {
-  std::string text;
+FileBuffer read_descriptor(int fd, std::string_view what, std::string_view name, size_t max_bytes) {
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) <= max_bytes)
-    text.reserve(static_cast<size_t>(st.st_size) + 1);  // a redirected file: one read, no regrowth
-  read_all(fd, text, what, name, max_bytes);
-  return text;
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0;
+  // A redirected file: the rest of it plus one byte, so that one read ends it. Otherwise 64 KiB.
+  const off_t at = regular ? ::lseek(fd, 0, SEEK_CUR) : -1;
+  const size_t capacity = regular && at >= 0 && at <= st.st_size ? static_cast<size_t>(st.st_size - at) + 1 : size_t{1} << 16;
+  return read_to_end(fd, capacity, what, name, max_bytes);
 }
 
 DataFile::~DataFile() {
@@ -72,40 +77,12 @@ DataFile open_data_file(const std::string& path, std::string_view what, size_t m
 }
 
 std::string read_file(const std::string& path, std::string_view what, size_t max_bytes) {
-  const DataFile file = open_data_file(path, what, max_bytes);
-  std::string text;
-  if (file.regular) text.reserve(file.size + 1);  // one allocation
-  read_all(file.fd, text, what, path, max_bytes);
-  return text;
+  return std::string(read_file_buffer(path, what, max_bytes).view());  // configuration files: small
 }
 
 FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes) {
   const DataFile file = open_data_file(path, what, max_bytes);
-  // A regular file: its size plus one byte, so that one read ends it (a file that grew meanwhile
-  // gets more room). A pipe: 64 KiB, doubling.
-  size_t capacity = file.regular ? file.size + 1 : size_t{1} << 16;
-  FileBuffer out;
-  out.data_ = LargeBuffer(capacity, false);
-  for (;;) {
-    if (out.size_ == capacity) {
-      if (capacity > max_bytes) too_big(what, path, max_bytes);
-      const size_t grown = std::min(capacity * 2, max_bytes + 1);
-      LargeBuffer bigger(grown, false);
-      std::memcpy(bigger.data(), out.data_.data(), out.size_);
-      out.data_ = std::move(bigger);
-      capacity = grown;
-    }
-    const ssize_t got = ::read(file.fd, out.data_.data() + out.size_, capacity - out.size_);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      const int err = errno;
-      throw Error(Errc::io, fmt::format("cannot read {} '{}': {}", what, path, std::strerror(err)));
-    }
-    if (got == 0) break;
-    out.size_ += static_cast<size_t>(got);
-  }
-  if (out.size_ > max_bytes) too_big(what, path, max_bytes);
-  return out;
+  return read_to_end(file.fd, file.regular ? file.size + 1 : size_t{1} << 16, what, path, max_bytes);
 }
 
 }  // namespace crmkit::detail

@@ -44,7 +44,7 @@ class FileBuffer {
   std::string_view view() const { return {data_.data(), size_}; }
 
  private:
-  friend FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes);
+  friend FileBuffer read_to_end(int fd, size_t capacity, std::string_view what, std::string_view name, size_t max_bytes);
   LargeBuffer data_;
   size_t size_ = 0;
 };
@@ -52,9 +52,12 @@ class FileBuffer {
 /// read_file into a FileBuffer: the same kinds of file, limits and errors.
 FileBuffer read_file_buffer(const std::string& path, std::string_view what, size_t max_bytes = kMaxDataFileBytes);
 
-/// All of an already open descriptor (standard input: any kind of file, since the caller chose
-/// it), at most max_bytes: Error(limit) past it, Error(io) on a read error. `name` is for messages.
-std::string read_descriptor(int fd, std::string_view what, std::string_view name, size_t max_bytes);
+/// All of an already open descriptor from where it stands (standard input: any kind of file, since
+/// the caller chose it), at most max_bytes: Error(limit) past it, Error(io) on a read error. `name`
+/// is for messages.
+FileBuffer read_descriptor(int fd, std::string_view what, std::string_view name, size_t max_bytes);
+/// The loop both use: reads fd to its end into a buffer starting at `capacity` bytes.
+FileBuffer read_to_end(int fd, size_t capacity, std::string_view what, std::string_view name, size_t max_bytes);
 
 /// parse(text of the file); an Error from parse keeps its code and gets the path in front, so a
 /// message names both the file and the field ("data/x.json: policy.clocks.a.target: ...").
