@@ -237,8 +237,10 @@ void Engine::Impl::apply_clock_actions(CaseRec& c, size_t idx, const Event& e, c
       case ClockAction::restart:
       case ClockAction::open:  // plan_clocks refused it while the clock runs or is paused
         if (c.clock_id[s]) {
-          if (!wf(c).goal_slots[s] && scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
+          // Stopped first: its status is then the elapsed time it kept, with no calendar work
+          // (a running clock's status counts the open segment and computes its due).
           stop_clock(c, s, e.at, nullptr);
+          if (!wf(c).goal_slots[s] && scheduler.status(c.clock_id[s], e.at).breached) c.flags |= kCaseBreached;
         }
         start_clock(c, idx, s, e.at, p.due[i]);
         push_change(s, act.op, p.due[i]);
