@@ -31,6 +31,13 @@ double round_to(double v, int decimals) {
 std::vector<CustomerSummary> cdnow_summary() {
   return read_summary_csv(slurp(kData + "cdnow_customers_summary.csv")).rows;
 }
+
+/// CDNOW's summary with spend, and both models fitted to it.
+struct CdnowModels {
+  std::vector<CustomerSummary> rows = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
+  BgNbd bg = BgNbd::fit(rows).model;
+  GammaGamma gg = GammaGamma::fit(rows).model;
+};
 }  // namespace
 
 TEST_CASE("BG/NBD reproduces the CDNOW reference fit (docs/domain.md#reference-figures)") {
@@ -245,9 +252,8 @@ TEST_CASE("2F1 and the expectations agree across the transformations") {
 }
 
 TEST_CASE("CLV, simple CLV, equity and win-back") {
-  auto rows = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
-  auto bg = BgNbd::fit(rows).model;
-  auto gg = GammaGamma::fit(rows).model;
+  const CdnowModels m;
+  const auto& [rows, bg, gg] = m;
   ClvOptions o;
   o.horizon_months = 12;
   o.monthly_discount = 0.01;
@@ -297,9 +303,8 @@ TEST_CASE("predict: every customer's figures as computed alone, and as the per-c
   // t_x: CDNOW has hundreds of such groups. Each customer's row must equal (bit for bit) the row
   // of a predict on that customer alone, and the model's per-customer functions (to rounding: they
   // divide by α + T where predict multiplies by its inverse).
-  auto rows = read_summary_csv(slurp(kData + "cdnow_customers_summary_with_transactions.csv")).rows;
-  auto bg = BgNbd::fit(rows).model;
-  auto gg = GammaGamma::fit(rows).model;
+  const CdnowModels m;
+  const auto& [rows, bg, gg] = m;
   ClvOptions o;
   o.horizon_months = 6;
   o.monthly_discount = 0.02;
