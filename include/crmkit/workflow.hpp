@@ -363,20 +363,24 @@ inline constexpr size_t kMaxDeclaredFields = 128;
 /// {"id", "case", "type", "at", "actor", "role", "note"?, "data": {...}}.
 /// String fields are std::string (short values stay in the small-string buffer).
 struct Event {
-  std::string id, case_id, type, actor, role, note;
+  // What every event is read for first, in its first four cache lines (an engine applying events
+  // it parsed a while ago meets them cold): the envelope, the set of data fields present and
+  // the scalar data, then the rarer text fields.
+  std::string id, case_id, type, actor, role;
   Instant at;
   int32_t utc_offset = 0;  ///< offset of the original timestamp (kept for display)
+  uint32_t present = 0;    ///< bit (1 << Field) set for each data field present
   // data
+  int64_t amount_cents = 0;
+  int level = 0;
+  int workflow_version = 0;
+  bool manual = false;
+  std::vector<Attribute> attributes;  ///< the other data members, in input order
+  std::vector<std::string> case_list;   ///< data.cases: the ids, in the order given
+  std::string note;
   std::string channel, category, severity, customer, tier, description, department, owner, reason,
       resolution, outcome, into, decision, workflow, remedy, to, result, order, case_ref;
   std::string cases;                    ///< data.cases as its canonical JSON text (["C-1","C-2"])
-  std::vector<std::string> case_list;   ///< data.cases: the ids, in the order given
-  bool manual = false;
-  int level = 0;
-  int workflow_version = 0;
-  int64_t amount_cents = 0;
-  uint32_t present = 0;  ///< bit (1 << Field) set for each data field present
-  std::vector<Attribute> attributes;  ///< the other data members, in input order
 
   bool has(Field f) const { return (present >> static_cast<unsigned>(f)) & 1u; }
   void set(Field f) { present |= 1u << static_cast<unsigned>(f); }
