@@ -14,6 +14,18 @@ expected='start_utc,add_seconds,deadline_utc
 2026-03-09T09:00:00Z,3600,2026-03-09T10:00:00Z'
 [[ "$out" == "$expected" ]] || fail "deadline output: $out"
 
+# Other columns pass through: rows with quotes (commas inside), rows without, an empty last field.
+out=$(printf 'ticket,start_utc,note,add_seconds,owner\nT-1,2026-03-09T03:30:00Z,"late, again",3600,\n"T,2","2026-03-09T09:00:00Z",plain,"3600",ann\n' |
+      "$crmkit" calendar deadline --calendar "$cal")
+expected='ticket,start_utc,note,add_seconds,owner,deadline_utc
+T-1,2026-03-09T03:30:00Z,"late, again",3600,,2026-03-09T06:00:00Z
+"T,2","2026-03-09T09:00:00Z",plain,"3600",ann,2026-03-09T10:00:00Z'
+[[ "$out" == "$expected" ]] || fail "deadline with other columns: $out"
+if err=$(printf 'start_utc,add_seconds\n2026-03-09T03:30:00Z,3600,extra\n' | "$crmkit" calendar deadline --calendar "$cal" 2>&1 >/dev/null); then
+  fail "a row with an extra field accepted"
+fi
+[[ "$err" == *"line 2: expected 2 fields, found 3"* ]] || fail "extra field: $err"
+
 out=$(printf 'from_utc,to_utc\n2026-03-09T01:00:00Z,2026-03-10T01:00:00Z\n2026-10-01T00:00:00Z,2026-10-08T00:00:00Z\n' |
       "$crmkit" calendar elapsed --calendar "$cal")
 expected='from_utc,to_utc,business_seconds
