@@ -64,7 +64,6 @@ Instant instant_field(std::string_view f, size_t line, std::string_view column_n
   return t;
 }
 
-
 void write_out(std::string_view out) {
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
     throw Error(Errc::io, "cannot write standard output");

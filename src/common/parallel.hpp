@@ -12,11 +12,13 @@
 
 namespace crmkit::detail {
 
+/// The threads the library's parallel work uses: one per core, at most 8 (1 when unknown).
+inline size_t worker_count() { return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8); }
+
 /// The text cut into up to one chunk per core (at most 8), each of whole lines and at least
 /// min_bytes long (a text under 2 × min_bytes is one chunk).
 inline std::vector<std::string_view> line_chunks(std::string_view text, size_t min_bytes) {
-  const size_t cores = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t parts = std::clamp<size_t>(text.size() / std::max<size_t>(min_bytes, 1), 1, cores);
+  const size_t parts = std::clamp<size_t>(text.size() / std::max<size_t>(min_bytes, 1), 1, worker_count());
   std::vector<std::string_view> chunks;
   size_t begin = 0;
   for (size_t k = 0; k < parts; ++k) {
@@ -63,8 +65,7 @@ void run_each(size_t n, F&& f) {
 /// min_part indices, each on its own thread (the first exception rethrown, as run_each).
 template <class F>
 void run_ranges(size_t n, size_t min_part, F&& f) {
-  const size_t cores = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t parts = std::clamp<size_t>(n / std::max<size_t>(min_part, 1), 1, cores);
+  const size_t parts = std::clamp<size_t>(n / std::max<size_t>(min_part, 1), 1, worker_count());
   run_each(parts, [&](size_t k) { f(n * k / parts, n * (k + 1) / parts); });
 }
 

@@ -370,7 +370,7 @@ std::optional<Streamed<Sink>> stream_file(const std::string& path, BadRowPolicy 
   std::vector<PartReport> blocks;  // in file order
   std::mutex reading;
   int64_t next = body_offset;  // under `reading`
-  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const size_t threads = crmkit::detail::worker_count();
   Streamed<Sink> out;
   out.chunks = std::vector<Chunk<Sink>>(threads);
   crmkit::detail::run_each(threads, [&](size_t t) {
